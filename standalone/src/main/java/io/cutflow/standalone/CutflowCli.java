@@ -1,0 +1,24 @@
+package io.cutflow.standalone;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `cutflow` command: every subcommand of every module hangs off this root. */
+@Command(name = "cutflow", mixinStandardHelpOptions = true, version = "cutflow 0.1.0",
+    description = "Background removal at scale: ISNet/U²-Net cutouts on ONNX Runtime, over Kafka and S3.",
+    subcommands = {
+        CommandLine.HelpCommand.class,
+    })
+public final class CutflowCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new CutflowCli()).execute(args);
+    System.exit(code);
+  }
+}
