@@ -1,0 +1,45 @@
+package io.cutflow.worker.inference;
+
+import java.util.Arrays;
+
+/**
+ * rembg's per-image options: {@code only_mask}, {@code post_process_mask} and {@code bgcolor}
+ * (RGBA 0..255, or null). Alpha matting is not implemented yet.
+ */
+public record CutoutOptions(boolean onlyMask, boolean postProcessMask, int[] bgcolor) {
+  public static final CutoutOptions DEFAULT = new CutoutOptions(false, false, null);
+
+  public CutoutOptions {
+    if (bgcolor != null) {
+      if (bgcolor.length != 4) {
+        throw new IllegalArgumentException("bgcolor needs 4 values (R,G,B,A), got " + bgcolor.length);
+      }
+      for (int v : bgcolor) {
+        if (v < 0 || v > 255) {
+          throw new IllegalArgumentException("bgcolor values must be 0..255, got " + Arrays.toString(bgcolor));
+        }
+      }
+      bgcolor = bgcolor.clone();
+    }
+  }
+
+  /** Parses "R,G,B,A" as rembg's CLI takes it. */
+  public static int[] parseColor(String text) {
+    String[] parts = text.trim().split("\\s*,\\s*");
+    if (parts.length != 4) {
+      throw new IllegalArgumentException("background colour must be R,G,B,A (four numbers 0..255), got '" + text + "'");
+    }
+    int[] rgba = new int[4];
+    for (int i = 0; i < 4; i++) {
+      try {
+        rgba[i] = Integer.parseInt(parts[i]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("background colour must be R,G,B,A (four numbers 0..255), got '" + text + "'");
+      }
+      if (rgba[i] < 0 || rgba[i] > 255) {
+        throw new IllegalArgumentException("background colour values must be 0..255, got '" + text + "'");
+      }
+    }
+    return rgba;
+  }
+}
