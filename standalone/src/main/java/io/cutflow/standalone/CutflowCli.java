@@ -8,6 +8,9 @@ import picocli.CommandLine.Command;
     description = "Background removal at scale: ISNet/U²-Net cutouts on ONNX Runtime, over Kafka and S3.",
     subcommands = {
         CommandLine.HelpCommand.class,
+        io.cutflow.worker.cli.RemoveCommand.class,
+        io.cutflow.worker.cli.ModelsCommand.class,
+        io.cutflow.worker.cli.ProfileCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

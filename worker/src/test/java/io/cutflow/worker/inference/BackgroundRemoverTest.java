@@ -1,0 +1,107 @@
+package io.cutflow.worker.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cutflow.common.image.InvalidImageException;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.ByteArrayInputStream;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The real model on images whose true mask is known. */
+class BackgroundRemoverTest {
+  private static BackgroundRemover remover;
+
+  @BeforeAll
+  static void load() throws Exception {
+    remover = SharedRemover.get().remover();
+  }
+
+  private static byte[] alphaOf(byte[] png) throws Exception {
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+    assertEquals(BufferedImage.TYPE_4BYTE_ABGR, img.getType(), "cutout is 8-bit RGBA");
+    byte[] abgr = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+    byte[] alpha = new byte[img.getWidth() * img.getHeight()];
+    for (int i = 0; i < alpha.length; i++) {
+      alpha[i] = abgr[i * 4];
+    }
+    return alpha;
+  }
+
+  @Test
+  void findsADrawnShapeAndKeepsTheImageSize() throws Exception {
+    int w = 640, h = 480;
+    byte[] jpeg = SyntheticImages.encode(SyntheticImages.disc(w, h), "jpg");
+    BackgroundRemover.Cutout cutout = remover.remove(jpeg, "disc.jpg", CutoutOptions.DEFAULT);
+    assertEquals(w, cutout.width());
+    assertEquals(h, cutout.height());
+    MaskAgreement agreement = MaskAgreement.of(alphaOf(cutout.png()), SyntheticImages.discMask(w, h));
+    assertTrue(agreement.iou() >= 0.95, "the model should find the disc: " + agreement);
+    for (String stage : new String[] {"decode", "preprocess", "inference", "postprocess", "encode"}) {
+      assertTrue(cutout.timings().get(stage) > 0, "timing recorded for " + stage);
+    }
+  }
+
+  @Test
+  void onlyMaskIsAGreyImageEqualToTheCutoutsAlpha() throws Exception {
+    byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
+    byte[] alpha = alphaOf(remover.remove(png, "disc.png", CutoutOptions.DEFAULT).png());
+    BackgroundRemover.Cutout mask = remover.remove(png, "disc.png", new CutoutOptions(true, false, null));
+    BufferedImage grey = ImageIO.read(new ByteArrayInputStream(mask.png()));
+    assertEquals(BufferedImage.TYPE_BYTE_GRAY, grey.getType());
+    assertArrayEquals(alpha, ((DataBufferByte) grey.getRaster().getDataBuffer()).getData());
+  }
+
+  @Test
+  void postProcessedMaskIsBinary() throws Exception {
+    byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
+    byte[] alpha = alphaOf(remover.remove(png, "disc.png", new CutoutOptions(false, true, null)).png());
+    long soft = 0;
+    for (byte b : alpha) {
+      int v = b & 0xFF;
+      if (v != 0 && v != 255) {
+        soft++;
+      }
+    }
+    assertEquals(0, soft, "post-processed mask has only 0 and 255");
+    assertTrue(MaskAgreement.of(alpha, SyntheticImages.discMask(300, 200)).iou() > 0.95);
+  }
+
+  @Test
+  void backgroundColourFillsTheBackground() throws Exception {
+    byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
+    BackgroundRemover.Cutout c = remover.remove(png, "disc.png", new CutoutOptions(false, false,
+        new int[] {0, 0, 255, 255}));
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(c.png()));
+    int corner = img.getRGB(2, 2);
+    assertEquals(0xFF0000FF, corner, "corner (background) is opaque blue, got " + Integer.toHexString(corner));
+    int centre = img.getRGB(150, 100);
+    // Pillow's paste blends alpha too (DIV255(255·(255−a) + a·a)), so a mask value of 254 stays 254.
+    assertTrue((centre >>> 24) >= 250, "centre (the disc) is opaque: " + (centre >>> 24));
+    assertTrue(((centre >> 16) & 0xFF) > 150, "centre keeps the disc's red");
+  }
+
+  @Test
+  void badInputFailsWithATypedErrorNamingTheInput() {
+    byte[] notAnImage = "hello, I am text".getBytes();
+    InvalidImageException e = assertThrows(InvalidImageException.class,
+        () -> remover.remove(notAnImage, "notes.jpg", CutoutOptions.DEFAULT));
+    assertEquals(InvalidImageException.Reason.NOT_AN_IMAGE, e.reason());
+    assertTrue(e.getMessage().contains("notes.jpg"), e.getMessage());
+  }
+
+  @Test
+  void sameInputGivesTheSameBytes() throws Exception {
+    // Re-delivered jobs must rewrite identical output.
+    byte[] png = SyntheticImages.encode(SyntheticImages.disc(200, 150), "png");
+    byte[] a = remover.remove(png, "a.png", CutoutOptions.DEFAULT).png();
+    byte[] b = remover.remove(png, "a.png", CutoutOptions.DEFAULT).png();
+    assertTrue(Arrays.equals(a, b));
+  }
+}
