@@ -1,0 +1,105 @@
+package io.cutflow.common.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.cutflow.common.config.CutflowConfig;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Retry behaviour against a real HTTP server that fails on purpose (no mocks of the SDK). */
+class ObjectStoreRetryTest {
+
+  private static CutflowConfig config(String endpoint, int attempts) {
+    return CutflowConfig.isolated(Map.of(
+        "cutflow.s3.endpoint", endpoint,
+        "cutflow.s3.access-key", "test-access",
+        "cutflow.s3.secret-key", "test-secret",
+        "cutflow.s3.retry.attempts", String.valueOf(attempts),
+        "cutflow.s3.retry.backoff-ms", "10",
+        "cutflow.s3.retry.max-backoff-ms", "40"));
+  }
+
+  @Test
+  void transient5xxIsRetriedUntilSuccess() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", ex -> {
+      int n = calls.incrementAndGet();
+      ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().add("x-amz-request-id", "r" + n);
+      if (n <= 2) {
+        ex.sendResponseHeaders(503, -1);
+      } else {
+        ex.sendResponseHeaders(200, -1);
+      }
+      ex.close();
+    });
+    server.start();
+    try (ObjectStore store = ObjectStore.fromConfig(
+        config("http://127.0.0.1:" + server.getAddress().getPort(), 4))) {
+      assertTrue(store.bucketExists("some-bucket"));
+      assertEquals(3, calls.get());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void clientErrorIsNotRetriedAndNotFoundIsMissing() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", ex -> {
+      calls.incrementAndGet();
+      ex.getRequestBody().readAllBytes();
+      boolean missing = ex.getRequestURI().getPath().contains("missing");
+      ex.sendResponseHeaders(missing ? 404 : 403, -1);
+      ex.close();
+    });
+    server.start();
+    try (ObjectStore store = ObjectStore.fromConfig(
+        config("http://127.0.0.1:" + server.getAddress().getPort(), 5))) {
+      assertTrue(store.stat("bucket", "missing.jpg").isEmpty());
+      assertEquals(1, calls.get());
+      ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> store.stat("bucket", "forbidden.jpg"));
+      assertTrue(!(e instanceof ObjectMissingException), e.toString());
+      assertEquals(2, calls.get());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void connectionRefusedIsRetriedThenFailsBounded() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    try (ObjectStore store = ObjectStore.fromConfig(config("http://127.0.0.1:" + port, 3))) {
+      long t0 = System.nanoTime();
+      ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> store.get("bucket-x", "k", 10));
+      assertTrue(e.getMessage().contains("after 3 attempt"), e.getMessage());
+      assertEquals("storage_failed", e.failureCode().code());
+      assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10);
+    }
+  }
+
+  @Test
+  void backoffGrowsAndIsCapped() {
+    RetryPolicy p = new RetryPolicy(10, Duration.ofMillis(100), Duration.ofMillis(1000));
+    for (int i = 0; i < 50; i++) {
+      long b1 = p.backoff(1).toMillis();
+      long b3 = p.backoff(3).toMillis();
+      long b20 = p.backoff(20).toMillis();
+      assertTrue(b1 >= 50 && b1 <= 100, "b1=" + b1);
+      assertTrue(b3 >= 200 && b3 <= 400, "b3=" + b3);
+      assertTrue(b20 >= 500 && b20 <= 1000, "b20=" + b20);
+    }
+  }
+}

@@ -1,0 +1,202 @@
+package io.cutflow.standalone.infra;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka (KRaft, broker and controller in one process) in a child JVM, on free
+ * loopback ports, with its data and log file in a run directory.
+ *
+ * <p>Topics are not auto-created ({@code auto.create.topics.enable=false}): Cutflow creates its
+ * topics explicitly ({@code Topics.ensureTopics}) so a misspelt topic name fails loudly.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+  private final Path dir;
+  private final boolean deleteOnClose;
+  private final JavaProcess process;
+  private final String bootstrapServers;
+  private final String clusterId;
+  private final Duration startupTime;
+
+  private EmbeddedKafka(Path dir, boolean deleteOnClose, JavaProcess process, String bootstrapServers,
+      String clusterId, Duration startupTime) {
+    this.dir = dir;
+    this.deleteOnClose = deleteOnClose;
+    this.process = process;
+    this.bootstrapServers = bootstrapServers;
+    this.clusterId = clusterId;
+    this.startupTime = startupTime;
+  }
+
+  /** Starts in a fresh temp directory, deleted on close. */
+  public static EmbeddedKafka start() throws IOException {
+    return start(Files.createTempDirectory("cutflow-kafka-"), true, Duration.ofSeconds(60));
+  }
+
+  /**
+   * Starts with its data under {@code dir} ({@code dir/data}) and the broker's output in
+   * {@code dir/kafka.log}; returns once an admin client can describe the cluster.
+   *
+   * @param deleteOnClose delete {@code dir} on {@link #close()}
+   */
+  public static EmbeddedKafka start(Path dir, boolean deleteOnClose, Duration timeout) throws IOException {
+    Files.createDirectories(dir);
+    long t0 = System.nanoTime();
+    IOException last = null;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      int brokerPort = InfraSupport.freePort();
+      int controllerPort = InfraSupport.freePort();
+      while (controllerPort == brokerPort) {
+        controllerPort = InfraSupport.freePort();
+      }
+      String clusterId = Uuid.randomUuid().toString();
+      Path data = dir.resolve("data");
+      InfraSupport.deleteRecursively(data);
+      Path props = dir.resolve("server.properties");
+      writeProperties(props, serverProperties(brokerPort, controllerPort, data));
+      JavaProcess p = JavaProcess.builder(EmbeddedKafkaMain.class)
+          .name("kafka")
+          .jvmArgs(InfraSupport.SMALL_JVM)
+          .env("CUTFLOW_LOG_LEVEL", "WARN")
+          .logFile(dir.resolve("kafka.log"))
+          .workDir(dir)
+          .args(props.toString(), clusterId)
+          .start();
+      String bootstrap = "127.0.0.1:" + brokerPort;
+      try {
+        awaitReady(p, brokerPort, bootstrap, timeout);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("Kafka ready at {} in {} ms (pid {}, dir {})", bootstrap, took.toMillis(), p.pid(), dir);
+        return new EmbeddedKafka(dir, deleteOnClose, p, bootstrap, clusterId, took);
+      } catch (IOException e) {
+        p.destroy(Duration.ofSeconds(5));
+        last = e;
+        LOG.warn("Kafka start attempt {} failed: {}", attempt, e.getMessage());
+      }
+    }
+    if (deleteOnClose) {
+      InfraSupport.deleteRecursively(dir);
+    }
+    throw last;
+  }
+
+  static Map<String, String> serverProperties(int brokerPort, int controllerPort, Path data) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", data.toString());
+    p.put("num.partitions", "1");
+    p.put("auto.create.topics.enable", "false");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "3");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "3");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("num.network.threads", "2");
+    p.put("num.io.threads", "4");
+    p.put("background.threads", "4");
+    p.put("log.cleaner.threads", "1");
+    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+    return p;
+  }
+
+  private static void writeProperties(Path file, Map<String, String> values) throws IOException {
+    Properties props = new Properties();
+    props.putAll(values);
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      props.store(w, "cutflow embedded Kafka (KRaft, single node)");
+    }
+  }
+
+  private static void awaitReady(JavaProcess p, int port, String bootstrap, Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (!InfraSupport.awaitPort(p, port, deadline) && !p.isAlive()) {
+      throw new IOException("Kafka exited with status " + p.exitCode().orElse(-1) + " during start; log "
+          + p.logFile() + ":\n" + p.logTail(40));
+    }
+    Properties cfg = new Properties();
+    cfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    cfg.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+    cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+    cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
+    cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
+    try (Admin admin = Admin.create(cfg)) {
+      while (true) {
+        if (!p.isAlive()) {
+          throw new IOException("Kafka exited with status " + p.exitCode().orElse(-1) + " during start; log "
+              + p.logFile() + ":\n" + p.logTail(40));
+        }
+        try {
+          admin.describeCluster(new DescribeClusterOptions().timeoutMs(1000)).nodes().get(1500, TimeUnit.MILLISECONDS);
+          return;
+        } catch (Exception e) {
+          if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for Kafka", e);
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IOException("Kafka not ready after " + timeout.toSeconds() + " s; log " + p.logFile()
+                + ":\n" + p.logTail(40), e);
+          }
+          InfraSupport.sleep(100);
+        }
+      }
+    }
+  }
+
+  /** {@code 127.0.0.1:<port>}. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public String clusterId() {
+    return clusterId;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public JavaProcess process() {
+    return process;
+  }
+
+  /** From launch to the first successful describeCluster. */
+  public Duration startupTime() {
+    return startupTime;
+  }
+
+  /** Stops the broker (SIGTERM, then kill after 15 s) and deletes the directory unless asked to keep it. */
+  @Override
+  public void close() {
+    process.destroy(Duration.ofSeconds(15));
+    if (deleteOnClose) {
+      InfraSupport.deleteRecursively(dir);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.cutflow.standalone.infra;
+
+import io.minio.MinioClient;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An S3-protocol server (S3Proxy 2.6.0 with its filesystem backend) in a child JVM on a free
+ * loopback port: the stand-in for MinIO where no container runtime exists. The MinIO Java SDK
+ * talks to it unchanged (path-style, SigV4). Credentials are random per instance.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedS3.class);
+  private static final String MAIN = "org.gaul.s3proxy.Main";
+
+  private final Path dir;
+  private final boolean deleteOnClose;
+  private final JavaProcess process;
+  private final String endpoint;
+  private final String accessKey;
+  private final String secretKey;
+  private final Duration startupTime;
+
+  private EmbeddedS3(Path dir, boolean deleteOnClose, JavaProcess process, String endpoint, String accessKey,
+      String secretKey, Duration startupTime) {
+    this.dir = dir;
+    this.deleteOnClose = deleteOnClose;
+    this.process = process;
+    this.endpoint = endpoint;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+    this.startupTime = startupTime;
+  }
+
+  /** Starts in a fresh temp directory, deleted on close. */
+  public static EmbeddedS3 start() throws IOException {
+    return start(Files.createTempDirectory("cutflow-s3-"), true, Duration.ofSeconds(60));
+  }
+
+  /**
+   * Starts with buckets stored under {@code dir/data} and the server's output in {@code dir/s3proxy.log};
+   * returns once a MinIO client can list buckets.
+   */
+  public static EmbeddedS3 start(Path dir, boolean deleteOnClose, Duration timeout) throws IOException {
+    Files.createDirectories(dir);
+    Path data = Files.createDirectories(dir.resolve("data"));
+    SecureRandom random = new SecureRandom();
+    String accessKey = "cutflow-" + HexFormat.of().formatHex(bytes(random, 6));
+    String secretKey = HexFormat.of().formatHex(bytes(random, 20));
+    long t0 = System.nanoTime();
+    IOException last = null;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      int port = InfraSupport.freePort();
+      String endpoint = "http://127.0.0.1:" + port;
+      Path props = dir.resolve("s3proxy.properties");
+      writeProperties(props, properties(endpoint, data, accessKey, secretKey));
+      JavaProcess p = JavaProcess.builder(MAIN)
+          .name("s3proxy")
+          .jvmArgs(InfraSupport.SMALL_JVM)
+          .env("CUTFLOW_LOG_LEVEL", "WARN")
+          .logFile(dir.resolve("s3proxy.log"))
+          .workDir(dir)
+          .args("--properties", props.toString())
+          .start();
+      try {
+        awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("S3Proxy ready at {} in {} ms (pid {}, dir {})", endpoint, took.toMillis(), p.pid(), dir);
+        return new EmbeddedS3(dir, deleteOnClose, p, endpoint, accessKey, secretKey, took);
+      } catch (IOException e) {
+        p.destroy(Duration.ofSeconds(5));
+        last = e;
+        LOG.warn("S3Proxy start attempt {} failed: {}", attempt, e.getMessage());
+      }
+    }
+    if (deleteOnClose) {
+      InfraSupport.deleteRecursively(dir);
+    }
+    throw last;
+  }
+
+  private static byte[] bytes(SecureRandom random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  static Map<String, String> properties(String endpoint, Path data, String accessKey, String secretKey) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("s3proxy.endpoint", endpoint);
+    p.put("s3proxy.authorization", "aws-v2-or-v4");
+    p.put("s3proxy.identity", accessKey);
+    p.put("s3proxy.credential", secretKey);
+    p.put("jclouds.provider", "filesystem");
+    p.put("jclouds.filesystem.basedir", data.toString());
+    p.put("jclouds.identity", accessKey);
+    p.put("jclouds.credential", secretKey);
+    return p;
+  }
+
+  private static void writeProperties(Path file, Map<String, String> values) throws IOException {
+    Properties props = new Properties();
+    props.putAll(values);
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      props.store(w, "cutflow embedded S3 (S3Proxy, filesystem backend)");
+    }
+  }
+
+  private static void awaitReady(JavaProcess p, int port, String endpoint, String accessKey, String secretKey,
+      Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (!InfraSupport.awaitPort(p, port, deadline) && !p.isAlive()) {
+      throw new IOException("S3Proxy exited with status " + p.exitCode().orElse(-1) + " during start; log "
+          + p.logFile() + ":\n" + p.logTail(40));
+    }
+    MinioClient client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey)
+        .region("us-east-1").build();
+    client.setTimeout(1000, 2000, 2000);
+    try {
+      while (true) {
+        if (!p.isAlive()) {
+          throw new IOException("S3Proxy exited with status " + p.exitCode().orElse(-1) + " during start; log "
+              + p.logFile() + ":\n" + p.logTail(40));
+        }
+        try {
+          client.listBuckets();
+          return;
+        } catch (Exception e) {
+          if (System.nanoTime() > deadline) {
+            throw new IOException("S3Proxy not ready after " + timeout.toSeconds() + " s; log " + p.logFile()
+                + ":\n" + p.logTail(40), e);
+          }
+          InfraSupport.sleep(100);
+        }
+      }
+    } finally {
+      try {
+        client.close();
+      } catch (Exception ignored) {
+        // nothing to do
+      }
+    }
+  }
+
+  /** {@code http://127.0.0.1:<port>}. */
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public String accessKey() {
+    return accessKey;
+  }
+
+  public String secretKey() {
+    return secretKey;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public JavaProcess process() {
+    return process;
+  }
+
+  /** From launch to the first successful listBuckets. */
+  public Duration startupTime() {
+    return startupTime;
+  }
+
+  @Override
+  public void close() {
+    process.destroy(Duration.ofSeconds(10));
+    if (deleteOnClose) {
+      InfraSupport.deleteRecursively(dir);
+    }
+  }
+}

@@ -1,0 +1,315 @@
+package io.cutflow.standalone.infra;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Java main class run as a child process on this JVM's classpath (the embedded broker, the
+ * embedded S3 server, worker processes).
+ *
+ * <p>The child's stdout and stderr go to a log file, never to our own streams. Unless
+ * {@link Builder#watchParent(boolean)} is turned off, the child runs under {@link ChildMain}
+ * and exits when our end of its stdin pipe closes, so it dies with us even when we are
+ * SIGKILLed; a JVM shutdown hook also destroys every child still running at normal exit.
+ */
+public final class JavaProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
+  private static final Set<JavaProcess> LIVE = ConcurrentHashMap.newKeySet();
+  private static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (JavaProcess p : List.copyOf(LIVE)) {
+        p.destroy(Duration.ofSeconds(5));
+      }
+    }, "java-process-reaper"));
+  }
+
+  private final String name;
+  private final Process process;
+  private final Path logFile;
+  private final OutputStream stdin;
+  private final List<String> command;
+
+  private JavaProcess(String name, Process process, Path logFile, List<String> command) {
+    this.name = name;
+    this.process = process;
+    this.logFile = logFile;
+    this.stdin = process.getOutputStream();
+    this.command = List.copyOf(command);
+  }
+
+  public static Builder builder(String mainClass) {
+    return new Builder(mainClass);
+  }
+
+  public static Builder builder(Class<?> mainClass) {
+    return new Builder(mainClass.getName());
+  }
+
+  /** The java launcher of this JVM. */
+  public static Path javaExecutable() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public ProcessHandle handle() {
+    return process.toHandle();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  public List<String> command() {
+    return command;
+  }
+
+  /** Exit status, if it has exited. */
+  public OptionalInt exitCode() {
+    return process.isAlive() ? OptionalInt.empty() : OptionalInt.of(process.exitValue());
+  }
+
+  /** Waits for exit; returns the exit status. */
+  public int waitFor() throws InterruptedException {
+    int rc = process.waitFor();
+    LIVE.remove(this);
+    return rc;
+  }
+
+  /** Waits up to {@code timeout}; true when it exited. */
+  public boolean waitFor(Duration timeout) throws InterruptedException {
+    boolean done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (done) {
+      LIVE.remove(this);
+    }
+    return done;
+  }
+
+  /** {@link #destroy(Duration)} with a 10 s grace period. */
+  public void destroy() {
+    destroy(DEFAULT_GRACE);
+  }
+
+  /**
+   * Asks the child to stop (closes its stdin and sends SIGTERM, so its shutdown hooks run),
+   * waits up to {@code grace}, then kills it (and any process it started) forcibly.
+   */
+  public void destroy(Duration grace) {
+    try {
+      closeStdin();
+      if (process.isAlive()) {
+        process.destroy();
+        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("{} (pid {}) did not stop within {} ms; killing it", name, pid(), grace.toMillis());
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    } finally {
+      LIVE.remove(this);
+    }
+  }
+
+  @Override
+  public void close() {
+    destroy();
+  }
+
+  /** Closes our end of the child's stdin: what the child sees when we die. Package-private for tests. */
+  void closeStdin() {
+    try {
+      stdin.close();
+    } catch (IOException e) {
+      // already closed or child gone
+    }
+  }
+
+  /** The last {@code lines} lines of the log file, for error messages. */
+  public String logTail(int lines) {
+    try {
+      if (!Files.exists(logFile)) {
+        return "";
+      }
+      List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(cannot read " + logFile + ": " + e + ")";
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "[pid " + pid() + (isAlive() ? "" : ", exited " + process.exitValue()) + "]";
+  }
+
+  /** Builds and starts a {@link JavaProcess}. */
+  public static final class Builder {
+    private final String mainClass;
+    private final List<String> args = new ArrayList<>();
+    private final List<String> jvmArgs = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final Map<String, String> systemProperties = new LinkedHashMap<>();
+    private String classpath = System.getProperty("java.class.path");
+    private Path logFile;
+    private Path workDir;
+    private String name;
+    private boolean watchParent = true;
+
+    private Builder(String mainClass) {
+      this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
+    }
+
+    public Builder args(String... values) {
+      args.addAll(List.of(values));
+      return this;
+    }
+
+    public Builder args(List<String> values) {
+      args.addAll(values);
+      return this;
+    }
+
+    /** JVM options, e.g. {@code -Xmx512m}. */
+    public Builder jvmArgs(String... values) {
+      jvmArgs.addAll(List.of(values));
+      return this;
+    }
+
+    public Builder systemProperty(String key, String value) {
+      systemProperties.put(key, value);
+      return this;
+    }
+
+    public Builder systemProperties(Map<String, String> values) {
+      systemProperties.putAll(values);
+      return this;
+    }
+
+    /** An environment variable on top of ours. */
+    public Builder env(String key, String value) {
+      env.put(key, value);
+      return this;
+    }
+
+    public Builder env(Map<String, String> values) {
+      env.putAll(values);
+      return this;
+    }
+
+    /** Default: this JVM's {@code java.class.path}. */
+    public Builder classpath(String value) {
+      classpath = Objects.requireNonNull(value);
+      return this;
+    }
+
+    /** Where stdout+stderr go (appended). Default: a temp file named after the process. */
+    public Builder logFile(Path value) {
+      logFile = value;
+      return this;
+    }
+
+    public Builder workDir(Path value) {
+      workDir = value;
+      return this;
+    }
+
+    /** A label for logs; default the main class's simple name. */
+    public Builder name(String value) {
+      name = value;
+      return this;
+    }
+
+    /** Run under {@link ChildMain} so the child exits when we die (default true). */
+    public Builder watchParent(boolean value) {
+      watchParent = value;
+      return this;
+    }
+
+    public JavaProcess start() throws IOException {
+      String label = name != null ? name : mainClass.substring(mainClass.lastIndexOf('.') + 1);
+      Path log = logFile != null ? logFile : Files.createTempFile("cutflow-" + label + "-", ".log");
+      if (log.getParent() != null) {
+        Files.createDirectories(log.getParent());
+      }
+      List<String> cmd = new ArrayList<>();
+      cmd.add(javaExecutable().toString());
+      cmd.addAll(jvmArgs);
+      systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+      cmd.add("-cp");
+      cmd.add(absoluteClasspath(classpath));
+      if (watchParent) {
+        cmd.add(ChildMain.class.getName());
+      }
+      cmd.add(mainClass);
+      cmd.addAll(args);
+
+      ProcessBuilder pb = new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.PIPE);
+      if (workDir != null) {
+        pb.directory(workDir.toFile());
+      }
+      pb.environment().putAll(env);
+      Process process = pb.start();
+      JavaProcess jp = new JavaProcess(label, process, log, cmd);
+      LIVE.add(jp);
+      LOG.debug("started {} (pid {}), log {}", label, process.pid(), log);
+      return jp;
+    }
+  }
+
+  /** Relative entries resolved against our working directory, since the child may run elsewhere. */
+  static String absoluteClasspath(String classpath) {
+    List<String> out = new ArrayList<>();
+    for (String entry : classpath.split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      if (entry.endsWith("*")) {
+        out.add(entry);
+      } else {
+        out.add(Path.of(entry).toAbsolutePath().normalize().toString());
+      }
+    }
+    return String.join(java.io.File.pathSeparator, out);
+  }
+
+  /** Live children started by this JVM (for diagnostics and tests). */
+  public static Set<JavaProcess> live() {
+    return Set.copyOf(LIVE);
+  }
+}
