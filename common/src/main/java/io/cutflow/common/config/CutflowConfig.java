@@ -122,8 +122,8 @@ public final class CutflowConfig {
       "Largest source object in bytes a worker downloads; larger ones fail with image_too_large.", 1L);
 
   // ---------------------------------------------------------------- worker
-  public static final Key WORKER_MODEL = define("cutflow.worker.model", Type.STRING, "isnet-general-use",
-      "Default model (a name from models/models.json) for jobs that name none; loaded and warmed at start.");
+  public static final Key WORKER_MODEL = define("cutflow.worker.model", Type.STRING, "",
+      "Model a worker loads and warms at start (a name from models/models.json); empty = the manifest's default. Jobs naming another model fail with model_unavailable.");
   public static final Key WORKER_INTRA_OP_THREADS = define("cutflow.worker.intra-op-threads", Type.INT, 0,
       "ONNX Runtime intra-op threads per worker process; 0 = number of available cores.", 0L);
   public static final Key WORKER_QUEUE_CAPACITY = define("cutflow.worker.queue-capacity", Type.INT, 4,
@@ -136,8 +136,10 @@ public final class CutflowConfig {
       "Resident-memory ceiling in MiB after which a worker recycles early; 0 = no ceiling.", 0L);
   public static final Key WORKER_ID = define("cutflow.worker.id", Type.STRING, "",
       "Worker id in results and dead letters (and the base of group.instance.id); empty = <host>-<pid>.");
-  public static final Key MODELS_DIR = define("cutflow.models.dir", Type.STRING, "models/cache",
-      "Directory of fetched, verified model files.");
+  public static final Key WORKER_GROUP_INSTANCE_ID = define("cutflow.worker.group-instance-id", Type.STRING, "",
+      "Kafka static membership id (group.instance.id) of this worker; a replacement with the same id takes over its partitions without a rebalance. Empty = dynamic membership.");
+  public static final Key MODELS_DIR = define("cutflow.models.dir", Type.STRING, "",
+      "Directory of fetched, verified model files; empty = $CUTFLOW_MODEL_CACHE, else <repo>/models/cache, else ~/.cache/cutflow/models.");
 
   // ---------------------------------------------------------------- ops / ingest
   public static final Key OPS_PORT = define("cutflow.ops.port", Type.INT, 9400,

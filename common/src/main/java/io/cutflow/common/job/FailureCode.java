@@ -31,6 +31,8 @@ public enum FailureCode {
   IMAGE_CORRUPT("image_corrupt", true),
   /** The model run failed; may be resource pressure, so retried. */
   INFERENCE_FAILED("inference_failed", false),
+  /** The job names a model this worker does not serve (a deployment problem, not bad input). */
+  MODEL_UNAVAILABLE("model_unavailable", false),
   /** Object storage could not be read or written after retries. */
   STORAGE_FAILED("storage_failed", false),
   /** A bug or an unexpected condition; retried. */

@@ -38,8 +38,17 @@ public final class OffsetTracker {
    * the finished prefix of each.
    */
   public Map<TopicPartition, OffsetAndMetadata> committable() {
+    return committable(pending.keySet());
+  }
+
+  /** As {@link #committable()}, for just these partitions (e.g. the ones being revoked). */
+  public Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-    pending.forEach((tp, offsets) -> {
+    for (TopicPartition tp : java.util.List.copyOf(partitions)) {
+      ConcurrentSkipListMap<Long, Boolean> offsets = pending.get(tp);
+      if (offsets == null) {
+        continue;
+      }
       Long next = null;
       while (!offsets.isEmpty()) {
         Map.Entry<Long, Boolean> first = offsets.firstEntry();
@@ -53,7 +62,7 @@ public final class OffsetTracker {
         committed.put(tp, next);
         out.put(tp, new OffsetAndMetadata(next));
       }
-    });
+    }
     return out;
   }
 

@@ -1,0 +1,28 @@
+package io.cutflow.worker.service;
+
+/**
+ * How one worker process runs, resolved from configuration and flags.
+ *
+ * @param workerId        appears in every result and log line
+ * @param groupInstanceId Kafka static membership id (null: dynamic membership). A replacement with
+ *                        the same id takes over its predecessor's partitions without a rebalance.
+ * @param queueCapacity   images decoded and waiting for the model (bounds memory)
+ * @param recycleAfter    stop after this many records (0: never)
+ * @param maxRssMb        stop when resident memory passes this (0: no ceiling)
+ */
+public record WorkerSettings(String workerId, String groupInstanceId, int queueCapacity, int ioThreads,
+                             int recycleAfter, long maxRssMb) {
+  public WorkerSettings {
+    if (queueCapacity < 1) {
+      throw new IllegalArgumentException("queue capacity must be ≥ 1, got " + queueCapacity);
+    }
+    if (ioThreads < 1) {
+      throw new IllegalArgumentException("io threads must be ≥ 1, got " + ioThreads);
+    }
+  }
+
+  /** Most records in the pipeline at once: queued for the model, in the model, and being written. */
+  public int maxInFlight() {
+    return queueCapacity + 1 + ioThreads * 2;
+  }
+}
