@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         io.cutflow.worker.cli.RemoveCommand.class,
         io.cutflow.worker.cli.ModelsCommand.class,
         io.cutflow.worker.cli.ProfileCommand.class,
+        io.cutflow.ingest.cli.IngestCommand.class,
+        RunCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,87 @@
+package io.cutflow.ingest.cli;
+
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.job.JobRequest;
+import io.cutflow.common.kafka.KafkaClients;
+import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.store.ObjectStore;
+import io.cutflow.ingest.BulkIngest;
+import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.ResultWatcher;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/** Bulk ingest wired to real Kafka and S3 from configuration, with a progress bar on stderr. */
+public final class IngestClient implements AutoCloseable {
+  private final CutflowConfig config;
+  private final ObjectStore store;
+  private final KafkaProducer<String, String> producer;
+  private final Topics topics;
+  private final JobCodec codec = new JobCodec();
+  private final JobSubmitter submitter;
+
+  private IngestClient(CutflowConfig config) {
+    this.config = config;
+    this.store = ObjectStore.fromConfig(config);
+    this.topics = new Topics(config);
+    try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
+      topics.ensureTopics(admin, Duration.ofSeconds(30));
+    }
+    String raw = config.getString(CutflowConfig.BUCKET_RAW);
+    store.ensureBucket(raw);
+    this.producer = new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-ingest"));
+    this.submitter = new JobSubmitter(store, producer, codec, topics, raw);
+  }
+
+  public static IngestClient connect(CutflowConfig config) {
+    return new IngestClient(config);
+  }
+
+  public BulkIngest.Summary ingest(List<Path> files, JobRequest.Options options, boolean wait, Path out,
+                                   Duration timeout, int concurrency) throws IOException, InterruptedException {
+    BulkIngest bulk = new BulkIngest(submitter, store, concurrency);
+    String bootstrap = config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS);
+    try (ProgressBar bar = new ProgressBarBuilder().setTaskName(wait ? "cutouts" : "upload")
+        .setInitialMax(files.size()).setStyle(ProgressBarStyle.ASCII)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250).build()) {
+      BulkIngest.Progress progress = new BulkIngest.Progress() {
+        @Override
+        public void uploaded(Path file) {
+          if (!wait) {
+            bar.step();
+          }
+        }
+
+        @Override
+        public void finished(BulkIngest.Outcome o) {
+          if (wait) {
+            bar.step();
+            bar.setExtraMessage(o.file().getFileName().toString());
+          }
+        }
+      };
+      return bulk.run(files, options,
+          wait ? onResult -> new ResultWatcher(bootstrap, topics.results(), codec, onResult) : null,
+          out, timeout, progress);
+    }
+  }
+
+  public ObjectStore store() {
+    return store;
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(10));
+    store.close();
+  }
+}

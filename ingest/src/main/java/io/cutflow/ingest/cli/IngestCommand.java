@@ -1,0 +1,61 @@
+package io.cutflow.ingest.cli;
+
+import io.cutflow.common.config.ConnectionOptions;
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.ingest.BulkIngest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cutflow ingest DIR}: bulk upload to the raw bucket + one job per image, against real Kafka and S3. */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+    description = "Upload a directory of images and publish a job for each; with --wait, download every cutout.")
+public final class IngestCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
+  Path dir;
+
+  @Option(names = {"-r", "--recursive"}, description = "Include subdirectories.")
+  boolean recursive;
+
+  @Option(names = "--wait", description = "Wait for every result; with --out, download the cutouts.")
+  boolean wait;
+
+  @Option(names = {"-o", "--out"}, paramLabel = "OUTDIR", description = "Where --wait writes <name>.png.")
+  Path out;
+
+  @Option(names = "--timeout", defaultValue = "PT30M", description = "How long --wait waits for all results (ISO-8601, default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--concurrency", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Mixin
+  JobOptions jobOptions;
+
+  @Mixin
+  ConnectionOptions connection;
+
+  @Override
+  public Integer call() throws Exception {
+    if (out != null && !wait) {
+      System.err.println("cutflow ingest: --out needs --wait (cutouts are downloaded as results arrive)");
+      return 2;
+    }
+    CutflowConfig config = connection.config();
+    List<Path> files = BulkIngest.listImages(dir, recursive);
+    if (files.isEmpty()) {
+      System.err.println("cutflow ingest: no files in " + dir);
+      return 2;
+    }
+    try (IngestClient client = IngestClient.connect(config)) {
+      BulkIngest.Summary summary = client.ingest(files, jobOptions.toOptions(), wait, out, timeout, concurrency);
+      SummaryPrinter.print(summary, wait, System.out, System.err);
+      return summary.failures().isEmpty() ? 0 : 1;
+    }
+  }
+}
