@@ -75,6 +75,9 @@ public final class CutoutWorker implements AutoCloseable {
   private final WorkerSettings settings;
   private final WorkerMetrics metrics;
 
+  /** How long a revocation waits for the revoked partitions' in-flight records (well under max.poll.interval.ms). */
+  private static final Duration REVOKE_DRAIN = Duration.ofSeconds(30);
+
   private final OffsetTracker tracker = new OffsetTracker();
   private final BlockingQueue<Job> inferenceQueue;
   private final BlockingQueue<FloatBuffer> inputBuffers;
@@ -87,6 +90,7 @@ public final class CutoutWorker implements AutoCloseable {
   private final AtomicInteger finished = new AtomicInteger();
   private volatile boolean pipelineOpen = true;
   private volatile boolean subscribed;
+  private volatile boolean assigned;
   private volatile boolean paused;
 
   /** One record on its way through the stages. */
@@ -149,9 +153,12 @@ public final class CutoutWorker implements AutoCloseable {
     };
   }
 
-  /** True once subscribed to the jobs topic (the model was loaded and warmed before this). */
+  /**
+   * True once the group has given this worker its partitions (the model was loaded and warmed
+   * before it joined), until it starts stopping.
+   */
   public boolean isReady() {
-    return subscribed && !stopping.get();
+    return subscribed && assigned && !stopping.get();
   }
 
   public int finishedCount() {
@@ -475,6 +482,7 @@ public final class CutoutWorker implements AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      assigned = true;
       metrics.firstAssignment(partitions);
       log.atInfo().setMessage("partitions assigned").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();
@@ -485,7 +493,16 @@ public final class CutoutWorker implements AutoCloseable {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // Commit what is finished; abandon the rest (it is redelivered to the new owner).
+      // Let the revoked partitions' in-flight records finish (bounded), so the new owner doesn't
+      // redo them; whatever is still unfinished at the deadline is abandoned and redelivered.
+      long deadline = System.nanoTime() + REVOKE_DRAIN.toNanos();
+      while (tracker.inFlight(partitions) > 0 && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable(partitions);
       try {
         if (!offsets.isEmpty()) {

@@ -79,6 +79,22 @@ public final class OffsetTracker {
     return n;
   }
 
+  /** Records handed out but not finished on these partitions. */
+  public int inFlight(Collection<TopicPartition> partitions) {
+    int n = 0;
+    for (TopicPartition tp : partitions) {
+      ConcurrentSkipListMap<Long, Boolean> offsets = pending.get(tp);
+      if (offsets != null) {
+        for (Boolean done : offsets.values()) {
+          if (!done) {
+            n++;
+          }
+        }
+      }
+    }
+    return n;
+  }
+
   /** Partitions were revoked or lost: forget them; their unfinished records will be redelivered. */
   public void forget(Collection<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {

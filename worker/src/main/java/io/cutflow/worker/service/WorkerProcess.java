@@ -131,6 +131,9 @@ public final class WorkerProcess {
 
         Properties cp = KafkaClients.consumerProperties(config, null, settings.workerId());
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(settings.queueCapacity()));
+        // Only partitions that actually move are revoked when a worker joins or leaves.
+        cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+            org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
         if (settings.groupInstanceId() != null) {
           cp.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.groupInstanceId());
         }
