@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         io.cutflow.worker.cli.ProfileCommand.class,
         io.cutflow.ingest.cli.IngestCommand.class,
         RunCommand.class,
+        BenchCommand.class,
+        UpCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

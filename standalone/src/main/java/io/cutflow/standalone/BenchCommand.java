@@ -1,0 +1,119 @@
+package io.cutflow.standalone;
+
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.image.DecodedImage;
+import io.cutflow.common.image.ImageDecoder;
+import io.cutflow.ingest.BulkIngest;
+import io.cutflow.ingest.cli.IngestClient;
+import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.worker.inference.InferenceSession;
+import io.cutflow.worker.inference.Preprocessor;
+import io.cutflow.worker.inference.RemoverFactory;
+import io.cutflow.worker.model.FetchProgress;
+import io.cutflow.worker.model.ModelRegistry;
+import io.cutflow.worker.model.ModelSpec;
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cutflow bench DIR}: in one run on the same cores, (1) raw ONNX Runtime throughput — the
+ * model alone on pre-processed tensors, the same intra-op thread budget — and (2) the full
+ * pipeline's throughput on the same images (embedded Kafka + S3, worker processes, bulk ingest
+ * with result wait). The last line is the ratio. A benchmark: it reports, it never fails on a figure.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Pipeline throughput vs raw ONNX Runtime throughput on the same cores, in one run.")
+public final class BenchCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
+  Path dir;
+
+  @Option(names = "--passes", defaultValue = "3", description = "Times each image goes through (default ${DEFAULT-VALUE}).")
+  int passes;
+
+  @Option(names = {"-w", "--workers"}, defaultValue = "1", description = "Pipeline worker processes (default ${DEFAULT-VALUE}); intra-op threads = cores / workers.")
+  int workers;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    int cores = Runtime.getRuntime().availableProcessors();
+    int threadsPerWorker = Math.max(1, cores / workers);
+    List<Path> files = BulkIngest.listImages(dir, false);
+    ModelRegistry registry = ModelRegistry.createDefault();
+    ModelSpec spec = registry.defaultModel();
+    Path modelFile = registry.ensure(spec.name(), FetchProgress.NONE);
+    out.printf("bench: %d images × %d passes, model %s, %d cores, %d worker(s) × %d intra-op threads%n",
+        files.size(), passes, spec.name(), cores, workers, threadsPerWorker);
+
+    // (1) Raw: the model alone, the whole thread budget, tensors prepared beforehand.
+    double rawPerSecond;
+    try (InferenceSession session = new InferenceSession(modelFile, RemoverFactory.profileOf(spec),
+        new InferenceSession.Settings(cores, true))) {
+      session.warmUp(RemoverFactory.DEFAULT_WARMUP_RUNS);
+      Preprocessor pre = new Preprocessor(session.profile());
+      ImageDecoder decoder = new ImageDecoder();
+      List<FloatBuffer> tensors = new ArrayList<>();
+      for (Path f : files) {
+        DecodedImage img = decoder.decode(Files.readAllBytes(f), f.toString());
+        FloatBuffer t = session.newInputBuffer();
+        pre.prepare(img, t);
+        tensors.add(t);
+      }
+      int runs = 0;
+      long t0 = System.nanoTime();
+      for (int p = 0; p < passes; p++) {
+        for (FloatBuffer t : tensors) {
+          session.run(t);
+          runs++;
+        }
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      rawPerSecond = runs / secs;
+      out.printf("raw onnxruntime: %d runs in %.1f s = %.3f images/s (%.0f ms/image)%n", runs, secs, rawPerSecond,
+          1000 / rawPerSecond);
+    }
+
+    // (2) Pipeline: the same images through the real thing.
+    Path work = Files.createTempDirectory("cutflow-bench-");
+    Path batch = Files.createDirectories(work.resolve("batch"));
+    List<Path> all = new ArrayList<>();
+    for (int p = 0; p < passes; p++) {
+      for (Path f : files) {
+        Path copy = batch.resolve("p" + p + "-" + f.getFileName());
+        Files.copy(f, copy);
+        all.add(copy);
+      }
+    }
+    double pipelinePerSecond;
+    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true)) {
+      Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
+      overrides.put(CutflowConfig.MODELS_DIR.name(), registry.cache().dir().toString());
+      overrides.put(CutflowConfig.WORKER_RECYCLE_AFTER.name(), "0");
+      overrides.put(CutflowConfig.WORKER_INTRA_OP_THREADS.name(), Integer.toString(threadsPerWorker));
+      long s0 = System.nanoTime();
+      try (LocalWorkers pool = LocalWorkers.start(workers, overrides, work, Duration.ofMinutes(5));
+           IngestClient client = IngestClient.connect(stack.config().withOverrides(overrides))) {
+        out.printf("worker process start → ready (model loaded, warmed, partitions assigned): %.1f s%n",
+            (System.nanoTime() - s0) / 1e9);
+        BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
+        pipelinePerSecond = s.imagesPerSecond();
+        out.printf("pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
+            s.outcomes().size(), s.failures().size(), s.elapsedMs() / 1000.0, pipelinePerSecond,
+            s.latencyPercentile(50), s.latencyPercentile(95));
+      }
+    }
+    out.printf("pipeline/raw throughput ratio: %.2f%n", pipelinePerSecond / rawPerSecond);
+    return 0;
+  }
+}
