@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         RunCommand.class,
         BenchCommand.class,
         UpCommand.class,
+        io.cutflow.common.config.ConfigCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -176,8 +176,20 @@ class JobCodecTest {
   }
 
   @Test
-  void failureCodes() {
-    assertEquals(12, FailureCode.values().length);
+  void failureCodes() throws Exception {
+    // The result schema's enum and the Java enum must list the same codes.
+    JsonNode schema = codec.mapper().readTree(getClass().getResourceAsStream(JobCodec.RESULT_SCHEMA_RESOURCE));
+    java.util.Set<String> inSchema = new java.util.TreeSet<>();
+    schema.findValues("enum").forEach(e -> e.forEach(v -> {
+      if (FailureCode.fromCode(v.asText()).isPresent() || v.asText().contains("_")) {
+        inSchema.add(v.asText());
+      }
+    }));
+    java.util.Set<String> inJava = new java.util.TreeSet<>();
+    for (FailureCode c : FailureCode.values()) {
+      inJava.add(c.code());
+    }
+    assertEquals(inJava, inSchema);
     assertEquals(FailureCode.OBJECT_MISSING, FailureCode.ofCode("object_missing"));
     assertTrue(FailureCode.NOT_AN_IMAGE.isPermanent());
     assertFalse(FailureCode.STORAGE_FAILED.isPermanent());
