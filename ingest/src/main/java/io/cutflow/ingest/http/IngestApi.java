@@ -65,8 +65,13 @@ final class IngestApi {
   private final BooleanSupplier ready;
   private final Executor responder;
   private final ObjectMapper json = JobCodec.newMapper();
-  /** Submission times of jobs this instance submitted and has not seen a result for (time-to-result metric). */
-  private final ConcurrentMap<String, Long> inFlight = new ConcurrentHashMap<>();
+  /**
+   * Jobs this instance submitted and has not seen a result for: answers "queued" before the status
+   * topology has read the job back from Kafka, and times submission to result.
+   */
+  private final ConcurrentMap<String, Submitted> inFlight = new ConcurrentHashMap<>();
+
+  private record Submitted(JobRequest request, long nanos) {}
 
   IngestApi(Settings settings, JobSubmitter submitter, ObjectStore store, JobStatusService status,
             ResultWaiters waiters, HttpMetrics metrics, BooleanSupplier ready, Executor responder) {
@@ -355,19 +360,22 @@ final class IngestApi {
 
   private CompletableFuture<JobRequest> submit(String jobId, Upload upload, CutoutParams params) {
     metrics.upload(upload.bytes().length);
-    inFlight.put(jobId, System.nanoTime());
+    long t0 = System.nanoTime();
     if (inFlight.size() > 100_000) {
       inFlight.clear(); // results that never came: keep the map bounded
     }
     return submitter.submit(jobId, upload.fileName(), upload.bytes(), upload.kind().mimeType(), params.options(),
-        Map.of("submitted_via", "http", "file_name", upload.fileName()));
+        Map.of("submitted_via", "http", "file_name", upload.fileName())).thenApply(request -> {
+          inFlight.put(jobId, new Submitted(request, t0));
+          return request;
+        });
   }
 
   /** Called by the status topology for every result: feeds the time-to-result metric. */
   void onResult(JobResult result) {
-    Long t0 = inFlight.remove(result.jobId());
-    if (t0 != null) {
-      metrics.timeToResult((System.nanoTime() - t0) / 1_000_000);
+    Submitted submitted = inFlight.remove(result.jobId());
+    if (submitted != null) {
+      metrics.timeToResult((System.nanoTime() - submitted.nanos()) / 1_000_000);
     }
   }
 
@@ -386,6 +394,13 @@ final class IngestApi {
 
   private JobStatus lookup(String jobId) {
     Optional<JobStatus> s = status.get(jobId);
+    if (s.isEmpty()) {
+      // submitted here a moment ago, not yet read back from the jobs topic by the status topology
+      Submitted submitted = inFlight.get(jobId);
+      if (submitted != null) {
+        return JobStatus.queued(submitted.request());
+      }
+    }
     return s.orElseThrow(() -> new ApiError(404, "unknown_job", "no job with id '" + jobId + "'"));
   }
 
