@@ -97,16 +97,14 @@ final class IngestApi {
       cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
     });
     app.before(this::start);
-    app.before("/v1/*", this::authenticate);
-    app.before("/api/*", this::authenticate);
 
-    app.post("/v1/jobs", route("post_v1_jobs", this::submitJobs));
-    app.get("/v1/jobs/{id}", route("get_v1_jobs_id", this::jobStatus));
-    app.get("/v1/jobs/{id}/cutout", route("get_v1_jobs_id_cutout", this::cutout));
-    app.post("/api/remove", route("post_api_remove", this::remove));
-    app.get("/healthz", route("get_healthz", ctx -> ctx.json(Map.of("status", "ok"))));
-    app.get("/readyz", route("get_readyz", this::readiness));
-    app.get("/metrics", route("get_metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+    app.post("/v1/jobs", secured("post_v1_jobs", this::submitJobs));
+    app.get("/v1/jobs/{id}", secured("get_v1_jobs_id", this::jobStatus));
+    app.get("/v1/jobs/{id}/cutout", secured("get_v1_jobs_id_cutout", this::cutout));
+    app.post("/api/remove", secured("post_api_remove", this::remove));
+    app.get("/healthz", open("get_healthz", ctx -> ctx.json(Map.of("status", "ok"))));
+    app.get("/readyz", open("get_readyz", this::readiness));
+    app.get("/metrics", open("get_metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
         .result(metrics.scrape())));
 
     app.exception(ApiError.class, (e, ctx) -> error(ctx, e));
@@ -127,9 +125,19 @@ final class IngestApi {
 
   // ---------------------------------------------------------------- cross-cutting
 
-  private static Handler route(String name, Handler handler) {
+  /** A route without authentication, named for the request metrics. */
+  private static Handler open(String name, Handler handler) {
     return ctx -> {
       ctx.attribute(ROUTE, name);
+      handler.handle(ctx);
+    };
+  }
+
+  /** A route that requires the API key when one is configured. */
+  private Handler secured(String name, Handler handler) {
+    return ctx -> {
+      ctx.attribute(ROUTE, name);
+      authenticate(ctx);
       handler.handle(ctx);
     };
   }

@@ -297,6 +297,7 @@ class IngestHttpEndToEndTest {
     assertTrue(text.contains("ingest_http_requests_count{route=\"post_v1_jobs\",status=\"202\",}"), text);
     assertTrue(text.contains("ingest_http_requests_count{route=\"post_api_remove\",status=\"200\",}"), text);
     assertTrue(text.contains("ingest_http_requests_count{route=\"post_v1_jobs\",status=\"415\",}"), text);
+    assertTrue(text.contains("ingest_http_requests_count{route=\"get_v1_jobs_id\",status=\"401\",}"), text);
     assertTrue(text.contains("ingest_upload_bytes "), text);
     assertTrue(text.contains("ingest_time_to_result_count "), text);
   }
