@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         BenchCommand.class,
         UpCommand.class,
         io.cutflow.common.config.ConfigCommand.class,
+        io.cutflow.ingest.http.IngestServerCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,14 +1,19 @@
 package io.cutflow.standalone;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.ops.Metrics;
+import io.cutflow.ingest.http.IngestServer;
 import java.io.PrintStream;
 
-/** Starts the ingest HTTP API on the embedded stack (the HTTP service lives in the ingest module). */
+/** Starts the ingest HTTP API on the embedded stack and says where it is. */
 final class HttpApi {
   private HttpApi() {}
 
-  static AutoCloseable startIfPresent(CutflowConfig config, int port, PrintStream out) {
-    out.println("  (HTTP API not built yet: see the ingest service issue)");
-    return () -> { };
+  static IngestServer start(CutflowConfig config, int port, PrintStream out) throws Exception {
+    IngestServer server = IngestServer.start(config, port, Metrics.process().registry());
+    server.awaitReady(java.time.Duration.ofSeconds(60));
+    out.println("  HTTP API: " + server.url() + "  (docs/http-api.md; rembg-compatible POST " + server.url()
+        + "/api/remove)");
+    return server;
   }
 }

@@ -43,7 +43,7 @@ public final class UpCommand implements Callable<Integer> {
       Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
       overrides.put(CutflowConfig.MODELS_DIR.name(), registry.cache().dir().toString());
       try (LocalWorkers pool = LocalWorkers.start(workers, overrides, dir, Duration.ofMinutes(5));
-           AutoCloseable http = HttpApi.startIfPresent(stack.config().withOverrides(overrides), port, out)) {
+           AutoCloseable http = HttpApi.start(stack.config().withOverrides(overrides), port, out)) {
         out.println("cutflow is up. Use it with:");
         out.println("  export CUTFLOW_KAFKA_BOOTSTRAP_SERVERS=" + stack.kafka().bootstrapServers());
         out.println("  export CUTFLOW_S3_ENDPOINT=" + stack.s3().endpoint());

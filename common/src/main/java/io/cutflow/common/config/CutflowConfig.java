@@ -148,6 +148,20 @@ public final class CutflowConfig {
       "Interface the ops endpoint binds to.");
   public static final Key INGEST_HTTP_PORT = define("cutflow.ingest.http-port", Type.INT, 8080,
       "Port of the ingest HTTP API and web UI; 0 = ephemeral.", 0L);
+  public static final Key INGEST_MAX_UPLOAD_BYTES = define("cutflow.ingest.max-upload-bytes", Type.LONG,
+      32L * 1024 * 1024,
+      "Largest HTTP upload in bytes (the whole request body of POST /v1/jobs or /api/remove); larger ones get 413.", 1L);
+  public static final Key INGEST_MAX_FILES = define("cutflow.ingest.max-files", Type.INT, 100,
+      "Most images in one POST /v1/jobs request; more get 400.", 1L);
+  public static final Key INGEST_API_KEY = define("cutflow.ingest.api-key", Type.PASSWORD, "",
+      "API key the ingest HTTP API requires (header X-API-Key or Authorization: Bearer); empty = no authentication. /healthz, /readyz and /metrics stay open.");
+  public static final Key INGEST_REMOVE_TIMEOUT_MS = define("cutflow.ingest.remove-timeout-ms", Type.LONG, 60_000,
+      "How long POST /api/remove waits for the cutout before answering 504 (the job still completes).", 1L);
+  public static final Key INGEST_APPLICATION_ID = define("cutflow.ingest.application-id", Type.STRING,
+      "cutflow-ingest-status",
+      "Kafka Streams application.id of the ingest's job-status topology (consumer group and prefix of its changelog topic).");
+  public static final Key INGEST_STATE_DIR = define("cutflow.ingest.state-dir", Type.STRING, "",
+      "Kafka Streams state directory of the job-status store; empty = a fresh temporary directory per start (the store is then restored from its changelog topic).");
 
   // ================================================================ instance
 

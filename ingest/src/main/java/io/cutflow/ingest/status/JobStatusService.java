@@ -1,0 +1,158 @@
+package io.cutflow.ingest.status;
+
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.job.JobResult;
+import io.cutflow.common.kafka.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link JobStatusTopology} as a {@link KafkaStreams} application and answers status queries
+ * from its local store (interactive queries). One ingest instance owns every partition; several
+ * instances with the same application id would each hold only their share of the store.
+ */
+public final class JobStatusService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JobStatusService.class);
+
+  private final KafkaStreams streams;
+  private final Path stateDir;
+  private final boolean deleteStateDir;
+
+  private JobStatusService(KafkaStreams streams, Path stateDir, boolean deleteStateDir) {
+    this.streams = streams;
+    this.stateDir = stateDir;
+    this.deleteStateDir = deleteStateDir;
+  }
+
+  /** Thrown while the store cannot be queried (starting, restoring, rebalancing, stopped). */
+  public static final class NotReadyException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public NotReadyException(String message) {
+      super(message);
+    }
+  }
+
+  /** Builds and starts the application; it becomes queryable once {@link #isRunning()}. */
+  public static JobStatusService start(CutflowConfig config, Topics topics, JobCodec codec,
+                                       Consumer<JobResult> onResult) {
+    Path dir;
+    boolean temporary;
+    Optional<String> configured = config.getOptionalString(CutflowConfig.INGEST_STATE_DIR);
+    try {
+      if (configured.isPresent()) {
+        dir = Files.createDirectories(Path.of(configured.get()));
+        temporary = false;
+      } else {
+        dir = Files.createTempDirectory("cutflow-ingest-state-");
+        temporary = true;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the Kafka Streams state directory", e);
+    }
+    KafkaStreams streams = new KafkaStreams(JobStatusTopology.build(topics, codec, onResult),
+        properties(config, dir));
+    streams.setUncaughtExceptionHandler(e -> {
+      log.error("job-status stream thread failed; replacing it", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((now, before) -> log.info("job-status streams {} -> {}", before, now));
+    streams.start();
+    return new JobStatusService(streams, dir, temporary);
+  }
+
+  static Properties properties(CutflowConfig config, Path stateDir) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(CutflowConfig.INGEST_APPLICATION_ID));
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(CutflowConfig.KAFKA_REPLICATION_FACTOR));
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    // status must be visible as soon as a result arrives: no record cache, no waiting for the other input
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+    // leave the consumer group on close, so that a restarted instance gets the partitions at once
+    // instead of after the session timeout (Streams turns this off by default)
+    p.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
+    return p;
+  }
+
+  public boolean isRunning() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** Waits until the store is queryable; false on timeout. */
+  public boolean awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!isRunning()) {
+      if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR
+          || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+        return isRunning();
+      }
+      Thread.sleep(50);
+    }
+    return true;
+  }
+
+  /**
+   * The job's latest status from the local store.
+   *
+   * @throws NotReadyException while the store is not queryable
+   */
+  public Optional<JobStatus> get(String jobId) {
+    if (!isRunning()) {
+      throw new NotReadyException("job status store is " + streams.state().name().toLowerCase()
+          + " (starting or restoring from its changelog)");
+    }
+    try {
+      ReadOnlyKeyValueStore<String, JobStatus> store = streams.store(StoreQueryParameters.fromNameAndType(
+          JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore()));
+      return Optional.ofNullable(store.get(jobId));
+    } catch (InvalidStateStoreException e) {
+      throw new NotReadyException("job status store is not queryable right now: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    // leave the group so that a replacement instance gets the partitions at once
+    streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    if (deleteStateDir) {
+      deleteRecursively(stateDir);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+}

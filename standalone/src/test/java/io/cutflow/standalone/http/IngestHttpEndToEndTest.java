@@ -1,0 +1,453 @@
+package io.cutflow.standalone.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.ingest.http.IngestServer;
+import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.JavaProcess;
+import io.cutflow.worker.inference.BackgroundRemover;
+import io.cutflow.worker.inference.CutoutOptions;
+import io.cutflow.worker.inference.RemoverFactory;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The ingest HTTP API over real HTTP on the embedded stack: a real KRaft broker, a real S3 server
+ * (S3Proxy) and a real worker process (ONNX model), with the ingest server in this JVM.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IngestHttpEndToEndTest {
+  private static final String KEY = "e2e-secret";
+  private static final long MAX_UPLOAD = 2L * 1024 * 1024;
+  private static final Duration RESULT_WAIT = Duration.ofSeconds(90);
+  private static final Path PHOTO = Path.of("/work/shared/testdata/photos/anime-girl-1.jpg");
+
+  private final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private EmbeddedStack stack;
+  private JavaProcess worker;
+  private IngestServer server;
+  private CutflowConfig config;
+  private String base;
+
+  private byte[] shapePng;
+  private String doneJobId;
+  private String failedJobId;
+
+  @BeforeAll
+  void start() throws Exception {
+    stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
+    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
+    workerProps.put("cutflow.worker.intra-op-threads", "2");
+    workerProps.put("cutflow.worker.recycle-after", "0");
+    workerProps.put("cutflow.worker.id", "e2e-worker");
+    worker = JavaProcess.builder("io.cutflow.worker.service.WorkerProcess").systemProperties(workerProps)
+        .jvmArgs("-Xmx1g").name("e2e-worker").start();
+    config = stack.config().withOverrides(Map.of(
+        "cutflow.ingest.api-key", KEY,
+        "cutflow.ingest.max-upload-bytes", String.valueOf(MAX_UPLOAD),
+        "cutflow.ingest.application-id", "e2e-status-" + UUID.randomUUID(),
+        "cutflow.ops.host", "127.0.0.1"));
+    server = IngestServer.start(config, 0, new MetricRegistry());
+    assertTrue(server.awaitReady(Duration.ofSeconds(60)), "status store ready");
+    base = server.url();
+    shapePng = shapeImage(320, 240);
+  }
+
+  @AfterAll
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (worker != null) {
+      System.out.println("worker log tail:\n" + worker.logTail(15));
+      worker.close();
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- the happy paths
+
+  @Test
+  @Order(1)
+  void healthReadinessAndMetricsAreOpen() throws Exception {
+    assertEquals(200, get("/healthz", false).statusCode());
+    HttpResponse<String> ready = getString("/readyz", false);
+    assertEquals(200, ready.statusCode(), ready.body());
+    assertEquals("ready", json.readTree(ready.body()).get("status").asText());
+    assertEquals(200, get("/metrics", false).statusCode());
+  }
+
+  @Test
+  @Order(2)
+  void submitThenStatusThenCutout() throws Exception {
+    HttpResponse<String> r = send(post("/v1/jobs", true, List.of(
+        part("file", "shape.png", shapePng), part("file", "shape2.png", shapePng)), Map.of("om", "false")));
+    assertEquals(202, r.statusCode(), r.body());
+    JsonNode jobs = json.readTree(r.body()).get("jobs");
+    assertEquals(2, jobs.size());
+    String id = jobs.get(0).get("job_id").asText();
+    assertEquals("queued", jobs.get(0).get("status").asText());
+    assertEquals(base + "/v1/jobs/" + id, jobs.get(0).get("status_url").asText());
+    assertEquals("shape.png", jobs.get(0).get("file_name").asText());
+
+    // queued at once (the status topology reads the jobs topic too) unless the worker was quicker
+    JsonNode first = json.readTree(getString("/v1/jobs/" + id, true).body());
+    assertTrue(List.of("queued", "done").contains(first.get("status").asText()), first.toString());
+
+    JsonNode done = awaitStatus(id, "done");
+    assertEquals(320, done.get("image").get("width").asInt());
+    assertEquals(240, done.get("image").get("height").asInt());
+    assertTrue(done.get("timings_ms").get("inference").asLong() > 0, done.toString());
+    assertTrue(done.get("timings_ms").get("total").asLong() > 0, done.toString());
+    assertEquals(id + ".png", done.get("output").get("key").asText());
+    assertEquals(base + "/v1/jobs/" + id + "/cutout", done.get("output").get("url").asText());
+    assertEquals("e2e-worker", done.get("worker_id").asText());
+
+    HttpResponse<byte[]> png = get("/v1/jobs/" + id + "/cutout", true);
+    assertEquals(200, png.statusCode());
+    assertEquals("image/png", png.headers().firstValue("Content-Type").orElse(""));
+    BufferedImage cut = ImageIO.read(new ByteArrayInputStream(png.body()));
+    assertEquals(320, cut.getWidth());
+    assertEquals(240, cut.getHeight());
+    assertTrue(cut.getColorModel().hasAlpha());
+    // the drawn disc is kept, the flat background is cut away
+    assertTrue((cut.getRGB(160, 120) >>> 24) > 200, "centre opaque");
+    assertTrue((cut.getRGB(5, 5) >>> 24) < 50, "corner transparent");
+    doneJobId = id;
+    awaitStatus(jobs.get(1).get("job_id").asText(), "done");
+  }
+
+  @Test
+  @Order(3)
+  void apiRemoveMatchesTheCliRemover() throws Exception {
+    Map<String, String> params = Map.of("ppm", "false", "a", "false", "af", "240");
+    HttpResponse<byte[]> r = sendBytes(post("/api/remove", true, List.of(part("file", "shape.png", shapePng)),
+        params));
+    assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
+    assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
+    assertTrue(r.headers().firstValue("X-Cutflow-Ignored").orElse("").startsWith("a,af"),
+        r.headers().map().toString());
+    assertNotNull(r.headers().firstValue("X-Cutflow-Job-Id").orElse(null));
+    BufferedImage viaHttp = ImageIO.read(new ByteArrayInputStream(r.body()));
+    assertEquals(320, viaHttp.getWidth());
+    assertEquals(240, viaHttp.getHeight());
+
+    // what `./cutflow remove` does in-process, on the same bytes with the same options
+    try (RemoverFactory.Loaded loaded = RemoverFactory.open(null, 2)) {
+      BackgroundRemover.Cutout local = loaded.remover().remove(shapePng, "shape.png", CutoutOptions.DEFAULT);
+      BufferedImage viaCli = ImageIO.read(new ByteArrayInputStream(local.png()));
+      assertArrayEquals(alpha(viaCli), alpha(viaHttp), "alpha channel identical to ./cutflow remove");
+      if (Files.isReadable(PHOTO)) {
+        byte[] photo = Files.readAllBytes(PHOTO);
+        long t0 = System.nanoTime();
+        loaded.remover().remove(photo, "photo.jpg", CutoutOptions.DEFAULT);
+        inProcessMillis = (System.nanoTime() - t0) / 1_000_000;
+      }
+    }
+    // the in-process session is closed: the cores are the worker's again for the measurement
+    if (Files.isReadable(PHOTO)) {
+      measureLatency();
+    }
+  }
+
+  private long inProcessMillis = -1;
+
+  /** Not an assertion: prints /api/remove latency vs the worker's own processing time on an idle stack. */
+  private void measureLatency() throws Exception {
+    byte[] photo = Files.readAllBytes(PHOTO);
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      long s = System.nanoTime();
+      HttpResponse<byte[]> r = sendBytes(post("/api/remove", true, List.of(part("file", "photo.jpg", photo)),
+          Map.of()));
+      long wall = (System.nanoTime() - s) / 1_000_000;
+      assertEquals(200, r.statusCode());
+      String id = r.headers().firstValue("X-Cutflow-Job-Id").orElseThrow();
+      JsonNode st = awaitStatus(id, "done");
+      long total = st.get("timings_ms").get("total").asLong();
+      lines.add(String.format("LATENCY run %d: /api/remove %d ms, worker total %d ms (inference %d ms), "
+              + "overhead %d ms; job %s", i + 1, wall, total, st.get("timings_ms").get("inference").asLong(),
+          wall - total, st.get("timings_ms").toString()));
+    }
+    lines.add("LATENCY in-process remover (./cutflow remove path, test JVM) " + inProcessMillis + " ms");
+    lines.forEach(System.out::println);
+    Files.write(Path.of("target", "http-latency.txt"), lines);
+  }
+
+  // ---------------------------------------------------------------- failures and errors
+
+  @Test
+  @Order(4)
+  void aCorruptImageFailsWithItsFailureCode() throws Exception {
+    byte[] truncated = java.util.Arrays.copyOf(jpeg(200, 150), 400);
+    HttpResponse<String> r = send(post("/v1/jobs", true, List.of(part("file", "broken.jpg", truncated)), Map.of()));
+    assertEquals(202, r.statusCode(), r.body());
+    failedJobId = json.readTree(r.body()).get("jobs").get(0).get("job_id").asText();
+    JsonNode failed = awaitStatus(failedJobId, "failed");
+    String code = failed.get("failure").get("code").asText();
+    assertTrue(List.of("image_truncated", "image_corrupt").contains(code), failed.toString());
+    assertTrue(failed.get("failure").get("message").asText().length() > 0);
+
+    HttpResponse<String> cut = getString("/v1/jobs/" + failedJobId + "/cutout", true);
+    assertError(cut, 404, "job_failed");
+
+    HttpResponse<String> viaRemove = send(post("/api/remove", true, List.of(part("file", "b.jpg", truncated)),
+        Map.of()));
+    assertError(viaRemove, 422, code);
+  }
+
+  @Test
+  @Order(5)
+  void errors400() throws Exception {
+    assertError(send(post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of("bgc", "1,2,3"))),
+        400, "invalid_parameter");
+    assertError(send(post("/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of("om", "maybe"))),
+        400, "invalid_parameter");
+    assertError(send(post("/api/remove", true, List.of(part("image", "s.png", shapePng)), Map.of())),
+        400, "missing_file");
+    HttpRequest notMultipart = HttpRequest.newBuilder(URI.create(base + "/v1/jobs")).header("X-API-Key", KEY)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+    assertError(send(notMultipart), 400, "multipart_required");
+  }
+
+  @Test
+  @Order(6)
+  void errors401() throws Exception {
+    HttpResponse<String> none = send(post("/v1/jobs", false, List.of(part("file", "s.png", shapePng)), Map.of()));
+    assertError(none, 401, "unauthorized");
+    HttpRequest wrong = HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
+        .header("X-API-Key", "not-it").GET().build();
+    assertError(send(wrong), 401, "unauthorized");
+    HttpRequest bearer = HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
+        .header("Authorization", "Bearer " + KEY).GET().build();
+    assertEquals(200, send(bearer).statusCode());
+  }
+
+  @Test
+  @Order(7)
+  void errors404() throws Exception {
+    assertError(getString("/v1/jobs/no-such-job", true), 404, "unknown_job");
+    assertError(getString("/v1/jobs/no-such-job/cutout", true), 404, "unknown_job");
+    assertError(getString("/v1/nothing-here", true), 404, "not_found");
+  }
+
+  @Test
+  @Order(8)
+  void errors413() throws Exception {
+    byte[] big = new byte[(int) MAX_UPLOAD + 1024];
+    System.arraycopy(shapePng, 0, big, 0, shapePng.length);
+    HttpResponse<String> r = send(post("/api/remove", true, List.of(part("file", "big.png", big)), Map.of()));
+    assertError(r, 413, "payload_too_large");
+  }
+
+  @Test
+  @Order(9)
+  void errors415NameTheDetectedType() throws Exception {
+    HttpResponse<String> text = send(post("/v1/jobs", true,
+        List.of(part("file", "notes.png", "just some text, not a picture\n".getBytes(StandardCharsets.UTF_8))),
+        Map.of()));
+    JsonNode body = assertError(text, 415, "unsupported_media_type");
+    assertTrue(body.get("message").asText().contains("text/plain"), body.toString());
+    HttpResponse<String> pdf = send(post("/api/remove", true,
+        List.of(part("file", "doc.jpg", "%PDF-1.7\n...".getBytes(StandardCharsets.UTF_8))), Map.of()));
+    assertTrue(assertError(pdf, 415, "unsupported_media_type").get("message").asText().contains("application/pdf"));
+  }
+
+  @Test
+  @Order(10)
+  void metricsCountRequestsByRouteAndStatus() throws Exception {
+    String text = getString("/metrics", false).body();
+    assertTrue(text.contains("ingest_http_requests_count{route=\"post_v1_jobs\",status=\"202\",}"), text);
+    assertTrue(text.contains("ingest_http_requests_count{route=\"post_api_remove\",status=\"200\",}"), text);
+    assertTrue(text.contains("ingest_http_requests_count{route=\"post_v1_jobs\",status=\"415\",}"), text);
+    assertTrue(text.contains("ingest_http_requests_count{route=\"get_v1_jobs_id\",status=\"401\",}"), text);
+    assertTrue(text.contains("ingest_upload_bytes "), text);
+    assertTrue(text.contains("ingest_time_to_result_count "), text);
+  }
+
+  @Test
+  @Order(11)
+  void statusSurvivesARestartAndRemoveTimesOutWith504() throws Exception {
+    server.close();
+    server = null;
+    long t0 = System.nanoTime();
+    // a fresh state directory: the store comes back from its changelog topic
+    server = IngestServer.start(config.withOverrides(Map.of("cutflow.ingest.remove-timeout-ms", "1")), 0,
+        new MetricRegistry());
+    assertTrue(server.awaitReady(Duration.ofSeconds(60)));
+    System.out.printf("ingest restarted and restored in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    base = server.url();
+    JsonNode done = json.readTree(getString("/v1/jobs/" + doneJobId, true).body());
+    assertEquals("done", done.get("status").asText(), done.toString());
+    assertEquals(320, done.get("image").get("width").asInt());
+    JsonNode failed = json.readTree(getString("/v1/jobs/" + failedJobId, true).body());
+    assertEquals("failed", failed.get("status").asText(), failed.toString());
+    assertEquals(200, get("/v1/jobs/" + doneJobId + "/cutout", true).statusCode());
+
+    HttpResponse<String> slow = send(post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of()));
+    JsonNode body = assertError(slow, 504, "timeout");
+    String id = body.get("job_id").asText();
+    assertEquals(id, slow.headers().firstValue("X-Cutflow-Job-Id").orElse(""));
+    awaitStatus(id, "done"); // the job still completes
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private JsonNode awaitStatus(String id, String wanted) throws Exception {
+    long deadline = System.nanoTime() + RESULT_WAIT.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = getString("/v1/jobs/" + id, true);
+      if (r.statusCode() == 200) {
+        last = json.readTree(r.body());
+        if (wanted.equals(last.get("status").asText())) {
+          return last;
+        }
+      }
+      Thread.sleep(100);
+    }
+    if (!worker.isAlive()) {
+      fail("worker died: " + worker.logTail(30));
+    }
+    fail("job " + id + " not " + wanted + " in time: " + last);
+    return null;
+  }
+
+  private JsonNode assertError(HttpResponse<String> r, int status, String code) throws IOException {
+    assertEquals(status, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+        r.headers().map().toString());
+    JsonNode body = json.readTree(r.body());
+    assertEquals(code, body.get("error").asText(), r.body());
+    assertTrue(body.get("message").asText().length() > 0, r.body());
+    return body;
+  }
+
+  private record Part(String field, String fileName, byte[] bytes) {}
+
+  private static Part part(String field, String fileName, byte[] bytes) {
+    return new Part(field, fileName, bytes);
+  }
+
+  private HttpRequest post(String path, boolean withKey, List<Part> parts, Map<String, String> fields) {
+    String boundary = "cutflow-" + UUID.randomUUID();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n"
+          + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+    }
+    for (Part p : parts) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.field()
+          + "\"; filename=\"" + p.fileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+          .getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(p.bytes());
+      body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+        .timeout(Duration.ofSeconds(120))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    if (withKey) {
+      b.header("X-API-Key", KEY);
+    }
+    return b.build();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<byte[]> sendBytes(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpRequest getRequest(String path, boolean withKey) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET();
+    if (withKey) {
+      b.header("X-API-Key", KEY);
+    }
+    return b.build();
+  }
+
+  private HttpResponse<byte[]> get(String path, boolean withKey) throws Exception {
+    return sendBytes(getRequest(path, withKey));
+  }
+
+  private HttpResponse<String> getString(String path, boolean withKey) throws Exception {
+    return send(getRequest(path, withKey));
+  }
+
+  /** A red disc on a flat light background: an obvious foreground. */
+  private static byte[] shapeImage(int w, int h) throws IOException {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color(235, 235, 235));
+    g.fillRect(0, 0, w, h);
+    g.setColor(new Color(200, 30, 30));
+    g.fillOval(w / 2 - 70, h / 2 - 70, 140, 140);
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+
+  private static byte[] jpeg(int w, int h) throws IOException {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, (x * 7 + y * 13) & 0xFFFFFF);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "jpg", out);
+    return out.toByteArray();
+  }
+
+  private static int[] alpha(BufferedImage img) {
+    int[] a = new int[img.getWidth() * img.getHeight()];
+    for (int y = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++) {
+        a[y * img.getWidth() + x] = img.getRGB(x, y) >>> 24;
+      }
+    }
+    return a;
+  }
+}
