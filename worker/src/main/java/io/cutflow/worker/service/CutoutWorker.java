@@ -475,7 +475,13 @@ public final class CutoutWorker implements AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      metrics.firstAssignment(partitions);
+      int generation;
+      try {
+        generation = consumer.groupMetadata().generationId();
+      } catch (RuntimeException e) {
+        generation = -1;
+      }
+      metrics.assigned(partitions, generation);
       log.atInfo().setMessage("partitions assigned").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();
       if (paused) {
@@ -495,6 +501,7 @@ public final class CutoutWorker implements AutoCloseable {
         log.atWarn().setMessage("commit on revoke failed").addKeyValue("error", e.toString()).log();
       }
       tracker.forget(partitions);
+      metrics.revoked(partitions);
       log.atInfo().setMessage("partitions revoked").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();
     }
@@ -502,6 +509,7 @@ public final class CutoutWorker implements AutoCloseable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       tracker.forget(partitions);
+      metrics.revoked(partitions);
     }
   }
 
