@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         io.cutflow.worker.cli.RemoveCommand.class,
         io.cutflow.worker.cli.ModelsCommand.class,
         io.cutflow.worker.cli.ProfileCommand.class,
+        io.cutflow.worker.cli.WorkerCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
