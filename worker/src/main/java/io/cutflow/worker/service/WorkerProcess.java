@@ -168,6 +168,10 @@ public final class WorkerProcess {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp);
              KafkaProducer<String, String> producer =
                  new KafkaProducer<>(KafkaClients.producerProperties(config, settings.workerId()))) {
+          // Built before READY too: its input buffers (tens of MB, zeroed) cost ~1 s on a busy machine.
+          CutoutWorker w = new CutoutWorker(consumer, producer, store, loaded.remover(), loaded.session(),
+              loaded.model(), new JobCodec(), topics, cutouts, config.getLong(CutflowConfig.IMAGE_MAX_BYTES),
+              settings, workerMetrics);
           if (controlChannel) {
             workerMetrics.listener(new ControlLines(control));
             synchronized (control) {
@@ -181,9 +185,6 @@ public final class WorkerProcess {
           if (early.get() != null) {
             return early.get().exitCode();
           }
-          CutoutWorker w = new CutoutWorker(consumer, producer, store, loaded.remover(), loaded.session(),
-              loaded.model(), new JobCodec(), topics, cutouts, config.getLong(CutflowConfig.IMAGE_MAX_BYTES),
-              settings, workerMetrics);
           worker.set(w);
           if (early.get() != null) {
             w.requestStop(early.get()); // a STOP that raced with the worker's creation
