@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         UpCommand.class,
         io.cutflow.common.config.ConfigCommand.class,
         io.cutflow.ingest.http.IngestServerCommand.class,
+        io.cutflow.worker.cli.WorkerCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,7 +1,7 @@
 package io.cutflow.standalone;
 
 import io.cutflow.common.config.CutflowConfig;
-import io.cutflow.standalone.infra.JavaProcess;
+import io.cutflow.common.process.JavaProcess;
 import io.cutflow.worker.service.WorkerProcess;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -6,6 +6,8 @@ import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.ingest.cli.JobOptions;
 import io.cutflow.ingest.cli.SummaryPrinter;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.worker.supervisor.RecyclingSupervisor;
+import io.cutflow.worker.supervisor.SupervisorSettings;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import java.nio.file.Files;
@@ -43,6 +45,18 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up waiting for results after this (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--recycle-after", defaultValue = "500",
+      description = "Replace each worker process after this many images (0 = never; default ${DEFAULT-VALUE}).")
+  int recycleAfter;
+
+  @Option(names = "--max-rss-mb", defaultValue = "0",
+      description = "Replace a worker whose resident memory passes this many MiB (0 = no ceiling).")
+  long maxRssMb;
+
+  @Option(names = "--warm-standby", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Keep a warmed replacement per worker slot, so recycling costs no cold start (default on).")
+  boolean warmStandby;
+
   @Option(names = "--keep", description = "Keep the stack's data directory (logs, broker data, buckets) after the run.")
   boolean keep;
 
@@ -64,17 +78,29 @@ public final class RunCommand implements Callable<Integer> {
     try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.load(), stackDir, !keep)) {
       Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
       overrides.put(CutflowConfig.MODELS_DIR.name(), modelCache.toString());
-      overrides.putIfAbsent(CutflowConfig.WORKER_RECYCLE_AFTER.name(), "0");
+      overrides.putIfAbsent(CutflowConfig.WORKER_INTRA_OP_THREADS.name(),
+          Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / workers)));
       System.err.printf("cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
           (System.nanoTime() - t0) / 1e9, workers);
-      try (LocalWorkers pool = LocalWorkers.start(workers, overrides, stackDir, Duration.ofMinutes(5));
-           IngestClient client = IngestClient.connect(stack.config().withOverrides(overrides))) {
+      SupervisorSettings settings = SupervisorSettings.defaults().withSlots(workers).withRecycleAfter(recycleAfter)
+          .withMaxRssMb(maxRssMb).withWarmStandby(warmStandby).withWorkerProperties(overrides)
+          .withInstancePrefix("cutflow-run").withLogDir(stackDir.resolve("workers"));
+      CutflowConfig config = stack.config().withOverrides(overrides);
+      RecyclingSupervisor supervisor = RecyclingSupervisor.start(config, settings);
+      try (IngestClient client = IngestClient.connect(config)) {
+        if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
+          System.err.println("cutflow run: workers did not start within 5 minutes; logs in " + supervisor.logDir());
+          return 1;
+        }
         System.err.printf("cutflow run: %d workers ready after %.1f s; ingesting %d images%n", workers,
             (System.nanoTime() - t0) / 1e9, files.size());
         BulkIngest.Summary summary = client.ingest(files, jobOptions.toOptions(), true, out, timeout, 4);
         SummaryPrinter.print(summary, true, System.out, System.err);
+        System.out.println("workers: " + supervisor.stats().summary());
         System.out.println("cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));
         return summary.failures().isEmpty() ? 0 : 1;
+      } finally {
+        supervisor.close();
       }
     }
   }

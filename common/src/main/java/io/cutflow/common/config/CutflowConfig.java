@@ -138,6 +138,8 @@ public final class CutflowConfig {
       "Worker id in results and dead letters (and the base of group.instance.id); empty = <host>-<pid>.");
   public static final Key WORKER_GROUP_INSTANCE_ID = define("cutflow.worker.group-instance-id", Type.STRING, "",
       "Kafka static membership id (group.instance.id) of this worker; a replacement with the same id takes over its partitions without a rebalance. Empty = dynamic membership.");
+  public static final Key WORKER_STATIC_SESSION_TIMEOUT_MS = define("cutflow.worker.static-session-timeout-ms", Type.INT, 120_000,
+      "session.timeout.ms of static members: how long the group keeps a recycled or crashed worker's partitions for its replacement (same group.instance.id) before moving them. Must be ≤ the broker's group.max.session.timeout.ms.", 6000L);
   public static final Key MODELS_DIR = define("cutflow.models.dir", Type.STRING, "",
       "Directory of fetched, verified model files; empty = $CUTFLOW_MODEL_CACHE, else <repo>/models/cache, else ~/.cache/cutflow/models.");
 

@@ -1,5 +1,6 @@
 package io.cutflow.standalone.infra;
 
+import io.cutflow.common.process.JavaProcess;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.cutflow.standalone.infra;
 
+import io.cutflow.common.process.JavaProcess;
 import io.minio.MinioClient;
 import java.io.IOException;
 import java.io.Writer;

@@ -3,6 +3,7 @@ package io.cutflow.standalone.infra;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;

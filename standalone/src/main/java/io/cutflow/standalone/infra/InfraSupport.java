@@ -1,5 +1,6 @@
 package io.cutflow.standalone.infra;
 
+import io.cutflow.common.process.JavaProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

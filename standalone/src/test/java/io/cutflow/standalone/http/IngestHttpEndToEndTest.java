@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
-import io.cutflow.standalone.infra.JavaProcess;
+import io.cutflow.common.process.JavaProcess;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.CutoutOptions;
 import io.cutflow.worker.inference.RemoverFactory;

@@ -11,6 +11,7 @@ import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectInfo;
 import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;

@@ -483,7 +483,14 @@ public final class CutoutWorker implements AutoCloseable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       assigned = true;
-      metrics.firstAssignment(partitions);
+      int generation;
+      try {
+        generation = consumer.groupMetadata().generationId();
+      } catch (RuntimeException e) {
+        generation = -1;
+      }
+      // Cooperative rebalancing hands over only the added partitions: report the whole assignment.
+      metrics.assigned(java.util.Set.copyOf(consumer.assignment()), generation);
       log.atInfo().setMessage("partitions assigned").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();
       if (paused) {
@@ -512,6 +519,7 @@ public final class CutoutWorker implements AutoCloseable {
         log.atWarn().setMessage("commit on revoke failed").addKeyValue("error", e.toString()).log();
       }
       tracker.forget(partitions);
+      metrics.revoked(partitions);
       log.atInfo().setMessage("partitions revoked").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();
     }
@@ -519,6 +527,7 @@ public final class CutoutWorker implements AutoCloseable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       tracker.forget(partitions);
+      metrics.revoked(partitions);
     }
   }
 

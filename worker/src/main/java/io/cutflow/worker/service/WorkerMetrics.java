@@ -29,6 +29,19 @@ public final class WorkerMetrics {
   private final AtomicLong firstAssignmentMillis = new AtomicLong();
   private final AtomicLong firstRecordMillis = new AtomicLong();
   private long lastLagUpdate;
+  private volatile Listener listener = new Listener() {};
+
+  /** Membership and handover events, for the supervisor's control channel (see {@code WorkerProcess}). */
+  public interface Listener {
+    /** The first record this process took from Kafka (epoch ms): the end of a handover. */
+    default void firstRecord(long epochMillis) {}
+
+    /** Partitions assigned in consumer-group generation {@code generation} (-1 if unknown). */
+    default void assigned(Collection<TopicPartition> partitions, int generation) {}
+
+    /** Partitions revoked or lost (a rebalance moved them away from this process). */
+    default void revoked(Collection<TopicPartition> partitions) {}
+  }
 
   public WorkerMetrics(MetricRegistry registry) {
     this.registry = registry;
@@ -59,7 +72,16 @@ public final class WorkerMetrics {
 
   /** A record was taken from Kafka (the first one marks the end of a handover). */
   void received() {
-    firstRecordMillis.compareAndSet(0, System.currentTimeMillis());
+    if (firstRecordMillis.get() == 0) {
+      long now = System.currentTimeMillis();
+      if (firstRecordMillis.compareAndSet(0, now)) {
+        listener.firstRecord(now);
+      }
+    }
+  }
+
+  public void listener(Listener value) {
+    listener = value;
   }
 
   /** Max lag over this consumer's partitions, from the client's own metric; refreshed every 2 s. */
@@ -83,8 +105,13 @@ public final class WorkerMetrics {
     lastCommitMillis.set(epochMillis);
   }
 
-  void firstAssignment(Collection<TopicPartition> partitions) {
+  void assigned(Collection<TopicPartition> partitions, int generation) {
     firstAssignmentMillis.compareAndSet(0, System.currentTimeMillis());
+    listener.assigned(partitions, generation);
+  }
+
+  void revoked(Collection<TopicPartition> partitions) {
+    listener.revoked(partitions);
   }
 
   public long lastCommitMillis() {

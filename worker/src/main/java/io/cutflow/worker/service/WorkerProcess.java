@@ -41,7 +41,44 @@ import org.slf4j.LoggerFactory;
 public final class WorkerProcess {
   private static final Logger log = LoggerFactory.getLogger(WorkerProcess.class);
 
+
   private WorkerProcess() {}
+
+  /**
+   * Control lines besides READY and EXIT: {@code FIRST_RECORD ms=<epoch>} (end of a handover),
+   * {@code ASSIGNED gen=<generation> partitions=<p,..>} and {@code REVOKED partitions=<p,..>} (so a
+   * supervisor can tell whether a recycle moved anyone's partitions).
+   */
+  private record ControlLines(PrintStream out) implements WorkerMetrics.Listener {
+    @Override
+    public void firstRecord(long epochMillis) {
+      line("FIRST_RECORD ms=" + epochMillis);
+    }
+
+    @Override
+    public void assigned(java.util.Collection<org.apache.kafka.common.TopicPartition> partitions, int generation) {
+      line("ASSIGNED gen=" + generation + " partitions=" + ids(partitions));
+    }
+
+    @Override
+    public void revoked(java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+      if (!partitions.isEmpty()) {
+        line("REVOKED partitions=" + ids(partitions));
+      }
+    }
+
+    private static String ids(java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+      return partitions.stream().map(org.apache.kafka.common.TopicPartition::partition).sorted()
+          .map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private void line(String text) {
+      synchronized (out) {
+        out.println(text);
+        out.flush();
+      }
+    }
+  }
 
   /** Worker settings from configuration. */
   public static WorkerSettings settingsOf(CutflowConfig config) {
@@ -108,19 +145,8 @@ public final class WorkerProcess {
           }
         }, "sigterm-drain"));
 
-        if (controlChannel) {
-          synchronized (control) {
-            control.println("READY pid=" + ProcessHandle.current().pid() + " ops=" + ops.port() + " warm_ms="
-                + readyMs);
-            control.flush();
-          }
-          startControlReader(worker, early, go);
-          go.await();
-        }
-        if (early.get() != null) {
-          return early.get().exitCode();
-        }
-
+        // Everything that talks to the broker or the object store before joining, so that after GO
+        // the only thing left is the group join itself (a short handover).
         Topics topics = new Topics(config);
         try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
           topics.ensureTopics(admin, Duration.ofSeconds(30));
@@ -136,14 +162,34 @@ public final class WorkerProcess {
             org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
         if (settings.groupInstanceId() != null) {
           cp.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.groupInstanceId());
+          // A static member that dies without a successor keeps its partitions (unconsumed) until
+          // this passes; a supervisor replaces it sooner, under the same id, without a rebalance.
+          cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(config.getInt(CutflowConfig.WORKER_STATIC_SESSION_TIMEOUT_MS)));
         }
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp);
              KafkaProducer<String, String> producer =
                  new KafkaProducer<>(KafkaClients.producerProperties(config, settings.workerId()))) {
+          // Built before READY too: its input buffers (tens of MB, zeroed) cost ~1 s on a busy machine.
           CutoutWorker w = new CutoutWorker(consumer, producer, store, loaded.remover(), loaded.session(),
               loaded.model(), new JobCodec(), topics, cutouts, config.getLong(CutflowConfig.IMAGE_MAX_BYTES),
               settings, workerMetrics);
+          if (controlChannel) {
+            workerMetrics.listener(new ControlLines(control));
+            synchronized (control) {
+              control.println("READY pid=" + ProcessHandle.current().pid() + " ops=" + ops.port() + " warm_ms="
+                  + readyMs);
+              control.flush();
+            }
+            startControlReader(worker, early, go);
+            go.await();
+          }
+          if (early.get() != null) {
+            return early.get().exitCode();
+          }
           worker.set(w);
+          if (early.get() != null) {
+            w.requestStop(early.get()); // a STOP that raced with the worker's creation
+          }
           ExitReason reason = w.run();
           producer.flush();
           if (controlChannel) {

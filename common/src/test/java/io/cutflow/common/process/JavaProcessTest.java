@@ -1,4 +1,4 @@
-package io.cutflow.standalone.infra;
+package io.cutflow.common.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

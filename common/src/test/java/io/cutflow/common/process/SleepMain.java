@@ -1,4 +1,4 @@
-package io.cutflow.standalone.infra;
+package io.cutflow.common.process;
 
 /** Test child: prints a line and its arguments/environment marker, then sleeps. */
 public final class SleepMain {

@@ -1,4 +1,4 @@
-package io.cutflow.standalone.infra;
+package io.cutflow.common.process;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * A Java main class run as a child process on this JVM's classpath (the embedded broker, the
  * embedded S3 server, worker processes).
  *
- * <p>The child's stdout and stderr go to a log file, never to our own streams. Unless
+ * <p>The child's stdout and stderr go to a log file, never to our own streams (with
+ * {@link Builder#pipeStdout(boolean)}, stdout stays a pipe for a line protocol — read it with
+ * {@link #stdout()}, write commands with {@link #send(String)} — and only stderr goes to the log). Unless
  * {@link Builder#watchParent(boolean)} is turned off, the child runs under {@link ChildMain}
  * and exits when our end of its stdin pipe closes, so it dies with us even when we are
  * SIGKILLed; a JVM shutdown hook also destroys every child still running at normal exit.
@@ -46,13 +48,38 @@ public final class JavaProcess implements AutoCloseable {
   private final Path logFile;
   private final OutputStream stdin;
   private final List<String> command;
+  private final boolean stdoutPiped;
 
-  private JavaProcess(String name, Process process, Path logFile, List<String> command) {
+  private JavaProcess(String name, Process process, Path logFile, List<String> command, boolean stdoutPiped) {
     this.name = name;
     this.process = process;
     this.logFile = logFile;
     this.stdin = process.getOutputStream();
     this.command = List.copyOf(command);
+    this.stdoutPiped = stdoutPiped;
+  }
+
+  /** The child's stdout, where started with {@link Builder#pipeStdout(boolean)}; read it, or the child blocks. */
+  public java.io.InputStream stdout() {
+    if (!stdoutPiped) {
+      throw new IllegalStateException(name + ": stdout goes to " + logFile + ", not to a pipe");
+    }
+    return process.getInputStream();
+  }
+
+  /**
+   * Writes one line to the child's stdin and flushes it. Meant for children started with
+   * {@code watchParent(false)} that read commands from stdin themselves (with the watcher on,
+   * {@link ChildMain} swallows whatever we write). False when the pipe is closed (the child exited).
+   */
+  public synchronized boolean send(String line) {
+    try {
+      stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   public static Builder builder(String mainClass) {
@@ -148,8 +175,8 @@ public final class JavaProcess implements AutoCloseable {
     destroy();
   }
 
-  /** Closes our end of the child's stdin: what the child sees when we die. Package-private for tests. */
-  void closeStdin() {
+  /** Closes our end of the child's stdin: what the child sees when we die. */
+  public void closeStdin() {
     try {
       stdin.close();
     } catch (IOException e) {
@@ -187,6 +214,7 @@ public final class JavaProcess implements AutoCloseable {
     private Path workDir;
     private String name;
     private boolean watchParent = true;
+    private boolean pipeStdout;
 
     private Builder(String mainClass) {
       this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
@@ -258,6 +286,12 @@ public final class JavaProcess implements AutoCloseable {
       return this;
     }
 
+    /** Keep the child's stdout as a pipe ({@link JavaProcess#stdout()}); stderr still goes to the log (default false). */
+    public Builder pipeStdout(boolean value) {
+      pipeStdout = value;
+      return this;
+    }
+
     public JavaProcess start() throws IOException {
       String label = name != null ? name : mainClass.substring(mainClass.lastIndexOf('.') + 1);
       Path log = logFile != null ? logFile : Files.createTempFile("cutflow-" + label + "-", ".log");
@@ -276,16 +310,18 @@ public final class JavaProcess implements AutoCloseable {
       cmd.add(mainClass);
       cmd.addAll(args);
 
-      ProcessBuilder pb = new ProcessBuilder(cmd)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-          .redirectInput(ProcessBuilder.Redirect.PIPE);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE);
+      if (pipeStdout) {
+        pb.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      } else {
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      }
       if (workDir != null) {
         pb.directory(workDir.toFile());
       }
       pb.environment().putAll(env);
       Process process = pb.start();
-      JavaProcess jp = new JavaProcess(label, process, log, cmd);
+      JavaProcess jp = new JavaProcess(label, process, log, cmd, pipeStdout);
       LIVE.add(jp);
       LOG.debug("started {} (pid {}), log {}", label, process.pid(), log);
       return jp;

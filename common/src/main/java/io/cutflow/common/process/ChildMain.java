@@ -1,4 +1,4 @@
-package io.cutflow.standalone.infra;
+package io.cutflow.common.process;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Worker-recycling measurements: RSS over the run, handover gaps, throughput with vs without recycling,
+# partition moves. Runs an embedded broker + S3 server and real worker processes on this machine.
+#
+#   ops/bench/recycle-bench.sh IMAGES_DIR COUNT SLOTS RECYCLE_AFTER[,RECYCLE_AFTER...] [THREADS]
+#   e.g. ops/bench/recycle-bench.sh ../shared/testdata/photos 200 1 50,0 2
+#
+# Each RECYCLE_AFTER (0 = never) is one configuration, run in sequence on the same stack; the
+# "RESULT" lines carry the figures, the CSV lines the RSS curve (MB of each slot's active worker).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$HERE"
+mvn -B -q -o -pl standalone -am test-compile -DskipTests 1>&2
+mvn -B -q -o -pl standalone dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt \
+  -Dmdep.includeScope=test 1>&2
+cd standalone
+# io.cutflow modules from this checkout, not from ~/.m2 (which other checkouts overwrite)
+DEPS="$(tr ':' '\n' < target/bench-classpath.txt | grep -v '/io/cutflow/' | paste -sd: -)"
+OWN="$HERE/common/target/classes:$HERE/worker/target/classes:$HERE/ingest/target/classes"
+exec java -Xmx512m -cp "target/test-classes:target/classes:$OWN:$DEPS" \
+  io.cutflow.standalone.recycle.RecycleBench "$@"

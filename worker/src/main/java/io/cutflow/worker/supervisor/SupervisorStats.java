@@ -1,0 +1,60 @@
+package io.cutflow.worker.supervisor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A snapshot of what a {@link RecyclingSupervisor} has done.
+ *
+ * @param recyclesByReason planned replacements by reason ({@code count}, {@code rss})
+ * @param crashes          workers that exited otherwise (killed, fatal error, failed to start)
+ * @param workersStarted   worker processes started in all
+ * @param handoverGapsMs   per recycle: the new worker's first record − the old worker's last commit
+ * @param slots            each slot now
+ * @param retired          every worker process that has exited, in order
+ * @param assignments      every partition assignment / revocation any worker reported, in order
+ */
+public record SupervisorStats(Map<String, Long> recyclesByReason, long crashes, long workersStarted,
+                              List<Long> handoverGapsMs, List<SlotState> slots, List<RetiredWorker> retired,
+                              List<AssignmentEvent> assignments) {
+  public SupervisorStats {
+    recyclesByReason = Map.copyOf(recyclesByReason);
+    handoverGapsMs = List.copyOf(handoverGapsMs);
+    slots = List.copyOf(slots);
+    retired = List.copyOf(retired);
+    assignments = List.copyOf(assignments);
+  }
+
+  public long recycles() {
+    return recyclesByReason.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The {@code p}-th percentile (0–100, nearest rank) of the handover gaps, or -1 when none. */
+  public long handoverGapPercentile(double p) {
+    if (handoverGapsMs.isEmpty()) {
+      return -1;
+    }
+    List<Long> sorted = handoverGapsMs.stream().sorted().toList();
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+  }
+
+  /** One line for a run summary. */
+  public String summary() {
+    return "recycles " + recycles() + " " + recyclesByReason + ", crashes " + crashes + ", workers started "
+        + workersStarted + (handoverGapsMs.isEmpty() ? "" : ", handover gap p50 " + handoverGapPercentile(50)
+        + " ms, p95 " + handoverGapPercentile(95) + " ms (n=" + handoverGapsMs.size() + ")");
+  }
+
+  /** A slot now: its active and standby processes (pid -1 where none). */
+  public record SlotState(int slot, String groupInstanceId, long activePid, long standbyPid, boolean standbyReady,
+                          long activeRssBytes) {}
+
+  /** A worker process that exited. {@code reason}: RECYCLE_COUNT, RECYCLE_RSS, STOPPED, FATAL or CRASHED. */
+  public record RetiredWorker(int slot, int serial, long pid, String reason, int exitCode, long finished,
+                              long lastCommitMs, long firstRecordMs, long peakRssBytes) {}
+
+  /** A worker's ASSIGNED or REVOKED report. */
+  public record AssignmentEvent(long atMs, int slot, int serial, long pid, boolean revoked, int generation,
+                                List<Integer> partitions) {}
+}

@@ -1,0 +1,73 @@
+package io.cutflow.worker.supervisor;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Speaks WorkerProcess's control protocol without Kafka or a model: READY after FAKE_WARM_MS, waits
+ * for GO, "processes" CUTFLOW_WORKER_RECYCLE_AFTER records of FAKE_RECORD_MS each, prints EXIT and
+ * exits 10. FAKE_MODE=fail-start exits 1 before READY.
+ */
+public final class FakeWorkerMain {
+  private FakeWorkerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    String mode = System.getenv().getOrDefault("FAKE_MODE", "normal");
+    long warm = Long.parseLong(System.getenv().getOrDefault("FAKE_WARM_MS", "300"));
+    long perRecord = Long.parseLong(System.getenv().getOrDefault("FAKE_RECORD_MS", "20"));
+    int quota = Integer.parseInt(System.getenv().getOrDefault("CUTFLOW_WORKER_RECYCLE_AFTER", "0"));
+    String instance = System.getenv().getOrDefault("CUTFLOW_WORKER_GROUP_INSTANCE_ID", "?");
+    if (mode.equals("fail-start")) {
+      System.err.println("fake worker failing at start");
+      Runtime.getRuntime().halt(1);
+    }
+    Thread.sleep(warm);
+    System.out.println("READY pid=" + ProcessHandle.current().pid() + " ops=0 warm_ms=" + warm);
+    System.out.flush();
+    CountDownLatch go = new CountDownLatch(1);
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (line.equals("GO")) {
+            go.countDown();
+          } else if (line.equals("STOP")) {
+            break;
+          }
+        }
+      } catch (Exception ignored) {
+        // EOF
+      }
+      stop.set(true);
+      go.countDown();
+    });
+    reader.setDaemon(true);
+    reader.start();
+    go.await();
+    if (stop.get()) {
+      System.out.println("EXIT reason=STOPPED finished=0 last_commit_ms=0 first_record_ms=0");
+      System.out.flush();
+      Runtime.getRuntime().halt(0);
+    }
+    int slot = instance.endsWith("-slot-1") ? 1 : 0;
+    System.out.println("ASSIGNED gen=1 partitions=" + (slot * 3) + "," + (slot * 3 + 1) + "," + (slot * 3 + 2));
+    long first = System.currentTimeMillis();
+    System.out.println("FIRST_RECORD ms=" + first);
+    System.out.flush();
+    int n = 0;
+    while (!stop.get() && (quota == 0 || n < quota)) {
+      Thread.sleep(perRecord);
+      n++;
+    }
+    long commit = System.currentTimeMillis();
+    String reason = stop.get() ? "STOPPED" : "RECYCLE_COUNT";
+    System.out.println("EXIT reason=" + reason + " finished=" + n + " last_commit_ms=" + commit
+        + " first_record_ms=" + first);
+    System.out.flush();
+    Runtime.getRuntime().halt(stop.get() ? 0 : 10);
+  }
+}

@@ -1,0 +1,114 @@
+package io.cutflow.worker.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cutflow.common.config.CutflowConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The supervisor's state machine against a fake worker that speaks the control protocol (no Kafka, no model). */
+class RecyclingSupervisorTest {
+
+  private static SupervisorSettings fake(Path dir, int slots, int recycleAfter, Map<String, String> env) {
+    return SupervisorSettings.defaults().withSlots(slots).withRecycleAfter(recycleAfter)
+        .withInstancePrefix("t").withJvmArgs(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"))
+        .withWorkerProperties(env).withLogDir(dir).withMainClass(FakeWorkerMain.class.getName())
+        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)).withStopTimeout(Duration.ofSeconds(10));
+  }
+
+  private static SupervisorStats await(RecyclingSupervisor s, Predicate<SupervisorStats> p, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    SupervisorStats st = s.stats();
+    while (System.nanoTime() < deadline) {
+      st = s.stats();
+      if (p.test(st)) {
+        return st;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("condition not reached within " + timeout + ": " + st);
+  }
+
+  @Test
+  void recyclesByCountHandingOverToTheWarmStandby(@TempDir Path dir) throws Exception {
+    // 20 records × 20 ms: a worker's life (~0.4 s) is about as long as a fake warm-up (0.3 s) + JVM start
+    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
+        fake(dir, 2, 20, Map.of("FAKE_WARM_MS", "100", "FAKE_RECORD_MS", "40")))) {
+      SupervisorStats st = await(s, x -> x.recyclesByReason().getOrDefault("count", 0L) >= 6,
+          Duration.ofSeconds(60));
+      assertEquals(0, st.crashes(), st.toString());
+      assertFalse(st.handoverGapsMs().isEmpty());
+      // the successor was warm before the predecessor left: the gap is the fake's GO-to-first-record, small
+      assertTrue(st.handoverGapPercentile(50) < 1000, st.summary());
+      assertTrue(st.slots().stream().allMatch(x -> x.groupInstanceId().startsWith("t-slot-")));
+      // every worker of slot 1 reported the same partitions
+      assertTrue(st.assignments().stream().filter(a -> a.slot() == 1)
+          .allMatch(a -> a.partitions().equals(List.of(3, 4, 5))));
+    }
+  }
+
+  @Test
+  void killedWorkerIsReplacedAndCloseStopsEverything(@TempDir Path dir) throws Exception {
+    RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
+        fake(dir, 1, 0, Map.of("FAKE_WARM_MS", "100")));
+    try {
+      SupervisorStats st = await(s, x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
+          Duration.ofSeconds(30));
+      long victim = st.slots().get(0).activePid();
+      long standby = st.slots().get(0).standbyPid();
+      ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+      st = await(s, x -> x.crashes() == 1 && x.slots().get(0).activePid() == standby, Duration.ofSeconds(30));
+      assertTrue(st.retired().stream().anyMatch(r -> r.pid() == victim && r.reason().equals("CRASHED")),
+          st.toString());
+      await(s, x -> x.slots().get(0).standbyReady(), Duration.ofSeconds(30));
+    } finally {
+      s.close();
+    }
+    SupervisorStats end = s.stats();
+    assertEquals(-1, end.slots().get(0).activePid(), end.toString());
+    assertTrue(end.retired().stream().filter(r -> r.reason().equals("STOPPED")).count() >= 2, end.toString());
+    for (SupervisorStats.RetiredWorker r : end.retired()) {
+      assertFalse(ProcessHandle.of(r.pid()).map(ProcessHandle::isAlive).orElse(false));
+    }
+  }
+
+  @Test
+  void crashLoopBacksOff(@TempDir Path dir) throws Exception {
+    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
+        fake(dir, 1, 0, Map.of("FAKE_MODE", "fail-start")))) {
+      long t0 = System.nanoTime();
+      SupervisorStats st = await(s, x -> x.crashes() >= 4, Duration.ofSeconds(60));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      // backoffs 200 + 400 + 800 ms at least between the 4 failures
+      assertTrue(ms >= 1400, "4 crashes in " + ms + " ms: no backoff?");
+      assertTrue(st.retired().stream().allMatch(r -> r.reason().equals("FATAL")), st.toString());
+    }
+  }
+
+  @Test
+  void backoffDoublesAndIsCapped() {
+    SupervisorSettings s = SupervisorSettings.defaults().withBackoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    assertEquals(500, s.backoff(1).toMillis());
+    assertEquals(1000, s.backoff(2).toMillis());
+    assertEquals(4000, s.backoff(4).toMillis());
+    assertEquals(30_000, s.backoff(12).toMillis());
+    assertEquals(30_000, s.backoff(100).toMillis());
+  }
+
+  @Test
+  void percentiles() {
+    SupervisorStats st = new SupervisorStats(Map.of("count", 3L), 0, 4, List.of(30L, 10L, 20L, 200L), List.of(),
+        List.of(), List.of());
+    assertEquals(20, st.handoverGapPercentile(50));
+    assertEquals(200, st.handoverGapPercentile(95));
+    assertEquals(3, st.recycles());
+  }
+}
