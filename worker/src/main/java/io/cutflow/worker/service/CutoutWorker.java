@@ -489,7 +489,7 @@ public final class CutoutWorker implements AutoCloseable {
       } catch (RuntimeException e) {
         generation = -1;
       }
-      // Cooperative rebalancing hands over only the added partitions: report the whole assignment.
+      // Report the whole assignment (under cooperative rebalancing the callback lists only additions).
       metrics.assigned(java.util.Set.copyOf(consumer.assignment()), generation);
       log.atInfo().setMessage("partitions assigned").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();

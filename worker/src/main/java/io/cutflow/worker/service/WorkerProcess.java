@@ -157,9 +157,11 @@ public final class WorkerProcess {
 
         Properties cp = KafkaClients.consumerProperties(config, null, settings.workerId());
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(settings.queueCapacity()));
-        // Only partitions that actually move are revoked when a worker joins or leaves.
+        // Sticky (eager) assignment: partitions stay with their owner across rebalances. Not the
+        // cooperative protocol: a worker killed between its two cooperative rounds leaves the
+        // partitions it was giving up unassigned until its static session times out.
         cp.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-            org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+            org.apache.kafka.clients.consumer.StickyAssignor.class.getName());
         if (settings.groupInstanceId() != null) {
           cp.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.groupInstanceId());
           // A static member that dies without a successor keeps its partitions (unconsumed) until
