@@ -126,6 +126,8 @@ public final class CutflowConfig {
       "Model a worker loads and warms at start (a name from models/models.json); empty = the manifest's default. Jobs naming another model fail with model_unavailable.");
   public static final Key WORKER_INTRA_OP_THREADS = define("cutflow.worker.intra-op-threads", Type.INT, 0,
       "ONNX Runtime intra-op threads per worker process; 0 = number of available cores.", 0L);
+  public static final Key WORKER_ORT_SPINNING = define("cutflow.worker.ort-spinning", Type.BOOLEAN, false,
+      "Let ONNX Runtime's intra-op threads spin between operators. Off by default in workers: the spinning threads compete with decode/encode/upload threads for the same cores.");
   public static final Key WORKER_QUEUE_CAPACITY = define("cutflow.worker.queue-capacity", Type.INT, 4,
       "Records a worker holds between poll and inference (bounds memory and redelivery on crash).", 1L);
   public static final Key WORKER_HTTP_PORT = define("cutflow.worker.http-port", Type.INT, 0,

@@ -121,7 +121,8 @@ public final class WorkerProcess {
       String model = config.getString(CutflowConfig.WORKER_MODEL);
       int threads = config.getInt(CutflowConfig.WORKER_INTRA_OP_THREADS);
       InferenceSession.Settings sessionSettings = new InferenceSession.Settings(
-          threads > 0 ? threads : Runtime.getRuntime().availableProcessors(), true);
+          threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
+          config.getBoolean(CutflowConfig.WORKER_ORT_SPINNING));
       ImageLimits limits = new ImageLimits(config.getLong(CutflowConfig.IMAGE_MAX_PIXELS),
           config.getLong(CutflowConfig.IMAGE_MAX_BYTES));
       try (RemoverFactory.Loaded loaded = RemoverFactory.open(registry, model.isBlank() ? null : model,
