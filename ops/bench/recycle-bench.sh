@@ -9,6 +9,8 @@
 # "RESULT" lines carry the figures, the CSV lines the RSS curve (MB of each slot's active worker).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# the image directory may be relative to where we were called from; we cd below
+if [ $# -ge 1 ] && [ -d "$1" ]; then set -- "$(cd "$1" && pwd)" "${@:2}"; fi
 cd "$HERE"
 mvn -B -q -o -pl standalone -am test-compile -DskipTests 1>&2
 mvn -B -q -o -pl standalone dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt \
