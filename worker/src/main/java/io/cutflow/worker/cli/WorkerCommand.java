@@ -1,17 +1,18 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.config.ConnectionOptions;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.ops.OpsServer;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,17 +40,8 @@ public final class WorkerCommand implements Callable<Integer> {
           + "--no-warm-standby halves the memory).")
   boolean warmStandby;
 
-  @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers.")
-  String bootstrapServers;
-
-  @Option(names = "--s3-endpoint", description = "S3 endpoint URL.")
-  String s3Endpoint;
-
-  @Option(names = "--s3-access-key", description = "S3 access key.")
-  String s3AccessKey;
-
-  @Option(names = "--s3-secret-key", description = "S3 secret key.")
-  String s3SecretKey;
+  @Mixin
+  ConnectionOptions connection;
 
   @Option(names = {"-m", "--model"}, description = "Model name (default: the manifest's default).")
   String model;
@@ -68,16 +60,9 @@ public final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--log-dir", description = "Directory for the worker processes' logs (default: a temp dir).")
   Path logDir;
 
-  @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any cutflow.* setting, e.g. -D cutflow.kafka.partitions=12.")
-  Map<String, String> overrides = new LinkedHashMap<>();
-
   /** Configuration from flags and -D on top of system properties and environment. */
   CutflowConfig config() {
-    Map<String, String> o = new LinkedHashMap<>(overrides);
-    put(o, CutflowConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers);
-    put(o, CutflowConfig.S3_ENDPOINT, s3Endpoint);
-    put(o, CutflowConfig.S3_ACCESS_KEY, s3AccessKey);
-    put(o, CutflowConfig.S3_SECRET_KEY, s3SecretKey);
+    Map<String, String> o = connection.overrides();
     put(o, CutflowConfig.WORKER_MODEL, model);
     put(o, CutflowConfig.WORKER_INTRA_OP_THREADS, threads == null ? null : threads.toString());
     put(o, CutflowConfig.WORKER_RECYCLE_AFTER, recycleAfter == null ? null : recycleAfter.toString());
