@@ -28,7 +28,16 @@ public final class CutflowCli implements Runnable {
   }
 
   public static void main(String[] args) {
-    int code = new CommandLine(new CutflowCli()).execute(args);
+    CommandLine cli = new CommandLine(new CutflowCli());
+    // Bad option values (e.g. -bgc 1,2,x) are user errors: one line naming the problem, exit 2.
+    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof IllegalArgumentException) {
+        cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
+        return 2;
+      }
+      throw ex;
+    });
+    int code = cli.execute(args);
     System.exit(code);
   }
 }

@@ -1,9 +1,9 @@
 package io.cutflow.standalone;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.RembgOptions;
 import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
-import io.cutflow.ingest.cli.JobOptions;
 import io.cutflow.ingest.cli.SummaryPrinter;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
@@ -61,7 +61,7 @@ public final class RunCommand implements Callable<Integer> {
   boolean keep;
 
   @Mixin
-  JobOptions jobOptions;
+  RembgOptions jobOptions;
 
   @Override
   public Integer call() throws Exception {
@@ -94,7 +94,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         System.err.printf("cutflow run: %d workers ready after %.1f s; ingesting %d images%n", workers,
             (System.nanoTime() - t0) / 1e9, files.size());
-        BulkIngest.Summary summary = client.ingest(files, jobOptions.toOptions(), true, out, timeout, 4);
+        BulkIngest.Summary summary = client.ingest(files, jobOptions.toJobOptions(), true, out, timeout, 4);
         SummaryPrinter.print(summary, true, System.out, System.err);
         System.out.println("workers: " + supervisor.stats().summary());
         System.out.println("cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));

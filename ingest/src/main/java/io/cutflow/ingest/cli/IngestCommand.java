@@ -2,6 +2,7 @@ package io.cutflow.ingest.cli;
 
 import io.cutflow.common.config.ConnectionOptions;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.RembgOptions;
 import io.cutflow.ingest.BulkIngest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,7 @@ public final class IngestCommand implements Callable<Integer> {
   int concurrency;
 
   @Mixin
-  JobOptions jobOptions;
+  RembgOptions jobOptions;
 
   @Mixin
   ConnectionOptions connection;
@@ -53,7 +54,7 @@ public final class IngestCommand implements Callable<Integer> {
       return 2;
     }
     try (IngestClient client = IngestClient.connect(config)) {
-      BulkIngest.Summary summary = client.ingest(files, jobOptions.toOptions(), wait, out, timeout, concurrency);
+      BulkIngest.Summary summary = client.ingest(files, jobOptions.toJobOptions(), wait, out, timeout, concurrency);
       SummaryPrinter.print(summary, wait, System.out, System.err);
       return summary.failures().isEmpty() ? 0 : 1;
     }

@@ -1,6 +1,7 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.image.InvalidImageException;
+import io.cutflow.common.job.RembgOptions;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.CutoutOptions;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -18,6 +19,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,32 +36,22 @@ public final class RemoveCommand implements Callable<Integer> {
   @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory (required unless FILE is -).")
   Path out;
 
-  @Option(names = {"-m", "--model"}, description = "Model name (see `cutflow models list`); default: the manifest's default.")
-  String model;
-
-  @Option(names = {"-om", "--only-mask"}, description = "Write the mask (8-bit grey) instead of the cutout.")
-  boolean onlyMask;
-
-  @Option(names = {"-ppm", "--post-process-mask"}, description = "Clean the mask: opening, Gaussian blur, threshold (rembg -ppm).")
-  boolean postProcessMask;
-
-  @Option(names = {"-bgc", "--bgcolor"}, paramLabel = "R,G,B,A", description = "Composite onto this background colour.")
-  String bgcolor;
+  @Mixin
+  RembgOptions rembg;
 
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
   Integer threads;
 
   @Override
   public Integer call() throws Exception {
-    CutoutOptions options = new CutoutOptions(onlyMask, postProcessMask,
-        bgcolor == null ? null : CutoutOptions.parseColor(bgcolor));
+    CutoutOptions options = new CutoutOptions(rembg.onlyMask(), rembg.postProcessMask(), rembg.bgcolor());
     PrintStream err = System.err;
     if (inputs.size() == 1 && inputs.get(0).equals("-")) {
       byte[] data;
       try (InputStream in = System.in) {
         data = in.readAllBytes();
       }
-      try (RemoverFactory.Loaded loaded = RemoverFactory.open(model, threads)) {
+      try (RemoverFactory.Loaded loaded = RemoverFactory.open(rembg.model(), threads)) {
         BackgroundRemover.Cutout cutout = loaded.remover().remove(data, "<stdin>", options);
         OutputStream stdout = System.out;
         stdout.write(cutout.png());
@@ -81,7 +73,7 @@ public final class RemoveCommand implements Callable<Integer> {
       return 2;
     }
     Files.createDirectories(out);
-    try (RemoverFactory.Loaded loaded = RemoverFactory.open(model, threads);
+    try (RemoverFactory.Loaded loaded = RemoverFactory.open(rembg.model(), threads);
          ProgressBar bar = new ProgressBarBuilder().setTaskName("remove").setInitialMax(files.size())
              .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
              .hideEta().build()) {

@@ -25,21 +25,6 @@ public record CutoutOptions(boolean onlyMask, boolean postProcessMask, int[] bgc
 
   /** Parses "R,G,B,A" as rembg's CLI takes it. */
   public static int[] parseColor(String text) {
-    String[] parts = text.trim().split("\\s*,\\s*");
-    if (parts.length != 4) {
-      throw new IllegalArgumentException("background colour must be R,G,B,A (four numbers 0..255), got '" + text + "'");
-    }
-    int[] rgba = new int[4];
-    for (int i = 0; i < 4; i++) {
-      try {
-        rgba[i] = Integer.parseInt(parts[i]);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("background colour must be R,G,B,A (four numbers 0..255), got '" + text + "'");
-      }
-      if (rgba[i] < 0 || rgba[i] > 255) {
-        throw new IllegalArgumentException("background colour values must be 0..255, got '" + text + "'");
-      }
-    }
-    return rgba;
+    return io.cutflow.common.job.RembgOptions.parseColor(text);
   }
 }
