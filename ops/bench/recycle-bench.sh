@@ -12,9 +12,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # the image directory may be relative to where we were called from; we cd below
 if [ $# -ge 1 ] && [ -d "$1" ]; then set -- "$(cd "$1" && pwd)" "${@:2}"; fi
 cd "$HERE"
-mvn -B -q -o -pl standalone -am test-compile -DskipTests 1>&2
-mvn -B -q -o -pl standalone dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt \
-  -Dmdep.includeScope=test 1>&2
+# One reactor build: sibling modules resolve to their target/classes, so a fresh clone needs no `mvn install`.
+mvn -B -q -o -pl standalone -am test-compile dependency:build-classpath -DskipTests \
+  -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test 1>&2
 cd standalone
 # io.cutflow modules from this checkout, not from ~/.m2 (which other checkouts overwrite)
 DEPS="$(tr ':' '\n' < target/bench-classpath.txt | grep -v '/io/cutflow/' | paste -sd: -)"

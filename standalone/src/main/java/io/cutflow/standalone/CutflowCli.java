@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         io.cutflow.worker.cli.RemoveCommand.class,
         io.cutflow.worker.cli.ModelsCommand.class,
         io.cutflow.worker.cli.ProfileCommand.class,
+        io.cutflow.worker.cli.QualityCommand.class,
         io.cutflow.ingest.cli.IngestCommand.class,
         RunCommand.class,
         BenchCommand.class,

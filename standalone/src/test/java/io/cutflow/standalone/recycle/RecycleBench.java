@@ -79,6 +79,9 @@ public final class RecycleBench {
         List<String> ids = h.submit(images);
         System.out.println("t_s,ok_results,rss_mb_per_slot");
         int[] done = {0};
+        // slot 0's active-worker RSS (MB) when the n-th tenth of the images was done
+        long[] rssAtTenth = new long[11];
+        java.util.Arrays.fill(rssAtTenth, -1);
         int missing = h.awaitOk(ids, Duration.ofHours(2), () -> {
           SupervisorStats st = sup.stats();
           StringBuilder rss = new StringBuilder();
@@ -87,6 +90,11 @@ public final class RecycleBench {
           }
           int ok = h.okJobIds().size();
           System.out.printf("%.1f,%d,%s%n", (System.nanoTime() - t0) / 1e9, ok, rss);
+          long slot0 = st.slots().get(0).activeRssBytes();
+          int tenth = (int) ((long) ok * 10 / images.size());
+          if (slot0 > 0 && rssAtTenth[tenth] < 0) {
+            rssAtTenth[tenth] = slot0 >> 20;
+          }
           done[0] = ok;
         });
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -103,10 +111,16 @@ public final class RecycleBench {
         long peak = st.retired().stream().mapToLong(SupervisorStats.RetiredWorker::peakRssBytes).max().orElse(-1);
         System.out.printf("RESULT recycle_after=%d images=%d missing=%d seconds=%.1f images_per_s=%.3f "
                 + "recycles=%d crashes=%d gap_p50_ms=%d gap_p95_ms=%d gaps_n=%d assignments_moved=%d revocations=%d "
-                + "peak_rss_retired_mb=%d baseline=%s%n", recycleAfter, images.size(), missing, secs,
+                + "peak_rss_retired_mb=%d warm_up_cpu_ms_mean=%d baseline=%s%n", recycleAfter, images.size(), missing, secs,
             images.size() / secs, st.recycles(), st.crashes(), st.handoverGapPercentile(50),
-            st.handoverGapPercentile(95), st.handoverGapsMs().size(), moved, revoked, peak >> 20, baseline);
+            st.handoverGapPercentile(95), st.handoverGapsMs().size(), moved, revoked, peak >> 20, st.meanWarmUpCpuMs(),
+            baseline);
         System.out.println("gaps_ms=" + st.handoverGapsMs());
+        StringBuilder curve = new StringBuilder("rss_mb_by_images_done:");
+        for (int i = 0; i < rssAtTenth.length; i++) {
+          curve.append(' ').append(i * images.size() / 10).append('=').append(rssAtTenth[i] < 0 ? "-" : rssAtTenth[i]);
+        }
+        System.out.println(curve);
       } finally {
         sup.close();
       }

@@ -109,6 +109,11 @@ public final class InferenceSession implements AutoCloseable {
     return times;
   }
 
+  /** Records that the session has been warmed by its owner (see {@link WarmUpImage}). */
+  void markWarm() {
+    warm = true;
+  }
+
   public boolean isWarm() {
     return warm;
   }

@@ -40,6 +40,17 @@ public record MaskAgreement(double iou, double meanAbsDiff, long pixels) {
     return alpha;
   }
 
+  /** The alpha channel of any decoded image, one byte per pixel (255 throughout where it has none). */
+  public static byte[] alphaOf(java.awt.image.BufferedImage img) {
+    byte[] a = new byte[img.getWidth() * img.getHeight()];
+    for (int y = 0, i = 0; y < img.getHeight(); y++) {
+      for (int x = 0; x < img.getWidth(); x++, i++) {
+        a[i] = (byte) (img.getRGB(x, y) >>> 24);
+      }
+    }
+    return a;
+  }
+
   public boolean meets(double minIou, double maxMeanAbs) {
     return iou >= minIou && meanAbsDiff <= maxMeanAbs;
   }

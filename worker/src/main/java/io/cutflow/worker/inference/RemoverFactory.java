@@ -20,7 +20,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RemoverFactory {
   private static final Logger log = LoggerFactory.getLogger(RemoverFactory.class);
-  /** The first two runs of a fresh session are 3–5× slower; after two it is at speed. */
+  /**
+   * The first two runs of a fresh session are about twice as slow as the rest (ONNX Runtime records
+   * and then allocates its memory pattern); after two it is at speed.
+   */
   public static final int DEFAULT_WARMUP_RUNS = 2;
 
   private RemoverFactory() {}
@@ -56,8 +59,8 @@ public final class RemoverFactory {
     Path file = registry.ensure(spec.name(), FetchProgress.NONE);
     InferenceSession session = new InferenceSession(file, profileOf(spec), settings);
     long loaded = System.nanoTime();
-    List<Long> warm = session.warmUp(warmupRuns);
     BackgroundRemover remover = new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter());
+    List<Long> warm = WarmUpImage.warm(remover, session, warmupRuns);
     long loadMillis = (loaded - t0) / 1_000_000;
     log.atInfo().setMessage("remover ready").addKeyValue("model", spec.name())
         .addKeyValue("load_ms", loadMillis).addKeyValue("warmup_ms", warm).log();

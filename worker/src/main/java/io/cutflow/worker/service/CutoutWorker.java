@@ -92,6 +92,8 @@ public final class CutoutWorker implements AutoCloseable {
   private volatile boolean subscribed;
   private volatile boolean assigned;
   private volatile boolean paused;
+  /** run() has returned: what the listener sees now is our own consumer closing, not a rebalance. */
+  private volatile boolean ended;
 
   /** One record on its way through the stages. */
   private static final class Job {
@@ -175,6 +177,42 @@ public final class CutoutWorker implements AutoCloseable {
     consumer.wakeup();
   }
 
+  /**
+   * Connects before joining: fetches the jobs topic's metadata, finds the group coordinator and
+   * reads the group's committed offsets — without joining the group, so a warm standby can do it
+   * while its predecessor still owns the partitions — and, with {@code reader} (a consumer of no
+   * group), reads the newest record of each partition once, so the fetch path's code is loaded
+   * too. After GO the join then runs on open connections and loaded code: in a fresh JVM the first
+   * poll otherwise spends hundreds of milliseconds on class loading and lookups, all of it inside
+   * the handover gap. Best effort; nothing is committed or processed.
+   */
+  public void connect(Consumer<String, String> reader, Duration timeout) {
+    long t0 = System.nanoTime();
+    try {
+      List<TopicPartition> partitions = consumer.partitionsFor(topics.jobs(), timeout).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.committed(java.util.Set.copyOf(partitions), timeout);
+      int read = 0;
+      if (reader != null) {
+        reader.assign(partitions);
+        Map<TopicPartition, Long> ends = reader.endOffsets(partitions, timeout);
+        ends.forEach((tp, end) -> reader.seek(tp, Math.max(0, end - 1)));
+        if (ends.values().stream().anyMatch(end -> end > 0)) {
+          long deadline = System.nanoTime() + timeout.toNanos();
+          while (read == 0 && System.nanoTime() < deadline) {
+            read = reader.poll(Duration.ofMillis(100)).count();
+          }
+        }
+      }
+      log.atInfo().setMessage("consumer connected").addKeyValue("worker", settings.workerId())
+          .addKeyValue("partitions", partitions.size()).addKeyValue("records_read", read)
+          .addKeyValue("ms", (System.nanoTime() - t0) / 1_000_000).log();
+    } catch (RuntimeException e) {
+      log.atWarn().setMessage("could not connect ahead of joining; the join will do it")
+          .addKeyValue("worker", settings.workerId()).addKeyValue("error", e.toString()).log();
+    }
+  }
+
   /** Runs until stopped or recycled; returns why it ended. Call once, from one thread. */
   public ExitReason run() {
     inferenceThread.start();
@@ -204,6 +242,7 @@ public final class CutoutWorker implements AutoCloseable {
       drain(Duration.ofSeconds(60));
     } finally {
       shutdownPipeline();
+      ended = true;
     }
     return exitReason.get() == null ? ExitReason.STOPPED : exitReason.get();
   }
@@ -519,7 +558,9 @@ public final class CutoutWorker implements AutoCloseable {
         log.atWarn().setMessage("commit on revoke failed").addKeyValue("error", e.toString()).log();
       }
       tracker.forget(partitions);
-      metrics.revoked(partitions);
+      if (!ended) { // closing the consumer revokes too; only a rebalance is worth reporting
+        metrics.revoked(partitions);
+      }
       log.atInfo().setMessage("partitions revoked").addKeyValue("worker", settings.workerId())
           .addKeyValue("partitions", partitions).log();
     }

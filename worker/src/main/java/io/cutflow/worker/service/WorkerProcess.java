@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,11 +37,15 @@ import org.slf4j.LoggerFactory;
  * {@code READY} once warmed and waits for {@code GO} on stdin before joining the group — so a
  * replacement can be warmed while its predecessor still works — takes {@code STOP} to drain and
  * exit, treats EOF on stdin as "the supervisor died" and prints {@code EXIT ...} with its handover
- * timestamps at the end.
+ * timestamps at the end, once its consumer is closed; it then waits (at most {@link #BYE_TIMEOUT_MS})
+ * for {@code BYE}, so that its own teardown does not slow its successor's join.
  */
 public final class WorkerProcess {
   private static final Logger log = LoggerFactory.getLogger(WorkerProcess.class);
 
+
+  /** Longest wait after EXIT for the supervisor's BYE (sent once the successor has its first record). */
+  static final long BYE_TIMEOUT_MS = 5000;
 
   private WorkerProcess() {}
 
@@ -110,6 +115,7 @@ public final class WorkerProcess {
     AtomicReference<ExitReason> early = new AtomicReference<>();
     CountDownLatch go = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(1);
+    CountDownLatch bye = new CountDownLatch(1);
 
     try (OpsServer ops = OpsServer.start(config.getString(CutflowConfig.OPS_HOST),
         config.getInt(CutflowConfig.WORKER_HTTP_PORT), metrics.registry(),
@@ -169,6 +175,8 @@ public final class WorkerProcess {
           // this passes; a supervisor replaces it sooner, under the same id, without a rebalance.
           cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, Integer.toString(config.getInt(CutflowConfig.WORKER_STATIC_SESSION_TIMEOUT_MS)));
         }
+        ExitReason reason;
+        int finished;
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp);
              KafkaProducer<String, String> producer =
                  new KafkaProducer<>(KafkaClients.producerProperties(config, settings.workerId()))) {
@@ -176,6 +184,12 @@ public final class WorkerProcess {
           CutoutWorker w = new CutoutWorker(consumer, producer, store, loaded.remover(), loaded.session(),
               loaded.model(), new JobCodec(), topics, cutouts, config.getLong(CutflowConfig.IMAGE_MAX_BYTES),
               settings, workerMetrics);
+          Properties rp = KafkaClients.consumerProperties(config, null, settings.workerId() + "-warm-up");
+          rp.remove(ConsumerConfig.GROUP_ID_CONFIG); // a reader outside the group: it must not join
+          rp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+          try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(rp)) {
+            w.connect(reader, Duration.ofSeconds(10));
+          }
           if (controlChannel) {
             workerMetrics.listener(new ControlLines(control));
             synchronized (control) {
@@ -183,7 +197,7 @@ public final class WorkerProcess {
                   + readyMs);
               control.flush();
             }
-            startControlReader(worker, early, go);
+            startControlReader(worker, early, go, bye);
             go.await();
           }
           if (early.get() != null) {
@@ -193,19 +207,26 @@ public final class WorkerProcess {
           if (early.get() != null) {
             w.requestStop(early.get()); // a STOP that raced with the worker's creation
           }
-          ExitReason reason = w.run();
+          reason = w.run();
           producer.flush();
-          if (controlChannel) {
-            synchronized (control) {
-              control.println("EXIT reason=" + reason + " finished=" + w.finishedCount() + " last_commit_ms="
-                  + workerMetrics.lastCommitMillis() + " first_record_ms=" + workerMetrics.firstRecordMillis());
-              control.flush();
-            }
+          finished = w.finishedCount();
+        } // closed before EXIT: a static member's consumer leaves no group, and the successor may join now
+        log.atInfo().setMessage("worker exiting").addKeyValue("worker", settings.workerId())
+            .addKeyValue("reason", reason).addKeyValue("finished", finished).log();
+        if (controlChannel) {
+          synchronized (control) {
+            control.println("EXIT reason=" + reason + " finished=" + finished + " last_commit_ms="
+                + workerMetrics.lastCommitMillis() + " first_record_ms=" + workerMetrics.firstRecordMillis());
+            control.flush();
           }
-          log.atInfo().setMessage("worker exiting").addKeyValue("worker", settings.workerId())
-              .addKeyValue("reason", reason).addKeyValue("finished", w.finishedCount()).log();
-          return reason.exitCode();
+          // Stay until the successor has its first record (BYE): tearing down this process — freeing
+          // the model's memory, the JVM's exit — would otherwise compete with its join for the cores.
+          if (!bye.await(BYE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            log.atInfo().setMessage("no BYE from the supervisor; exiting anyway").addKeyValue("waited_ms", BYE_TIMEOUT_MS)
+                .log();
+          }
         }
+        return reason.exitCode();
       }
     } finally {
       done.countDown();
@@ -213,14 +234,15 @@ public final class WorkerProcess {
   }
 
   private static void startControlReader(AtomicReference<CutoutWorker> worker, AtomicReference<ExitReason> early,
-                                         CountDownLatch go) {
+                                         CountDownLatch go, CountDownLatch bye) {
     Thread t = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
         String line;
         while ((line = in.readLine()) != null) {
           switch (line.trim()) {
             case "GO" -> go.countDown();
-            case "STOP" -> stop(worker, early, go);
+            case "STOP" -> stop(worker, early, go, bye);
+            case "BYE" -> bye.countDown();
             default -> log.atWarn().setMessage("unknown control command").addKeyValue("line", line).log();
           }
         }
@@ -228,16 +250,17 @@ public final class WorkerProcess {
         log.atWarn().setMessage("control channel failed").addKeyValue("error", e.toString()).log();
       }
       // EOF: the supervisor is gone. Drain and exit rather than run unsupervised.
-      stop(worker, early, go);
+      stop(worker, early, go, bye);
     }, "control");
     t.setDaemon(true);
     t.start();
   }
 
   private static void stop(AtomicReference<CutoutWorker> worker, AtomicReference<ExitReason> early,
-                           CountDownLatch go) {
+                           CountDownLatch go, CountDownLatch bye) {
     early.compareAndSet(null, ExitReason.STOPPED);
     go.countDown();
+    bye.countDown(); // a stop (supervisor shutting down or gone) ends the wait for a successor too
     CutoutWorker w = worker.get();
     if (w != null) {
       w.requestStop(ExitReason.STOPPED);

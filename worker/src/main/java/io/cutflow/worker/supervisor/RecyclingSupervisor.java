@@ -31,14 +31,14 @@ import org.slf4j.LoggerFactory;
  * Runs worker <em>processes</em> in K slots and replaces them: after their quota of images or at
  * their memory ceiling (a planned recycle), or when they crash.
  *
- * <p>Per slot there is an active worker and, with {@code warmStandby}, a standby: a second process
- * started as soon as the active one runs, which loads and warms the model and then waits (it has
- * printed {@code READY} and not yet been sent {@code GO}). When the active worker has drained and
- * committed — its {@code EXIT} line — the standby gets {@code GO} and joins the consumer group with
- * the slot's {@code group.instance.id}: Kafka's static membership hands it its predecessor's
- * partitions without a rebalance, so no other slot's partitions move. Then a new standby is started.
- * A worker that crashes is replaced the same way (the standby, if warm, at once; otherwise a new
- * process after a backoff that doubles per crash in a row, capped).
+ * <p>Per slot there is an active worker and, with {@code warmStandby}, a standby: a second process,
+ * started once the active one has taken its first record (not during its join), which loads and
+ * warms the model and then waits (it has printed {@code READY} and not yet been sent {@code GO}).
+ * When the active worker has drained and committed — its {@code EXIT} line — the standby gets
+ * {@code GO} and joins the consumer group with the slot's {@code group.instance.id}: Kafka's static
+ * membership hands it its predecessor's partitions without a rebalance, so no other slot's
+ * partitions move. A worker that crashes is replaced the same way (the standby, if warm, at once;
+ * otherwise a new process after a backoff that doubles per crash in a row, capped).
  *
  * <p>The worker side of the line protocol is {@link io.cutflow.worker.service.WorkerProcess}
  * ({@code --control-stdin}). All bookkeeping runs on one supervisor thread.
@@ -46,11 +46,14 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics (in {@link #registry()}): {@code cutflow.supervisor.recycles.<reason>} counters
  * ({@code count}, {@code rss}), {@code cutflow.supervisor.crashes}, {@code cutflow.supervisor.handover-gap}
  * (timer, ms: the new worker's first record − the old worker's last commit),
- * {@code cutflow.supervisor.worker.rss.<slot>} (the active worker's resident memory, bytes).
+ * {@code cutflow.supervisor.worker.rss.<slot>} (the active worker's resident memory, bytes),
+ * {@code cutflow.supervisor.warm-up-cpu-ms} (histogram: CPU a worker process used from start to READY).
  */
 public final class RecyclingSupervisor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecyclingSupervisor.class);
   static final String CRASHED = "CRASHED";
+  /** Longest wait, after a worker becomes active, before its standby starts (sooner at its first record). */
+  static final long STANDBY_START_DELAY_MS = 3000;
 
   private final CutflowConfig config;
   private final SupervisorSettings settings;
@@ -64,6 +67,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
   private final List<Long> gaps = new ArrayList<>();
   private final List<SupervisorStats.RetiredWorker> retired = new ArrayList<>();
   private final List<SupervisorStats.AssignmentEvent> assignments = new ArrayList<>();
+  private final List<Long> warmUpCpu = new ArrayList<>();
   private long crashes;
   private long started;
   private boolean closing;
@@ -158,6 +162,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     final String instanceId;
     Worker active;
     Worker standby;
+    Worker leaving; // printed EXIT, waits for BYE until its successor has its first record
     boolean spawnPending;
     int crashesInARow;
     long predecessorLastCommitMs;
@@ -253,7 +258,9 @@ public final class RecyclingSupervisor implements AutoCloseable {
     }
     log.atInfo().setMessage("worker active").addKeyValue("slot", slot.index).addKeyValue("serial", w.serial)
         .addKeyValue("pid", w.process.pid()).addKeyValue("group_instance_id", slot.instanceId).log();
-    ensureProcess(slot);
+    // The next standby starts once this worker has its first record (FIRST_RECORD), or after a few
+    // seconds without one: a JVM starting up during the join would compete with it for the cores.
+    loop.schedule(() -> ensureProcess(slot), STANDBY_START_DELAY_MS, TimeUnit.MILLISECONDS);
   }
 
   /** The active worker has left (EXIT line or process exit, whichever first): account and hand over. */
@@ -296,8 +303,16 @@ public final class RecyclingSupervisor implements AutoCloseable {
     switch (verb) {
       case "READY" -> {
         w.ready = true;
+        // CPU the process used to get here: on a machine whose cores the active workers keep busy,
+        // this is what each recycle costs them.
+        long cpuMs = w.process.handle().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
+        if (cpuMs >= 0) {
+          warmUpCpu.add(cpuMs);
+          registry.histogram("cutflow.supervisor.warm-up-cpu-ms").update(cpuMs);
+        }
         log.atInfo().setMessage("worker warm").addKeyValue("slot", slot.index).addKeyValue("serial", w.serial)
-            .addKeyValue("pid", w.process.pid()).addKeyValue("warm_ms", kv.get("warm_ms")).log();
+            .addKeyValue("pid", w.process.pid()).addKeyValue("warm_ms", kv.get("warm_ms"))
+            .addKeyValue("cpu_ms", cpuMs).log();
         if (closing) {
           w.process.send("STOP");
         } else {
@@ -311,6 +326,10 @@ public final class RecyclingSupervisor implements AutoCloseable {
           gaps.add(gap);
           registry.timer("cutflow.supervisor.handover-gap").update(gap, TimeUnit.MILLISECONDS);
           log.atInfo().setMessage("handover").addKeyValue("slot", slot.index).addKeyValue("gap_ms", gap).log();
+        }
+        if (slot.active == w) {
+          sayBye(slot); // the handover is over: the predecessor may tear down now,
+          ensureProcess(slot); // and the next standby start warming
         }
       }
       case "ASSIGNED", "REVOKED" -> {
@@ -330,10 +349,16 @@ public final class RecyclingSupervisor implements AutoCloseable {
         if (w.firstRecordMs == 0) {
           w.firstRecordMs = longOf(kv.get("first_record_ms"));
         }
-        // Hand over now: the old worker has committed; closing its consumer (a static member leaves no
-        // group on close) is all that's left, and it must not delay the successor.
+        // Hand over now: the old worker has committed and closed its consumer (a static member
+        // leaves no group on close); it waits for BYE before tearing itself down.
         if (slot.active == w) {
           retire(slot, w, w.exitReason);
+          if (slot.active != null && slot.active != w) {
+            sayBye(slot);
+            slot.leaving = w;
+          } else {
+            w.process.send("BYE"); // no successor running yet: nothing to keep out of the way of
+          }
         }
       }
       default -> log.atDebug().setMessage("worker stdout").addKeyValue("slot", slot.index)
@@ -341,9 +366,20 @@ public final class RecyclingSupervisor implements AutoCloseable {
     }
   }
 
+  /** Lets the slot's departing worker (if any) exit. */
+  private void sayBye(Slot slot) {
+    if (slot.leaving != null) {
+      slot.leaving.process.send("BYE");
+      slot.leaving = null;
+    }
+  }
+
   private void onProcessExit(Worker w, int code) {
     Slot slot = w.slot;
     w.exitCode = code;
+    if (slot.leaving == w) {
+      slot.leaving = null;
+    }
     String reason;
     if (w.exited && !w.exitReason.isEmpty() && code == ExitReason.valueOf(orFatal(w.exitReason)).exitCode()) {
       reason = w.exitReason; // an orderly exit, as its EXIT line said
@@ -403,7 +439,8 @@ public final class RecyclingSupervisor implements AutoCloseable {
       states.add(new SupervisorStats.SlotState(s.index, s.instanceId, s.active == null ? -1 : s.active.process.pid(),
           s.standby == null ? -1 : s.standby.process.pid(), s.standby != null && s.standby.ready, s.activeRss()));
     }
-    SupervisorStats st = new SupervisorStats(recycles, crashes, started, gaps, states, retired, assignments);
+    SupervisorStats st = new SupervisorStats(recycles, crashes, started, gaps, states, retired, assignments,
+        warmUpCpu);
     lastStats = st;
     return st;
   }
@@ -505,6 +542,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
       loop.submit(() -> {
         closing = true;
         for (Slot s : slots) {
+          sayBye(s);
           for (Worker w : new Worker[] {s.active, s.standby}) {
             if (w != null) {
               all.add(w);

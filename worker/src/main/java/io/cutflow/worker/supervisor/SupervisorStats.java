@@ -13,16 +13,24 @@ import java.util.Map;
  * @param slots            each slot now
  * @param retired          every worker process that has exited, in order
  * @param assignments      every partition assignment / revocation any worker reported, in order
+ * @param warmUpCpuMs      per worker process: CPU time (all its threads) from start to READY — what a
+ *                         standby takes from the cores the active workers use, once per recycle
  */
 public record SupervisorStats(Map<String, Long> recyclesByReason, long crashes, long workersStarted,
                               List<Long> handoverGapsMs, List<SlotState> slots, List<RetiredWorker> retired,
-                              List<AssignmentEvent> assignments) {
+                              List<AssignmentEvent> assignments, List<Long> warmUpCpuMs) {
   public SupervisorStats {
     recyclesByReason = Map.copyOf(recyclesByReason);
     handoverGapsMs = List.copyOf(handoverGapsMs);
     slots = List.copyOf(slots);
     retired = List.copyOf(retired);
     assignments = List.copyOf(assignments);
+    warmUpCpuMs = List.copyOf(warmUpCpuMs);
+  }
+
+  /** Mean CPU time a worker process spent getting ready (JVM, model load, warm-up), or -1 when none. */
+  public long meanWarmUpCpuMs() {
+    return warmUpCpuMs.isEmpty() ? -1 : Math.round(warmUpCpuMs.stream().mapToLong(Long::longValue).average().orElse(0));
   }
 
   public long recycles() {
@@ -43,7 +51,8 @@ public record SupervisorStats(Map<String, Long> recyclesByReason, long crashes, 
   public String summary() {
     return "recycles " + recycles() + " " + recyclesByReason + ", crashes " + crashes + ", workers started "
         + workersStarted + (handoverGapsMs.isEmpty() ? "" : ", handover gap p50 " + handoverGapPercentile(50)
-        + " ms, p95 " + handoverGapPercentile(95) + " ms (n=" + handoverGapsMs.size() + ")");
+        + " ms, p95 " + handoverGapPercentile(95) + " ms (n=" + handoverGapsMs.size() + ")")
+        + (warmUpCpuMs.isEmpty() ? "" : ", warm-up CPU per worker " + meanWarmUpCpuMs() + " ms");
   }
 
   /** A slot now: its active and standby processes (pid -1 where none). */

@@ -35,6 +35,18 @@ class BackgroundRemoverTest {
   }
 
   @Test
+  void factoryWarmsOnTheWholeCutoutPathBeforeHandingOut() throws Exception {
+    RemoverFactory.Loaded loaded = SharedRemover.get();
+    assertTrue(loaded.session().isWarm(), "the session is marked warm");
+    assertEquals(RemoverFactory.DEFAULT_WARMUP_RUNS, loaded.warmupMillis().size(), "one time per warm-up run");
+    assertTrue(loaded.warmupMillis().stream().allMatch(ms -> ms > 0), "each run did work: " + loaded.warmupMillis());
+    // the built-in warm-up image is a real JPEG that the decoder takes
+    BackgroundRemover.Cutout cutout = remover.remove(WarmUpImage.jpeg(), "warm-up.jpg", CutoutOptions.DEFAULT);
+    assertEquals(800, cutout.width());
+    assertEquals(600, cutout.height());
+  }
+
+  @Test
   void findsADrawnShapeAndKeepsTheImageSize() throws Exception {
     int w = 640, h = 480;
     byte[] jpeg = SyntheticImages.encode(SyntheticImages.disc(w, h), "jpg");

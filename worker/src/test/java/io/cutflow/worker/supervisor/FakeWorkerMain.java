@@ -8,8 +8,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Speaks WorkerProcess's control protocol without Kafka or a model: READY after FAKE_WARM_MS, waits
- * for GO, "processes" CUTFLOW_WORKER_RECYCLE_AFTER records of FAKE_RECORD_MS each, prints EXIT and
- * exits 10. FAKE_MODE=fail-start exits 1 before READY.
+ * for GO, "processes" CUTFLOW_WORKER_RECYCLE_AFTER records of FAKE_RECORD_MS each, prints EXIT, waits
+ * for BYE and exits 10 — or 12 when no BYE came within FAKE_BYE_WAIT_MS (default 5000), which the
+ * supervisor records as a crash.
+ * FAKE_MODE=fail-start exits 1 before READY.
  */
 public final class FakeWorkerMain {
   private FakeWorkerMain() {}
@@ -18,6 +20,7 @@ public final class FakeWorkerMain {
     String mode = System.getenv().getOrDefault("FAKE_MODE", "normal");
     long warm = Long.parseLong(System.getenv().getOrDefault("FAKE_WARM_MS", "300"));
     long perRecord = Long.parseLong(System.getenv().getOrDefault("FAKE_RECORD_MS", "20"));
+    long byeWait = Long.parseLong(System.getenv().getOrDefault("FAKE_BYE_WAIT_MS", "5000"));
     int quota = Integer.parseInt(System.getenv().getOrDefault("CUTFLOW_WORKER_RECYCLE_AFTER", "0"));
     String instance = System.getenv().getOrDefault("CUTFLOW_WORKER_GROUP_INSTANCE_ID", "?");
     if (mode.equals("fail-start")) {
@@ -28,6 +31,7 @@ public final class FakeWorkerMain {
     System.out.println("READY pid=" + ProcessHandle.current().pid() + " ops=0 warm_ms=" + warm);
     System.out.flush();
     CountDownLatch go = new CountDownLatch(1);
+    CountDownLatch bye = new CountDownLatch(1);
     AtomicBoolean stop = new AtomicBoolean();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
@@ -35,6 +39,8 @@ public final class FakeWorkerMain {
         while ((line = in.readLine()) != null) {
           if (line.equals("GO")) {
             go.countDown();
+          } else if (line.equals("BYE")) {
+            bye.countDown();
           } else if (line.equals("STOP")) {
             break;
           }
@@ -68,6 +74,9 @@ public final class FakeWorkerMain {
     System.out.println("EXIT reason=" + reason + " finished=" + n + " last_commit_ms=" + commit
         + " first_record_ms=" + first);
     System.out.flush();
-    Runtime.getRuntime().halt(stop.get() ? 0 : 10);
+    if (stop.get()) {
+      Runtime.getRuntime().halt(0);
+    }
+    Runtime.getRuntime().halt(bye.await(byeWait, java.util.concurrent.TimeUnit.MILLISECONDS) ? 10 : 12);
   }
 }

@@ -39,12 +39,16 @@ class RecyclingSupervisorTest {
 
   @Test
   void recyclesByCountHandingOverToTheWarmStandby(@TempDir Path dir) throws Exception {
-    // 20 records × 20 ms: a worker's life (~0.4 s) is about as long as a fake warm-up (0.3 s) + JVM start
+    // 20 records × 80 ms: a worker's life (~1.6 s) outlasts a fake warm-up (0.1 s) + JVM start. A
+    // predecessor that gets no BYE within 0.7 s — its successor's first record comes at once —
+    // exits as a crash, so BYE must come on the successor's FIRST_RECORD, not at the next handover.
     try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
-        fake(dir, 2, 20, Map.of("FAKE_WARM_MS", "100", "FAKE_RECORD_MS", "40")))) {
+        fake(dir, 2, 20, Map.of("FAKE_WARM_MS", "100", "FAKE_RECORD_MS", "80", "FAKE_BYE_WAIT_MS", "700")))) {
       SupervisorStats st = await(s, x -> x.recyclesByReason().getOrDefault("count", 0L) >= 6,
           Duration.ofSeconds(60));
       assertEquals(0, st.crashes(), st.toString());
+      // each predecessor was told BYE (after its successor's first record) and exited as recycled
+      assertTrue(st.retired().stream().allMatch(r -> r.reason().equals("RECYCLE_COUNT")), st.retired().toString());
       assertFalse(st.handoverGapsMs().isEmpty());
       // the successor was warm before the predecessor left: the gap is the fake's GO-to-first-record, small
       assertTrue(st.handoverGapPercentile(50) < 1000, st.summary());
@@ -106,8 +110,9 @@ class RecyclingSupervisorTest {
   @Test
   void percentiles() {
     SupervisorStats st = new SupervisorStats(Map.of("count", 3L), 0, 4, List.of(30L, 10L, 20L, 200L), List.of(),
-        List.of(), List.of());
+        List.of(), List.of(), List.of(9000L, 11000L));
     assertEquals(20, st.handoverGapPercentile(50));
+    assertEquals(10000, st.meanWarmUpCpuMs());
     assertEquals(200, st.handoverGapPercentile(95));
     assertEquals(3, st.recycles());
   }
