@@ -82,8 +82,15 @@ public final class RunCommand implements Callable<Integer> {
           Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / workers)));
       System.err.printf("cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
           (System.nanoTime() - t0) / 1e9, workers);
+      // A batch smaller than the quota never recycles by count: a warm standby per slot would only take
+      // CPU (≈ 20 s each to warm) and memory from the workers doing the batch.
+      boolean standby = warmStandby && (maxRssMb > 0 || (recycleAfter > 0 && files.size() >= recycleAfter));
+      if (warmStandby && !standby) {
+        System.err.printf("cutflow run: %d images cannot reach --recycle-after %d: no warm standby "
+            + "(a crashed worker restarts cold)%n", files.size(), recycleAfter);
+      }
       SupervisorSettings settings = SupervisorSettings.defaults().withSlots(workers).withRecycleAfter(recycleAfter)
-          .withMaxRssMb(maxRssMb).withWarmStandby(warmStandby).withWorkerProperties(overrides)
+          .withMaxRssMb(maxRssMb).withWarmStandby(standby).withWorkerProperties(overrides)
           .withInstancePrefix("cutflow-run").withLogDir(stackDir.resolve("workers"));
       CutflowConfig config = stack.config().withOverrides(overrides);
       RecyclingSupervisor supervisor = RecyclingSupervisor.start(config, settings);
