@@ -1,5 +1,6 @@
 package io.cutflow.ingest;
 
+import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectStore;
@@ -166,18 +167,12 @@ public final class BulkIngest {
     }
     try {
       byte[] png = store.get(r.output().bucket(), r.output().key(), Long.MAX_VALUE);
-      Path out = outDir.resolve(baseName(file) + ".png");
+      Path out = outDir.resolve(CutoutFileName.of(file));
       Files.write(out, png);
       return new Outcome(file, r.jobId(), r, out, latency, null);
     } catch (IOException | RuntimeException e) {
       return new Outcome(file, r.jobId(), r, null, latency, "download of cutout failed: " + e.getMessage());
     }
-  }
-
-  static String baseName(Path file) {
-    String name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    return dot > 0 ? name.substring(0, dot) : name;
   }
 
   /** Starts a result subscription before anything is published. */

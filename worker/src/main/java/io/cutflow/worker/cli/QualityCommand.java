@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.worker.inference.CutoutOptions;
 import io.cutflow.worker.inference.MaskAgreement;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -63,7 +64,7 @@ public final class QualityCommand implements Callable<Integer> {
     double[] worst = new double[models.size()];
     java.util.Arrays.fill(worst, 1.0);
     for (int p = 0; p < photos.size(); p++) {
-      String stem = stem(photos.get(p));
+      String stem = CutoutFileName.baseName(photos.get(p));
       for (int m = 0; m < models.size(); m++) {
         if (m > 0) {
           MaskAgreement a = MaskAgreement.of(masks.get(m).get(p), masks.get(0).get(p));
@@ -91,11 +92,5 @@ public final class QualityCommand implements Callable<Integer> {
     try (Stream<Path> s = Files.list(referenceDir)) {
       return s.filter(f -> f.getFileName().toString().startsWith(stem + ".")).sorted().toList();
     }
-  }
-
-  private static String stem(Path file) {
-    String name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    return dot > 0 ? name.substring(0, dot) : name;
   }
 }

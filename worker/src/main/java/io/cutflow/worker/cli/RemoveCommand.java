@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.image.InvalidImageException;
 import io.cutflow.common.job.RembgOptions;
 import io.cutflow.worker.inference.BackgroundRemover;
@@ -82,7 +83,7 @@ public final class RemoveCommand implements Callable<Integer> {
         try {
           byte[] data = Files.readAllBytes(file);
           BackgroundRemover.Cutout cutout = loaded.remover().remove(data, file.toString(), options);
-          Files.write(out.resolve(baseName(file) + ".png"), cutout.png());
+          Files.write(out.resolve(CutoutFileName.of(file)), cutout.png());
         } catch (InvalidImageException | IOException e) {
           failures.add(e.getMessage());
         }
@@ -97,12 +98,6 @@ public final class RemoveCommand implements Callable<Integer> {
     err.printf("%d of %d images written to %s%s%n", ok, total, out,
         failures.isEmpty() ? "" : " (" + failures.size() + " failed)");
     return failures.isEmpty() ? 0 : 1;
-  }
-
-  static String baseName(Path file) {
-    String name = file.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    return dot > 0 ? name.substring(0, dot) : name;
   }
 
   private static List<Path> expand(List<String> inputs, List<String> failures) throws IOException {
