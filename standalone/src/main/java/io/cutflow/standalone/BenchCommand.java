@@ -12,6 +12,7 @@ import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
+import io.cutflow.worker.service.MallocTunables;
 import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -53,14 +54,17 @@ public final class BenchCommand implements Callable<Integer> {
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec = registry.defaultModel();
     Path modelFile = registry.ensure(spec.name(), FetchProgress.NONE);
-    out.printf("bench: %d images × %d passes, model %s, %d cores, %d worker(s) × %d intra-op threads%n",
-        files.size(), passes, spec.name(), cores, workers, threadsPerWorker);
+    out.printf("bench: %d images × %d passes, model %s, %d cores, %d worker(s) × %d intra-op threads;"
+            + " malloc huge pages here: %s (workers: %s)%n",
+        files.size(), passes, spec.name(), cores, workers, threadsPerWorker,
+        MallocTunables.hugePagesInEffect() ? "on" : "off",
+        CutflowConfig.load().getBoolean(CutflowConfig.WORKER_MALLOC_HUGE_PAGES) ? "requested" : "off");
 
     // (1) Raw: the model alone, the whole thread budget, tensors prepared beforehand.
     double rawPerSecond;
     try (InferenceSession session = new InferenceSession(modelFile, RemoverFactory.profileOf(spec),
         new InferenceSession.Settings(cores, true))) {
-      session.warmUp(RemoverFactory.DEFAULT_WARMUP_RUNS);
+      session.warmUp(2); // not cost-sensitive here: the raw figure must carry no warm-up at all
       Preprocessor pre = new Preprocessor(session.profile());
       ImageDecoder decoder = new ImageDecoder();
       List<FloatBuffer> tensors = new ArrayList<>();

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         io.cutflow.worker.cli.ModelsCommand.class,
         io.cutflow.worker.cli.ProfileCommand.class,
         io.cutflow.worker.cli.QualityCommand.class,
+        io.cutflow.worker.cli.ColdStartCommand.class,
         io.cutflow.ingest.cli.IngestCommand.class,
         RunCommand.class,
         BenchCommand.class,

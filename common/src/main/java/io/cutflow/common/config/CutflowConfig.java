@@ -128,6 +128,12 @@ public final class CutflowConfig {
       "ONNX Runtime intra-op threads per worker process; 0 = number of available cores.", 0L);
   public static final Key WORKER_ORT_SPINNING = define("cutflow.worker.ort-spinning", Type.BOOLEAN, false,
       "Let ONNX Runtime's intra-op threads spin between operators. Off by default in workers: the spinning threads compete with decode/encode/upload threads for the same cores.");
+  public static final Key WORKER_ORT_MEMORY_PATTERN = define("cutflow.worker.ort-memory-pattern", Type.BOOLEAN, false,
+      "ONNX Runtime's memory-pattern planning. Off by default: on, a session holds its activations twice (ISNet: about 1.7 GB RSS instead of 1.0 GB) and needs two slow warm-up runs instead of one, for no measurable gain in steady state (./cutflow cold-start shows both).");
+  public static final Key WORKER_MALLOC_HUGE_PAGES = define("cutflow.worker.malloc-huge-pages", Type.BOOLEAN, true,
+      "Start worker processes with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (added to any inherited GLIBC_TUNABLES) so that ONNX Runtime's arena gets transparent huge pages: a new session's first run takes about 6 thousand page faults instead of 190 thousand. Needs glibc >= 2.35 and THP in madvise or always mode; elsewhere it does nothing.");
+  public static final Key WORKER_WARM_UP_RUNS = define("cutflow.worker.warm-up-runs", Type.INT, 1,
+      "Whole cutouts (decode, model, PNG) a worker runs on a built-in image before it reports ready; with the memory pattern off, one brings the next image to within a few per cent of steady speed. 0 = none (the first real image pays the cold start).", 0L);
   public static final Key WORKER_QUEUE_CAPACITY = define("cutflow.worker.queue-capacity", Type.INT, 4,
       "Records a worker holds between poll and inference (bounds memory and redelivery on crash).", 1L);
   public static final Key WORKER_HTTP_PORT = define("cutflow.worker.http-port", Type.INT, 0,

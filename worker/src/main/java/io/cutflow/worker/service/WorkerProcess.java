@@ -128,14 +128,15 @@ public final class WorkerProcess {
       int threads = config.getInt(CutflowConfig.WORKER_INTRA_OP_THREADS);
       InferenceSession.Settings sessionSettings = new InferenceSession.Settings(
           threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
-          config.getBoolean(CutflowConfig.WORKER_ORT_SPINNING));
+          config.getBoolean(CutflowConfig.WORKER_ORT_SPINNING), config.getBoolean(CutflowConfig.WORKER_ORT_MEMORY_PATTERN));
       ImageLimits limits = new ImageLimits(config.getLong(CutflowConfig.IMAGE_MAX_PIXELS),
           config.getLong(CutflowConfig.IMAGE_MAX_BYTES));
       try (RemoverFactory.Loaded loaded = RemoverFactory.open(registry, model.isBlank() ? null : model,
-          sessionSettings, limits, RemoverFactory.DEFAULT_WARMUP_RUNS)) {
+          sessionSettings, limits, config.getInt(CutflowConfig.WORKER_WARM_UP_RUNS))) {
         long readyMs = (System.nanoTime() - t0) / 1_000_000;
         log.atInfo().setMessage("worker warmed").addKeyValue("worker", settings.workerId())
             .addKeyValue("model", loaded.model()).addKeyValue("start_to_warm_ms", readyMs)
+            .addKeyValue("malloc_huge_pages", MallocTunables.hugePagesInEffect())
             .addKeyValue("ops", ops.url()).log();
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

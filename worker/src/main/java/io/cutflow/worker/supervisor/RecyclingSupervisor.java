@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.worker.service.ExitReason;
+import io.cutflow.worker.service.MallocTunables;
 import io.cutflow.worker.service.ResidentMemory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -193,7 +194,17 @@ public final class RecyclingSupervisor implements AutoCloseable {
       log.atInfo().setMessage("replacing crashed worker after backoff").addKeyValue("slot", slot.index)
           .addKeyValue("crashes_in_a_row", slot.crashesInARow).addKeyValue("backoff_ms", delay).log();
     }
-    loop.schedule(() -> spawn(slot), delay, TimeUnit.MILLISECONDS);
+    loop.schedule(() -> {
+      try {
+        spawn(slot);
+      } catch (RuntimeException | Error e) {
+        // A scheduled task's exception would vanish with it and leave the slot empty for good.
+        slot.spawnPending = false;
+        log.atError().setMessage("could not start a worker process; supervisor cannot fill the slot")
+            .addKeyValue("slot", slot.index).setCause(e).log();
+        throw e;
+      }
+    }, delay, TimeUnit.MILLISECONDS);
   }
 
   private void spawn(Slot slot) {
@@ -212,6 +223,10 @@ public final class RecyclingSupervisor implements AutoCloseable {
     // Settings travel in the environment, not on the command line, where `ps` would show secrets.
     Map<String, String> env = new LinkedHashMap<>();
     props.forEach((k, v) -> env.put(CutflowConfig.Key.envName(k), v));
+    String hugePages = settings.workerProperties().get(CutflowConfig.WORKER_MALLOC_HUGE_PAGES.name());
+    MallocTunables.forWorker(hugePages != null ? Boolean.parseBoolean(hugePages)
+            : config.getBoolean(CutflowConfig.WORKER_MALLOC_HUGE_PAGES), System.getenv(MallocTunables.ENV))
+        .ifPresent(t -> env.put(MallocTunables.ENV, t));
     JavaProcess process;
     try {
       process = JavaProcess.builder(settings.mainClass())

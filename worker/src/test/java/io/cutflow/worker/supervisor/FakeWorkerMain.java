@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * for GO, "processes" CUTFLOW_WORKER_RECYCLE_AFTER records of FAKE_RECORD_MS each, prints EXIT, waits
  * for BYE and exits 10 — or 12 when no BYE came within FAKE_BYE_WAIT_MS (default 5000), which the
  * supervisor records as a crash.
- * FAKE_MODE=fail-start exits 1 before READY.
+ * FAKE_MODE=fail-start exits 1 before READY. With FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file.
  */
 public final class FakeWorkerMain {
   private FakeWorkerMain() {}
@@ -23,6 +23,11 @@ public final class FakeWorkerMain {
     long byeWait = Long.parseLong(System.getenv().getOrDefault("FAKE_BYE_WAIT_MS", "5000"));
     int quota = Integer.parseInt(System.getenv().getOrDefault("CUTFLOW_WORKER_RECYCLE_AFTER", "0"));
     String instance = System.getenv().getOrDefault("CUTFLOW_WORKER_GROUP_INSTANCE_ID", "?");
+    String envReport = System.getenv("FAKE_ENV_REPORT");
+    if (envReport != null) { // what the supervisor put in our environment besides the cutflow settings
+      java.nio.file.Files.writeString(java.nio.file.Path.of(envReport), "GLIBC_TUNABLES="
+          + System.getenv("GLIBC_TUNABLES"));
+    }
     if (mode.equals("fail-start")) {
       System.err.println("fake worker failing at start");
       Runtime.getRuntime().halt(1);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.worker.service.MallocTunables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,6 +83,26 @@ class RecyclingSupervisorTest {
     for (SupervisorStats.RetiredWorker r : end.retired()) {
       assertFalse(ProcessHandle.of(r.pid()).map(ProcessHandle::isAlive).orElse(false));
     }
+  }
+
+  @Test
+  void workersGetHugePageMallocUnlessTurnedOff(@TempDir Path dir) throws Exception {
+    String inherited = System.getenv(MallocTunables.ENV);
+    assertEquals(MallocTunables.ENV + "=" + MallocTunables.withHugePages(inherited),
+        reportedEnvironment(dir.resolve("on"), Map.of()));
+    assertEquals(MallocTunables.ENV + "=" + inherited, // left as the supervisor's own
+        reportedEnvironment(dir.resolve("off"), Map.of(CutflowConfig.WORKER_MALLOC_HUGE_PAGES.name(), "false")));
+  }
+
+  private static String reportedEnvironment(Path dir, Map<String, String> workerProperties) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    Path report = dir.resolve("env.txt");
+    Map<String, String> props = new java.util.HashMap<>(workerProperties);
+    props.put("FAKE_ENV_REPORT", report.toString());
+    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 0, props))) {
+      await(s, x -> x.slots().get(0).activePid() > 0, Duration.ofSeconds(30));
+    }
+    return java.nio.file.Files.readString(report);
   }
 
   @Test
