@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,14 +28,11 @@ import picocli.CommandLine.Option;
 @Command(name = "cold-start", mixinStandardHelpOptions = true,
     description = "Cost of a fresh model session's first runs (wall, CPU, page faults, RSS).")
 public final class ColdStartCommand implements Callable<Integer> {
-  @Option(names = {"-m", "--model"}, description = "Model name; default: the manifest's default.")
-  String model;
+  @Mixin
+  ModelSessionOptions session;
 
   @Option(names = "--runs", defaultValue = "4", description = "Runs per session (default ${DEFAULT-VALUE}).")
   int runs;
-
-  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
-  Integer threads;
 
   @Option(names = "--memory-pattern", description = "Turn ONNX Runtime's memory pattern on (workers run with it off).")
   boolean memoryPattern;
@@ -43,9 +41,9 @@ public final class ColdStartCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = System.out;
     ModelRegistry registry = ModelRegistry.createDefault();
-    ModelSpec spec = model == null ? registry.defaultModel() : registry.get(model);
+    ModelSpec spec = session.model() == null ? registry.defaultModel() : registry.get(session.model());
     Path file = registry.ensure(spec.name(), FetchProgress.NONE);
-    int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    int t = session.threads() == null ? Runtime.getRuntime().availableProcessors() : session.threads();
     out.printf("cold-start: model %s, %d intra-op threads, blank %dx%d input; malloc huge pages: %s"
             + " (GLIBC_TUNABLES=%s, THP %s)%n", spec.name(), t, spec.input().width(), spec.input().height(),
         MallocTunables.hugePagesInEffect() ? "in effect" : "not in effect", System.getenv(MallocTunables.ENV),
@@ -55,12 +53,12 @@ public final class ColdStartCommand implements Callable<Integer> {
     // One configuration per process: a second session in the same process reuses the first one's
     // freed (already faulted) memory, which hides exactly the cost this measures.
     Sample before = Sample.now();
-    try (InferenceSession session = new InferenceSession(file, RemoverFactory.profileOf(spec),
+    try (InferenceSession ort = new InferenceSession(file, RemoverFactory.profileOf(spec),
         new InferenceSession.Settings(t, false, memoryPattern))) {
       before = print(out, "create", before);
-      FloatBuffer input = session.newInputBuffer();
+      FloatBuffer input = ort.newInputBuffer();
       for (int i = 0; i < runs; i++) {
-        session.run(input);
+        ort.run(input);
         before = print(out, "run " + i, before);
       }
     }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,14 +32,11 @@ public final class ProfileCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
-  @Option(names = {"-m", "--model"}, description = "Model name; default: the manifest's default.")
-  String model;
+  @Mixin
+  ModelSessionOptions session;
 
   @Option(names = "--passes", defaultValue = "2", description = "Timed passes over the directory (default ${DEFAULT-VALUE}).")
   int passes;
-
-  @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
-  Integer threads;
 
   @Override
   public Integer call() throws Exception {
@@ -51,7 +49,7 @@ public final class ProfileCommand implements Callable<Integer> {
     for (Path f : files) {
       data.add(Files.readAllBytes(f));
     }
-    try (RemoverFactory.Loaded loaded = RemoverFactory.open(model, threads)) {
+    try (RemoverFactory.Loaded loaded = RemoverFactory.open(session.model(), session.threads())) {
       BackgroundRemover remover = loaded.remover();
       // One untimed pass so the JIT has compiled the Java stages as well as warmed the session.
       for (int i = 0; i < files.size(); i++) {
