@@ -12,10 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,8 @@ public final class JavaProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
   private static final Set<JavaProcess> LIVE = ConcurrentHashMap.newKeySet();
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
+  private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
+      .filter(Files::isExecutable).findFirst();
 
   static {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -49,14 +53,22 @@ public final class JavaProcess implements AutoCloseable {
   private final OutputStream stdin;
   private final List<String> command;
   private final boolean stdoutPiped;
+  private final boolean ownSession;
 
-  private JavaProcess(String name, Process process, Path logFile, List<String> command, boolean stdoutPiped) {
+  private JavaProcess(String name, Process process, Path logFile, List<String> command, boolean stdoutPiped,
+      boolean ownSession) {
     this.name = name;
     this.process = process;
     this.logFile = logFile;
     this.stdin = process.getOutputStream();
     this.command = List.copyOf(command);
     this.stdoutPiped = stdoutPiped;
+    this.ownSession = ownSession;
+  }
+
+  /** Whether the child was started in a session of its own ({@link Builder#ownSession(boolean)}). */
+  public boolean ownSession() {
+    return ownSession;
   }
 
   /** The child's stdout, where started with {@link Builder#pipeStdout(boolean)}; read it, or the child blocks. */
@@ -215,6 +227,7 @@ public final class JavaProcess implements AutoCloseable {
     private String name;
     private boolean watchParent = true;
     private boolean pipeStdout;
+    private boolean ownSession;
 
     private Builder(String mainClass) {
       this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
@@ -292,6 +305,16 @@ public final class JavaProcess implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Start the child in a session of its own (through util-linux {@code setsid}, where installed;
+     * {@link JavaProcess#ownSession()} says whether it was). On Linux that also gives it an autogroup of
+     * its own, whose CPU priority can be changed apart from ours (default false).
+     */
+    public Builder ownSession(boolean value) {
+      ownSession = value;
+      return this;
+    }
+
     public JavaProcess start() throws IOException {
       String label = name != null ? name : mainClass.substring(mainClass.lastIndexOf('.') + 1);
       Path log = logFile != null ? logFile : Files.createTempFile("cutflow-" + label + "-", ".log");
@@ -299,6 +322,11 @@ public final class JavaProcess implements AutoCloseable {
         Files.createDirectories(log.getParent());
       }
       List<String> cmd = new ArrayList<>();
+      Path setsid = ownSession ? SETSID.orElse(null) : null;
+      if (setsid != null) {
+        // setsid execs in place (our child is no process-group leader), so the pid stays the JVM's
+        cmd.add(setsid.toString());
+      }
       cmd.add(javaExecutable().toString());
       cmd.addAll(jvmArgs);
       systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
@@ -321,7 +349,7 @@ public final class JavaProcess implements AutoCloseable {
       }
       pb.environment().putAll(env);
       Process process = pb.start();
-      JavaProcess jp = new JavaProcess(label, process, log, cmd, pipeStdout);
+      JavaProcess jp = new JavaProcess(label, process, log, cmd, pipeStdout, setsid != null);
       LIVE.add(jp);
       LOG.debug("started {} (pid {}), log {}", label, process.pid(), log);
       return jp;

@@ -505,7 +505,7 @@ public final class CutoutWorker implements AutoCloseable {
   private void onPublished(Job job, JobResult result) {
     tracker.complete(job.tp, job.record.offset());
     int n = finished.incrementAndGet();
-    metrics.finished(result);
+    metrics.finished(result, n);
     log.atInfo().setMessage(result.isOk() ? "job done" : "job failed, result published")
         .addKeyValue("job", result.jobId()).addKeyValue("status", result.status().wire())
         .addKeyValue("partition", job.tp.partition()).addKeyValue("offset", job.record.offset())

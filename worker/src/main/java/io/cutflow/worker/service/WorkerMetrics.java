@@ -41,6 +41,9 @@ public final class WorkerMetrics {
 
     /** Partitions revoked or lost (a rebalance moved them away from this process). */
     default void revoked(Collection<TopicPartition> partitions) {}
+
+    /** This process has published {@code count} results so far (ok or failed). */
+    default void finished(int count) {}
   }
 
   public WorkerMetrics(MetricRegistry registry) {
@@ -60,7 +63,8 @@ public final class WorkerMetrics {
     registry.timer("cutflow.worker.stage." + stage).update(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
   }
 
-  void finished(JobResult result) {
+  void finished(JobResult result, int count) {
+    listener.finished(count);
     total.update(result.timingsMs().total(), TimeUnit.MILLISECONDS);
     if (result.isOk()) {
       images.mark();

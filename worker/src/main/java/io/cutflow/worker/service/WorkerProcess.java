@@ -52,7 +52,8 @@ public final class WorkerProcess {
   /**
    * Control lines besides READY and EXIT: {@code FIRST_RECORD ms=<epoch>} (end of a handover),
    * {@code ASSIGNED gen=<generation> partitions=<p,..>} and {@code REVOKED partitions=<p,..>} (so a
-   * supervisor can tell whether a recycle moved anyone's partitions).
+   * supervisor can tell whether a recycle moved anyone's partitions), {@code FINISHED n=<count>} after
+   * each published result (so it can tell when the successor must be ready).
    */
   private record ControlLines(PrintStream out) implements WorkerMetrics.Listener {
     @Override
@@ -70,6 +71,11 @@ public final class WorkerProcess {
       if (!partitions.isEmpty()) {
         line("REVOKED partitions=" + ids(partitions));
       }
+    }
+
+    @Override
+    public void finished(int count) {
+      line("FINISHED n=" + count);
     }
 
     private static String ids(java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {

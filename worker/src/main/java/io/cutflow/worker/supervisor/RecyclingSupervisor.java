@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * partitions move. A worker that crashes is replaced the same way (the standby, if warm, at once;
  * otherwise a new process after a backoff that doubles per crash in a row, capped).
  *
+ * <p>A standby warms at a low CPU priority ({@link StandbyPriority}: each worker in a session and
+ * autogroup of its own), so that it takes the cores its active sibling leaves idle rather than slowing
+ * it; it is back at normal priority once ready, or as soon as its predecessor is within a fifth of its
+ * quota or gone ({@code cutflow.supervisor.standby-boosts} counts those).
+ *
  * <p>The worker side of the line protocol is {@link io.cutflow.worker.service.WorkerProcess}
  * ({@code --control-stdin}). All bookkeeping runs on one supervisor thread.
  *
@@ -62,6 +67,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
   private final Path logDir;
   private final ScheduledExecutorService loop;
   private final List<Slot> slots = new ArrayList<>();
+  private final StandbyPriority priority;
 
   // state below: supervisor thread only
   private final Map<String, Long> recycles = new LinkedHashMap<>();
@@ -81,6 +87,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     this.registry = registry;
     this.logDir = settings.logDir() != null ? settings.logDir() : Files.createTempDirectory("cutflow-workers-");
     Files.createDirectories(logDir);
+    this.priority = StandbyPriority.of(config.getInt(CutflowConfig.WORKER_STANDBY_NICE));
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "supervisor");
       t.setDaemon(true);
@@ -92,6 +99,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
       registry.register("cutflow.supervisor.worker.rss." + i, (Gauge<Long>) slot::activeRss);
     }
     registry.counter("cutflow.supervisor.crashes");
+    registry.counter("cutflow.supervisor.standby-boosts");
   }
 
   /** Starts one worker per slot (each warms its model, then joins) and keeps them replaced until closed. */
@@ -104,7 +112,12 @@ public final class RecyclingSupervisor implements AutoCloseable {
     RecyclingSupervisor s = new RecyclingSupervisor(config, settings, registry);
     log.atInfo().setMessage("supervisor starting").addKeyValue("slots", settings.slots())
         .addKeyValue("recycle_after", settings.recycleAfter()).addKeyValue("max_rss_mb", settings.maxRssMb())
-        .addKeyValue("warm_standby", settings.warmStandby()).addKeyValue("logs", s.logDir).log();
+        .addKeyValue("warm_standby", settings.warmStandby())
+        .addKeyValue("standby_nice", s.priority.available() ? s.priority.nice() : 0).addKeyValue("logs", s.logDir).log();
+    if (!s.priority.available() && s.priority.nice() > 0 && settings.warmStandby()) {
+      log.atInfo().setMessage("standbys warm at normal priority: no Linux autogroup here")
+          .addKeyValue("config", CutflowConfig.WORKER_STANDBY_NICE.name()).log();
+    }
     s.loop.execute(() -> s.slots.forEach(slot -> s.ensureProcess(slot)));
     s.loop.scheduleWithFixedDelay(s::sampleRss, 1, 1, TimeUnit.SECONDS);
     return s;
@@ -235,6 +248,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
           .env(env)
           .args("--control-stdin")
           .watchParent(false) // the worker reads stdin itself; EOF there already means "supervisor gone"
+          .ownSession(priority.available()) // an autogroup of its own, whose priority we may change
           .pipeStdout(true)
           .logFile(logDir.resolve("slot-" + slot.index + "-" + serial + ".log"))
           .start();
@@ -254,6 +268,54 @@ public final class RecyclingSupervisor implements AutoCloseable {
         .addKeyValue("pid", process.pid()).addKeyValue("role", slot.active == null ? "next active" : "standby")
         .addKeyValue("log", process.logFile()).log();
     w.startReader();
+    if (slot.active != null && priority.available() && process.ownSession()) {
+      setLowered(w, true, 1);
+    }
+  }
+
+  /**
+   * Lowers a warming standby's CPU priority, or restores it. A write fails while the child has not
+   * yet become a session leader, and unprivileged writes are rate-limited by the kernel (one per
+   * 100 ms, machine-wide), so a failed one is retried for about a second.
+   */
+  private void setLowered(Worker w, boolean low, int attempt) {
+    if (w.process.handle().isAlive() && w.lowered != low && !(low && (w.ready || w.slot.active == w))) {
+      try {
+        if (low) {
+          priority.lower(w.process.pid());
+        } else {
+          priority.restore(w.process.pid());
+        }
+        w.lowered = low;
+      } catch (IOException e) {
+        if (attempt < 25) {
+          loop.schedule(() -> setLowered(w, low, attempt + 1), 40, TimeUnit.MILLISECONDS);
+        } else {
+          log.atWarn().setMessage("could not change a worker's CPU priority").addKeyValue("slot", w.slot.index)
+              .addKeyValue("pid", w.process.pid()).addKeyValue("nice", low ? priority.nice() : 0)
+              .addKeyValue("error", e.toString()).log();
+        }
+      }
+    }
+  }
+
+  /**
+   * A standby still warming when its predecessor is near its quota (or gone) competes at normal
+   * priority from then on: late is worse than slow.
+   */
+  private void boostIfLate(Slot slot, String why) {
+    Worker s = slot.standby;
+    if (s != null && s.lowered && !s.ready) {
+      registry.counter("cutflow.supervisor.standby-boosts").inc();
+      log.atInfo().setMessage("standby not warm yet; back to normal priority").addKeyValue("slot", slot.index)
+          .addKeyValue("pid", s.process.pid()).addKeyValue("why", why).log();
+      setLowered(s, false, 1);
+    }
+  }
+
+  /** Within a fifth of its quota (at least one image), a worker's successor should be ready. */
+  static boolean nearQuota(long finished, int recycleAfter) {
+    return recycleAfter > 0 && finished >= recycleAfter - Math.max(1, recycleAfter / 5);
   }
 
   /** The standby takes over if the slot has no active worker and the standby is warm. */
@@ -267,6 +329,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     w.predecessorLastCommitMs = slot.predecessorLastCommitMs;
     slot.predecessorLastCommitMs = 0;
     w.goAtMs = System.currentTimeMillis();
+    setLowered(w, false, 1); // normally done at READY already
     if (!w.process.send("GO")) {
       log.atWarn().setMessage("could not send GO; the worker is gone").addKeyValue("slot", slot.index)
           .addKeyValue("pid", w.process.pid()).log();
@@ -308,6 +371,9 @@ public final class RecyclingSupervisor implements AutoCloseable {
         .addKeyValue("pid", w.process.pid()).addKeyValue("reason", reason).addKeyValue("finished", w.finished)
         .addKeyValue("standby_ready", slot.standby != null && slot.standby.ready).log();
     promote(slot);
+    if (slot.active == null) {
+      boostIfLate(slot, "predecessor gone");
+    }
     ensureProcess(slot);
   }
 
@@ -327,7 +393,8 @@ public final class RecyclingSupervisor implements AutoCloseable {
         }
         log.atInfo().setMessage("worker warm").addKeyValue("slot", slot.index).addKeyValue("serial", w.serial)
             .addKeyValue("pid", w.process.pid()).addKeyValue("warm_ms", kv.get("warm_ms"))
-            .addKeyValue("cpu_ms", cpuMs).log();
+            .addKeyValue("cpu_ms", cpuMs).addKeyValue("warmed_at_low_priority", w.lowered).log();
+        setLowered(w, false, 1); // idle until GO, and then the slot's active worker
         if (closing) {
           w.process.send("STOP");
         } else {
@@ -345,6 +412,17 @@ public final class RecyclingSupervisor implements AutoCloseable {
         if (slot.active == w) {
           sayBye(slot); // the handover is over: the predecessor may tear down now,
           ensureProcess(slot); // and the next standby start warming
+        }
+      }
+      case "FINISHED" -> {
+        if (slot.active == w) {
+          long n = longOf(kv.get("n"));
+          long rss = w.lastRss;
+          if (nearQuota(n, settings.recycleAfter())) {
+            boostIfLate(slot, "quota");
+          } else if (settings.maxRssMb() > 0 && rss > 0 && rss > settings.maxRssMb() * 1024 * 1024 * 9 / 10) {
+            boostIfLate(slot, "rss");
+          }
         }
       }
       case "ASSIGNED", "REVOKED" -> {
@@ -489,6 +567,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     final int serial;
     final JavaProcess process;
     boolean ready;
+    boolean lowered; // its autogroup runs at the standby nice
     boolean exited;
     boolean retired;
     String exitReason = "";

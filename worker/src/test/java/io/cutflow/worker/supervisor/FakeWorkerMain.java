@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * for BYE and exits 10 — or 12 when no BYE came within FAKE_BYE_WAIT_MS (default 5000), which the
  * supervisor records as a crash.
  * FAKE_MODE=fail-start exits 1 before READY. With FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file.
+ * With FAKE_NICE_REPORT (a directory) it appends its autogroup's nice just before READY ("warming=N") and
+ * after GO ("active=N") to {@code <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record.
  */
 public final class FakeWorkerMain {
   private FakeWorkerMain() {}
@@ -32,7 +34,10 @@ public final class FakeWorkerMain {
       System.err.println("fake worker failing at start");
       Runtime.getRuntime().halt(1);
     }
+    String niceReport = System.getenv("FAKE_NICE_REPORT");
+    String workerId = System.getenv().getOrDefault("CUTFLOW_WORKER_ID", "unknown");
     Thread.sleep(warm);
+    reportNice(niceReport, workerId, "warming");
     System.out.println("READY pid=" + ProcessHandle.current().pid() + " ops=0 warm_ms=" + warm);
     System.out.flush();
     CountDownLatch go = new CountDownLatch(1);
@@ -64,6 +69,7 @@ public final class FakeWorkerMain {
       System.out.flush();
       Runtime.getRuntime().halt(0);
     }
+    reportNice(niceReport, workerId, "active");
     int slot = instance.endsWith("-slot-1") ? 1 : 0;
     System.out.println("ASSIGNED gen=1 partitions=" + (slot * 3) + "," + (slot * 3 + 1) + "," + (slot * 3 + 2));
     long first = System.currentTimeMillis();
@@ -73,6 +79,8 @@ public final class FakeWorkerMain {
     while (!stop.get() && (quota == 0 || n < quota)) {
       Thread.sleep(perRecord);
       n++;
+      System.out.println("FINISHED n=" + n);
+      System.out.flush();
     }
     long commit = System.currentTimeMillis();
     String reason = stop.get() ? "STOPPED" : "RECYCLE_COUNT";
@@ -83,5 +91,14 @@ public final class FakeWorkerMain {
       Runtime.getRuntime().halt(0);
     }
     Runtime.getRuntime().halt(bye.await(byeWait, java.util.concurrent.TimeUnit.MILLISECONDS) ? 10 : 12);
+  }
+
+  private static void reportNice(String dir, String workerId, String phase) throws java.io.IOException {
+    if (dir != null) {
+      java.nio.file.Path own = java.nio.file.Path.of("/proc/self/autogroup"); // "/autogroup-N nice K"
+      String nice = java.nio.file.Files.readString(own).replaceAll("(?s).*nice\\s+(-?\\d+).*", "$1").trim();
+      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, workerId + ".txt"), phase + "=" + nice + "\n",
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
   }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +104,57 @@ class RecyclingSupervisorTest {
       await(s, x -> x.slots().get(0).activePid() > 0, Duration.ofSeconds(30));
     }
     return java.nio.file.Files.readString(report);
+  }
+
+  @Test
+  void standbyWarmsAtLowPriorityAndWorksAtNormal(@TempDir Path dir) throws Exception {
+    Assumptions.assumeTrue(StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
+    // 25 records × 200 ms = 5 s per worker: its standby (JVM start + 0.3 s) is warm long before the
+    // last fifth of that quota, so it warms at nice 19 and is back at 0 by the time it works.
+    Path reports = java.nio.file.Files.createDirectories(dir.resolve("nice"));
+    java.util.OptionalInt ours = StandbyPriority.read(ProcessHandle.current().pid());
+    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 25,
+        Map.of("FAKE_WARM_MS", "300", "FAKE_RECORD_MS", "200", "FAKE_NICE_REPORT", reports.toString())))) {
+      // two handovers done: t-slot-0-3 has had its first record, so it has written its report
+      SupervisorStats st = await(s, x -> x.handoverGapsMs().size() >= 2, Duration.ofSeconds(60));
+      assertEquals(0, st.crashes(), st.toString());
+      assertEquals(0, s.registry().counter("cutflow.supervisor.standby-boosts").getCount());
+    }
+    // t-slot-0-1 started with no active worker: normal priority throughout
+    assertEquals(List.of("warming=0", "active=0"), niceReport(reports, "t-slot-0-1"));
+    assertEquals(List.of("warming=19", "active=0"), niceReport(reports, "t-slot-0-2"));
+    assertEquals(List.of("warming=19", "active=0"), niceReport(reports, "t-slot-0-3"));
+    // the supervisor's own autogroup (shared with this test JVM) never changed
+    assertEquals(ours, StandbyPriority.read(ProcessHandle.current().pid()));
+  }
+
+  @Test
+  void lateStandbyIsBoostedBeforeItsPredecessorLeaves(@TempDir Path dir) throws Exception {
+    Assumptions.assumeTrue(StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
+    // 10 records × 100 ms against a 2.5 s warm-up: the standby is still warming when its predecessor
+    // reaches record 8 (the last fifth), and from then on competes at normal priority.
+    Path reports = java.nio.file.Files.createDirectories(dir.resolve("nice"));
+    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 10,
+        Map.of("FAKE_WARM_MS", "2500", "FAKE_RECORD_MS", "100", "FAKE_NICE_REPORT", reports.toString())))) {
+      // one handover done: t-slot-0-2 has had its first record, so it has written its report
+      SupervisorStats st = await(s, x -> x.handoverGapsMs().size() >= 1, Duration.ofSeconds(60));
+      assertEquals(0, st.crashes(), st.toString());
+      assertTrue(s.registry().counter("cutflow.supervisor.standby-boosts").getCount() >= 1);
+    }
+    assertEquals(List.of("warming=0", "active=0"), niceReport(reports, "t-slot-0-2"));
+  }
+
+  @Test
+  void nearQuotaIsTheLastFifth() {
+    assertFalse(RecyclingSupervisor.nearQuota(39, 50));
+    assertTrue(RecyclingSupervisor.nearQuota(40, 50));
+    assertFalse(RecyclingSupervisor.nearQuota(3, 5));
+    assertTrue(RecyclingSupervisor.nearQuota(4, 5));
+    assertFalse(RecyclingSupervisor.nearQuota(1_000_000, 0)); // never recycles: never near
+  }
+
+  private static List<String> niceReport(Path dir, String workerId) throws java.io.IOException {
+    return java.nio.file.Files.readAllLines(dir.resolve(workerId + ".txt"));
   }
 
   @Test
