@@ -20,11 +20,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +64,8 @@ public final class RecyclingSupervisor implements AutoCloseable {
   static final long STANDBY_START_DELAY_MS = 3000;
 
   private final CutflowConfig config;
+  /** What the workers run with: {@code config} overlaid with the cutflow keys of the worker properties. */
+  private final CutflowConfig workerConfig;
   private final SupervisorSettings settings;
   private final MetricRegistry registry;
   private final Path logDir;
@@ -83,11 +87,15 @@ public final class RecyclingSupervisor implements AutoCloseable {
   private RecyclingSupervisor(CutflowConfig config, SupervisorSettings settings, MetricRegistry registry)
       throws IOException {
     this.config = config;
+    Set<String> known = CutflowConfig.keys().stream().map(CutflowConfig.Key::name).collect(Collectors.toSet());
+    // worker properties may also carry plain environment entries (tests' fakes): not settings
+    this.workerConfig = config.withOverrides(settings.workerProperties().entrySet().stream()
+        .filter(e -> known.contains(e.getKey())).collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
     this.settings = settings;
     this.registry = registry;
     this.logDir = settings.logDir() != null ? settings.logDir() : Files.createTempDirectory("cutflow-workers-");
     Files.createDirectories(logDir);
-    this.priority = StandbyPriority.of(config.getInt(CutflowConfig.WORKER_STANDBY_NICE));
+    this.priority = StandbyPriority.of(workerConfig.getInt(CutflowConfig.WORKER_STANDBY_NICE));
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "supervisor");
       t.setDaemon(true);
@@ -236,10 +244,8 @@ public final class RecyclingSupervisor implements AutoCloseable {
     // Settings travel in the environment, not on the command line, where `ps` would show secrets.
     Map<String, String> env = new LinkedHashMap<>();
     props.forEach((k, v) -> env.put(CutflowConfig.Key.envName(k), v));
-    String hugePages = settings.workerProperties().get(CutflowConfig.WORKER_MALLOC_HUGE_PAGES.name());
-    MallocTunables.forWorker(hugePages != null ? Boolean.parseBoolean(hugePages)
-            : config.getBoolean(CutflowConfig.WORKER_MALLOC_HUGE_PAGES), System.getenv(MallocTunables.ENV))
-        .ifPresent(t -> env.put(MallocTunables.ENV, t));
+    MallocTunables.forWorker(workerConfig.getBoolean(CutflowConfig.WORKER_MALLOC_HUGE_PAGES),
+        System.getenv(MallocTunables.ENV)).ifPresent(t -> env.put(MallocTunables.ENV, t));
     JavaProcess process;
     try {
       process = JavaProcess.builder(settings.mainClass())
