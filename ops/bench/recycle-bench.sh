@@ -7,6 +7,9 @@
 #
 # Each RECYCLE_AFTER (0 = never) is one configuration, run in sequence on the same stack; the
 # "RESULT" lines carry the figures, the CSV lines the RSS curve (MB of each slot's active worker).
+# assignments_moved: assignments after each slot's baseline (its first assignment, taken once every
+# slot has joined and the group has settled) whose partitions differ from it; 0 = no recycle moved
+# anyone's partitions. revocations: REVOKED lines (partitions revoked or lost) after the baseline.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # the image directory may be relative to where we were called from; we cd below

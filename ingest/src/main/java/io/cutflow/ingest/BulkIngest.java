@@ -1,7 +1,7 @@
 package io.cutflow.ingest;
 
 import io.cutflow.common.image.CutoutFileName;
-import io.cutflow.common.job.JobRequest;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectStore;
 import java.io.IOException;
@@ -21,8 +21,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Uploads a set of image files concurrently, publishes a job for each, and optionally waits for
- * the results, downloading every cutout as its result arrives.
+ * Uploads a set of image files concurrently, publishes a job for each, and optionally waits for the
+ * results, downloading every cutout as its result arrives.
  */
 public final class BulkIngest {
   private final JobSubmitter submitter;
@@ -30,7 +30,8 @@ public final class BulkIngest {
   private final int concurrency;
 
   /** What happened to one file. {@code latencyMs}: from its upload start to its result. */
-  public record Outcome(Path file, String jobId, JobResult result, Path output, long latencyMs, String error) {
+  public record Outcome(
+      Path file, String jobId, JobResult result, Path output, long latencyMs, String error) {
     /** Uploaded without waiting (no result yet), or waited and the result is ok. */
     public boolean ok() {
       return error == null && (result == null || result.isOk());
@@ -61,7 +62,9 @@ public final class BulkIngest {
 
     /** Latency percentile in ms over completed files (0..100). */
     public long latencyPercentile(double p) {
-      List<Long> l = new ArrayList<>(outcomes.stream().filter(o -> o.result() != null).map(Outcome::latencyMs).toList());
+      List<Long> l =
+          new ArrayList<>(
+              outcomes.stream().filter(o -> o.result() != null).map(Outcome::latencyMs).toList());
       if (l.isEmpty()) {
         return 0;
       }
@@ -80,7 +83,9 @@ public final class BulkIngest {
   /** Image files in {@code dir} (hidden files skipped), sorted, optionally recursing. */
   public static List<Path> listImages(Path dir, boolean recursive) throws IOException {
     try (var s = recursive ? Files.walk(dir) : Files.list(dir)) {
-      return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted()
+      return s.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .sorted()
           .toList();
     }
   }
@@ -89,8 +94,14 @@ public final class BulkIngest {
    * Submits every file. With {@code watcherFactory} non-null, waits (up to {@code timeout}) for
    * each result and writes ok cutouts to {@code outDir/<file name without extension>.png}.
    */
-  public Summary run(List<Path> files, JobRequest.Options options, ResultWatcherFactory watcherFactory,
-                     Path outDir, Duration timeout, Progress progress) throws IOException, InterruptedException {
+  public Summary run(
+      List<Path> files,
+      CutoutOptions options,
+      ResultWatcherFactory watcherFactory,
+      Path outDir,
+      Duration timeout,
+      Progress progress)
+      throws IOException, InterruptedException {
     long t0 = System.nanoTime();
     Map<String, Path> fileOf = new ConcurrentHashMap<>();
     Map<String, Long> startOf = new ConcurrentHashMap<>();
@@ -100,28 +111,40 @@ public final class BulkIngest {
       Files.createDirectories(outDir);
     }
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-    try (AutoCloseable watcher = watcherFactory == null ? null : watcherFactory.start(results::add)) {
+    try (AutoCloseable watcher =
+        watcherFactory == null ? null : watcherFactory.start(results::add)) {
       List<CompletableFuture<Void>> submissions = new ArrayList<>();
       for (Path file : files) {
-        submissions.add(CompletableFuture.runAsync(() -> {
-          String jobId = JobSubmitter.newJobId();
-          try {
-            byte[] bytes = Files.readAllBytes(file);
-            fileOf.put(jobId, file);
-            startOf.put(jobId, System.nanoTime());
-            submitter.submit(jobId, file.getFileName().toString(), bytes, null, options,
-                Map.of("file", file.getFileName().toString())).join();
-            progress.uploaded(file);
-            if (watcherFactory == null) {
-              outcomes.add(new Outcome(file, jobId, null, null, 0, null));
-            }
-          } catch (IOException | RuntimeException e) {
-            fileOf.remove(jobId);
-            Outcome o = new Outcome(file, jobId, null, null, 0, "upload failed: " + e.getMessage());
-            outcomes.add(o);
-            progress.finished(o);
-          }
-        }, pool));
+        submissions.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  String jobId = JobSubmitter.newJobId();
+                  try {
+                    byte[] bytes = Files.readAllBytes(file);
+                    fileOf.put(jobId, file);
+                    startOf.put(jobId, System.nanoTime());
+                    submitter
+                        .submit(
+                            jobId,
+                            file.getFileName().toString(),
+                            bytes,
+                            null,
+                            options,
+                            Map.of("file", file.getFileName().toString()))
+                        .join();
+                    progress.uploaded(file);
+                    if (watcherFactory == null) {
+                      outcomes.add(new Outcome(file, jobId, null, null, 0, null));
+                    }
+                  } catch (IOException | RuntimeException e) {
+                    fileOf.remove(jobId);
+                    Outcome o =
+                        new Outcome(file, jobId, null, null, 0, "upload failed: " + e.getMessage());
+                    outcomes.add(o);
+                    progress.finished(o);
+                  }
+                },
+                pool));
       }
       CompletableFuture.allOf(submissions.toArray(CompletableFuture[]::new)).join();
       if (watcherFactory != null) {
@@ -141,8 +164,14 @@ public final class BulkIngest {
           progress.finished(o);
         }
         for (Map.Entry<String, Path> missing : fileOf.entrySet()) {
-          Outcome o = new Outcome(missing.getValue(), missing.getKey(), null, null, 0,
-              "no result within " + timeout.toSeconds() + " s (is a worker running?)");
+          Outcome o =
+              new Outcome(
+                  missing.getValue(),
+                  missing.getKey(),
+                  null,
+                  null,
+                  0,
+                  "no result within " + timeout.toSeconds() + " s (is a worker running?)");
           outcomes.add(o);
           progress.finished(o);
         }
@@ -159,7 +188,12 @@ public final class BulkIngest {
 
   private Outcome collect(Path file, JobResult r, Path outDir, long latency) {
     if (!r.isOk()) {
-      return new Outcome(file, r.jobId(), r, null, latency,
+      return new Outcome(
+          file,
+          r.jobId(),
+          r,
+          null,
+          latency,
           r.failure().code().code() + ": " + r.failure().message());
     }
     if (outDir == null) {
@@ -171,7 +205,8 @@ public final class BulkIngest {
       Files.write(out, png);
       return new Outcome(file, r.jobId(), r, out, latency, null);
     } catch (IOException | RuntimeException e) {
-      return new Outcome(file, r.jobId(), r, null, latency, "download of cutout failed: " + e.getMessage());
+      return new Outcome(
+          file, r.jobId(), r, null, latency, "download of cutout failed: " + e.getMessage());
     }
   }
 

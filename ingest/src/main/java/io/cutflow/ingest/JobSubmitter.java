@@ -1,5 +1,6 @@
 package io.cutflow.ingest;
 
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.kafka.Topics;
@@ -13,9 +14,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * The one way images enter the pipeline, shared by bulk ingest and the HTTP API: store the bytes
- * in the raw bucket, then publish a {@link JobRequest} keyed by job id. The object is written
- * before the job is published, so a worker never sees a job whose image isn't there yet.
+ * The one way images enter the pipeline, shared by bulk ingest and the HTTP API: store the bytes in
+ * the raw bucket, then publish a {@link JobRequest} keyed by job id. The object is written before
+ * the job is published, so a worker never sees a job whose image isn't there yet.
  */
 public final class JobSubmitter {
   private final ObjectStore store;
@@ -24,8 +25,12 @@ public final class JobSubmitter {
   private final Topics topics;
   private final String rawBucket;
 
-  public JobSubmitter(ObjectStore store, Producer<String, String> producer, JobCodec codec, Topics topics,
-                      String rawBucket) {
+  public JobSubmitter(
+      ObjectStore store,
+      Producer<String, String> producer,
+      JobCodec codec,
+      Topics topics,
+      String rawBucket) {
     this.store = store;
     this.producer = producer;
     this.codec = codec;
@@ -42,27 +47,45 @@ public final class JobSubmitter {
    * Uploads {@code bytes} as {@code raw/<jobId>/<fileName>} and publishes the job. The returned
    * future completes when Kafka has acknowledged the job.
    */
-  public CompletableFuture<JobRequest> submit(String jobId, String fileName, byte[] bytes, String contentType,
-                                              JobRequest.Options options, Map<String, String> attributes) {
+  public CompletableFuture<JobRequest> submit(
+      String jobId,
+      String fileName,
+      byte[] bytes,
+      String contentType,
+      CutoutOptions options,
+      Map<String, String> attributes) {
     String key = jobId + "/" + safeName(fileName);
-    String etag = store.put(rawBucket, key, bytes, contentType == null ? "application/octet-stream" : contentType,
-        Map.of("cutflow-job-id", jobId, "cutflow-file-name", safeName(fileName)));
-    JobRequest request = new JobRequest(JobRequest.SCHEMA, jobId,
-        new JobRequest.Source(rawBucket, key, etag, (long) bytes.length), null,
-        options == null ? JobRequest.Options.DEFAULTS : options, Instant.now(), attributes);
+    String etag =
+        store.put(
+            rawBucket,
+            key,
+            bytes,
+            contentType == null ? "application/octet-stream" : contentType,
+            Map.of("cutflow-job-id", jobId, "cutflow-file-name", safeName(fileName)));
+    JobRequest request =
+        new JobRequest(
+            JobRequest.SCHEMA,
+            jobId,
+            new JobRequest.Source(rawBucket, key, etag, (long) bytes.length),
+            null,
+            options == null ? CutoutOptions.DEFAULTS : options,
+            Instant.now(),
+            attributes);
     return publish(request).thenApply(md -> request);
   }
 
   /** Publishes an already-stored object's job. */
   public CompletableFuture<RecordMetadata> publish(JobRequest request) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
-    producer.send(new ProducerRecord<>(topics.jobs(), request.jobId(), codec.encode(request)), (md, error) -> {
-      if (error != null) {
-        done.completeExceptionally(error);
-      } else {
-        done.complete(md);
-      }
-    });
+    producer.send(
+        new ProducerRecord<>(topics.jobs(), request.jobId(), codec.encode(request)),
+        (md, error) -> {
+          if (error != null) {
+            done.completeExceptionally(error);
+          } else {
+            done.complete(md);
+          }
+        });
     return done;
   }
 

@@ -27,37 +27,46 @@ public final class ResultWatcher implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  public ResultWatcher(String bootstrapServers, String resultsTopic, JobCodec codec, Consumer<JobResult> onResult) {
+  public ResultWatcher(
+      String bootstrapServers, String resultsTopic, JobCodec codec, Consumer<JobResult> onResult) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     this.consumer = new KafkaConsumer<>(p);
-    List<TopicPartition> partitions = consumer.partitionsFor(resultsTopic, Duration.ofSeconds(30)).stream()
-        .map(pi -> new TopicPartition(pi.topic(), pi.partition())).toList();
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(resultsTopic, Duration.ofSeconds(30)).stream()
+            .map(pi -> new TopicPartition(pi.topic(), pi.partition()))
+            .toList();
     consumer.assign(partitions);
     consumer.seekToEnd(partitions);
     for (TopicPartition tp : partitions) {
       consumer.position(tp); // resolve "end" now, before the caller publishes anything
     }
-    this.thread = new Thread(() -> {
-      while (running) {
-        try {
-          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
-            try {
-              onResult.accept(codec.decodeResult(r.value()));
-            } catch (InvalidJobException e) {
-              log.atWarn().setMessage("unreadable result record skipped").addKeyValue("offset", r.offset())
-                  .addKeyValue("error", e.getMessage()).log();
-            }
-          }
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
-          // closing
-        }
-      }
-      consumer.close();
-    }, "result-watcher");
+    this.thread =
+        new Thread(
+            () -> {
+              while (running) {
+                try {
+                  for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+                    try {
+                      onResult.accept(codec.decodeResult(r.value()));
+                    } catch (InvalidJobException e) {
+                      log.atWarn()
+                          .setMessage("unreadable result record skipped")
+                          .addKeyValue("offset", r.offset())
+                          .addKeyValue("error", e.getMessage())
+                          .log();
+                    }
+                  }
+                } catch (org.apache.kafka.common.errors.WakeupException e) {
+                  // closing
+                }
+              }
+              consumer.close();
+            },
+            "result-watcher");
     thread.setDaemon(true);
     thread.start();
   }

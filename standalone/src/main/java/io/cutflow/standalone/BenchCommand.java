@@ -1,11 +1,12 @@
 package io.cutflow.standalone;
 
 import io.cutflow.common.config.CutflowConfig;
-import io.cutflow.common.image.DecodedImage;
-import io.cutflow.common.image.ImageDecoder;
 import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.image.DecodedImage;
+import io.cutflow.worker.image.ImageDecoder;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.Preprocessor;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -13,6 +14,8 @@ import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
 import io.cutflow.worker.service.MallocTunables;
+import io.cutflow.worker.supervisor.RecyclingSupervisor;
+import io.cutflow.worker.supervisor.SupervisorSettings;
 import java.io.PrintStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -30,19 +33,30 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code cutflow bench DIR}: in one run on the same cores, (1) raw ONNX Runtime throughput — the
  * model alone on pre-processed tensors, the same intra-op thread budget — and (2) the full
- * pipeline's throughput on the same images (embedded Kafka + S3, worker processes, bulk ingest
- * with result wait). The last line is the ratio. A benchmark: it reports, it never fails on a figure.
+ * pipeline's throughput on the same images (embedded Kafka + S3, supervised worker processes as in
+ * {@code run} and {@code up}, bulk ingest with result wait). The last line is the ratio. A
+ * benchmark: it reports, it never fails on a figure.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Pipeline throughput vs raw ONNX Runtime throughput on the same cores, in one run.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Pipeline throughput vs raw ONNX Runtime throughput on the same cores, in one run.")
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
-  @Option(names = "--passes", defaultValue = "3", description = "Times each image goes through (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--passes",
+      defaultValue = "3",
+      description = "Times each image goes through (default ${DEFAULT-VALUE}).")
   int passes;
 
-  @Option(names = {"-w", "--workers"}, defaultValue = "1", description = "Pipeline worker processes (default ${DEFAULT-VALUE}); intra-op threads = cores / workers.")
+  @Option(
+      names = {"-w", "--workers"},
+      defaultValue = "1",
+      description =
+          "Pipeline worker processes (default ${DEFAULT-VALUE}); intra-op threads = cores / workers.")
   int workers;
 
   @Override
@@ -54,16 +68,25 @@ public final class BenchCommand implements Callable<Integer> {
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec = registry.defaultModel();
     Path modelFile = registry.ensure(spec.name(), FetchProgress.NONE);
-    out.printf("bench: %d images × %d passes, model %s, %d cores, %d worker(s) × %d intra-op threads;"
+    out.printf(
+        "bench: %d images × %d passes, model %s, %d cores, %d worker(s) × %d intra-op threads;"
             + " malloc huge pages here: %s (workers: %s)%n",
-        files.size(), passes, spec.name(), cores, workers, threadsPerWorker,
+        files.size(),
+        passes,
+        spec.name(),
+        cores,
+        workers,
+        threadsPerWorker,
         MallocTunables.hugePagesInEffect() ? "on" : "off",
-        CutflowConfig.load().getBoolean(CutflowConfig.WORKER_MALLOC_HUGE_PAGES) ? "requested" : "off");
+        CutflowConfig.load().getBoolean(WorkerConfig.MALLOC_HUGE_PAGES) ? "requested" : "off");
 
     // (1) Raw: the model alone, the whole thread budget, tensors prepared beforehand.
     double rawPerSecond;
-    try (InferenceSession session = new InferenceSession(modelFile, RemoverFactory.profileOf(spec),
-        new InferenceSession.Settings(cores, true))) {
+    try (InferenceSession session =
+        new InferenceSession(
+            modelFile,
+            RemoverFactory.profileOf(spec),
+            new InferenceSession.Settings(cores, true))) {
       session.warmUp(2); // not cost-sensitive here: the raw figure must carry no warm-up at all
       Preprocessor pre = new Preprocessor(session.profile());
       ImageDecoder decoder = new ImageDecoder();
@@ -84,8 +107,9 @@ public final class BenchCommand implements Callable<Integer> {
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       rawPerSecond = runs / secs;
-      out.printf("raw onnxruntime: %d runs in %.1f s = %.3f images/s (%.0f ms/image)%n", runs, secs, rawPerSecond,
-          1000 / rawPerSecond);
+      out.printf(
+          "raw onnxruntime: %d runs in %.1f s = %.3f images/s (%.0f ms/image)%n",
+          runs, secs, rawPerSecond, 1000 / rawPerSecond);
     }
 
     // (2) Pipeline: the same images through the real thing.
@@ -100,21 +124,53 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     double pipelinePerSecond;
-    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true)) {
+    try (EmbeddedStack stack =
+        EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true)) {
       Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
-      overrides.put(CutflowConfig.MODELS_DIR.name(), registry.cache().dir().toString());
-      overrides.put(CutflowConfig.WORKER_RECYCLE_AFTER.name(), "0");
-      overrides.put(CutflowConfig.WORKER_INTRA_OP_THREADS.name(), Integer.toString(threadsPerWorker));
+      overrides.put(WorkerConfig.MODELS_DIR.name(), registry.cache().dir().toString());
+      overrides.put(WorkerConfig.INTRA_OP_THREADS.name(), Integer.toString(threadsPerWorker));
+      CutflowConfig config = stack.config().withOverrides(overrides);
+      // Comparable with the raw figure: no recycling unless configured, and no standby warming on
+      // the same cores unless a worker can reach its quota (or memory ceiling) in this batch.
+      int recycleAfter =
+          config.sourceOf(WorkerConfig.RECYCLE_AFTER) == CutflowConfig.Source.DEFAULT
+              ? 0
+              : config.getInt(WorkerConfig.RECYCLE_AFTER);
+      long maxRssMb = config.getLong(WorkerConfig.MAX_RSS_MB);
+      SupervisorSettings settings =
+          StackWorkers.settings(
+              workers,
+              recycleAfter,
+              maxRssMb,
+              StackWorkers.standbyPays(all.size(), recycleAfter, maxRssMb),
+              overrides,
+              "cutflow-bench",
+              work.resolve("workers"));
       long s0 = System.nanoTime();
-      try (LocalWorkers pool = LocalWorkers.start(workers, overrides, work, Duration.ofMinutes(5));
-           IngestClient client = IngestClient.connect(stack.config().withOverrides(overrides))) {
-        out.printf("worker process start → ready (model loaded, warmed, partitions assigned): %.1f s%n",
+      try (RecyclingSupervisor supervisor =
+              StackWorkers.start(config, settings, Duration.ofMinutes(5));
+          IngestClient client = IngestClient.connect(config)) {
+        StackWorkers.awaitAssigned(supervisor, Duration.ofMinutes(1));
+        out.printf(
+            "worker process start → ready (model loaded, warmed, partitions assigned): %.1f s%n",
             (System.nanoTime() - s0) / 1e9);
         BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
         pipelinePerSecond = s.imagesPerSecond();
-        out.printf("pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
-            s.outcomes().size(), s.failures().size(), s.elapsedMs() / 1000.0, pipelinePerSecond,
-            s.latencyPercentile(50), s.latencyPercentile(95));
+        out.printf(
+            "pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
+            s.outcomes().size(),
+            s.failures().size(),
+            s.elapsedMs() / 1000.0,
+            pipelinePerSecond,
+            s.latencyPercentile(50),
+            s.latencyPercentile(95));
+        out.println(
+            "workers: recycle after "
+                + recycleAfter
+                + ", warm standby "
+                + (settings.warmStandby() ? "on" : "off")
+                + "; "
+                + supervisor.stats().summary());
       }
     }
     out.printf("pipeline/raw throughput ratio: %.2f%n", pipelinePerSecond / rawPerSecond);

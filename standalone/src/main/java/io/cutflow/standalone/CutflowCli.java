@@ -4,22 +4,26 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The `cutflow` command: every subcommand of every module hangs off this root. */
-@Command(name = "cutflow", mixinStandardHelpOptions = true, version = "cutflow 0.1.0",
-    description = "Background removal at scale: ISNet/U²-Net cutouts on ONNX Runtime, over Kafka and S3.",
+@Command(
+    name = "cutflow",
+    mixinStandardHelpOptions = true,
+    version = "cutflow 0.1.0",
+    description =
+        "Background removal at scale: ISNet/U²-Net cutouts on ONNX Runtime, over Kafka and S3.",
     subcommands = {
-        CommandLine.HelpCommand.class,
-        io.cutflow.worker.cli.RemoveCommand.class,
-        io.cutflow.worker.cli.ModelsCommand.class,
-        io.cutflow.worker.cli.ProfileCommand.class,
-        io.cutflow.worker.cli.QualityCommand.class,
-        io.cutflow.worker.cli.ColdStartCommand.class,
-        io.cutflow.ingest.cli.IngestCommand.class,
-        RunCommand.class,
-        BenchCommand.class,
-        UpCommand.class,
-        io.cutflow.common.config.ConfigCommand.class,
-        io.cutflow.ingest.http.IngestServerCommand.class,
-        io.cutflow.worker.cli.WorkerCommand.class,
+      CommandLine.HelpCommand.class,
+      io.cutflow.worker.cli.RemoveCommand.class,
+      io.cutflow.worker.cli.ModelsCommand.class,
+      io.cutflow.worker.cli.ProfileCommand.class,
+      io.cutflow.worker.cli.QualityCommand.class,
+      io.cutflow.worker.cli.ColdStartCommand.class,
+      io.cutflow.ingest.cli.IngestCommand.class,
+      RunCommand.class,
+      BenchCommand.class,
+      UpCommand.class,
+      ConfigCommand.class,
+      io.cutflow.ingest.http.IngestServerCommand.class,
+      io.cutflow.worker.cli.WorkerCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -30,16 +34,21 @@ public final class CutflowCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The root command with the error handling {@link #main} uses (tests run it the same way). */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new CutflowCli());
     // Bad option values (e.g. -bgc 1,2,x) are user errors: one line naming the problem, exit 2.
-    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      if (ex instanceof IllegalArgumentException) {
-        cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
-        return 2;
-      }
-      throw ex;
-    });
-    int code = cli.execute(args);
-    System.exit(code);
+    cli.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          if (ex instanceof IllegalArgumentException) {
+            cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 2;
+          }
+          throw ex;
+        });
+    return cli;
   }
 }

@@ -12,8 +12,12 @@ final class HttpApi {
   static IngestServer start(CutflowConfig config, int port, PrintStream out) throws Exception {
     IngestServer server = IngestServer.start(config, port, Metrics.process().registry());
     server.awaitReady(java.time.Duration.ofSeconds(60));
-    out.println("  HTTP API: " + server.url() + "  (docs/http-api.md; rembg-compatible POST " + server.url()
-        + "/api/remove)");
+    out.println(
+        "  HTTP API: "
+            + server.url()
+            + "  (docs/http-api.md; rembg-compatible POST "
+            + server.url()
+            + "/api/remove)");
     return server;
   }
 }

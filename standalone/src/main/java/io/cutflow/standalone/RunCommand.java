@@ -1,15 +1,17 @@
 package io.cutflow.standalone;
 
+import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.config.CutflowConfig;
-import io.cutflow.common.job.RembgOptions;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.ingest.cli.SummaryPrinter;
 import io.cutflow.standalone.infra.EmbeddedStack;
-import io.cutflow.worker.supervisor.RecyclingSupervisor;
-import io.cutflow.worker.supervisor.SupervisorSettings;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
+import io.cutflow.worker.supervisor.RecyclingSupervisor;
+import io.cutflow.worker.supervisor.SupervisorSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,44 +29,71 @@ import picocli.CommandLine.Parameters;
  * infrastructure — embedded Kafka (KRaft) and S3 (S3Proxy), K worker processes, bulk ingest — then
  * a summary, and everything shut down.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run every image in DIR through the real pipeline on an embedded Kafka + S3 stack.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run every image in DIR through the real pipeline on an embedded Kafka + S3 stack.")
 public final class RunCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
-  @Option(names = {"-o", "--out"}, required = true, paramLabel = "OUTDIR", description = "Where <name>.png cutouts go.")
+  @Option(
+      names = {"-o", "--out"},
+      required = true,
+      paramLabel = "OUTDIR",
+      description = "Where <name>.png cutouts go.")
   Path out;
 
-  @Option(names = {"-w", "--workers"}, defaultValue = "2", description = "Worker processes (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-w", "--workers"},
+      defaultValue = "2",
+      description = "Worker processes (default ${DEFAULT-VALUE}).")
   int workers;
 
-  @Option(names = {"-r", "--recursive"}, description = "Include subdirectories.")
+  @Option(
+      names = {"-r", "--recursive"},
+      description = "Include subdirectories.")
   boolean recursive;
 
-  @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up waiting for results after this (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT30M",
+      description = "Give up waiting for results after this (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--recycle-after", defaultValue = "500",
-      description = "Replace each worker process after this many images (0 = never; default ${DEFAULT-VALUE}).")
-  int recycleAfter;
+  @Option(
+      names = "--recycle-after",
+      description =
+          "Replace each worker process after this many images (0 = never; default: "
+              + "cutflow.worker.recycle-after, 500).")
+  Integer recycleAfter;
 
-  @Option(names = "--max-rss-mb", defaultValue = "0",
+  @Option(
+      names = "--max-rss-mb",
+      defaultValue = "0",
       description = "Replace a worker whose resident memory passes this many MiB (0 = no ceiling).")
   long maxRssMb;
 
-  @Option(names = "--warm-standby", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Keep a warmed replacement per worker slot, so recycling costs no cold start (default on).")
+  @Option(
+      names = "--warm-standby",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Keep a warmed replacement per worker slot, so recycling costs no cold start (default on).")
   boolean warmStandby;
 
-  @Option(names = "--keep", description = "Keep the stack's data directory (logs, broker data, buckets) after the run.")
+  @Option(
+      names = "--keep",
+      description = "Keep the stack's data directory (logs, broker data, buckets) after the run.")
   boolean keep;
 
-  @Mixin
-  RembgOptions jobOptions;
+  @Mixin CutoutOptionsMixin jobOptions;
 
   @Override
   public Integer call() throws Exception {
+    CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
     List<Path> files = BulkIngest.listImages(dir, recursive);
     if (files.isEmpty()) {
       System.err.println("cutflow run: no files in " + dir);
@@ -77,34 +106,47 @@ public final class RunCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.load(), stackDir, !keep)) {
       Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
-      overrides.put(CutflowConfig.MODELS_DIR.name(), modelCache.toString());
-      overrides.putIfAbsent(CutflowConfig.WORKER_INTRA_OP_THREADS.name(),
-          Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / workers)));
-      System.err.printf("cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
-          (System.nanoTime() - t0) / 1e9, workers);
-      // A batch smaller than the quota never recycles by count: a warm standby per slot would only take
-      // CPU (≈ 20 s each to warm) and memory from the workers doing the batch.
-      boolean standby = warmStandby && (maxRssMb > 0 || (recycleAfter > 0 && files.size() >= recycleAfter));
-      if (warmStandby && !standby) {
-        System.err.printf("cutflow run: %d images cannot reach --recycle-after %d: no warm standby "
-            + "(a crashed worker restarts cold)%n", files.size(), recycleAfter);
-      }
-      SupervisorSettings settings = SupervisorSettings.defaults().withSlots(workers).withRecycleAfter(recycleAfter)
-          .withMaxRssMb(maxRssMb).withWarmStandby(standby).withWorkerProperties(overrides)
-          .withInstancePrefix("cutflow-run").withLogDir(stackDir.resolve("workers"));
+      overrides.put(WorkerConfig.MODELS_DIR.name(), modelCache.toString());
       CutflowConfig config = stack.config().withOverrides(overrides);
+      int quota = recycleAfter != null ? recycleAfter : config.getInt(WorkerConfig.RECYCLE_AFTER);
+      System.err.printf(
+          "cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
+          (System.nanoTime() - t0) / 1e9, workers);
+      // A batch smaller than the quota never recycles by count: a warm standby per slot would only
+      // take
+      // CPU (≈ 20 s each to warm) and memory from the workers doing the batch.
+      boolean standby = warmStandby && StackWorkers.standbyPays(files.size(), quota, maxRssMb);
+      if (warmStandby && !standby) {
+        System.err.printf(
+            "cutflow run: %d images cannot reach --recycle-after %d: no warm standby "
+                + "(a crashed worker restarts cold)%n",
+            files.size(), quota);
+      }
+      SupervisorSettings settings =
+          StackWorkers.settings(
+              workers,
+              quota,
+              maxRssMb,
+              standby,
+              overrides,
+              "cutflow-run",
+              stackDir.resolve("workers"));
       RecyclingSupervisor supervisor = RecyclingSupervisor.start(config, settings);
       try (IngestClient client = IngestClient.connect(config)) {
         if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
-          System.err.println("cutflow run: workers did not start within 5 minutes; logs in " + supervisor.logDir());
+          System.err.println(
+              "cutflow run: workers did not start within 5 minutes; logs in "
+                  + supervisor.logDir());
           return 1;
         }
-        System.err.printf("cutflow run: %d workers ready after %.1f s; ingesting %d images%n", workers,
-            (System.nanoTime() - t0) / 1e9, files.size());
-        BulkIngest.Summary summary = client.ingest(files, jobOptions.toJobOptions(), true, out, timeout, 4);
+        System.err.printf(
+            "cutflow run: %d workers ready after %.1f s; ingesting %d images%n",
+            workers, (System.nanoTime() - t0) / 1e9, files.size());
+        BulkIngest.Summary summary = client.ingest(files, options, true, out, timeout, 4);
         SummaryPrinter.print(summary, true, System.out, System.err);
         System.out.println("workers: " + supervisor.stats().summary());
-        System.out.println("cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));
+        System.out.println(
+            "cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));
         return summary.failures().isEmpty() ? 0 : 1;
       } finally {
         supervisor.close();

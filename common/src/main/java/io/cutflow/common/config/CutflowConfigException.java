@@ -1,7 +1,13 @@
 package io.cutflow.common.config;
 
-/** A configuration value that is unknown, missing or cannot be parsed; the message names the key and where the value came from. */
-public final class CutflowConfigException extends RuntimeException {
+import java.util.List;
+
+/**
+ * A configuration value that is unknown, missing, cannot be parsed or is not allowed; the message
+ * names the key, the value, where it came from and what is allowed. An {@link
+ * IllegalArgumentException}, so the CLI reports it as a user error (one line, exit 2).
+ */
+public final class CutflowConfigException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
   private final String key;
@@ -9,6 +15,15 @@ public final class CutflowConfigException extends RuntimeException {
   public CutflowConfigException(String key, String message) {
     super(key + ": " + message);
     this.key = key;
+  }
+
+  /** Several bad keys at once (each message already names its key); {@link #key()} is the first. */
+  CutflowConfigException(String firstKey, List<String> messages, boolean several) {
+    super(
+        messages.size() == 1
+            ? messages.get(0)
+            : "invalid configuration: " + String.join("; ", messages));
+    this.key = firstKey;
   }
 
   public String key() {

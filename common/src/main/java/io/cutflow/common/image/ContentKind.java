@@ -3,9 +3,9 @@ package io.cutflow.common.image;
 /**
  * What a byte sequence looks like, judged from its first bytes by {@link ContentSniffer}.
  *
- * <p>{@link #isDecodable()} kinds are the raster formats {@link ImageDecoder} reads; other image kinds
- * (HEIF, AVIF, SVG, ICO, ...) are recognised so that the error can say "unsupported format" rather
- * than "not an image".
+ * <p>{@link #isDecodable()} kinds are the raster formats the worker's {@code ImageDecoder} reads;
+ * other image kinds (HEIF, AVIF, SVG, ICO, ...) are recognised so that the error can say
+ * "unsupported format" rather than "not an image".
  */
 public enum ContentKind {
   JPEG("jpeg", "image/jpeg", true, true),
@@ -43,7 +43,10 @@ public enum ContentKind {
     this.decodable = decodable;
   }
 
-  /** Short lower-case name, e.g. "jpeg", "text", "pdf"; for raster formats also the ImageIO format name. */
+  /**
+   * Short lower-case name, e.g. "jpeg", "text", "pdf"; for raster formats also the ImageIO format
+   * name.
+   */
   public String id() {
     return id;
   }
@@ -58,7 +61,7 @@ public enum ContentKind {
     return image;
   }
 
-  /** Whether {@link ImageDecoder} can decode it. */
+  /** Whether the worker's {@code ImageDecoder} can decode it. */
   public boolean isDecodable() {
     return decodable;
   }

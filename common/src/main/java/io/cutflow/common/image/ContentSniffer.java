@@ -6,9 +6,10 @@ import java.util.Locale;
 /**
  * Names what a byte sequence is from its first bytes (magic numbers), never from a file name.
  *
- * <p>Cheap (looks at most at the first 1 KiB) and total: any input, including {@code null} and empty
- * arrays, yields a {@link ContentKind} ({@link ContentKind#UNKNOWN} when nothing matches). Used by
- * {@link ImageDecoder} to pick a codec and by the HTTP API to answer e.g. "415: detected text/plain".
+ * <p>Cheap (looks at most at the first 1 KiB) and total: any input, including {@code null} and
+ * empty arrays, yields a {@link ContentKind} ({@link ContentKind#UNKNOWN} when nothing matches).
+ * Used by the worker's {@code ImageDecoder} to pick a codec and by the HTTP API to answer e.g.
+ * "415: detected text/plain".
  */
 public final class ContentSniffer {
   private static final int TEXT_WINDOW = 1024;
@@ -26,41 +27,63 @@ public final class ContentSniffer {
     if (startsWith(data, 0, 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A)) {
       return ContentKind.PNG;
     }
-    if (startsWith(data, 0, 'G', 'I', 'F', '8') && n >= 6 && (data[4] == '7' || data[4] == '9') && data[5] == 'a') {
+    if (startsWith(data, 0, 'G', 'I', 'F', '8')
+        && n >= 6
+        && (data[4] == '7' || data[4] == '9')
+        && data[5] == 'a') {
       return ContentKind.GIF;
     }
     if (startsWith(data, 0, 'R', 'I', 'F', 'F') && startsWith(data, 8, 'W', 'E', 'B', 'P')) {
       return ContentKind.WEBP;
     }
-    if (startsWith(data, 0, 'I', 'I', 0x2A, 0x00) || startsWith(data, 0, 'M', 'M', 0x00, 0x2A)
-        || startsWith(data, 0, 'I', 'I', 0x2B, 0x00) || startsWith(data, 0, 'M', 'M', 0x00, 0x2B)) {
+    if (startsWith(data, 0, 'I', 'I', 0x2A, 0x00)
+        || startsWith(data, 0, 'M', 'M', 0x00, 0x2A)
+        || startsWith(data, 0, 'I', 'I', 0x2B, 0x00)
+        || startsWith(data, 0, 'M', 'M', 0x00, 0x2B)) {
       return ContentKind.TIFF;
     }
     if (startsWith(data, 0, 'B', 'M') && n >= 18) {
       int dibSize = u(data, 14) | u(data, 15) << 8 | u(data, 16) << 16 | u(data, 17) << 24;
-      if (dibSize == 12 || dibSize == 16 || dibSize == 40 || dibSize == 52 || dibSize == 56 || dibSize == 64
-          || dibSize == 108 || dibSize == 124) {
+      if (dibSize == 12
+          || dibSize == 16
+          || dibSize == 40
+          || dibSize == 52
+          || dibSize == 56
+          || dibSize == 64
+          || dibSize == 108
+          || dibSize == 124) {
         return ContentKind.BMP;
       }
     }
     if (startsWith(data, 4, 'f', 't', 'y', 'p') && n >= 12) {
       String brand = new String(data, 8, 4, StandardCharsets.ISO_8859_1);
       switch (brand) {
-        case "avif": case "avis":
+        case "avif":
+        case "avis":
           return ContentKind.AVIF;
-        case "heic": case "heix": case "hevc": case "hevx": case "heim": case "heis": case "mif1": case "msf1":
+        case "heic":
+        case "heix":
+        case "hevc":
+        case "hevx":
+        case "heim":
+        case "heis":
+        case "mif1":
+        case "msf1":
           return ContentKind.HEIF;
         default:
           return ContentKind.VIDEO;
       }
     }
-    if (startsWith(data, 0, 0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ') || startsWith(data, 0, 0xFF, 0x4F, 0xFF, 0x51)) {
+    if (startsWith(data, 0, 0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ')
+        || startsWith(data, 0, 0xFF, 0x4F, 0xFF, 0x51)) {
       return ContentKind.JPEG2000;
     }
-    if (startsWith(data, 0, 0xFF, 0x0A) || startsWith(data, 0, 0x00, 0x00, 0x00, 0x0C, 'J', 'X', 'L', ' ')) {
+    if (startsWith(data, 0, 0xFF, 0x0A)
+        || startsWith(data, 0, 0x00, 0x00, 0x00, 0x0C, 'J', 'X', 'L', ' ')) {
       return ContentKind.JPEGXL;
     }
-    if ((startsWith(data, 0, 0x00, 0x00, 0x01, 0x00) || startsWith(data, 0, 0x00, 0x00, 0x02, 0x00)) && n >= 6
+    if ((startsWith(data, 0, 0x00, 0x00, 0x01, 0x00) || startsWith(data, 0, 0x00, 0x00, 0x02, 0x00))
+        && n >= 6
         && (u(data, 4) | u(data, 5)) != 0) {
       return ContentKind.ICO;
     }
@@ -99,12 +122,17 @@ public final class ContentSniffer {
     if (len == 0 || control * 20 > len) {
       return ContentKind.UNKNOWN;
     }
-    String head = new String(data, start, len, StandardCharsets.UTF_8).stripLeading().toLowerCase(Locale.ROOT);
+    String head =
+        new String(data, start, len, StandardCharsets.UTF_8)
+            .stripLeading()
+            .toLowerCase(Locale.ROOT);
     if (head.startsWith("<")) {
       if (head.contains("<svg")) {
         return ContentKind.SVG;
       }
-      if (head.startsWith("<!doctype html") || head.startsWith("<html") || head.contains("<head")
+      if (head.startsWith("<!doctype html")
+          || head.startsWith("<html")
+          || head.contains("<head")
           || head.contains("<body")) {
         return ContentKind.HTML;
       }

@@ -2,11 +2,15 @@ package io.cutflow.common.image;
 
 import java.nio.file.Path;
 
-/** How a cutout of a local file is named: the file name without its extension, plus {@code .png}. */
+/**
+ * How a cutout of a local file is named: the file name without its extension, plus {@code .png}.
+ */
 public final class CutoutFileName {
   private CutoutFileName() {}
 
-  /** {@code photo.jpg} → {@code photo}; a name without a dot (or only a leading one) stays whole. */
+  /**
+   * {@code photo.jpg} → {@code photo}; a name without a dot (or only a leading one) stays whole.
+   */
   public static String baseName(Path file) {
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');

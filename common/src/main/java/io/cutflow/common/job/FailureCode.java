@@ -6,9 +6,9 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Why a job failed. {@link #code()} is the wire value in {@code JobResult.failure.code} and in
- * dead letters; {@link #isPermanent()} says whether retrying the same record can ever succeed
- * (permanent failures go to the dead-letter topic, transient ones are retried).
+ * Why a job failed. {@link #code()} is the wire value in {@code JobResult.failure.code} and in dead
+ * letters; {@link #isPermanent()} says whether retrying the same record can ever succeed (permanent
+ * failures go to the dead-letter topic, transient ones are retried).
  */
 public enum FailureCode {
   /** The record value is not JSON. */
@@ -52,7 +52,9 @@ public enum FailureCode {
     return code;
   }
 
-  /** True when retrying the same record cannot succeed: such records go to the dead-letter topic. */
+  /**
+   * True when retrying the same record cannot succeed: such records go to the dead-letter topic.
+   */
   public boolean isPermanent() {
     return permanent;
   }
@@ -65,7 +67,8 @@ public enum FailureCode {
   /** The constant for a wire value; IllegalArgumentException for an unknown one. */
   @JsonCreator
   public static FailureCode ofCode(String code) {
-    return fromCode(code).orElseThrow(() -> new IllegalArgumentException("unknown failure code: " + code));
+    return fromCode(code)
+        .orElseThrow(() -> new IllegalArgumentException("unknown failure code: " + code));
   }
 
   @Override

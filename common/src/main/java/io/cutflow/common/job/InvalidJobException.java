@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A record that cannot be turned into a job: either not JSON ({@link FailureCode#MALFORMED_JSON})
- * or JSON that breaks the schema ({@link FailureCode#SCHEMA_VIOLATION}). Both are permanent:
- * the record belongs on the dead-letter topic.
+ * or JSON that breaks the schema ({@link FailureCode#SCHEMA_VIOLATION}). Both are permanent: the
+ * record belongs on the dead-letter topic.
  */
 public final class InvalidJobException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -13,7 +13,8 @@ public final class InvalidJobException extends Exception {
   private final FailureCode failureCode;
   private final List<String> violations;
 
-  public InvalidJobException(FailureCode failureCode, String message, List<String> violations, Throwable cause) {
+  public InvalidJobException(
+      FailureCode failureCode, String message, List<String> violations, Throwable cause) {
     super(message, cause);
     this.failureCode = failureCode;
     this.violations = List.copyOf(violations);
@@ -28,7 +29,10 @@ public final class InvalidJobException extends Exception {
     return failureCode;
   }
 
-  /** One line per violation, each naming the JSON path, e.g. {@code "$: required property 'job_id' not found"}. */
+  /**
+   * One line per violation, each naming the JSON path, e.g. {@code "$: required property 'job_id'
+   * not found"}.
+   */
   public List<String> violations() {
     return violations;
   }

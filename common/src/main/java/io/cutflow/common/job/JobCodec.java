@@ -2,6 +2,7 @@ package io.cutflow.common.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -36,6 +39,8 @@ public final class JobCodec {
   public static final String REQUEST_SCHEMA_RESOURCE = "/schemas/job-request.v1.schema.json";
   public static final String RESULT_SCHEMA_RESOURCE = "/schemas/job-result.v1.schema.json";
 
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
   private final ObjectMapper mapper;
   private final JsonSchema requestSchema;
   private final JsonSchema resultSchema;
@@ -43,15 +48,18 @@ public final class JobCodec {
   public JobCodec() {
     this.mapper = newMapper();
     JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-    SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
-        .formatAssertionsEnabled(true)
-        .pathType(com.networknt.schema.PathType.JSON_PATH)
-        .build();
+    SchemaValidatorsConfig config =
+        SchemaValidatorsConfig.builder()
+            .formatAssertionsEnabled(true)
+            .pathType(com.networknt.schema.PathType.JSON_PATH)
+            .build();
     this.requestSchema = load(factory, config, REQUEST_SCHEMA_RESOURCE);
     this.resultSchema = load(factory, config, RESULT_SCHEMA_RESOURCE);
   }
 
-  /** The ObjectMapper configuration of the wire format, for callers that bind other snake_case JSON. */
+  /**
+   * The ObjectMapper configuration of the wire format, for callers that bind other snake_case JSON.
+   */
   public static ObjectMapper newMapper() {
     return JsonMapper.builder()
         .addModule(new JavaTimeModule())
@@ -77,7 +85,8 @@ public final class JobCodec {
 
   public JobRequest decodeRequest(byte[] json) throws InvalidJobException {
     if (json == null) {
-      throw new InvalidJobException(FailureCode.MALFORMED_JSON, "record value is null", List.of(), null);
+      throw new InvalidJobException(
+          FailureCode.MALFORMED_JSON, "record value is null", List.of(), null);
     }
     return decodeRequest(new String(json, StandardCharsets.UTF_8));
   }
@@ -103,19 +112,24 @@ public final class JobCodec {
     return write(deadLetter);
   }
 
-  /** Parses a dead letter (no schema file: dead letters are for operators, not a public contract). */
+  /**
+   * Parses a dead letter (no schema file: dead letters are for operators, not a public contract).
+   */
   public DeadLetter decodeDeadLetter(String json) throws InvalidJobException {
     try {
       return mapper.readValue(json, DeadLetter.class);
     } catch (JsonProcessingException e) {
-      throw new InvalidJobException(FailureCode.MALFORMED_JSON, "not a dead letter: " + e.getOriginalMessage(),
-          List.of(), e);
+      throw new InvalidJobException(
+          FailureCode.MALFORMED_JSON, "not a dead letter: " + e.getOriginalMessage(), List.of(), e);
     }
   }
 
   // ---- validation only ----
 
-  /** Violations of the request schema (empty when valid); for tests and producers checking their output. */
+  /**
+   * Violations of the request schema (empty when valid); for tests and producers checking their
+   * output.
+   */
   public List<String> validateRequest(String json) throws InvalidJobException {
     return violations(requestSchema, parse(json));
   }
@@ -126,34 +140,69 @@ public final class JobCodec {
 
   // ---- internals ----
 
-  private <T> T decode(String json, JsonSchema schema, Class<T> type, String what) throws InvalidJobException {
+  private <T> T decode(String json, JsonSchema schema, Class<T> type, String what)
+      throws InvalidJobException {
     JsonNode node = parse(json);
     List<String> violations = violations(schema, node);
+    if (schema == requestSchema) {
+      violations = withOptionErrors(node, violations);
+    }
     if (!violations.isEmpty()) {
-      throw new InvalidJobException(FailureCode.SCHEMA_VIOLATION,
-          "invalid " + what + ": " + String.join("; ", violations), violations, null);
+      throw new InvalidJobException(
+          FailureCode.SCHEMA_VIOLATION,
+          "invalid " + what + ": " + String.join("; ", violations),
+          violations,
+          null);
     }
     try {
       return mapper.treeToValue(node, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       // the schema accepted it but binding did not (e.g. a constraint only the records check)
-      String msg = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-      throw new InvalidJobException(FailureCode.SCHEMA_VIOLATION, "invalid " + what + ": " + msg, List.of(msg), e);
+      String msg =
+          e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+      throw new InvalidJobException(
+          FailureCode.SCHEMA_VIOLATION, "invalid " + what + ": " + msg, List.of(msg), e);
+    }
+  }
+
+  /**
+   * A bad option value is reported by {@link CutoutOptions} (the message the CLI and HTTP give too)
+   * instead of the schema validator's wording for the same value.
+   */
+  private List<String> withOptionErrors(JsonNode node, List<String> violations) {
+    JsonNode options = node.get("options");
+    if (options == null || !options.isObject()) {
+      return violations;
+    }
+    try {
+      CutoutOptions.fromJson(mapper.convertValue(options, MAP));
+      return violations;
+    } catch (InvalidOptionException e) {
+      List<String> merged = new ArrayList<>();
+      String path = "$.options." + e.option();
+      violations.stream()
+          .filter(v -> !(v.startsWith(path + "[") || v.startsWith(path + ":")))
+          .forEach(merged::add);
+      merged.add("options." + e.getMessage());
+      return merged;
     }
   }
 
   private JsonNode parse(String json) throws InvalidJobException {
     if (json == null || json.isBlank()) {
-      throw new InvalidJobException(FailureCode.MALFORMED_JSON, "empty record value", List.of(), null);
+      throw new InvalidJobException(
+          FailureCode.MALFORMED_JSON, "empty record value", List.of(), null);
     }
     try {
       JsonNode node = mapper.readTree(json);
       if (node == null || node.isMissingNode()) {
-        throw new InvalidJobException(FailureCode.MALFORMED_JSON, "empty record value", List.of(), null);
+        throw new InvalidJobException(
+            FailureCode.MALFORMED_JSON, "empty record value", List.of(), null);
       }
       return node;
     } catch (JsonProcessingException e) {
-      throw new InvalidJobException(FailureCode.MALFORMED_JSON, "not JSON: " + e.getOriginalMessage(), List.of(), e);
+      throw new InvalidJobException(
+          FailureCode.MALFORMED_JSON, "not JSON: " + e.getOriginalMessage(), List.of(), e);
     }
   }
 
@@ -170,7 +219,8 @@ public final class JobCodec {
     }
   }
 
-  private static JsonSchema load(JsonSchemaFactory factory, SchemaValidatorsConfig config, String resource) {
+  private static JsonSchema load(
+      JsonSchemaFactory factory, SchemaValidatorsConfig config, String resource) {
     try (InputStream in = JobCodec.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("schema resource missing from the classpath: " + resource);

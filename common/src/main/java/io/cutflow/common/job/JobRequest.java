@@ -1,29 +1,28 @@
 package io.cutflow.common.job;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * A request to cut out one image: wire form {@code cutflow.job-request/v1}, see
- * {@code schemas/job-request.v1.schema.json}. Field names on the wire are snake_case
- * ({@code job_id}, {@code submitted_at}, {@code only_mask}, ...).
+ * A request to cut out one image: wire form {@code cutflow.job-request/v1}, see {@code
+ * schemas/job-request.v1.schema.json}. Field names on the wire are snake_case ({@code job_id},
+ * {@code submitted_at}, {@code only_mask}, ...).
  *
- * @param schema      always {@link #SCHEMA}
- * @param jobId       producer-chosen id, stable across re-deliveries
- * @param source      the input object
- * @param output      where to write the cutout; null = derived, see {@link #resolvedOutput(String)}
- * @param options     never null after construction (defaults applied)
+ * @param schema always {@link #SCHEMA}
+ * @param jobId producer-chosen id, stable across re-deliveries
+ * @param source the input object
+ * @param output where to write the cutout; null = derived, see {@link #resolvedOutput(String)}
+ * @param options never null after construction (defaults applied)
  * @param submittedAt when the producer submitted the job
- * @param attributes  producer correlation data; never null (empty when absent)
+ * @param attributes producer correlation data; never null (empty when absent)
  */
 public record JobRequest(
     String schema,
     String jobId,
     Source source,
     Output output,
-    Options options,
+    CutoutOptions options,
     Instant submittedAt,
     Map<String, String> attributes) {
 
@@ -33,20 +32,21 @@ public record JobRequest(
     schema = schema == null ? SCHEMA : schema;
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(source, "source");
-    options = options == null ? Options.DEFAULTS : options;
+    options = options == null ? CutoutOptions.DEFAULTS : options;
     attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
   }
 
   /** A request with default options, no explicit output and no attributes. */
   public static JobRequest of(String jobId, Source source, Instant submittedAt) {
-    return new JobRequest(SCHEMA, jobId, source, null, Options.DEFAULTS, submittedAt, Map.of());
+    return new JobRequest(
+        SCHEMA, jobId, source, null, CutoutOptions.DEFAULTS, submittedAt, Map.of());
   }
 
   public JobRequest withOutput(Output output) {
     return new JobRequest(schema, jobId, source, output, options, submittedAt, attributes);
   }
 
-  public JobRequest withOptions(Options options) {
+  public JobRequest withOptions(CutoutOptions options) {
     return new JobRequest(schema, jobId, source, output, options, submittedAt, attributes);
   }
 
@@ -55,24 +55,26 @@ public record JobRequest(
   }
 
   /**
-   * Where the cutout goes: the explicit {@link #output()} if given, else
-   * {@code (cutoutsBucket, defaultOutputKey(jobId))}. Deterministic, so a re-delivered job
-   * overwrites the same object.
+   * Where the cutout goes: the explicit {@link #output()} if given, else {@code (cutoutsBucket,
+   * defaultOutputKey(jobId))}. Deterministic, so a re-delivered job overwrites the same object.
    */
   public Output resolvedOutput(String cutoutsBucket) {
     return output != null ? output : new Output(cutoutsBucket, defaultOutputKey(jobId));
   }
 
   /**
-   * The default output key for a job id: {@code <job_id>.png}. The job id (not the source key)
-   * is used so that two jobs on the same source with different options never collide, and
-   * {@code photo.jpg} / {@code photo.png} sources do not either.
+   * The default output key for a job id: {@code <job_id>.png}. The job id (not the source key) is
+   * used so that two jobs on the same source with different options never collide, and {@code
+   * photo.jpg} / {@code photo.png} sources do not either.
    */
   public static String defaultOutputKey(String jobId) {
     return jobId + ".png";
   }
 
-  /** The input object. {@code etag} and {@code size} are what the producer saw (informational, may be null). */
+  /**
+   * The input object. {@code etag} and {@code size} are what the producer saw (informational, may
+   * be null).
+   */
   public record Source(String bucket, String key, String etag, Long size) {
     public Source {
       Objects.requireNonNull(bucket, "bucket");
@@ -89,27 +91,6 @@ public record JobRequest(
     public Output {
       Objects.requireNonNull(bucket, "bucket");
       Objects.requireNonNull(key, "key");
-    }
-  }
-
-  /**
-   * Cutout options.
-   *
-   * @param model           model name from {@code models/models.json}; null = the worker's default
-   * @param onlyMask        write the mask instead of the cutout
-   * @param postProcessMask rembg's post_process_mask
-   * @param bgcolor         {@code [r, g, b, a]}, each 0..255, or null for transparency
-   */
-  public record Options(String model, boolean onlyMask, boolean postProcessMask, List<Integer> bgcolor) {
-    public static final Options DEFAULTS = new Options(null, false, false, null);
-
-    public Options {
-      if (bgcolor != null) {
-        if (bgcolor.size() != 4 || bgcolor.stream().anyMatch(c -> c == null || c < 0 || c > 255)) {
-          throw new IllegalArgumentException("bgcolor must be [r, g, b, a] with each 0..255: " + bgcolor);
-        }
-        bgcolor = List.copyOf(bgcolor);
-      }
     }
   }
 }

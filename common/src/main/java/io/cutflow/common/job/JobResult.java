@@ -4,12 +4,12 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * The outcome of one attempt at a job: wire form {@code cutflow.job-result/v1}, see
- * {@code schemas/job-result.v1.schema.json}. Field names on the wire are snake_case.
+ * The outcome of one attempt at a job: wire form {@code cutflow.job-result/v1}, see {@code
+ * schemas/job-result.v1.schema.json}. Field names on the wire are snake_case.
  *
  * @param failure present iff {@code status == FAILED}
- * @param output  present when {@code status == OK}
- * @param image   decoded size, when decoding got that far
+ * @param output present when {@code status == OK}
+ * @param image decoded size, when decoding got that far
  * @param attempt 1 for the first delivery; null when unknown
  */
 public record JobResult(
@@ -38,17 +38,60 @@ public record JobResult(
   }
 
   /** A successful result. */
-  public static JobResult ok(JobRequest request, StoredObject output, Image image, String model,
-      String workerId, Integer attempt, Timings timings, Instant startedAt, Instant finishedAt) {
-    return new JobResult(SCHEMA, request.jobId(), Status.OK, null, request.source(), output, image, model,
-        workerId, attempt, timings, request.submittedAt(), startedAt, finishedAt);
+  public static JobResult ok(
+      JobRequest request,
+      StoredObject output,
+      Image image,
+      String model,
+      String workerId,
+      Integer attempt,
+      Timings timings,
+      Instant startedAt,
+      Instant finishedAt) {
+    return new JobResult(
+        SCHEMA,
+        request.jobId(),
+        Status.OK,
+        null,
+        request.source(),
+        output,
+        image,
+        model,
+        workerId,
+        attempt,
+        timings,
+        request.submittedAt(),
+        startedAt,
+        finishedAt);
   }
 
   /** A failed result for a request that could be parsed. */
-  public static JobResult failed(JobRequest request, FailureCode code, String message, Image image, String model,
-      String workerId, Integer attempt, Timings timings, Instant startedAt, Instant finishedAt) {
-    return new JobResult(SCHEMA, request.jobId(), Status.FAILED, new Failure(code, message), request.source(), null,
-        image, model, workerId, attempt, timings, request.submittedAt(), startedAt, finishedAt);
+  public static JobResult failed(
+      JobRequest request,
+      FailureCode code,
+      String message,
+      Image image,
+      String model,
+      String workerId,
+      Integer attempt,
+      Timings timings,
+      Instant startedAt,
+      Instant finishedAt) {
+    return new JobResult(
+        SCHEMA,
+        request.jobId(),
+        Status.FAILED,
+        new Failure(code, message),
+        request.source(),
+        null,
+        image,
+        model,
+        workerId,
+        attempt,
+        timings,
+        request.submittedAt(),
+        startedAt,
+        finishedAt);
   }
 
   public boolean isOk() {
@@ -56,7 +99,8 @@ public record JobResult(
   }
 
   public enum Status {
-    OK("ok"), FAILED("failed");
+    OK("ok"),
+    FAILED("failed");
 
     private final String wire;
 
@@ -95,8 +139,15 @@ public record JobResult(
   public record Image(int width, int height) {}
 
   /** Milliseconds per stage; 0 for a stage that did not run. */
-  public record Timings(long download, long decode, long preprocess, long inference, long postprocess,
-      long encode, long upload, long total) {
+  public record Timings(
+      long download,
+      long decode,
+      long preprocess,
+      long inference,
+      long postprocess,
+      long encode,
+      long upload,
+      long total) {
     public static final Timings NONE = new Timings(0, 0, 0, 0, 0, 0, 0, 0);
   }
 }

@@ -1,6 +1,7 @@
 package io.cutflow.common.kafka;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -9,8 +10,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Client {@link Properties} for Cutflow's Kafka usage; callers may add or override entries.
- * Records are JSON strings keyed by job id (String serdes both ways).
+ * Client {@link Properties} for Cutflow's Kafka usage; callers may add or override entries. Records
+ * are JSON strings keyed by job id (String serdes both ways).
  */
 public final class KafkaClients {
   private KafkaClients() {}
@@ -18,7 +19,9 @@ public final class KafkaClients {
   /** Admin client: bootstrap servers only. */
   public static Properties adminProperties(CutflowConfig config) {
     Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
+    p.put(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
     return p;
   }
 
@@ -28,7 +31,7 @@ public final class KafkaClients {
    */
   public static Properties producerProperties(CutflowConfig config, String clientId) {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -42,13 +45,16 @@ public final class KafkaClients {
 
   /**
    * Consumer of the configured group ({@code cutflow.kafka.group-id}) unless {@code groupId} is
-   * given: {@code enable.auto.commit=false} (commit only what was processed),
-   * {@code auto.offset.reset=earliest}, String key and value.
+   * given: {@code enable.auto.commit=false} (commit only what was processed), {@code
+   * auto.offset.reset=earliest}, String key and value.
    */
-  public static Properties consumerProperties(CutflowConfig config, String groupId, String clientId) {
+  public static Properties consumerProperties(
+      CutflowConfig config, String groupId, String clientId) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId != null ? groupId : config.getString(CutflowConfig.KAFKA_GROUP_ID));
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
+    p.put(
+        ConsumerConfig.GROUP_ID_CONFIG,
+        groupId != null ? groupId : config.getString(KafkaConfig.GROUP_ID));
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -1,6 +1,7 @@
 package io.cutflow.common.kafka;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -18,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cutflow's topics: names, partitions and replication from {@link CutflowConfig}
- * ({@code cutflow.kafka.topic.*}, {@code cutflow.kafka.partitions}, {@code cutflow.kafka.replication-factor}).
+ * Cutflow's topics: names, partitions and replication from {@link CutflowConfig} ({@code
+ * cutflow.kafka.topic.*}, {@code cutflow.kafka.partitions}, {@code
+ * cutflow.kafka.replication-factor}).
  */
 public final class Topics {
   private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
@@ -31,14 +33,16 @@ public final class Topics {
   private final short replicationFactor;
 
   public Topics(CutflowConfig config) {
-    this(config.getString(CutflowConfig.KAFKA_TOPIC_JOBS),
-        config.getString(CutflowConfig.KAFKA_TOPIC_RESULTS),
-        config.getString(CutflowConfig.KAFKA_TOPIC_DEAD_LETTERS),
-        config.getInt(CutflowConfig.KAFKA_PARTITIONS),
-        config.getShort(CutflowConfig.KAFKA_REPLICATION_FACTOR));
+    this(
+        config.getString(KafkaConfig.TOPIC_JOBS),
+        config.getString(KafkaConfig.TOPIC_RESULTS),
+        config.getString(KafkaConfig.TOPIC_DEAD_LETTERS),
+        config.getInt(KafkaConfig.PARTITIONS),
+        config.getShort(KafkaConfig.REPLICATION_FACTOR));
   }
 
-  public Topics(String jobs, String results, String deadLetters, int partitions, short replicationFactor) {
+  public Topics(
+      String jobs, String results, String deadLetters, int partitions, short replicationFactor) {
     this.jobs = jobs;
     this.results = results;
     this.deadLetters = deadLetters;
@@ -85,7 +89,8 @@ public final class Topics {
    */
   public Set<String> ensureTopics(Admin admin, Duration timeout) {
     try {
-      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Set<String> existing =
+          admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (String name : new LinkedHashSet<>(all())) {
         if (!existing.contains(name)) {
@@ -97,11 +102,16 @@ public final class Topics {
         return created;
       }
       CreateTopicsResult result = admin.createTopics(missing);
-      for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e : result.values().entrySet()) {
+      for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e :
+          result.values().entrySet()) {
         try {
           e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
           created.add(e.getKey());
-          LOG.info("created topic {} ({} partitions, replication {})", e.getKey(), partitions, replicationFactor);
+          LOG.info(
+              "created topic {} ({} partitions, replication {})",
+              e.getKey(),
+              partitions,
+              replicationFactor);
         } catch (ExecutionException ex) {
           if (!(ex.getCause() instanceof TopicExistsException)) {
             throw ex;
@@ -110,9 +120,11 @@ public final class Topics {
       }
       return created;
     } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot create topics " + all() + ": " + e.getCause(), e.getCause());
+      throw new IllegalStateException(
+          "cannot create topics " + all() + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("timed out creating topics " + all() + " after " + timeout, e);
+      throw new IllegalStateException(
+          "timed out creating topics " + all() + " after " + timeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating topics", e);
@@ -121,7 +133,16 @@ public final class Topics {
 
   @Override
   public String toString() {
-    return "Topics[jobs=" + jobs + ", results=" + results + ", deadLetters=" + deadLetters
-        + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor + "]";
+    return "Topics[jobs="
+        + jobs
+        + ", results="
+        + results
+        + ", deadLetters="
+        + deadLetters
+        + ", partitions="
+        + partitions
+        + ", replicationFactor="
+        + replicationFactor
+        + "]";
   }
 }

@@ -6,10 +6,10 @@ import com.codahale.metrics.jvm.MemoryUsageGaugeSet;
 import com.codahale.metrics.jvm.ThreadStatesGaugeSet;
 
 /**
- * The process's one Dropwizard {@link MetricRegistry}, with JVM gauges registered under
- * {@code jvm.memory.*}, {@code jvm.gc.*} and {@code jvm.threads.*}. Application code registers its
- * meters/timers here (e.g. {@code worker.images}, {@code worker.stage.inference}) and
- * {@link OpsServer} exposes them at {@code /metrics}.
+ * The process's one Dropwizard {@link MetricRegistry}, with JVM gauges registered under {@code
+ * jvm.memory.*}, {@code jvm.gc.*} and {@code jvm.threads.*}. Application code registers its
+ * meters/timers here (e.g. {@code worker.images}, {@code worker.stage.inference}) and {@link
+ * OpsServer} exposes them at {@code /metrics}.
  */
 public final class Metrics {
   private static final Metrics PROCESS = new Metrics(true);

@@ -14,13 +14,15 @@ import java.util.function.Supplier;
 
 /**
  * A process's operations endpoint on Javalin (Jetty):
+ *
  * <ul>
- *   <li>{@code GET /healthz}: 200 {@code {"status":"ok"}} while the process is alive;</li>
+ *   <li>{@code GET /healthz}: 200 {@code {"status":"ok"}} while the process is alive;
  *   <li>{@code GET /readyz}: 200 {@code {"status":"ready"}} when the readiness check says so, else
- *       503 {@code {"status":"not_ready","reason":"..."}};</li>
+ *       503 {@code {"status":"not_ready","reason":"..."}};
  *   <li>{@code GET /metrics}: the registry in Prometheus text format 0.0.4 (Dropwizard names with
- *       {@code .} and {@code -} turned into {@code _}).</li>
+ *       {@code .} and {@code -} turned into {@code _}).
  * </ul>
+ *
  * Each server has its own Prometheus {@link CollectorRegistry} (never the global default), so
  * several servers can run in one JVM. Port 0 binds an ephemeral port; see {@link #port()}.
  */
@@ -44,49 +46,60 @@ public final class OpsServer implements AutoCloseable {
   }
 
   /**
-   * @param host     interface to bind, e.g. {@code 127.0.0.1}
-   * @param port     0 = ephemeral
-   * @param ready    consulted on every {@code /readyz}
-   * @param reason   why not ready (consulted only when {@code ready} is false), e.g. "model warming up"
+   * @param host interface to bind, e.g. {@code 127.0.0.1}
+   * @param port 0 = ephemeral
+   * @param ready consulted on every {@code /readyz}
+   * @param reason why not ready (consulted only when {@code ready} is false), e.g. "model warming
+   *     up"
    */
-  public static OpsServer start(String host, int port, MetricRegistry registry, BooleanSupplier ready,
+  public static OpsServer start(
+      String host,
+      int port,
+      MetricRegistry registry,
+      BooleanSupplier ready,
       Supplier<String> reason) {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(ready, "ready");
     CollectorRegistry prometheus = new CollectorRegistry();
     new DropwizardExports(registry).register(prometheus);
 
-    Javalin app = Javalin.create(cfg -> {
-      cfg.showJavalinBanner = false;
-      cfg.startupWatcherEnabled = false;
-    });
+    Javalin app =
+        Javalin.create(
+            cfg -> {
+              cfg.showJavalinBanner = false;
+              cfg.startupWatcherEnabled = false;
+            });
     app.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
-    app.get("/readyz", ctx -> {
-      boolean ok;
-      String why;
-      try {
-        ok = ready.getAsBoolean();
-        why = ok ? null : String.valueOf(reason.get());
-      } catch (RuntimeException e) {
-        ok = false;
-        why = "readiness check failed: " + e;
-      }
-      ctx.contentType("application/json");
-      if (ok) {
-        ctx.status(200).result("{\"status\":\"ready\"}");
-      } else {
-        ctx.status(503).result("{\"status\":\"not_ready\",\"reason\":" + jsonString(why) + "}");
-      }
-    });
-    app.get("/metrics", ctx -> {
-      StringWriter out = new StringWriter();
-      try {
-        TextFormat.write004(out, prometheus.metricFamilySamples());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      ctx.contentType(TextFormat.CONTENT_TYPE_004).result(out.toString());
-    });
+    app.get(
+        "/readyz",
+        ctx -> {
+          boolean ok;
+          String why;
+          try {
+            ok = ready.getAsBoolean();
+            why = ok ? null : String.valueOf(reason.get());
+          } catch (RuntimeException e) {
+            ok = false;
+            why = "readiness check failed: " + e;
+          }
+          ctx.contentType("application/json");
+          if (ok) {
+            ctx.status(200).result("{\"status\":\"ready\"}");
+          } else {
+            ctx.status(503).result("{\"status\":\"not_ready\",\"reason\":" + jsonString(why) + "}");
+          }
+        });
+    app.get(
+        "/metrics",
+        ctx -> {
+          StringWriter out = new StringWriter();
+          try {
+            TextFormat.write004(out, prometheus.metricFamilySamples());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          ctx.contentType(TextFormat.CONTENT_TYPE_004).result(out.toString());
+        });
     app.start(host, port);
     return new OpsServer(app, host);
   }

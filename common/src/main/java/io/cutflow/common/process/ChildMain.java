@@ -7,19 +7,20 @@ import java.lang.reflect.Method;
 import java.util.Arrays;
 
 /**
- * Entry point of every child process {@link JavaProcess} starts: {@code ChildMain <main class> [args...]}.
+ * Entry point of every child process {@link JavaProcess} starts: {@code ChildMain <main class>
+ * [args...]}.
  *
  * <p>It starts a daemon thread that reads standard input until end-of-file, then calls the real
- * main. The parent holds the write end of that pipe open for the child's whole life, so EOF
- * means the parent is gone (it exited, crashed or was SIGKILLed: the kernel closes its file
- * descriptors either way). The child then exits through {@link System#exit} (shutdown hooks run,
- * e.g. Kafka's controlled shutdown), and halts outright if that takes longer than
- * {@value #HALT_AFTER_MS} ms. This is what keeps a killed test run or CLI from leaving brokers
- * and workers behind.
+ * main. The parent holds the write end of that pipe open for the child's whole life, so EOF means
+ * the parent is gone (it exited, crashed or was SIGKILLed: the kernel closes its file descriptors
+ * either way). The child then exits through {@link System#exit} (shutdown hooks run, e.g. Kafka's
+ * controlled shutdown), and halts outright if that takes longer than {@value #HALT_AFTER_MS} ms.
+ * This is what keeps a killed test run or CLI from leaving brokers and workers behind.
  */
 public final class ChildMain {
   /** Exit status when the parent went away. */
   public static final int PARENT_GONE_STATUS = 143;
+
   static final long HALT_AFTER_MS = 15_000;
 
   private ChildMain() {}
@@ -54,14 +55,17 @@ public final class ChildMain {
       // a broken pipe means the same as EOF
     }
     System.err.println("parent process went away (stdin closed); exiting");
-    Thread halter = new Thread(() -> {
-      try {
-        Thread.sleep(HALT_AFTER_MS);
-      } catch (InterruptedException ignored) {
-        // fall through
-      }
-      Runtime.getRuntime().halt(PARENT_GONE_STATUS);
-    }, "parent-watch-halt");
+    Thread halter =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(HALT_AFTER_MS);
+              } catch (InterruptedException ignored) {
+                // fall through
+              }
+              Runtime.getRuntime().halt(PARENT_GONE_STATUS);
+            },
+            "parent-watch-halt");
     halter.setDaemon(true);
     halter.start();
     System.exit(PARENT_GONE_STATUS);

@@ -25,26 +25,33 @@ import org.slf4j.LoggerFactory;
  * A Java main class run as a child process on this JVM's classpath (the embedded broker, the
  * embedded S3 server, worker processes).
  *
- * <p>The child's stdout and stderr go to a log file, never to our own streams (with
- * {@link Builder#pipeStdout(boolean)}, stdout stays a pipe for a line protocol — read it with
- * {@link #stdout()}, write commands with {@link #send(String)} — and only stderr goes to the log). Unless
- * {@link Builder#watchParent(boolean)} is turned off, the child runs under {@link ChildMain}
- * and exits when our end of its stdin pipe closes, so it dies with us even when we are
- * SIGKILLed; a JVM shutdown hook also destroys every child still running at normal exit.
+ * <p>The child's stdout and stderr go to a log file, never to our own streams (with {@link
+ * Builder#pipeStdout(boolean)}, stdout stays a pipe for a line protocol — read it with {@link
+ * #stdout()}, write commands with {@link #send(String)} — and only stderr goes to the log). Unless
+ * {@link Builder#watchParent(boolean)} is turned off, the child runs under {@link ChildMain} and
+ * exits when our end of its stdin pipe closes, so it dies with us even when we are SIGKILLed; a JVM
+ * shutdown hook also destroys every child still running at normal exit.
  */
 public final class JavaProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
   private static final Set<JavaProcess> LIVE = ConcurrentHashMap.newKeySet();
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
-  private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
-      .filter(Files::isExecutable).findFirst();
+  private static final Optional<Path> SETSID =
+      Stream.of("/usr/bin/setsid", "/bin/setsid")
+          .map(Path::of)
+          .filter(Files::isExecutable)
+          .findFirst();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (JavaProcess p : List.copyOf(LIVE)) {
-        p.destroy(Duration.ofSeconds(5));
-      }
-    }, "java-process-reaper"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (JavaProcess p : List.copyOf(LIVE)) {
+                    p.destroy(Duration.ofSeconds(5));
+                  }
+                },
+                "java-process-reaper"));
   }
 
   private final String name;
@@ -55,7 +62,12 @@ public final class JavaProcess implements AutoCloseable {
   private final boolean stdoutPiped;
   private final boolean ownSession;
 
-  private JavaProcess(String name, Process process, Path logFile, List<String> command, boolean stdoutPiped,
+  private JavaProcess(
+      String name,
+      Process process,
+      Path logFile,
+      List<String> command,
+      boolean stdoutPiped,
       boolean ownSession) {
     this.name = name;
     this.process = process;
@@ -66,12 +78,17 @@ public final class JavaProcess implements AutoCloseable {
     this.ownSession = ownSession;
   }
 
-  /** Whether the child was started in a session of its own ({@link Builder#ownSession(boolean)}). */
+  /**
+   * Whether the child was started in a session of its own ({@link Builder#ownSession(boolean)}).
+   */
   public boolean ownSession() {
     return ownSession;
   }
 
-  /** The child's stdout, where started with {@link Builder#pipeStdout(boolean)}; read it, or the child blocks. */
+  /**
+   * The child's stdout, where started with {@link Builder#pipeStdout(boolean)}; read it, or the
+   * child blocks.
+   */
   public java.io.InputStream stdout() {
     if (!stdoutPiped) {
       throw new IllegalStateException(name + ": stdout goes to " + logFile + ", not to a pipe");
@@ -80,9 +97,9 @@ public final class JavaProcess implements AutoCloseable {
   }
 
   /**
-   * Writes one line to the child's stdin and flushes it. Meant for children started with
-   * {@code watchParent(false)} that read commands from stdin themselves (with the watcher on,
-   * {@link ChildMain} swallows whatever we write). False when the pipe is closed (the child exited).
+   * Writes one line to the child's stdin and flushes it. Meant for children started with {@code
+   * watchParent(false)} that read commands from stdin themselves (with the watcher on, {@link
+   * ChildMain} swallows whatever we write). False when the pipe is closed (the child exited).
    */
   public synchronized boolean send(String line) {
     try {
@@ -158,8 +175,8 @@ public final class JavaProcess implements AutoCloseable {
   }
 
   /**
-   * Asks the child to stop (closes its stdin and sends SIGTERM, so its shutdown hooks run),
-   * waits up to {@code grace}, then kills it (and any process it started) forcibly.
+   * Asks the child to stop (closes its stdin and sends SIGTERM, so its shutdown hooks run), waits
+   * up to {@code grace}, then kills it (and any process it started) forcibly.
    */
   public void destroy(Duration grace) {
     try {
@@ -167,7 +184,8 @@ public final class JavaProcess implements AutoCloseable {
       if (process.isAlive()) {
         process.destroy();
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          LOG.warn("{} (pid {}) did not stop within {} ms; killing it", name, pid(), grace.toMillis());
+          LOG.warn(
+              "{} (pid {}) did not stop within {} ms; killing it", name, pid(), grace.toMillis());
           process.descendants().forEach(ProcessHandle::destroyForcibly);
           process.destroyForcibly();
           process.waitFor(10, TimeUnit.SECONDS);
@@ -299,7 +317,10 @@ public final class JavaProcess implements AutoCloseable {
       return this;
     }
 
-    /** Keep the child's stdout as a pipe ({@link JavaProcess#stdout()}); stderr still goes to the log (default false). */
+    /**
+     * Keep the child's stdout as a pipe ({@link JavaProcess#stdout()}); stderr still goes to the
+     * log (default false).
+     */
     public Builder pipeStdout(boolean value) {
       pipeStdout = value;
       return this;
@@ -307,8 +328,8 @@ public final class JavaProcess implements AutoCloseable {
 
     /**
      * Start the child in a session of its own (through util-linux {@code setsid}, where installed;
-     * {@link JavaProcess#ownSession()} says whether it was). On Linux that also gives it an autogroup of
-     * its own, whose CPU priority can be changed apart from ours (default false).
+     * {@link JavaProcess#ownSession()} says whether it was). On Linux that also gives it an
+     * autogroup of its own, whose CPU priority can be changed apart from ours (default false).
      */
     public Builder ownSession(boolean value) {
       ownSession = value;
@@ -340,7 +361,8 @@ public final class JavaProcess implements AutoCloseable {
 
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE);
       if (pipeStdout) {
-        pb.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectOutput(ProcessBuilder.Redirect.PIPE)
+            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
       } else {
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       }

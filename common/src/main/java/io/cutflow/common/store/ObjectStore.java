@@ -1,6 +1,7 @@
 package io.cutflow.common.store;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
@@ -35,13 +36,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The object store as Cutflow uses it: a thin layer over the MinIO Java SDK (8.5.x) that speaks
- * to MinIO, S3Proxy or AWS S3.
+ * The object store as Cutflow uses it: a thin layer over the MinIO Java SDK (8.5.x) that speaks to
+ * MinIO, S3Proxy or AWS S3.
  *
- * <p>Transient failures (I/O errors such as connection refused or reset, HTTP 5xx, throttling)
- * are retried with bounded exponential backoff ({@link RetryPolicy}); a missing object or bucket
- * raises {@link ObjectMissingException} at once; other errors (e.g. 403) raise
- * {@link ObjectStoreException} at once. All exceptions are unchecked. Thread-safe.
+ * <p>Transient failures (I/O errors such as connection refused or reset, HTTP 5xx, throttling) are
+ * retried with bounded exponential backoff ({@link RetryPolicy}); a missing object or bucket raises
+ * {@link ObjectMissingException} at once; other errors (e.g. 403) raise {@link
+ * ObjectStoreException} at once. All exceptions are unchecked. Thread-safe.
  */
 public final class ObjectStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
@@ -49,7 +50,12 @@ public final class ObjectStore implements AutoCloseable {
   private static final Set<String> MISSING_CODES =
       Set.of("NoSuchKey", "NoSuchBucket", "NoSuchObject", "NotFound", "ResourceNotFound");
   private static final Set<String> TRANSIENT_CODES =
-      Set.of("InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed",
+      Set.of(
+          "InternalError",
+          "ServiceUnavailable",
+          "SlowDown",
+          "RequestTimeout",
+          "RequestTimeTooSkewed",
           "OperationAborted");
 
   private final MinioClient client;
@@ -67,12 +73,16 @@ public final class ObjectStore implements AutoCloseable {
 
   /** A bare MinIO client for {@code cutflow.s3.*}: 5 s connect, 60 s read/write timeouts. */
   public static MinioClient clientFromConfig(CutflowConfig config) {
-    MinioClient client = MinioClient.builder()
-        .endpoint(config.getString(CutflowConfig.S3_ENDPOINT))
-        .credentials(config.getString(CutflowConfig.S3_ACCESS_KEY), config.getPassword(CutflowConfig.S3_SECRET_KEY))
-        .region(config.getString(CutflowConfig.S3_REGION))
-        .build();
-    client.setTimeout(TimeUnit.SECONDS.toMillis(5), TimeUnit.SECONDS.toMillis(60), TimeUnit.SECONDS.toMillis(60));
+    MinioClient client =
+        MinioClient.builder()
+            .endpoint(config.getString(StorageConfig.S3_ENDPOINT))
+            .credentials(
+                config.getString(StorageConfig.S3_ACCESS_KEY),
+                config.getPassword(StorageConfig.S3_SECRET_KEY))
+            .region(config.getString(StorageConfig.S3_REGION))
+            .build();
+    client.setTimeout(
+        TimeUnit.SECONDS.toMillis(5), TimeUnit.SECONDS.toMillis(60), TimeUnit.SECONDS.toMillis(60));
     return client;
   }
 
@@ -82,24 +92,32 @@ public final class ObjectStore implements AutoCloseable {
 
   /** Creates the bucket unless it exists (idempotent; tolerates a concurrent creator). */
   public void ensureBucket(String bucket) {
-    call("ensureBucket", bucket, "", () -> {
-      if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
-        try {
-          client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-          LOG.info("created bucket {}", bucket);
-        } catch (ErrorResponseException e) {
-          String code = e.errorResponse().code();
-          if (!"BucketAlreadyOwnedByYou".equals(code) && !"BucketAlreadyExists".equals(code)) {
-            throw e;
+    call(
+        "ensureBucket",
+        bucket,
+        "",
+        () -> {
+          if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            try {
+              client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+              LOG.info("created bucket {}", bucket);
+            } catch (ErrorResponseException e) {
+              String code = e.errorResponse().code();
+              if (!"BucketAlreadyOwnedByYou".equals(code) && !"BucketAlreadyExists".equals(code)) {
+                throw e;
+              }
+            }
           }
-        }
-      }
-      return null;
-    });
+          return null;
+        });
   }
 
   public boolean bucketExists(String bucket) {
-    return call("bucketExists", bucket, "", () -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()));
+    return call(
+        "bucketExists",
+        bucket,
+        "",
+        () -> client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build()));
   }
 
   /**
@@ -108,55 +126,76 @@ public final class ObjectStore implements AutoCloseable {
    *
    * @return the ETag of the written object, without quotes
    */
-  public String put(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
-    return call("put", bucket, key, () -> {
-      PutObjectArgs.Builder args = PutObjectArgs.builder()
-          .bucket(bucket)
-          .object(key)
-          .stream(new ByteArrayInputStream(bytes), bytes.length, -1);
-      if (contentType != null) {
-        args.contentType(contentType);
-      }
-      if (metadata != null && !metadata.isEmpty()) {
-        args.userMetadata(metadata);
-      }
-      ObjectWriteResponse response = client.putObject(args.build());
-      return unquote(response.etag());
-    });
+  public String put(
+      String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
+    return call(
+        "put",
+        bucket,
+        key,
+        () -> {
+          PutObjectArgs.Builder args =
+              PutObjectArgs.builder().bucket(bucket).object(key).stream(
+                  new ByteArrayInputStream(bytes), bytes.length, -1);
+          if (contentType != null) {
+            args.contentType(contentType);
+          }
+          if (metadata != null && !metadata.isEmpty()) {
+            args.userMetadata(metadata);
+          }
+          ObjectWriteResponse response = client.putObject(args.build());
+          return unquote(response.etag());
+        });
   }
 
   /**
    * Reads a whole object, refusing more than {@code maxBytes}: the declared length is checked
    * first, and reading stops one byte past the limit whatever the server declared.
    *
-   * @throws ObjectMissingException  no such object or bucket
+   * @throws ObjectMissingException no such object or bucket
    * @throws ObjectTooLargeException over the limit
    */
   public byte[] get(String bucket, String key, long maxBytes) {
-    return call("get", bucket, key, () -> {
-      try (GetObjectResponse in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-        String declared = in.headers().get("Content-Length");
-        if (declared != null) {
-          long length = Long.parseLong(declared.trim());
-          if (length > maxBytes) {
-            throw new ObjectTooLargeException(bucket, key, maxBytes, length);
+    return call(
+        "get",
+        bucket,
+        key,
+        () -> {
+          try (GetObjectResponse in =
+              client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            String declared = in.headers().get("Content-Length");
+            if (declared != null) {
+              long length = Long.parseLong(declared.trim());
+              if (length > maxBytes) {
+                throw new ObjectTooLargeException(bucket, key, maxBytes, length);
+              }
+            }
+            return readAtMost(in, bucket, key, maxBytes);
           }
-        }
-        return readAtMost(in, bucket, key, maxBytes);
-      }
-    });
+        });
   }
 
   /** Object metadata, or empty when the object (or bucket) does not exist. */
   public Optional<ObjectInfo> stat(String bucket, String key) {
     try {
-      return Optional.of(call("stat", bucket, key, () -> {
-        StatObjectResponse r = client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
-        Map<String, String> meta = new LinkedHashMap<>();
-        r.userMetadata().forEach((k, v) -> meta.put(k.toLowerCase(Locale.ROOT), v));
-        return new ObjectInfo(bucket, key, r.size(), unquote(r.etag()), r.contentType(),
-            r.lastModified() == null ? null : r.lastModified().toInstant(), meta);
-      }));
+      return Optional.of(
+          call(
+              "stat",
+              bucket,
+              key,
+              () -> {
+                StatObjectResponse r =
+                    client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+                Map<String, String> meta = new LinkedHashMap<>();
+                r.userMetadata().forEach((k, v) -> meta.put(k.toLowerCase(Locale.ROOT), v));
+                return new ObjectInfo(
+                    bucket,
+                    key,
+                    r.size(),
+                    unquote(r.etag()),
+                    r.contentType(),
+                    r.lastModified() == null ? null : r.lastModified().toInstant(),
+                    meta);
+              }));
     } catch (ObjectMissingException e) {
       return Optional.empty();
     }
@@ -168,30 +207,43 @@ public final class ObjectStore implements AutoCloseable {
 
   /** Every object under {@code prefix} (recursive, all pages), in key order. */
   public List<ObjectSummary> list(String bucket, String prefix) {
-    return call("list", bucket, prefix, () -> {
-      List<ObjectSummary> out = new ArrayList<>();
-      ListObjectsArgs.Builder args = ListObjectsArgs.builder().bucket(bucket).recursive(true);
-      if (prefix != null && !prefix.isEmpty()) {
-        args.prefix(prefix);
-      }
-      for (Result<Item> result : client.listObjects(args.build())) {
-        Item item = result.get();
-        if (item.isDir()) {
-          continue;
-        }
-        out.add(new ObjectSummary(bucket, item.objectName(), item.size(), unquote(item.etag()),
-            item.lastModified() == null ? null : item.lastModified().toInstant()));
-      }
-      return out;
-    });
+    return call(
+        "list",
+        bucket,
+        prefix,
+        () -> {
+          List<ObjectSummary> out = new ArrayList<>();
+          ListObjectsArgs.Builder args = ListObjectsArgs.builder().bucket(bucket).recursive(true);
+          if (prefix != null && !prefix.isEmpty()) {
+            args.prefix(prefix);
+          }
+          for (Result<Item> result : client.listObjects(args.build())) {
+            Item item = result.get();
+            if (item.isDir()) {
+              continue;
+            }
+            out.add(
+                new ObjectSummary(
+                    bucket,
+                    item.objectName(),
+                    item.size(),
+                    unquote(item.etag()),
+                    item.lastModified() == null ? null : item.lastModified().toInstant()));
+          }
+          return out;
+        });
   }
 
   /** Deletes an object; deleting a missing object is not an error (S3 semantics). */
   public void delete(String bucket, String key) {
-    call("delete", bucket, key, () -> {
-      client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
-      return null;
-    });
+    call(
+        "delete",
+        bucket,
+        key,
+        () -> {
+          client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+          return null;
+        });
   }
 
   @Override
@@ -222,12 +274,28 @@ public final class ObjectStore implements AutoCloseable {
         }
         boolean transientFailure = isTransient(e);
         if (!transientFailure || attempt >= retry.attempts()) {
-          throw new ObjectStoreException(op + " s3://" + bucket + "/" + key + " failed"
-              + (transientFailure ? " after " + attempt + " attempt(s)" : "") + ": " + describe(e), e);
+          throw new ObjectStoreException(
+              op
+                  + " s3://"
+                  + bucket
+                  + "/"
+                  + key
+                  + " failed"
+                  + (transientFailure ? " after " + attempt + " attempt(s)" : "")
+                  + ": "
+                  + describe(e),
+              e);
         }
         Duration wait = retry.backoff(attempt);
-        LOG.warn("{} s3://{}/{} failed (attempt {}/{}), retrying in {} ms: {}", op, bucket, key, attempt,
-            retry.attempts(), wait.toMillis(), describe(e));
+        LOG.warn(
+            "{} s3://{}/{} failed (attempt {}/{}), retrying in {} ms: {}",
+            op,
+            bucket,
+            key,
+            attempt,
+            retry.attempts(),
+            wait.toMillis(),
+            describe(e));
         try {
           Thread.sleep(wait.toMillis());
         } catch (InterruptedException ie) {
@@ -270,7 +338,8 @@ public final class ObjectStore implements AutoCloseable {
     return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
-  private static byte[] readAtMost(InputStream in, String bucket, String key, long maxBytes) throws IOException {
+  private static byte[] readAtMost(InputStream in, String bucket, String key, long maxBytes)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[64 * 1024];
     long total = 0;

@@ -2,7 +2,10 @@ package io.cutflow.common.store;
 
 import io.cutflow.common.job.FailureCode;
 
-/** An object-store call failed (after retries, when the failure was transient). Maps to {@code storage_failed}. */
+/**
+ * An object-store call failed (after retries, when the failure was transient). Maps to {@code
+ * storage_failed}.
+ */
 public class ObjectStoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

@@ -1,12 +1,13 @@
 package io.cutflow.common.store;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.StorageConfig;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Bounded exponential backoff: attempt n (1-based) waits {@code min(max, initial * 2^(n-1))}
- * scaled by a random factor in [0.5, 1.0] before attempt n+1.
+ * Bounded exponential backoff: attempt n (1-based) waits {@code min(max, initial * 2^(n-1))} scaled
+ * by a random factor in [0.5, 1.0] before attempt n+1.
  *
  * @param attempts total attempts, at least 1 (1 = no retry)
  */
@@ -18,9 +19,10 @@ public record RetryPolicy(int attempts, Duration initialBackoff, Duration maxBac
   }
 
   public static RetryPolicy from(CutflowConfig config) {
-    return new RetryPolicy(config.getInt(CutflowConfig.S3_RETRY_ATTEMPTS),
-        Duration.ofMillis(config.getLong(CutflowConfig.S3_RETRY_BACKOFF_MS)),
-        Duration.ofMillis(config.getLong(CutflowConfig.S3_RETRY_MAX_BACKOFF_MS)));
+    return new RetryPolicy(
+        config.getInt(StorageConfig.S3_RETRY_ATTEMPTS),
+        Duration.ofMillis(config.getLong(StorageConfig.S3_RETRY_BACKOFF_MS)),
+        Duration.ofMillis(config.getLong(StorageConfig.S3_RETRY_MAX_BACKOFF_MS)));
   }
 
   public static RetryPolicy none() {

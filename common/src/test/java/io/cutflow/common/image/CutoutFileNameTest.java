@@ -11,7 +11,8 @@ class CutoutFileNameTest {
     assertEquals("photo.png", CutoutFileName.of(Path.of("dir/photo.jpg")));
     assertEquals("archive.tar.png", CutoutFileName.of(Path.of("archive.tar.gz")));
     assertEquals("README.png", CutoutFileName.of(Path.of("README")));
-    assertEquals(".hidden.png", CutoutFileName.of(Path.of(".hidden")), "a leading dot is not an extension");
+    assertEquals(
+        ".hidden.png", CutoutFileName.of(Path.of(".hidden")), "a leading dot is not an extension");
     assertEquals("photo", CutoutFileName.baseName(Path.of("/a/b/photo.jpeg")));
   }
 }

@@ -15,19 +15,28 @@ import org.junit.jupiter.api.Test;
 class JobCodecTest {
   private final JobCodec codec = new JobCodec();
 
-  private static final String MINIMAL = """
+  private static final String MINIMAL =
+      """
       {"schema":"cutflow.job-request/v1","job_id":"img-42",
        "source":{"bucket":"cutflow-raw","key":"photos/cat.jpg"},
        "submitted_at":"2025-01-31T12:00:00Z"}""";
 
   @Test
   void requestRoundTripKeepsEveryField() throws Exception {
-    JobRequest req = new JobRequest(JobRequest.SCHEMA, "job-1",
-        new JobRequest.Source("cutflow-raw", "a/b.jpg", "abc123", 1234L),
-        new JobRequest.Output("out-bucket", "x/y.png"),
-        new JobRequest.Options("isnet-general-use", true, true, List.of(255, 0, 10, 128)),
-        Instant.parse("2025-02-03T04:05:06.789Z"),
-        Map.of("tenant", "t1", "trace", "abc"));
+    JobRequest req =
+        new JobRequest(
+            JobRequest.SCHEMA,
+            "job-1",
+            new JobRequest.Source("cutflow-raw", "a/b.jpg", "abc123", 1234L),
+            new JobRequest.Output("out-bucket", "x/y.png"),
+            CutoutOptions.builder()
+                .set(CutoutOptions.MODEL, "isnet-general-use")
+                .set(CutoutOptions.ONLY_MASK, true)
+                .set(CutoutOptions.POST_PROCESS_MASK, true)
+                .set(CutoutOptions.BGCOLOR, List.of(255, 0, 10, 128))
+                .build(),
+            Instant.parse("2025-02-03T04:05:06.789Z"),
+            Map.of("tenant", "t1", "trace", "abc"));
     String json = codec.encode(req);
     assertEquals(List.of(), codec.validateRequest(json), json);
     JsonNode tree = codec.mapper().readTree(json);
@@ -43,7 +52,7 @@ class JobCodecTest {
   void minimalRequestGetsDefaults() throws Exception {
     JobRequest req = codec.decodeRequest(MINIMAL);
     assertEquals("img-42", req.jobId());
-    assertEquals(JobRequest.Options.DEFAULTS, req.options());
+    assertEquals(CutoutOptions.DEFAULTS, req.options());
     assertFalse(req.options().onlyMask());
     assertNull(req.output());
     assertEquals(Map.of(), req.attributes());
@@ -54,10 +63,17 @@ class JobCodecTest {
   @Test
   void resultRoundTrip() throws Exception {
     JobRequest req = codec.decodeRequest(MINIMAL);
-    JobResult ok = JobResult.ok(req, new JobResult.StoredObject("cutflow-cutouts", "img-42.png", 999),
-        new JobResult.Image(640, 480), "isnet-general-use", "w-1", 1,
-        new JobResult.Timings(1, 2, 3, 4, 5, 6, 7, 28), Instant.parse("2025-01-31T12:00:01Z"),
-        Instant.parse("2025-01-31T12:00:02Z"));
+    JobResult ok =
+        JobResult.ok(
+            req,
+            new JobResult.StoredObject("cutflow-cutouts", "img-42.png", 999),
+            new JobResult.Image(640, 480),
+            "isnet-general-use",
+            "w-1",
+            1,
+            new JobResult.Timings(1, 2, 3, 4, 5, 6, 7, 28),
+            Instant.parse("2025-01-31T12:00:01Z"),
+            Instant.parse("2025-01-31T12:00:02Z"));
     String json = codec.encode(ok);
     assertEquals(List.of(), codec.validateResult(json), json);
     JsonNode tree = codec.mapper().readTree(json);
@@ -67,16 +83,28 @@ class JobCodecTest {
     assertFalse(tree.has("failure"));
     assertEquals(ok, codec.decodeResult(json));
 
-    JobResult failed = JobResult.failed(req, FailureCode.NOT_AN_IMAGE, "no decoder", null, null, "w-1", 2,
-        null, Instant.now(), Instant.now());
+    JobResult failed =
+        JobResult.failed(
+            req,
+            FailureCode.NOT_AN_IMAGE,
+            "no decoder",
+            null,
+            null,
+            "w-1",
+            2,
+            null,
+            Instant.now(),
+            Instant.now());
     String fjson = codec.encode(failed);
-    assertEquals("not_an_image", codec.mapper().readTree(fjson).get("failure").get("code").asText());
+    assertEquals(
+        "not_an_image", codec.mapper().readTree(fjson).get("failure").get("code").asText());
     assertEquals(failed, codec.decodeResult(fjson));
   }
 
   @Test
   void failedResultWithoutFailureIsRejected() {
-    String json = """
+    String json =
+        """
         {"schema":"cutflow.job-result/v1","job_id":"j","status":"failed","worker_id":"w",
          "timings_ms":{},"finished_at":"2025-01-31T12:00:00Z"}""";
     InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeResult(json));
@@ -86,7 +114,8 @@ class JobCodecTest {
   @Test
   void missingJobIdIsSchemaViolationNamingTheField() {
     String json = MINIMAL.replace("\"job_id\":\"img-42\",", "");
-    InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(json));
+    InvalidJobException e =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(json));
     assertEquals("schema_violation", e.code());
     assertEquals(FailureCode.SCHEMA_VIOLATION, e.failureCode());
     assertTrue(e.getMessage().contains("job_id"), e.getMessage());
@@ -96,19 +125,23 @@ class JobCodecTest {
   @Test
   void badJsonIsMalformed() {
     for (String bad : new String[] {"{\"job_id\": ", "not json", "", "{} trailing", "\u0000"}) {
-      InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(bad), bad);
+      InvalidJobException e =
+          assertThrows(InvalidJobException.class, () -> codec.decodeRequest(bad), bad);
       assertEquals("malformed_json", e.code(), bad);
       assertTrue(e.failureCode().isPermanent());
     }
-    InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest((byte[]) null));
+    InvalidJobException e =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest((byte[]) null));
     assertEquals("malformed_json", e.code());
   }
 
   @Test
   void unknownFieldsAreAccepted() throws Exception {
-    String json = MINIMAL.replace("{\"schema\"",
-        "{\"priority\":7,\"future\":{\"nested\":[1,2]},\"schema\"")
-        .replace("\"key\":\"photos/cat.jpg\"", "\"key\":\"photos/cat.jpg\",\"version_id\":\"v9\"");
+    String json =
+        MINIMAL
+            .replace("{\"schema\"", "{\"priority\":7,\"future\":{\"nested\":[1,2]},\"schema\"")
+            .replace(
+                "\"key\":\"photos/cat.jpg\"", "\"key\":\"photos/cat.jpg\",\"version_id\":\"v9\"");
     JobRequest req = codec.decodeRequest(json);
     assertEquals("photos/cat.jpg", req.source().key());
   }
@@ -116,7 +149,8 @@ class JobCodecTest {
   @Test
   void wrongSchemaVersionIsRejected() {
     String json = MINIMAL.replace("cutflow.job-request/v1", "cutflow.job-request/v2");
-    InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(json));
+    InvalidJobException e =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(json));
     assertEquals("schema_violation", e.code());
     assertTrue(e.getMessage().contains("schema"), e.getMessage());
   }
@@ -124,7 +158,8 @@ class JobCodecTest {
   @Test
   void badTimestampAndTypesAreRejected() {
     String badTime = MINIMAL.replace("2025-01-31T12:00:00Z", "yesterday");
-    InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(badTime));
+    InvalidJobException e =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(badTime));
     assertTrue(e.getMessage().contains("submitted_at"), e.getMessage());
 
     String badType = MINIMAL.replace("\"job_id\":\"img-42\"", "\"job_id\":42");
@@ -138,35 +173,55 @@ class JobCodecTest {
 
   @Test
   void bgcolorOutOfRangeIsRejected() throws Exception {
-    String ok = MINIMAL.replace("\"submitted_at\"", "\"options\":{\"bgcolor\":[0,128,255,255]},\"submitted_at\"");
+    String ok =
+        MINIMAL.replace(
+            "\"submitted_at\"", "\"options\":{\"bgcolor\":[0,128,255,255]},\"submitted_at\"");
     assertEquals(List.of(0, 128, 255, 255), codec.decodeRequest(ok).options().bgcolor());
 
-    for (String bg : new String[] {"[0,128,256,255]", "[-1,0,0,0]", "[0,0,0]", "[0,0,0,0,0]", "[0,0,0,\"x\"]"}) {
-      String bad = MINIMAL.replace("\"submitted_at\"", "\"options\":{\"bgcolor\":" + bg + "},\"submitted_at\"");
-      InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(bad), bg);
+    for (String bg :
+        new String[] {"[0,128,256,255]", "[-1,0,0,0]", "[0,0,0]", "[0,0,0,0,0]", "[0,0,0,\"x\"]"}) {
+      String bad =
+          MINIMAL.replace(
+              "\"submitted_at\"", "\"options\":{\"bgcolor\":" + bg + "},\"submitted_at\"");
+      InvalidJobException e =
+          assertThrows(InvalidJobException.class, () -> codec.decodeRequest(bad), bg);
       assertEquals("schema_violation", e.code(), bg);
       assertTrue(e.getMessage().contains("bgcolor"), e.getMessage());
     }
-    assertThrows(IllegalArgumentException.class,
-        () -> new JobRequest.Options(null, false, false, List.of(0, 0, 300, 0)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> CutoutOptions.DEFAULTS.with(CutoutOptions.BGCOLOR, List.of(0, 0, 300, 0)));
   }
 
   @Test
   void outputKeyDerivationIsDeterministic() throws Exception {
     JobRequest a = codec.decodeRequest(MINIMAL);
     JobRequest b = codec.decodeRequest(MINIMAL);
-    assertEquals(new JobRequest.Output("cutflow-cutouts", "img-42.png"), a.resolvedOutput("cutflow-cutouts"));
+    assertEquals(
+        new JobRequest.Output("cutflow-cutouts", "img-42.png"),
+        a.resolvedOutput("cutflow-cutouts"));
     assertEquals(a.resolvedOutput("cutflow-cutouts"), b.resolvedOutput("cutflow-cutouts"));
 
     JobRequest explicit = a.withOutput(new JobRequest.Output("elsewhere", "k.png"));
-    assertEquals(new JobRequest.Output("elsewhere", "k.png"), explicit.resolvedOutput("cutflow-cutouts"));
+    assertEquals(
+        new JobRequest.Output("elsewhere", "k.png"), explicit.resolvedOutput("cutflow-cutouts"));
     assertEquals(explicit, codec.decodeRequest(codec.encode(explicit)));
   }
 
   @Test
   void deadLetterRoundTrip() throws Exception {
-    DeadLetter dl = DeadLetter.of("not json", "k1", "cutflow.jobs", 3, 42L, null, FailureCode.MALFORMED_JSON,
-        "not JSON: Unrecognized token", "w-7", Instant.parse("2025-01-31T12:00:00Z"));
+    DeadLetter dl =
+        DeadLetter.of(
+            "not json",
+            "k1",
+            "cutflow.jobs",
+            3,
+            42L,
+            null,
+            FailureCode.MALFORMED_JSON,
+            "not JSON: Unrecognized token",
+            "w-7",
+            Instant.parse("2025-01-31T12:00:00Z"));
     String json = codec.encode(dl);
     JsonNode tree = codec.mapper().readTree(json);
     assertEquals("malformed_json", tree.get("reason").asText());
@@ -178,13 +233,20 @@ class JobCodecTest {
   @Test
   void failureCodes() throws Exception {
     // The result schema's enum and the Java enum must list the same codes.
-    JsonNode schema = codec.mapper().readTree(getClass().getResourceAsStream(JobCodec.RESULT_SCHEMA_RESOURCE));
+    JsonNode schema =
+        codec.mapper().readTree(getClass().getResourceAsStream(JobCodec.RESULT_SCHEMA_RESOURCE));
     java.util.Set<String> inSchema = new java.util.TreeSet<>();
-    schema.findValues("enum").forEach(e -> e.forEach(v -> {
-      if (FailureCode.fromCode(v.asText()).isPresent() || v.asText().contains("_")) {
-        inSchema.add(v.asText());
-      }
-    }));
+    schema
+        .findValues("enum")
+        .forEach(
+            e ->
+                e.forEach(
+                    v -> {
+                      if (FailureCode.fromCode(v.asText()).isPresent()
+                          || v.asText().contains("_")) {
+                        inSchema.add(v.asText());
+                      }
+                    }));
     java.util.Set<String> inJava = new java.util.TreeSet<>();
     for (FailureCode c : FailureCode.values()) {
       inJava.add(c.code());

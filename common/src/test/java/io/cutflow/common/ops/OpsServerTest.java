@@ -17,7 +17,8 @@ class OpsServerTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   private HttpResponse<String> get(OpsServer server, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).GET().build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(server.url() + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -27,7 +28,8 @@ class OpsServerTest {
     registry.counter("worker.images").inc(3);
     registry.timer("worker.stage.inference").update(java.time.Duration.ofMillis(12));
     AtomicBoolean ready = new AtomicBoolean(false);
-    try (OpsServer server = OpsServer.start("127.0.0.1", 0, registry, ready::get, () -> "model warming up")) {
+    try (OpsServer server =
+        OpsServer.start("127.0.0.1", 0, registry, ready::get, () -> "model warming up")) {
       assertTrue(server.port() > 0);
 
       HttpResponse<String> health = get(server, "/healthz");
@@ -49,7 +51,8 @@ class OpsServerTest {
       assertTrue(body.contains("jvm_memory_heap_used"), body);
       assertTrue(body.contains("jvm_threads_count"), body);
 
-      // a second server in the same JVM has its own Prometheus registry: no duplicate-collector clash
+      // a second server in the same JVM has its own Prometheus registry: no duplicate-collector
+      // clash
       try (OpsServer second = OpsServer.start("127.0.0.1", 0, registry, () -> true, () -> "")) {
         assertTrue(second.port() != server.port());
         assertEquals(200, get(second, "/metrics").statusCode());
@@ -59,8 +62,15 @@ class OpsServerTest {
 
   @Test
   void failingReadinessCheckIs503() throws Exception {
-    try (OpsServer server = OpsServer.start("127.0.0.1", 0, new MetricRegistry(),
-        () -> { throw new IllegalStateException("boom \"quoted\""); }, () -> "x")) {
+    try (OpsServer server =
+        OpsServer.start(
+            "127.0.0.1",
+            0,
+            new MetricRegistry(),
+            () -> {
+              throw new IllegalStateException("boom \"quoted\"");
+            },
+            () -> "x")) {
       HttpResponse<String> r = get(server, "/readyz");
       assertEquals(503, r.statusCode());
       assertTrue(r.body().contains("boom \\\"quoted\\\""), r.body());
@@ -71,6 +81,8 @@ class OpsServerTest {
   void processMetricsAreOneRegistry() {
     assertSame(Metrics.process().registry(), Metrics.process().registry());
     assertNotSame(Metrics.process().registry(), Metrics.isolated(false).registry());
-    assertTrue(Metrics.process().registry().getGauges().keySet().stream().anyMatch(n -> n.startsWith("jvm.gc")));
+    assertTrue(
+        Metrics.process().registry().getGauges().keySet().stream()
+            .anyMatch(n -> n.startsWith("jvm.gc")));
   }
 }

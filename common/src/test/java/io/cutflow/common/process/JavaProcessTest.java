@@ -25,12 +25,13 @@ class JavaProcessTest {
 
   @Test
   void childDiesWhenParentPipeCloses(@TempDir Path dir) throws Exception {
-    JavaProcess p = JavaProcess.builder(SleepMain.class)
-        .args("a", "b")
-        .env("SLEEP_MAIN_MARKER", "m1")
-        .systemProperty("sleep.main.prop", "p1")
-        .logFile(dir.resolve("child.log"))
-        .start();
+    JavaProcess p =
+        JavaProcess.builder(SleepMain.class)
+            .args("a", "b")
+            .env("SLEEP_MAIN_MARKER", "m1")
+            .systemProperty("sleep.main.prop", "p1")
+            .logFile(dir.resolve("child.log"))
+            .start();
     try {
       awaitLog(p, "sleep-main started args=a,b env=m1 prop=p1");
       assertTrue(p.isAlive());
@@ -39,7 +40,9 @@ class JavaProcessTest {
 
       // what the child sees when the parent is SIGKILLed: EOF on stdin
       p.closeStdin();
-      assertTrue(p.waitFor(Duration.ofSeconds(20)), "child still alive after its stdin closed: " + p.logTail(20));
+      assertTrue(
+          p.waitFor(Duration.ofSeconds(20)),
+          "child still alive after its stdin closed: " + p.logTail(20));
       assertEquals(ChildMain.PARENT_GONE_STATUS, p.exitCode().orElseThrow());
       assertTrue(Files.readString(p.logFile()).contains("parent process went away"));
     } finally {

@@ -17,33 +17,36 @@ import org.junit.jupiter.api.Test;
 class ObjectStoreRetryTest {
 
   private static CutflowConfig config(String endpoint, int attempts) {
-    return CutflowConfig.isolated(Map.of(
-        "cutflow.s3.endpoint", endpoint,
-        "cutflow.s3.access-key", "test-access",
-        "cutflow.s3.secret-key", "test-secret",
-        "cutflow.s3.retry.attempts", String.valueOf(attempts),
-        "cutflow.s3.retry.backoff-ms", "10",
-        "cutflow.s3.retry.max-backoff-ms", "40"));
+    return CutflowConfig.isolated(
+        Map.of(
+            "cutflow.s3.endpoint", endpoint,
+            "cutflow.s3.access-key", "test-access",
+            "cutflow.s3.secret-key", "test-secret",
+            "cutflow.s3.retry.attempts", String.valueOf(attempts),
+            "cutflow.s3.retry.backoff-ms", "10",
+            "cutflow.s3.retry.max-backoff-ms", "40"));
   }
 
   @Test
   void transient5xxIsRetriedUntilSuccess() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", ex -> {
-      int n = calls.incrementAndGet();
-      ex.getRequestBody().readAllBytes();
-      ex.getResponseHeaders().add("x-amz-request-id", "r" + n);
-      if (n <= 2) {
-        ex.sendResponseHeaders(503, -1);
-      } else {
-        ex.sendResponseHeaders(200, -1);
-      }
-      ex.close();
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          int n = calls.incrementAndGet();
+          ex.getRequestBody().readAllBytes();
+          ex.getResponseHeaders().add("x-amz-request-id", "r" + n);
+          if (n <= 2) {
+            ex.sendResponseHeaders(503, -1);
+          } else {
+            ex.sendResponseHeaders(200, -1);
+          }
+          ex.close();
+        });
     server.start();
-    try (ObjectStore store = ObjectStore.fromConfig(
-        config("http://127.0.0.1:" + server.getAddress().getPort(), 4))) {
+    try (ObjectStore store =
+        ObjectStore.fromConfig(config("http://127.0.0.1:" + server.getAddress().getPort(), 4))) {
       assertTrue(store.bucketExists("some-bucket"));
       assertEquals(3, calls.get());
     } finally {
@@ -55,19 +58,22 @@ class ObjectStoreRetryTest {
   void clientErrorIsNotRetriedAndNotFoundIsMissing() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", ex -> {
-      calls.incrementAndGet();
-      ex.getRequestBody().readAllBytes();
-      boolean missing = ex.getRequestURI().getPath().contains("missing");
-      ex.sendResponseHeaders(missing ? 404 : 403, -1);
-      ex.close();
-    });
+    server.createContext(
+        "/",
+        ex -> {
+          calls.incrementAndGet();
+          ex.getRequestBody().readAllBytes();
+          boolean missing = ex.getRequestURI().getPath().contains("missing");
+          ex.sendResponseHeaders(missing ? 404 : 403, -1);
+          ex.close();
+        });
     server.start();
-    try (ObjectStore store = ObjectStore.fromConfig(
-        config("http://127.0.0.1:" + server.getAddress().getPort(), 5))) {
+    try (ObjectStore store =
+        ObjectStore.fromConfig(config("http://127.0.0.1:" + server.getAddress().getPort(), 5))) {
       assertTrue(store.stat("bucket", "missing.jpg").isEmpty());
       assertEquals(1, calls.get());
-      ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> store.stat("bucket", "forbidden.jpg"));
+      ObjectStoreException e =
+          assertThrows(ObjectStoreException.class, () -> store.stat("bucket", "forbidden.jpg"));
       assertTrue(!(e instanceof ObjectMissingException), e.toString());
       assertEquals(2, calls.get());
     } finally {
@@ -83,7 +89,8 @@ class ObjectStoreRetryTest {
     }
     try (ObjectStore store = ObjectStore.fromConfig(config("http://127.0.0.1:" + port, 3))) {
       long t0 = System.nanoTime();
-      ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> store.get("bucket-x", "k", 10));
+      ObjectStoreException e =
+          assertThrows(ObjectStoreException.class, () -> store.get("bucket-x", "k", 10));
       assertTrue(e.getMessage().contains("after 3 attempt"), e.getMessage());
       assertEquals("storage_failed", e.failureCode().code());
       assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10);

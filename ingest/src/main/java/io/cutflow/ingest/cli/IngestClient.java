@@ -1,8 +1,10 @@
 package io.cutflow.ingest.cli;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobCodec;
-import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
@@ -36,7 +38,7 @@ public final class IngestClient implements AutoCloseable {
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
       topics.ensureTopics(admin, Duration.ofSeconds(30));
     }
-    String raw = config.getString(CutflowConfig.BUCKET_RAW);
+    String raw = config.getString(StorageConfig.BUCKET_RAW);
     store.ensureBucket(raw);
     this.producer = new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-ingest"));
     this.submitter = new JobSubmitter(store, producer, codec, topics, raw);
@@ -46,32 +48,48 @@ public final class IngestClient implements AutoCloseable {
     return new IngestClient(config);
   }
 
-  public BulkIngest.Summary ingest(List<Path> files, JobRequest.Options options, boolean wait, Path out,
-                                   Duration timeout, int concurrency) throws IOException, InterruptedException {
+  public BulkIngest.Summary ingest(
+      List<Path> files,
+      CutoutOptions options,
+      boolean wait,
+      Path out,
+      Duration timeout,
+      int concurrency)
+      throws IOException, InterruptedException {
     BulkIngest bulk = new BulkIngest(submitter, store, concurrency);
-    String bootstrap = config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS);
-    try (ProgressBar bar = new ProgressBarBuilder().setTaskName(wait ? "cutouts" : "upload")
-        .setInitialMax(files.size()).setStyle(ProgressBarStyle.ASCII)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250).build()) {
-      BulkIngest.Progress progress = new BulkIngest.Progress() {
-        @Override
-        public void uploaded(Path file) {
-          if (!wait) {
-            bar.step();
-          }
-        }
+    String bootstrap = config.getString(KafkaConfig.BOOTSTRAP_SERVERS);
+    try (ProgressBar bar =
+        new ProgressBarBuilder()
+            .setTaskName(wait ? "cutouts" : "upload")
+            .setInitialMax(files.size())
+            .setStyle(ProgressBarStyle.ASCII)
+            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .setUpdateIntervalMillis(250)
+            .build()) {
+      BulkIngest.Progress progress =
+          new BulkIngest.Progress() {
+            @Override
+            public void uploaded(Path file) {
+              if (!wait) {
+                bar.step();
+              }
+            }
 
-        @Override
-        public void finished(BulkIngest.Outcome o) {
-          if (wait) {
-            bar.step();
-            bar.setExtraMessage(o.file().getFileName().toString());
-          }
-        }
-      };
-      return bulk.run(files, options,
+            @Override
+            public void finished(BulkIngest.Outcome o) {
+              if (wait) {
+                bar.step();
+                bar.setExtraMessage(o.file().getFileName().toString());
+              }
+            }
+          };
+      return bulk.run(
+          files,
+          options,
           wait ? onResult -> new ResultWatcher(bootstrap, topics.results(), codec, onResult) : null,
-          out, timeout, progress);
+          out,
+          timeout,
+          progress);
     }
   }
 

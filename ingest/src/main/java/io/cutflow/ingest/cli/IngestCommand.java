@@ -1,8 +1,9 @@
 package io.cutflow.ingest.cli;
 
-import io.cutflow.common.config.ConnectionOptions;
+import io.cutflow.common.cli.ConnectionOptions;
+import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.config.CutflowConfig;
-import io.cutflow.common.job.RembgOptions;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.ingest.BulkIngest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,38 +14,57 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cutflow ingest DIR}: bulk upload to the raw bucket + one job per image, against real Kafka and S3. */
-@Command(name = "ingest", mixinStandardHelpOptions = true,
-    description = "Upload a directory of images and publish a job for each; with --wait, download every cutout.")
+/**
+ * {@code cutflow ingest DIR}: bulk upload to the raw bucket + one job per image, against real Kafka
+ * and S3.
+ */
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description =
+        "Upload a directory of images and publish a job for each; with --wait, download every cutout.")
 public final class IngestCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
-  @Option(names = {"-r", "--recursive"}, description = "Include subdirectories.")
+  @Option(
+      names = {"-r", "--recursive"},
+      description = "Include subdirectories.")
   boolean recursive;
 
-  @Option(names = "--wait", description = "Wait for every result; with --out, download the cutouts.")
+  @Option(
+      names = "--wait",
+      description = "Wait for every result; with --out, download the cutouts.")
   boolean wait;
 
-  @Option(names = {"-o", "--out"}, paramLabel = "OUTDIR", description = "Where --wait writes <name>.png.")
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "OUTDIR",
+      description = "Where --wait writes <name>.png.")
   Path out;
 
-  @Option(names = "--timeout", defaultValue = "PT30M", description = "How long --wait waits for all results (ISO-8601, default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT30M",
+      description = "How long --wait waits for all results (ISO-8601, default ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--concurrency", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--concurrency",
+      defaultValue = "4",
+      description = "Parallel uploads (default ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Mixin
-  RembgOptions jobOptions;
+  @Mixin CutoutOptionsMixin jobOptions;
 
-  @Mixin
-  ConnectionOptions connection;
+  @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() throws Exception {
+    CutoutOptions options = jobOptions.options(); // a bad value fails before any connection
     if (out != null && !wait) {
-      System.err.println("cutflow ingest: --out needs --wait (cutouts are downloaded as results arrive)");
+      System.err.println(
+          "cutflow ingest: --out needs --wait (cutouts are downloaded as results arrive)");
       return 2;
     }
     CutflowConfig config = connection.config();
@@ -54,7 +74,7 @@ public final class IngestCommand implements Callable<Integer> {
       return 2;
     }
     try (IngestClient client = IngestClient.connect(config)) {
-      BulkIngest.Summary summary = client.ingest(files, jobOptions.toJobOptions(), wait, out, timeout, concurrency);
+      BulkIngest.Summary summary = client.ingest(files, options, wait, out, timeout, concurrency);
       SummaryPrinter.print(summary, wait, System.out, System.err);
       return summary.failures().isEmpty() ? 0 : 1;
     }

@@ -3,7 +3,10 @@ package io.cutflow.ingest.cli;
 import io.cutflow.ingest.BulkIngest;
 import java.io.PrintStream;
 
-/** The end-of-run report of bulk ingest and `cutflow run`: counts, failures by file, throughput, latency. */
+/**
+ * The end-of-run report of bulk ingest and `cutflow run`: counts, failures by file, throughput,
+ * latency.
+ */
 public final class SummaryPrinter {
   private SummaryPrinter() {}
 
@@ -12,11 +15,19 @@ public final class SummaryPrinter {
       err.println("failed: " + o.file() + ": " + o.error());
     }
     if (!waited) {
-      out.printf("submitted %d of %d images in %.1f s%n", s.okCount(), s.outcomes().size(), s.elapsedMs() / 1000.0);
+      out.printf(
+          "submitted %d of %d images in %.1f s%n",
+          s.okCount(), s.outcomes().size(), s.elapsedMs() / 1000.0);
       return;
     }
-    out.printf("images: %d  ok: %d  failed: %d  elapsed: %.1f s  throughput: %.2f images/s  latency p50: %d ms  p95: %d ms%n",
-        s.outcomes().size(), s.okCount(), s.failures().size(), s.elapsedMs() / 1000.0, s.imagesPerSecond(),
-        s.latencyPercentile(50), s.latencyPercentile(95));
+    out.printf(
+        "images: %d  ok: %d  failed: %d  elapsed: %.1f s  throughput: %.2f images/s  latency p50: %d ms  p95: %d ms%n",
+        s.outcomes().size(),
+        s.okCount(),
+        s.failures().size(),
+        s.elapsedMs() / 1000.0,
+        s.imagesPerSecond(),
+        s.latencyPercentile(50),
+        s.latencyPercentile(95));
   }
 }

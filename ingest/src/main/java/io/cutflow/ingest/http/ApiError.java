@@ -4,8 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An error answered as {@code {"error": code, "message": ...}} (plus optional extra fields) with
- * an HTTP status. Thrown by handlers; rendered by {@link IngestApi}'s exception mapper.
+ * An error answered as {@code {"error": code, "message": ...}} (plus optional extra fields) with an
+ * HTTP status. Thrown by handlers; rendered by {@link IngestApi}'s exception mapper.
  */
 public final class ApiError extends RuntimeException {
   private static final long serialVersionUID = 1L;

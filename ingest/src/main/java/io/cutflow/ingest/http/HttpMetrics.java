@@ -18,14 +18,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The ingest's Dropwizard metrics and their Prometheus rendering:
+ *
  * <ul>
- *   <li>{@code ingest.http.requests.<route>.<status>} (Timer) → {@code ingest_http_requests{route,status}}
- *       summary: request count and latency by route and status;</li>
- *   <li>{@code ingest.upload.bytes} (Counter): image bytes accepted; {@code ingest.upload.file-bytes}
- *       (Histogram): size per accepted image;</li>
+ *   <li>{@code ingest.http.requests.<route>.<status>} (Timer) → {@code
+ *       ingest_http_requests{route,status}} summary: request count and latency by route and status;
+ *   <li>{@code ingest.upload.bytes} (Counter): image bytes accepted; {@code
+ *       ingest.upload.file-bytes} (Histogram): size per accepted image;
  *   <li>{@code ingest.time-to-result} (Timer): from submission to the result reaching this ingest,
- *       for jobs this instance submitted;</li>
- *   <li>{@code ingest.remove.timeouts} (Counter): {@code /api/remove} calls answered 504.</li>
+ *       for jobs this instance submitted;
+ *   <li>{@code ingest.remove.timeouts} (Counter): {@code /api/remove} calls answered 504.
  * </ul>
  */
 final class HttpMetrics {
@@ -42,13 +43,19 @@ final class HttpMetrics {
     this.fileBytes = registry.histogram("ingest.upload.file-bytes");
     this.timeToResult = registry.timer("ingest.time-to-result");
     this.removeTimeouts = registry.counter("ingest.remove.timeouts");
-    MapperConfig byRouteAndStatus = new MapperConfig("ingest.http.requests.*.*", "ingest_http_requests",
-        Map.of("route", "${0}", "status", "${1}"));
-    new DropwizardExports(registry, new CustomMappingSampleBuilder(List.of(byRouteAndStatus))).register(prometheus);
+    MapperConfig byRouteAndStatus =
+        new MapperConfig(
+            "ingest.http.requests.*.*",
+            "ingest_http_requests",
+            Map.of("route", "${0}", "status", "${1}"));
+    new DropwizardExports(registry, new CustomMappingSampleBuilder(List.of(byRouteAndStatus)))
+        .register(prometheus);
   }
 
   void request(String route, int status, long nanos) {
-    registry.timer("ingest.http.requests." + route + "." + status).update(nanos, TimeUnit.NANOSECONDS);
+    registry
+        .timer("ingest.http.requests." + route + "." + status)
+        .update(nanos, TimeUnit.NANOSECONDS);
   }
 
   void upload(long bytes) {

@@ -2,10 +2,13 @@ package io.cutflow.ingest.http;
 
 import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.OpsConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
+import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
@@ -22,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ingest HTTP service, wired: object store, job producer, job-status Kafka Streams
- * application and the Javalin API ({@link IngestApi}). Creates the topics and buckets it needs.
+ * The ingest HTTP service, wired: object store, job producer, job-status Kafka Streams application
+ * and the Javalin API ({@link IngestApi}). Creates the topics and buckets it needs.
  *
  * <pre>{@code
  * try (IngestServer server = IngestServer.start(config, 8080, Metrics.process().registry())) {
@@ -42,8 +45,13 @@ public final class IngestServer implements AutoCloseable {
   private final ExecutorService responder;
   private final String host;
 
-  private IngestServer(Javalin app, JobStatusService status, Producer<String, String> producer, ObjectStore store,
-                       ExecutorService responder, String host) {
+  private IngestServer(
+      Javalin app,
+      JobStatusService status,
+      Producer<String, String> producer,
+      ObjectStore store,
+      ExecutorService responder,
+      String host) {
     this.app = app;
     this.status = status;
     this.producer = producer;
@@ -62,35 +70,52 @@ public final class IngestServer implements AutoCloseable {
       topics.ensureTopics(admin);
     }
     ObjectStore store = ObjectStore.fromConfig(config);
-    String raw = config.getString(CutflowConfig.BUCKET_RAW);
+    String raw = config.getString(StorageConfig.BUCKET_RAW);
     store.ensureBucket(raw);
-    store.ensureBucket(config.getString(CutflowConfig.BUCKET_CUTOUTS));
+    store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
     JobCodec codec = new JobCodec();
-    Producer<String, String> producer = new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-ingest"));
+    Producer<String, String> producer =
+        new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-ingest"));
     JobSubmitter submitter = new JobSubmitter(store, producer, codec, topics, raw);
     ResultWaiters waiters = new ResultWaiters();
     AtomicReference<IngestApi> api = new AtomicReference<>();
-    JobStatusService status = JobStatusService.start(config, topics, codec, result -> {
-      waiters.accept(result);
-      IngestApi a = api.get();
-      if (a != null) {
-        a.onResult(result);
-      }
-    });
+    JobStatusService status =
+        JobStatusService.start(
+            config,
+            topics,
+            codec,
+            result -> {
+              waiters.accept(result);
+              IngestApi a = api.get();
+              if (a != null) {
+                a.onResult(result);
+              }
+            });
     AtomicInteger threads = new AtomicInteger();
-    ExecutorService responder = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "ingest-respond-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    IngestApi.Settings settings = new IngestApi.Settings(
-        config.getLong(CutflowConfig.INGEST_MAX_UPLOAD_BYTES),
-        config.getInt(CutflowConfig.INGEST_MAX_FILES),
-        config.getPassword(CutflowConfig.INGEST_API_KEY),
-        Duration.ofMillis(config.getLong(CutflowConfig.INGEST_REMOVE_TIMEOUT_MS)));
-    api.set(new IngestApi(settings, submitter, store, status, waiters, new HttpMetrics(registry), status::isRunning,
-        responder));
-    String host = config.getString(CutflowConfig.OPS_HOST);
+    ExecutorService responder =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ingest-respond-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    IngestApi.Settings settings =
+        new IngestApi.Settings(
+            config.getLong(IngestConfig.MAX_UPLOAD_BYTES),
+            config.getInt(IngestConfig.MAX_FILES),
+            config.getPassword(IngestConfig.API_KEY),
+            Duration.ofMillis(config.getLong(IngestConfig.REMOVE_TIMEOUT_MS)));
+    api.set(
+        new IngestApi(
+            settings,
+            submitter,
+            store,
+            status,
+            waiters,
+            new HttpMetrics(registry),
+            status::isRunning,
+            responder));
+    String host = config.getString(OpsConfig.HOST);
     Javalin app = api.get().create();
     try {
       app.start(host, port);
@@ -102,7 +127,10 @@ public final class IngestServer implements AutoCloseable {
       throw e;
     }
     IngestServer server = new IngestServer(app, status, producer, store, responder, host);
-    log.info("ingest HTTP API on {} (api key {})", server.url(), settings.apiKey().isEmpty() ? "off" : "on");
+    log.info(
+        "ingest HTTP API on {} (api key {})",
+        server.url(),
+        settings.apiKey().isEmpty() ? "off" : "on");
     return server;
   }
 

@@ -1,7 +1,10 @@
 package io.cutflow.ingest.http;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.ops.Metrics;
+import io.cutflow.ingest.IngestConfig;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,37 +13,57 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code cutflow ingest-server}: the HTTP API against real Kafka and MinIO (configured by cutflow.* settings). */
-@Command(name = "ingest-server", mixinStandardHelpOptions = true,
-    description = {"Serve the ingest HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, POST /api/remove, /healthz, "
-        + "/readyz, /metrics) against the Kafka and S3/MinIO named by the cutflow.* settings "
-        + "(system properties or CUTFLOW_* environment variables).",
-        "Runs until interrupted (Ctrl-C)."})
+/**
+ * {@code cutflow ingest-server}: the HTTP API against real Kafka and MinIO (configured by cutflow.*
+ * settings).
+ */
+@Command(
+    name = "ingest-server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve the ingest HTTP API (POST /v1/jobs, GET /v1/jobs/{id}, POST /api/remove, /healthz, "
+          + "/readyz, /metrics) against the Kafka and S3/MinIO named by the cutflow.* settings "
+          + "(system properties or CUTFLOW_* environment variables).",
+      "Runs until interrupted (Ctrl-C)."
+    })
 public final class IngestServerCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default: cutflow.ingest.http-port, 8080).")
   Integer port;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "A cutflow.* setting, e.g. --set cutflow.kafka.bootstrap-servers=kafka:9092 (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "A cutflow.* setting, e.g. --set cutflow.kafka.bootstrap-servers=kafka:9092 (repeatable).")
   Map<String, String> settings = new LinkedHashMap<>();
 
   @Override
   public Integer call() throws Exception {
     CutflowConfig config = CutflowConfig.load(settings);
-    int p = port != null ? port : config.getInt(CutflowConfig.INGEST_HTTP_PORT);
+    int p = port != null ? port : config.getInt(IngestConfig.HTTP_PORT);
     IngestServer server = IngestServer.start(config, p, Metrics.process().registry());
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "ingest-server-stop"));
-    System.err.println("cutflow ingest-server: " + server.url() + " (Kafka "
-        + config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS) + ", S3 "
-        + config.getString(CutflowConfig.S3_ENDPOINT) + ")");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "ingest-server-stop"));
+    System.err.println(
+        "cutflow ingest-server: "
+            + server.url()
+            + " (Kafka "
+            + config.getString(KafkaConfig.BOOTSTRAP_SERVERS)
+            + ", S3 "
+            + config.getString(StorageConfig.S3_ENDPOINT)
+            + ")");
     if (server.awaitReady(Duration.ofMinutes(2))) {
       System.err.println("cutflow ingest-server: ready");
     } else {
-      System.err.println("cutflow ingest-server: job status store not ready yet; /readyz will say when");
+      System.err.println(
+          "cutflow ingest-server: job status store not ready yet; /readyz will say when");
     }
     stopped.await();
     return 0;

@@ -7,12 +7,12 @@ import io.cutflow.common.job.JobResult;
 import java.util.Objects;
 
 /**
- * What the ingest knows about one job: the latest of its request ("queued") and its results
- * ("done" / "failed"), as materialised by {@link JobStatusTopology}.
+ * What the ingest knows about one job: the latest of its request ("queued") and its results ("done"
+ * / "failed"), as materialised by {@link JobStatusTopology}.
  *
  * @param request the job request when it has been seen on the jobs topic (null for a job whose
- *                request was never seen, e.g. published before the topic's retention)
- * @param result  the latest result, null while queued
+ *     request was never seen, e.g. published before the topic's retention)
+ * @param result the latest result, null while queued
  */
 public record JobStatus(String jobId, State state, JobRequest request, JobResult result) {
 
@@ -22,7 +22,9 @@ public record JobStatus(String jobId, State state, JobRequest request, JobResult
   }
 
   public enum State {
-    QUEUED("queued"), DONE("done"), FAILED("failed");
+    QUEUED("queued"),
+    DONE("done"),
+    FAILED("failed");
 
     private final String wire;
 
@@ -59,10 +61,10 @@ public record JobStatus(String jobId, State state, JobRequest request, JobResult
   }
 
   /**
-   * The reducer of the status table. A result always wins over a request (records of the two
-   * topics may be processed in either order, and a re-published request must not make a finished
-   * job look queued again); among results the latest wins (a redelivered job may fail, then
-   * succeed). The request, once seen, is kept.
+   * The reducer of the status table. A result always wins over a request (records of the two topics
+   * may be processed in either order, and a re-published request must not make a finished job look
+   * queued again); among results the latest wins (a redelivered job may fail, then succeed). The
+   * request, once seen, is kept.
    */
   public static JobStatus merge(JobStatus current, JobStatus next) {
     if (current == null) {

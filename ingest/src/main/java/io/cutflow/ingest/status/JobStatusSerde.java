@@ -8,7 +8,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** {@link JobStatus} as snake_case JSON (the wire mapper of {@link JobCodec}), for the state store and its changelog. */
+/**
+ * {@link JobStatus} as snake_case JSON (the wire mapper of {@link JobCodec}), for the state store
+ * and its changelog.
+ */
 public final class JobStatusSerde implements Serde<JobStatus> {
   private final ObjectMapper mapper = JobCodec.newMapper();
 

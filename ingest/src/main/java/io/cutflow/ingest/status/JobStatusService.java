@@ -1,9 +1,11 @@
 package io.cutflow.ingest.status;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.ingest.IngestConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,11 +55,11 @@ public final class JobStatusService implements AutoCloseable {
   }
 
   /** Builds and starts the application; it becomes queryable once {@link #isRunning()}. */
-  public static JobStatusService start(CutflowConfig config, Topics topics, JobCodec codec,
-                                       Consumer<JobResult> onResult) {
+  public static JobStatusService start(
+      CutflowConfig config, Topics topics, JobCodec codec, Consumer<JobResult> onResult) {
     Path dir;
     boolean temporary;
-    Optional<String> configured = config.getOptionalString(CutflowConfig.INGEST_STATE_DIR);
+    Optional<String> configured = config.getOptionalString(IngestConfig.STATE_DIR);
     try {
       if (configured.isPresent()) {
         dir = Files.createDirectories(Path.of(configured.get()));
@@ -69,12 +71,13 @@ public final class JobStatusService implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the Kafka Streams state directory", e);
     }
-    KafkaStreams streams = new KafkaStreams(JobStatusTopology.build(topics, codec, onResult),
-        properties(config, dir));
-    streams.setUncaughtExceptionHandler(e -> {
-      log.error("job-status stream thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    KafkaStreams streams =
+        new KafkaStreams(JobStatusTopology.build(topics, codec, onResult), properties(config, dir));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          log.error("job-status stream thread failed; replacing it", e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     streams.setStateListener((now, before) -> log.info("job-status streams {} -> {}", before, now));
     streams.start();
     return new JobStatusService(streams, dir, temporary);
@@ -82,12 +85,15 @@ public final class JobStatusService implements AutoCloseable {
 
   static Properties properties(CutflowConfig config, Path stateDir) {
     Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(CutflowConfig.INGEST_APPLICATION_ID));
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(IngestConfig.APPLICATION_ID));
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.getShort(CutflowConfig.KAFKA_REPLICATION_FACTOR));
+    p.put(
+        StreamsConfig.REPLICATION_FACTOR_CONFIG,
+        (int) config.getShort(KafkaConfig.REPLICATION_FACTOR));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    // status must be visible as soon as a result arrives: no record cache, no waiting for the other input
+    // status must be visible as soon as a result arrives: no record cache, no waiting for the other
+    // input
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
@@ -111,7 +117,8 @@ public final class JobStatusService implements AutoCloseable {
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!isRunning()) {
-      if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR
+      if (System.nanoTime() > deadline
+          || streams.state() == KafkaStreams.State.ERROR
           || streams.state() == KafkaStreams.State.NOT_RUNNING) {
         return isRunning();
       }
@@ -127,12 +134,16 @@ public final class JobStatusService implements AutoCloseable {
    */
   public Optional<JobStatus> get(String jobId) {
     if (!isRunning()) {
-      throw new NotReadyException("job status store is " + streams.state().name().toLowerCase()
-          + " (starting or restoring from its changelog)");
+      throw new NotReadyException(
+          "job status store is "
+              + streams.state().name().toLowerCase()
+              + " (starting or restoring from its changelog)");
     }
     try {
-      ReadOnlyKeyValueStore<String, JobStatus> store = streams.store(StoreQueryParameters.fromNameAndType(
-          JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore()));
+      ReadOnlyKeyValueStore<String, JobStatus> store =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore()));
       return Optional.ofNullable(store.get(jobId));
     } catch (InvalidStateStoreException e) {
       throw new NotReadyException("job status store is not queryable right now: " + e.getMessage());

@@ -19,14 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job-status topology: the latest {@link JobStatus} per job id, in the key-value store
- * {@link #STORE}, from two inputs keyed by job id:
+ * The job-status topology: the latest {@link JobStatus} per job id, in the key-value store {@link
+ * #STORE}, from two inputs keyed by job id:
+ *
  * <pre>
  *   jobs topic    → JobRequest → "queued" ─┐
  *                                          ├─ merge → groupByKey → reduce(JobStatus::merge) → STORE (+ changelog)
  *   results topic → JobResult  → "done"/"failed" ─┘
  *                                 └─ peek → onResult (wakes up requests waiting for that job)
  * </pre>
+ *
  * Records that do not parse are skipped (the worker dead-letters bad job requests). The store is
  * logged, so a restarted instance restores it from the changelog topic; it is queried in place
  * (interactive queries) by {@link JobStatusService}.
@@ -43,21 +45,27 @@ public final class JobStatusTopology {
     JobStatusSerde statusSerde = new JobStatusSerde();
     StreamsBuilder builder = new StreamsBuilder();
 
-    KStream<String, JobStatus> queued = builder
-        .stream(topics.jobs(), Consumed.with(Serdes.String(), Serdes.String()).withName("jobs"))
-        .flatMapValues(json -> parseRequest(codec, json));
+    KStream<String, JobStatus> queued =
+        builder.stream(
+                topics.jobs(), Consumed.with(Serdes.String(), Serdes.String()).withName("jobs"))
+            .flatMapValues(json -> parseRequest(codec, json));
 
-    KStream<String, JobStatus> finished = builder
-        .stream(topics.results(), Consumed.with(Serdes.String(), Serdes.String()).withName("results"))
-        .flatMapValues(json -> parseResult(codec, json))
-        .peek((jobId, status) -> onResult.accept(status.result()));
+    KStream<String, JobStatus> finished =
+        builder.stream(
+                topics.results(),
+                Consumed.with(Serdes.String(), Serdes.String()).withName("results"))
+            .flatMapValues(json -> parseResult(codec, json))
+            .peek((jobId, status) -> onResult.accept(status.result()));
 
-    queued.merge(finished)
+    queued
+        .merge(finished)
         .groupByKey(Grouped.with(Serdes.String(), statusSerde))
-        .reduce(JobStatus::merge, Materialized.<String, JobStatus, KeyValueStore<Bytes, byte[]>>as(STORE)
-            .withKeySerde(Serdes.String())
-            .withValueSerde(statusSerde)
-            .withCachingDisabled());
+        .reduce(
+            JobStatus::merge,
+            Materialized.<String, JobStatus, KeyValueStore<Bytes, byte[]>>as(STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(statusSerde)
+                .withCachingDisabled());
 
     return builder.build();
   }

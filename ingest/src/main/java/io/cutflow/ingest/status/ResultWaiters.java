@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  * ({@link #accept(JobResult)}). Register before publishing the job so the result cannot slip by.
  */
 public final class ResultWaiters implements Consumer<JobResult> {
-  private final ConcurrentMap<String, CompletableFuture<JobResult>> pending = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, CompletableFuture<JobResult>> pending =
+      new ConcurrentHashMap<>();
 
   /** A future completed with the job's next result. Call {@link #forget(String)} when giving up. */
   public CompletableFuture<JobResult> await(String jobId) {

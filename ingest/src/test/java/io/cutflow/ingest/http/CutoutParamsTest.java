@@ -27,7 +27,10 @@ class CutoutParamsTest {
 
   @Test
   void rembgNames() {
-    CutoutParams p = parse(Map.of("model", "isnet-general-use", "om", "true", "ppm", "1", "bgc", "255,255,255,255"));
+    CutoutParams p =
+        parse(
+            Map.of(
+                "model", "isnet-general-use", "om", "true", "ppm", "1", "bgc", "255,255,255,255"));
     assertEquals("isnet-general-use", p.options().model());
     assertTrue(p.options().onlyMask());
     assertTrue(p.options().postProcessMask());
@@ -36,7 +39,8 @@ class CutoutParamsTest {
 
   @Test
   void longNamesAndTupleColour() {
-    CutoutParams p = parse(Map.of("only_mask", "yes", "post_process_mask", "off", "bgcolor", "(0, 10, 20, 30)"));
+    CutoutParams p =
+        parse(Map.of("only_mask", "yes", "post_process_mask", "off", "bgcolor", "(0, 10, 20, 30)"));
     assertTrue(p.options().onlyMask());
     assertFalse(p.options().postProcessMask());
     assertEquals(List.of(0, 10, 20, 30), p.options().bgcolor());
@@ -57,10 +61,17 @@ class CutoutParamsTest {
     assertEquals(400, e.status());
     assertEquals("invalid_parameter", e.code());
     assertTrue(e.getMessage().startsWith("bgc:"), e.getMessage());
-    assertTrue(assertThrows(ApiError.class, () -> parse(Map.of("bgcolor", "1,2,3,999"))).getMessage()
-        .startsWith("bgcolor:"));
-    assertTrue(assertThrows(ApiError.class, () -> parse(Map.of("om", "sure"))).getMessage().startsWith("om:"));
-    assertTrue(assertThrows(ApiError.class, () -> parse(Map.of("model", "../etc"))).getMessage()
-        .startsWith("model:"));
+    assertTrue(
+        assertThrows(ApiError.class, () -> parse(Map.of("bgcolor", "1,2,3,999")))
+            .getMessage()
+            .startsWith("bgcolor:"));
+    assertTrue(
+        assertThrows(ApiError.class, () -> parse(Map.of("om", "sure")))
+            .getMessage()
+            .startsWith("om:"));
+    assertTrue(
+        assertThrows(ApiError.class, () -> parse(Map.of("model", "../etc")))
+            .getMessage()
+            .startsWith("model:"));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
@@ -41,7 +42,8 @@ class JobStatusTopologyTest {
 
   @BeforeEach
   void setUp() {
-    driver = new TopologyTestDriver(JobStatusTopology.build(TOPICS, codec, seen::add), props(stateDir));
+    driver =
+        new TopologyTestDriver(JobStatusTopology.build(TOPICS, codec, seen::add), props(stateDir));
     jobs = driver.createInputTopic("jobs", new StringSerializer(), new StringSerializer());
     results = driver.createInputTopic("results", new StringSerializer(), new StringSerializer());
     store = driver.getKeyValueStore(JobStatusTopology.STORE);
@@ -61,21 +63,43 @@ class JobStatusTopologyTest {
   }
 
   private static JobRequest request(String id) {
-    return new JobRequest(JobRequest.SCHEMA, id, new JobRequest.Source("raw", id + "/a.jpg", "etag", 123L), null,
-        new JobRequest.Options(null, true, false, List.of(1, 2, 3, 255)), Instant.parse("2025-01-01T00:00:00Z"),
+    return new JobRequest(
+        JobRequest.SCHEMA,
+        id,
+        new JobRequest.Source("raw", id + "/a.jpg", "etag", 123L),
+        null,
+        CutoutOptions.DEFAULTS
+            .with(CutoutOptions.ONLY_MASK, true)
+            .with(CutoutOptions.BGCOLOR, List.of(1, 2, 3, 255)),
+        Instant.parse("2025-01-01T00:00:00Z"),
         java.util.Map.of("file_name", "a.jpg"));
   }
 
   private static JobResult ok(String id) {
-    return JobResult.ok(request(id), new JobResult.StoredObject("cutouts", id + ".png", 999),
-        new JobResult.Image(640, 480), "isnet-general-use-fp16", "w1", 1,
-        new JobResult.Timings(1, 2, 3, 1000, 5, 6, 7, 1024), Instant.parse("2025-01-01T00:00:01Z"),
+    return JobResult.ok(
+        request(id),
+        new JobResult.StoredObject("cutouts", id + ".png", 999),
+        new JobResult.Image(640, 480),
+        "isnet-general-use-fp16",
+        "w1",
+        1,
+        new JobResult.Timings(1, 2, 3, 1000, 5, 6, 7, 1024),
+        Instant.parse("2025-01-01T00:00:01Z"),
         Instant.parse("2025-01-01T00:00:02Z"));
   }
 
   private static JobResult failed(String id, FailureCode code) {
-    return JobResult.failed(request(id), code, "nope", null, "isnet-general-use-fp16", "w1", 1,
-        JobResult.Timings.NONE, null, Instant.parse("2025-01-01T00:00:02Z"));
+    return JobResult.failed(
+        request(id),
+        code,
+        "nope",
+        null,
+        "isnet-general-use-fp16",
+        "w1",
+        1,
+        JobResult.Timings.NONE,
+        null,
+        Instant.parse("2025-01-01T00:00:02Z"));
   }
 
   @Test
@@ -148,14 +172,17 @@ class JobStatusTopologyTest {
     jobs.pipeInput("j5", codec.encode(request("j5")));
     results.pipeInput("j5", codec.encode(ok("j5")));
     String changelog = APP + "-" + JobStatusTopology.STORE + "-changelog";
-    assertTrue(driver.producedTopicNames().contains(changelog), driver.producedTopicNames().toString());
-    TestOutputTopic<String, JobStatus> log = driver.createOutputTopic(changelog, new StringDeserializer(),
-        new JobStatusSerde().deserializer());
+    assertTrue(
+        driver.producedTopicNames().contains(changelog), driver.producedTopicNames().toString());
+    TestOutputTopic<String, JobStatus> log =
+        driver.createOutputTopic(
+            changelog, new StringDeserializer(), new JobStatusSerde().deserializer());
     List<JobStatus> entries = log.readValuesToList();
     assertEquals(2, entries.size());
     assertEquals(JobStatus.State.DONE, entries.get(1).state());
 
-    // restoring replays exactly these values into the store (the real restore is in IngestHttpEndToEndTest)
+    // restoring replays exactly these values into the store (the real restore is in
+    // IngestHttpEndToEndTest)
     assertEquals(store.get("j5"), entries.get(1));
   }
 

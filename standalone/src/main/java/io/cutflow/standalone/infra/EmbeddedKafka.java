@@ -35,8 +35,13 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final String clusterId;
   private final Duration startupTime;
 
-  private EmbeddedKafka(Path dir, boolean deleteOnClose, JavaProcess process, String bootstrapServers,
-      String clusterId, Duration startupTime) {
+  private EmbeddedKafka(
+      Path dir,
+      boolean deleteOnClose,
+      JavaProcess process,
+      String bootstrapServers,
+      String clusterId,
+      Duration startupTime) {
     this.dir = dir;
     this.deleteOnClose = deleteOnClose;
     this.process = process;
@@ -51,12 +56,13 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * Starts with its data under {@code dir} ({@code dir/data}) and the broker's output in
-   * {@code dir/kafka.log}; returns once an admin client can describe the cluster.
+   * Starts with its data under {@code dir} ({@code dir/data}) and the broker's output in {@code
+   * dir/kafka.log}; returns once an admin client can describe the cluster.
    *
    * @param deleteOnClose delete {@code dir} on {@link #close()}
    */
-  public static EmbeddedKafka start(Path dir, boolean deleteOnClose, Duration timeout) throws IOException {
+  public static EmbeddedKafka start(Path dir, boolean deleteOnClose, Duration timeout)
+      throws IOException {
     Files.createDirectories(dir);
     long t0 = System.nanoTime();
     IOException last = null;
@@ -71,19 +77,25 @@ public final class EmbeddedKafka implements AutoCloseable {
       InfraSupport.deleteRecursively(data);
       Path props = dir.resolve("server.properties");
       writeProperties(props, serverProperties(brokerPort, controllerPort, data));
-      JavaProcess p = JavaProcess.builder(EmbeddedKafkaMain.class)
-          .name("kafka")
-          .jvmArgs(InfraSupport.SMALL_JVM)
-          .env("CUTFLOW_LOG_LEVEL", "WARN")
-          .logFile(dir.resolve("kafka.log"))
-          .workDir(dir)
-          .args(props.toString(), clusterId)
-          .start();
+      JavaProcess p =
+          JavaProcess.builder(EmbeddedKafkaMain.class)
+              .name("kafka")
+              .jvmArgs(InfraSupport.SMALL_JVM)
+              .env("CUTFLOW_LOG_LEVEL", "WARN")
+              .logFile(dir.resolve("kafka.log"))
+              .workDir(dir)
+              .args(props.toString(), clusterId)
+              .start();
       String bootstrap = "127.0.0.1:" + brokerPort;
       try {
         awaitReady(p, brokerPort, bootstrap, timeout);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("Kafka ready at {} in {} ms (pid {}, dir {})", bootstrap, took.toMillis(), p.pid(), dir);
+        LOG.info(
+            "Kafka ready at {} in {} ms (pid {}, dir {})",
+            bootstrap,
+            took.toMillis(),
+            p.pid(),
+            dir);
         return new EmbeddedKafka(dir, deleteOnClose, p, bootstrap, clusterId, took);
       } catch (IOException e) {
         p.destroy(Duration.ofSeconds(5));
@@ -102,7 +114,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -117,7 +131,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("transaction.state.log.num.partitions", "3");
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
-    // Kafka's own default. With 0, the first worker to join an empty group takes every partition and
+    // Kafka's own default. With 0, the first worker to join an empty group takes every partition
+    // and
     // the second one's join waits for a rebalance, which waits for the first to drain its in-flight
     // images: 30 s of an idle worker in `cutflow run` on 13 photos, and images done twice.
     p.put("group.initial.rebalance.delay.ms", "3000");
@@ -137,11 +152,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static void awaitReady(JavaProcess p, int port, String bootstrap, Duration timeout) throws IOException {
+  private static void awaitReady(JavaProcess p, int port, String bootstrap, Duration timeout)
+      throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (!InfraSupport.awaitPort(p, port, deadline) && !p.isAlive()) {
-      throw new IOException("Kafka exited with status " + p.exitCode().orElse(-1) + " during start; log "
-          + p.logFile() + ":\n" + p.logTail(40));
+      throw new IOException(
+          "Kafka exited with status "
+              + p.exitCode().orElse(-1)
+              + " during start; log "
+              + p.logFile()
+              + ":\n"
+              + p.logTail(40));
     }
     Properties cfg = new Properties();
     cfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -152,11 +173,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     try (Admin admin = Admin.create(cfg)) {
       while (true) {
         if (!p.isAlive()) {
-          throw new IOException("Kafka exited with status " + p.exitCode().orElse(-1) + " during start; log "
-              + p.logFile() + ":\n" + p.logTail(40));
+          throw new IOException(
+              "Kafka exited with status "
+                  + p.exitCode().orElse(-1)
+                  + " during start; log "
+                  + p.logFile()
+                  + ":\n"
+                  + p.logTail(40));
         }
         try {
-          admin.describeCluster(new DescribeClusterOptions().timeoutMs(1000)).nodes().get(1500, TimeUnit.MILLISECONDS);
+          admin
+              .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
+              .nodes()
+              .get(1500, TimeUnit.MILLISECONDS);
           return;
         } catch (Exception e) {
           if (e instanceof InterruptedException) {
@@ -164,8 +193,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IOException("interrupted waiting for Kafka", e);
           }
           if (System.nanoTime() > deadline) {
-            throw new IOException("Kafka not ready after " + timeout.toSeconds() + " s; log " + p.logFile()
-                + ":\n" + p.logTail(40), e);
+            throw new IOException(
+                "Kafka not ready after "
+                    + timeout.toSeconds()
+                    + " s; log "
+                    + p.logFile()
+                    + ":\n"
+                    + p.logTail(40),
+                e);
           }
           InfraSupport.sleep(100);
         }
@@ -195,7 +230,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     return startupTime;
   }
 
-  /** Stops the broker (SIGTERM, then kill after 15 s) and deletes the directory unless asked to keep it. */
+  /**
+   * Stops the broker (SIGTERM, then kill after 15 s) and deletes the directory unless asked to keep
+   * it.
+   */
   @Override
   public void close() {
     process.destroy(Duration.ofSeconds(15));

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An S3-protocol server (S3Proxy 2.6.0 with its filesystem backend) in a child JVM on a free
- * loopback port: the stand-in for MinIO where no container runtime exists. The MinIO Java SDK
- * talks to it unchanged (path-style, SigV4). Credentials are random per instance.
+ * loopback port: the stand-in for MinIO where no container runtime exists. The MinIO Java SDK talks
+ * to it unchanged (path-style, SigV4). Credentials are random per instance.
  */
 public final class EmbeddedS3 implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedS3.class);
@@ -33,8 +33,14 @@ public final class EmbeddedS3 implements AutoCloseable {
   private final String secretKey;
   private final Duration startupTime;
 
-  private EmbeddedS3(Path dir, boolean deleteOnClose, JavaProcess process, String endpoint, String accessKey,
-      String secretKey, Duration startupTime) {
+  private EmbeddedS3(
+      Path dir,
+      boolean deleteOnClose,
+      JavaProcess process,
+      String endpoint,
+      String accessKey,
+      String secretKey,
+      Duration startupTime) {
     this.dir = dir;
     this.deleteOnClose = deleteOnClose;
     this.process = process;
@@ -50,10 +56,11 @@ public final class EmbeddedS3 implements AutoCloseable {
   }
 
   /**
-   * Starts with buckets stored under {@code dir/data} and the server's output in {@code dir/s3proxy.log};
-   * returns once a MinIO client can list buckets.
+   * Starts with buckets stored under {@code dir/data} and the server's output in {@code
+   * dir/s3proxy.log}; returns once a MinIO client can list buckets.
    */
-  public static EmbeddedS3 start(Path dir, boolean deleteOnClose, Duration timeout) throws IOException {
+  public static EmbeddedS3 start(Path dir, boolean deleteOnClose, Duration timeout)
+      throws IOException {
     Files.createDirectories(dir);
     Path data = Files.createDirectories(dir.resolve("data"));
     SecureRandom random = new SecureRandom();
@@ -66,18 +73,24 @@ public final class EmbeddedS3 implements AutoCloseable {
       String endpoint = "http://127.0.0.1:" + port;
       Path props = dir.resolve("s3proxy.properties");
       writeProperties(props, properties(endpoint, data, accessKey, secretKey));
-      JavaProcess p = JavaProcess.builder(MAIN)
-          .name("s3proxy")
-          .jvmArgs(InfraSupport.SMALL_JVM)
-          .env("CUTFLOW_LOG_LEVEL", "WARN")
-          .logFile(dir.resolve("s3proxy.log"))
-          .workDir(dir)
-          .args("--properties", props.toString())
-          .start();
+      JavaProcess p =
+          JavaProcess.builder(MAIN)
+              .name("s3proxy")
+              .jvmArgs(InfraSupport.SMALL_JVM)
+              .env("CUTFLOW_LOG_LEVEL", "WARN")
+              .logFile(dir.resolve("s3proxy.log"))
+              .workDir(dir)
+              .args("--properties", props.toString())
+              .start();
       try {
         awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("S3Proxy ready at {} in {} ms (pid {}, dir {})", endpoint, took.toMillis(), p.pid(), dir);
+        LOG.info(
+            "S3Proxy ready at {} in {} ms (pid {}, dir {})",
+            endpoint,
+            took.toMillis(),
+            p.pid(),
+            dir);
         return new EmbeddedS3(dir, deleteOnClose, p, endpoint, accessKey, secretKey, took);
       } catch (IOException e) {
         p.destroy(Duration.ofSeconds(5));
@@ -97,7 +110,8 @@ public final class EmbeddedS3 implements AutoCloseable {
     return b;
   }
 
-  static Map<String, String> properties(String endpoint, Path data, String accessKey, String secretKey) {
+  static Map<String, String> properties(
+      String endpoint, Path data, String accessKey, String secretKey) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("s3proxy.endpoint", endpoint);
     p.put("s3proxy.authorization", "aws-v2-or-v4");
@@ -118,29 +132,55 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
   }
 
-  private static void awaitReady(JavaProcess p, int port, String endpoint, String accessKey, String secretKey,
-      Duration timeout) throws IOException {
+  private static void awaitReady(
+      JavaProcess p,
+      int port,
+      String endpoint,
+      String accessKey,
+      String secretKey,
+      Duration timeout)
+      throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     if (!InfraSupport.awaitPort(p, port, deadline) && !p.isAlive()) {
-      throw new IOException("S3Proxy exited with status " + p.exitCode().orElse(-1) + " during start; log "
-          + p.logFile() + ":\n" + p.logTail(40));
+      throw new IOException(
+          "S3Proxy exited with status "
+              + p.exitCode().orElse(-1)
+              + " during start; log "
+              + p.logFile()
+              + ":\n"
+              + p.logTail(40));
     }
-    MinioClient client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey)
-        .region("us-east-1").build();
+    MinioClient client =
+        MinioClient.builder()
+            .endpoint(endpoint)
+            .credentials(accessKey, secretKey)
+            .region("us-east-1")
+            .build();
     client.setTimeout(1000, 2000, 2000);
     try {
       while (true) {
         if (!p.isAlive()) {
-          throw new IOException("S3Proxy exited with status " + p.exitCode().orElse(-1) + " during start; log "
-              + p.logFile() + ":\n" + p.logTail(40));
+          throw new IOException(
+              "S3Proxy exited with status "
+                  + p.exitCode().orElse(-1)
+                  + " during start; log "
+                  + p.logFile()
+                  + ":\n"
+                  + p.logTail(40));
         }
         try {
           client.listBuckets();
           return;
         } catch (Exception e) {
           if (System.nanoTime() > deadline) {
-            throw new IOException("S3Proxy not ready after " + timeout.toSeconds() + " s; log " + p.logFile()
-                + ":\n" + p.logTail(40), e);
+            throw new IOException(
+                "S3Proxy not ready after "
+                    + timeout.toSeconds()
+                    + " s; log "
+                    + p.logFile()
+                    + ":\n"
+                    + p.logTail(40),
+                e);
           }
           InfraSupport.sleep(100);
         }

@@ -1,6 +1,9 @@
 package io.cutflow.standalone.infra;
 
+import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.process.JavaProcess;
@@ -19,12 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cutflow's infrastructure on one machine with nothing installed: an {@link EmbeddedKafka} and
- * an {@link EmbeddedS3}, started in parallel as child processes, with the jobs/results/dead-letter
+ * Cutflow's infrastructure on one machine with nothing installed: an {@link EmbeddedKafka} and an
+ * {@link EmbeddedS3}, started in parallel as child processes, with the jobs/results/dead-letter
  * topics and the raw/cutouts buckets created.
  *
- * <p>{@link #overrides()} is the {@link CutflowConfig} override map that points clients (and
- * child worker processes, as {@code -D} system properties) at them; {@link #config()} is the base
+ * <p>{@link #overrides()} is the {@link CutflowConfig} override map that points clients (and child
+ * worker processes, as {@code -D} system properties) at them; {@link #config()} is the base
  * configuration with those overrides applied.
  */
 public final class EmbeddedStack implements AutoCloseable {
@@ -37,27 +40,33 @@ public final class EmbeddedStack implements AutoCloseable {
   private final CutflowConfig config;
   private final Map<String, String> overrides;
 
-  private EmbeddedStack(Path dir, boolean deleteOnClose, EmbeddedKafka kafka, EmbeddedS3 s3, CutflowConfig base) {
+  private EmbeddedStack(
+      Path dir, boolean deleteOnClose, EmbeddedKafka kafka, EmbeddedS3 s3, CutflowConfig base) {
     this.dir = dir;
     this.deleteOnClose = deleteOnClose;
     this.kafka = kafka;
     this.s3 = s3;
     Map<String, String> o = new LinkedHashMap<>();
-    o.put(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers());
-    o.put(CutflowConfig.S3_ENDPOINT.name(), s3.endpoint());
-    o.put(CutflowConfig.S3_ACCESS_KEY.name(), s3.accessKey());
-    o.put(CutflowConfig.S3_SECRET_KEY.name(), s3.secretKey());
-    o.put(CutflowConfig.S3_REGION.name(), "us-east-1");
+    o.put(KafkaConfig.BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers());
+    o.put(StorageConfig.S3_ENDPOINT.name(), s3.endpoint());
+    o.put(StorageConfig.S3_ACCESS_KEY.name(), s3.accessKey());
+    o.put(StorageConfig.S3_SECRET_KEY.name(), s3.secretKey());
+    o.put(StorageConfig.S3_REGION.name(), "us-east-1");
     this.overrides = Map.copyOf(o);
     this.config = base.withOverrides(overrides);
   }
 
-  /** Defaults plus this process's system properties and environment; a temp directory deleted on close. */
+  /**
+   * Defaults plus this process's system properties and environment; a temp directory deleted on
+   * close.
+   */
   public static EmbeddedStack start() throws IOException {
     return start(CutflowConfig.load());
   }
 
-  /** Topic names, partitions and bucket names from {@code base}; a temp directory deleted on close. */
+  /**
+   * Topic names, partitions and bucket names from {@code base}; a temp directory deleted on close.
+   */
   public static EmbeddedStack start(CutflowConfig base) throws IOException {
     return start(base, Files.createTempDirectory("cutflow-stack-"), true);
   }
@@ -68,24 +77,29 @@ public final class EmbeddedStack implements AutoCloseable {
    *
    * @param deleteOnClose delete {@code dir} on close (false keeps logs and data for inspection)
    */
-  public static EmbeddedStack start(CutflowConfig base, Path dir, boolean deleteOnClose) throws IOException {
+  public static EmbeddedStack start(CutflowConfig base, Path dir, boolean deleteOnClose)
+      throws IOException {
     Files.createDirectories(dir);
     long t0 = System.nanoTime();
     Duration timeout = Duration.ofSeconds(90);
-    CompletableFuture<EmbeddedKafka> kafkaF = CompletableFuture.supplyAsync(() -> {
-      try {
-        return EmbeddedKafka.start(dir.resolve("kafka"), false, timeout);
-      } catch (IOException e) {
-        throw new CompletionException(e);
-      }
-    });
-    CompletableFuture<EmbeddedS3> s3F = CompletableFuture.supplyAsync(() -> {
-      try {
-        return EmbeddedS3.start(dir.resolve("s3"), false, timeout);
-      } catch (IOException e) {
-        throw new CompletionException(e);
-      }
-    });
+    CompletableFuture<EmbeddedKafka> kafkaF =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return EmbeddedKafka.start(dir.resolve("kafka"), false, timeout);
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+            });
+    CompletableFuture<EmbeddedS3> s3F =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return EmbeddedS3.start(dir.resolve("s3"), false, timeout);
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+            });
     EmbeddedKafka kafka = null;
     EmbeddedS3 s3 = null;
     Throwable failure = null;
@@ -110,9 +124,12 @@ public final class EmbeddedStack implements AutoCloseable {
       }
       stack = new EmbeddedStack(dir, deleteOnClose, kafka, s3, base);
       stack.createTopicsAndBuckets();
-      LOG.info("embedded stack ready in {} ms (Kafka {} ms, S3 {} ms): {}",
-          Duration.ofNanos(System.nanoTime() - t0).toMillis(), kafka.startupTime().toMillis(),
-          s3.startupTime().toMillis(), stack.overrides.get(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS.name()));
+      LOG.info(
+          "embedded stack ready in {} ms (Kafka {} ms, S3 {} ms): {}",
+          Duration.ofNanos(System.nanoTime() - t0).toMillis(),
+          kafka.startupTime().toMillis(),
+          s3.startupTime().toMillis(),
+          stack.overrides.get(KafkaConfig.BOOTSTRAP_SERVERS.name()));
       return stack;
     } catch (IOException | RuntimeException e) {
       if (kafka != null) {
@@ -133,8 +150,10 @@ public final class EmbeddedStack implements AutoCloseable {
       new Topics(config).ensureTopics(admin);
     }
     try (ObjectStore store = ObjectStore.fromConfig(config)) {
-      for (String bucket : List.of(config.getString(CutflowConfig.BUCKET_RAW),
-          config.getString(CutflowConfig.BUCKET_CUTOUTS))) {
+      for (String bucket :
+          List.of(
+              config.getString(StorageConfig.BUCKET_RAW),
+              config.getString(StorageConfig.BUCKET_CUTOUTS))) {
         store.ensureBucket(bucket);
       }
     }
@@ -154,8 +173,9 @@ public final class EmbeddedStack implements AutoCloseable {
   }
 
   /**
-   * {@code cutflow.kafka.bootstrap-servers}, {@code cutflow.s3.endpoint}, {@code cutflow.s3.access-key},
-   * {@code cutflow.s3.secret-key}, {@code cutflow.s3.region} for these servers.
+   * {@code cutflow.kafka.bootstrap-servers}, {@code cutflow.s3.endpoint}, {@code
+   * cutflow.s3.access-key}, {@code cutflow.s3.secret-key}, {@code cutflow.s3.region} for these
+   * servers.
    */
   public Map<String, String> overrides() {
     return overrides;
@@ -172,20 +192,19 @@ public final class EmbeddedStack implements AutoCloseable {
 
   /**
    * Runs the stack until interrupted (Ctrl-C) or until stdin closes, printing the settings that
-   * point clients at it as {@code export CUTFLOW_...=...} lines on stdout.
-   * Usage: {@code EmbeddedStack [run dir to keep]}.
+   * point clients at it as {@code export CUTFLOW_...=...} lines on stdout. Usage: {@code
+   * EmbeddedStack [run dir to keep]}.
    */
   public static void main(String[] args) throws Exception {
     CutflowConfig base = CutflowConfig.load();
-    EmbeddedStack stack = args.length > 0
-        ? start(base, Path.of(args[0]), false)
-        : start(base);
+    EmbeddedStack stack = args.length > 0 ? start(base, Path.of(args[0]), false) : start(base);
     Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "embedded-stack-stop"));
     for (Map.Entry<String, String> e : stack.overrides().entrySet()) {
-      System.out.println("export " + CutflowConfig.Key.envName(e.getKey()) + "=" + e.getValue());
+      System.out.println("export " + ConfigKey.envName(e.getKey()) + "=" + e.getValue());
     }
-    System.out.printf("# Kafka ready in %d ms, S3 in %d ms; run dir %s%n", stack.kafka().startupTime().toMillis(),
-        stack.s3().startupTime().toMillis(), stack.dir());
+    System.out.printf(
+        "# Kafka ready in %d ms, S3 in %d ms; run dir %s%n",
+        stack.kafka().startupTime().toMillis(), stack.s3().startupTime().toMillis(), stack.dir());
     System.out.flush();
     while (System.in.read() != -1) {
       // run until stdin closes or the process is interrupted

@@ -14,10 +14,19 @@ import java.util.stream.Stream;
 final class InfraSupport {
   private InfraSupport() {}
 
-  /** JVM options for infrastructure children: small heap, serial GC, C1 only (fast start on small machines). */
+  /**
+   * JVM options for infrastructure children: small heap, serial GC, C1 only (fast start on small
+   * machines).
+   */
   static final String[] SMALL_JVM = {
-      "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-      "-Djava.awt.headless=true", "-Dfile.encoding=UTF-8"};
+    "-Xms64m",
+    "-Xmx512m",
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+    "-Xss512k",
+    "-Djava.awt.headless=true",
+    "-Dfile.encoding=UTF-8"
+  };
 
   /** A port that was free on the loopback interface a moment ago. */
   static int freePort() {
@@ -52,13 +61,15 @@ final class InfraSupport {
       return;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // best effort
-        }
-      });
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // best effort
+                }
+              });
     } catch (IOException e) {
       // best effort
     }

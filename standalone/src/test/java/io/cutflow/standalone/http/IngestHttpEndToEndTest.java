@@ -10,11 +10,11 @@ import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
-import io.cutflow.common.process.JavaProcess;
 import io.cutflow.worker.inference.BackgroundRemover;
-import io.cutflow.worker.inference.CutoutOptions;
 import io.cutflow.worker.inference.RemoverFactory;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -57,7 +57,8 @@ class IngestHttpEndToEndTest {
   private static final Path PHOTO = Path.of("/work/shared/testdata/photos/anime-girl-1.jpg");
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private EmbeddedStack stack;
   private JavaProcess worker;
   private IngestServer server;
@@ -75,13 +76,25 @@ class IngestHttpEndToEndTest {
     workerProps.put("cutflow.worker.intra-op-threads", "2");
     workerProps.put("cutflow.worker.recycle-after", "0");
     workerProps.put("cutflow.worker.id", "e2e-worker");
-    worker = JavaProcess.builder("io.cutflow.worker.service.WorkerProcess").systemProperties(workerProps)
-        .jvmArgs("-Xmx1g").name("e2e-worker").start();
-    config = stack.config().withOverrides(Map.of(
-        "cutflow.ingest.api-key", KEY,
-        "cutflow.ingest.max-upload-bytes", String.valueOf(MAX_UPLOAD),
-        "cutflow.ingest.application-id", "e2e-status-" + UUID.randomUUID(),
-        "cutflow.ops.host", "127.0.0.1"));
+    worker =
+        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
+            .systemProperties(workerProps)
+            .jvmArgs("-Xmx1g")
+            .name("e2e-worker")
+            .start();
+    config =
+        stack
+            .config()
+            .withOverrides(
+                Map.of(
+                    "cutflow.ingest.api-key",
+                    KEY,
+                    "cutflow.ingest.max-upload-bytes",
+                    String.valueOf(MAX_UPLOAD),
+                    "cutflow.ingest.application-id",
+                    "e2e-status-" + UUID.randomUUID(),
+                    "cutflow.ops.host",
+                    "127.0.0.1"));
     server = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(60)), "status store ready");
     base = server.url();
@@ -117,8 +130,13 @@ class IngestHttpEndToEndTest {
   @Test
   @Order(2)
   void submitThenStatusThenCutout() throws Exception {
-    HttpResponse<String> r = send(post("/v1/jobs", true, List.of(
-        part("file", "shape.png", shapePng), part("file", "shape2.png", shapePng)), Map.of("om", "false")));
+    HttpResponse<String> r =
+        send(
+            post(
+                "/v1/jobs",
+                true,
+                List.of(part("file", "shape.png", shapePng), part("file", "shape2.png", shapePng)),
+                Map.of("om", "false")));
     assertEquals(202, r.statusCode(), r.body());
     JsonNode jobs = json.readTree(r.body()).get("jobs");
     assertEquals(2, jobs.size());
@@ -158,11 +176,12 @@ class IngestHttpEndToEndTest {
   @Order(3)
   void apiRemoveMatchesTheCliRemover() throws Exception {
     Map<String, String> params = Map.of("ppm", "false", "a", "false", "af", "240");
-    HttpResponse<byte[]> r = sendBytes(post("/api/remove", true, List.of(part("file", "shape.png", shapePng)),
-        params));
+    HttpResponse<byte[]> r =
+        sendBytes(post("/api/remove", true, List.of(part("file", "shape.png", shapePng)), params));
     assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
     assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
-    assertTrue(r.headers().firstValue("X-Cutflow-Ignored").orElse("").startsWith("a,af"),
+    assertTrue(
+        r.headers().firstValue("X-Cutflow-Ignored").orElse("").startsWith("a,af"),
         r.headers().map().toString());
     assertNotNull(r.headers().firstValue("X-Cutflow-Job-Id").orElse(null));
     BufferedImage viaHttp = ImageIO.read(new ByteArrayInputStream(r.body()));
@@ -171,13 +190,15 @@ class IngestHttpEndToEndTest {
 
     // what `./cutflow remove` does in-process, on the same bytes with the same options
     try (RemoverFactory.Loaded loaded = RemoverFactory.open(null, 2)) {
-      BackgroundRemover.Cutout local = loaded.remover().remove(shapePng, "shape.png", CutoutOptions.DEFAULT);
+      BackgroundRemover.Cutout local =
+          loaded.remover().remove(shapePng, "shape.png", CutoutOptions.DEFAULTS);
       BufferedImage viaCli = ImageIO.read(new ByteArrayInputStream(local.png()));
-      assertArrayEquals(alpha(viaCli), alpha(viaHttp), "alpha channel identical to ./cutflow remove");
+      assertArrayEquals(
+          alpha(viaCli), alpha(viaHttp), "alpha channel identical to ./cutflow remove");
       if (Files.isReadable(PHOTO)) {
         byte[] photo = Files.readAllBytes(PHOTO);
         long t0 = System.nanoTime();
-        loaded.remover().remove(photo, "photo.jpg", CutoutOptions.DEFAULT);
+        loaded.remover().remove(photo, "photo.jpg", CutoutOptions.DEFAULTS);
         inProcessMillis = (System.nanoTime() - t0) / 1_000_000;
       }
     }
@@ -189,24 +210,35 @@ class IngestHttpEndToEndTest {
 
   private long inProcessMillis = -1;
 
-  /** Not an assertion: prints /api/remove latency vs the worker's own processing time on an idle stack. */
+  /**
+   * Not an assertion: prints /api/remove latency vs the worker's own processing time on an idle
+   * stack.
+   */
   private void measureLatency() throws Exception {
     byte[] photo = Files.readAllBytes(PHOTO);
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       long s = System.nanoTime();
-      HttpResponse<byte[]> r = sendBytes(post("/api/remove", true, List.of(part("file", "photo.jpg", photo)),
-          Map.of()));
+      HttpResponse<byte[]> r =
+          sendBytes(post("/api/remove", true, List.of(part("file", "photo.jpg", photo)), Map.of()));
       long wall = (System.nanoTime() - s) / 1_000_000;
       assertEquals(200, r.statusCode());
       String id = r.headers().firstValue("X-Cutflow-Job-Id").orElseThrow();
       JsonNode st = awaitStatus(id, "done");
       long total = st.get("timings_ms").get("total").asLong();
-      lines.add(String.format("LATENCY run %d: /api/remove %d ms, worker total %d ms (inference %d ms), "
-              + "overhead %d ms; job %s", i + 1, wall, total, st.get("timings_ms").get("inference").asLong(),
-          wall - total, st.get("timings_ms").toString()));
+      lines.add(
+          String.format(
+              "LATENCY run %d: /api/remove %d ms, worker total %d ms (inference %d ms), "
+                  + "overhead %d ms; job %s",
+              i + 1,
+              wall,
+              total,
+              st.get("timings_ms").get("inference").asLong(),
+              wall - total,
+              st.get("timings_ms").toString()));
     }
-    lines.add("LATENCY in-process remover (./cutflow remove path, test JVM) " + inProcessMillis + " ms");
+    lines.add(
+        "LATENCY in-process remover (./cutflow remove path, test JVM) " + inProcessMillis + " ms");
     lines.forEach(System.out::println);
     Files.write(Path.of("target", "http-latency.txt"), lines);
   }
@@ -217,7 +249,8 @@ class IngestHttpEndToEndTest {
   @Order(4)
   void aCorruptImageFailsWithItsFailureCode() throws Exception {
     byte[] truncated = java.util.Arrays.copyOf(jpeg(200, 150), 400);
-    HttpResponse<String> r = send(post("/v1/jobs", true, List.of(part("file", "broken.jpg", truncated)), Map.of()));
+    HttpResponse<String> r =
+        send(post("/v1/jobs", true, List.of(part("file", "broken.jpg", truncated)), Map.of()));
     assertEquals(202, r.statusCode(), r.body());
     failedJobId = json.readTree(r.body()).get("jobs").get(0).get("job_id").asText();
     JsonNode failed = awaitStatus(failedJobId, "failed");
@@ -228,35 +261,59 @@ class IngestHttpEndToEndTest {
     HttpResponse<String> cut = getString("/v1/jobs/" + failedJobId + "/cutout", true);
     assertError(cut, 404, "job_failed");
 
-    HttpResponse<String> viaRemove = send(post("/api/remove", true, List.of(part("file", "b.jpg", truncated)),
-        Map.of()));
+    HttpResponse<String> viaRemove =
+        send(post("/api/remove", true, List.of(part("file", "b.jpg", truncated)), Map.of()));
     assertError(viaRemove, 422, code);
   }
 
   @Test
   @Order(5)
   void errors400() throws Exception {
-    assertError(send(post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of("bgc", "1,2,3"))),
-        400, "invalid_parameter");
-    assertError(send(post("/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of("om", "maybe"))),
-        400, "invalid_parameter");
-    assertError(send(post("/api/remove", true, List.of(part("image", "s.png", shapePng)), Map.of())),
-        400, "missing_file");
-    HttpRequest notMultipart = HttpRequest.newBuilder(URI.create(base + "/v1/jobs")).header("X-API-Key", KEY)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+    assertError(
+        send(
+            post(
+                "/api/remove",
+                true,
+                List.of(part("file", "s.png", shapePng)),
+                Map.of("bgc", "1,2,3"))),
+        400,
+        "invalid_parameter");
+    assertError(
+        send(
+            post(
+                "/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of("om", "maybe"))),
+        400,
+        "invalid_parameter");
+    assertError(
+        send(post("/api/remove", true, List.of(part("image", "s.png", shapePng)), Map.of())),
+        400,
+        "missing_file");
+    HttpRequest notMultipart =
+        HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
+            .header("X-API-Key", KEY)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+            .build();
     assertError(send(notMultipart), 400, "multipart_required");
   }
 
   @Test
   @Order(6)
   void errors401() throws Exception {
-    HttpResponse<String> none = send(post("/v1/jobs", false, List.of(part("file", "s.png", shapePng)), Map.of()));
+    HttpResponse<String> none =
+        send(post("/v1/jobs", false, List.of(part("file", "s.png", shapePng)), Map.of()));
     assertError(none, 401, "unauthorized");
-    HttpRequest wrong = HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
-        .header("X-API-Key", "not-it").GET().build();
+    HttpRequest wrong =
+        HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
+            .header("X-API-Key", "not-it")
+            .GET()
+            .build();
     assertError(send(wrong), 401, "unauthorized");
-    HttpRequest bearer = HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
-        .header("Authorization", "Bearer " + KEY).GET().build();
+    HttpRequest bearer =
+        HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
+            .header("Authorization", "Bearer " + KEY)
+            .GET()
+            .build();
     assertEquals(200, send(bearer).statusCode());
   }
 
@@ -273,21 +330,39 @@ class IngestHttpEndToEndTest {
   void errors413() throws Exception {
     byte[] big = new byte[(int) MAX_UPLOAD + 1024];
     System.arraycopy(shapePng, 0, big, 0, shapePng.length);
-    HttpResponse<String> r = send(post("/api/remove", true, List.of(part("file", "big.png", big)), Map.of()));
+    HttpResponse<String> r =
+        send(post("/api/remove", true, List.of(part("file", "big.png", big)), Map.of()));
     assertError(r, 413, "payload_too_large");
   }
 
   @Test
   @Order(9)
   void errors415NameTheDetectedType() throws Exception {
-    HttpResponse<String> text = send(post("/v1/jobs", true,
-        List.of(part("file", "notes.png", "just some text, not a picture\n".getBytes(StandardCharsets.UTF_8))),
-        Map.of()));
+    HttpResponse<String> text =
+        send(
+            post(
+                "/v1/jobs",
+                true,
+                List.of(
+                    part(
+                        "file",
+                        "notes.png",
+                        "just some text, not a picture\n".getBytes(StandardCharsets.UTF_8))),
+                Map.of()));
     JsonNode body = assertError(text, 415, "unsupported_media_type");
     assertTrue(body.get("message").asText().contains("text/plain"), body.toString());
-    HttpResponse<String> pdf = send(post("/api/remove", true,
-        List.of(part("file", "doc.jpg", "%PDF-1.7\n...".getBytes(StandardCharsets.UTF_8))), Map.of()));
-    assertTrue(assertError(pdf, 415, "unsupported_media_type").get("message").asText().contains("application/pdf"));
+    HttpResponse<String> pdf =
+        send(
+            post(
+                "/api/remove",
+                true,
+                List.of(part("file", "doc.jpg", "%PDF-1.7\n...".getBytes(StandardCharsets.UTF_8))),
+                Map.of()));
+    assertTrue(
+        assertError(pdf, 415, "unsupported_media_type")
+            .get("message")
+            .asText()
+            .contains("application/pdf"));
   }
 
   @Test
@@ -304,8 +379,13 @@ class IngestHttpEndToEndTest {
 
   /** A request-count series with these labels, in whatever order the exporter writes them. */
   private static boolean hasRequestSeries(String metrics, String route, String status) {
-    return metrics.lines().anyMatch(l -> l.startsWith("ingest_http_requests_count{")
-        && l.contains("route=\"" + route + "\"") && l.contains("status=\"" + status + "\""));
+    return metrics
+        .lines()
+        .anyMatch(
+            l ->
+                l.startsWith("ingest_http_requests_count{")
+                    && l.contains("route=\"" + route + "\"")
+                    && l.contains("status=\"" + status + "\""));
   }
 
   @Test
@@ -315,10 +395,14 @@ class IngestHttpEndToEndTest {
     server = null;
     long t0 = System.nanoTime();
     // a fresh state directory: the store comes back from its changelog topic
-    server = IngestServer.start(config.withOverrides(Map.of("cutflow.ingest.remove-timeout-ms", "1")), 0,
-        new MetricRegistry());
+    server =
+        IngestServer.start(
+            config.withOverrides(Map.of("cutflow.ingest.remove-timeout-ms", "1")),
+            0,
+            new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(60)));
-    System.out.printf("ingest restarted and restored in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(
+        "ingest restarted and restored in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     base = server.url();
     JsonNode done = json.readTree(getString("/v1/jobs/" + doneJobId, true).body());
     assertEquals("done", done.get("status").asText(), done.toString());
@@ -327,7 +411,8 @@ class IngestHttpEndToEndTest {
     assertEquals("failed", failed.get("status").asText(), failed.toString());
     assertEquals(200, get("/v1/jobs/" + doneJobId + "/cutout", true).statusCode());
 
-    HttpResponse<String> slow = send(post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of()));
+    HttpResponse<String> slow =
+        send(post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of()));
     JsonNode body = assertError(slow, 504, "timeout");
     String id = body.get("job_id").asText();
     assertEquals(id, slow.headers().firstValue("X-Cutflow-Job-Id").orElse(""));
@@ -358,7 +443,8 @@ class IngestHttpEndToEndTest {
 
   private JsonNode assertError(HttpResponse<String> r, int status, String code) throws IOException {
     assertEquals(status, r.statusCode(), r.body());
-    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+    assertTrue(
+        r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
         r.headers().map().toString());
     JsonNode body = json.readTree(r.body());
     assertEquals(code, body.get("error").asText(), r.body());
@@ -372,25 +458,40 @@ class IngestHttpEndToEndTest {
     return new Part(field, fileName, bytes);
   }
 
-  private HttpRequest post(String path, boolean withKey, List<Part> parts, Map<String, String> fields) {
+  private HttpRequest post(
+      String path, boolean withKey, List<Part> parts, Map<String, String> fields) {
     String boundary = "cutflow-" + UUID.randomUUID();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (Map.Entry<String, String> f : fields.entrySet()) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n"
-          + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\""
+                  + f.getKey()
+                  + "\"\r\n\r\n"
+                  + f.getValue()
+                  + "\r\n")
+              .getBytes(StandardCharsets.UTF_8));
     }
     for (Part p : parts) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + p.field()
-          + "\"; filename=\"" + p.fileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-          .getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\""
+                  + p.field()
+                  + "\"; filename=\""
+                  + p.fileName()
+                  + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+              .getBytes(StandardCharsets.UTF_8));
       body.writeBytes(p.bytes());
       body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
     }
     body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-        .timeout(Duration.ofSeconds(120))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(120))
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
     if (withKey) {
       b.header("X-API-Key", KEY);
     }
@@ -406,7 +507,8 @@ class IngestHttpEndToEndTest {
   }
 
   private HttpRequest getRequest(String path, boolean withKey) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET();
     if (withKey) {
       b.header("X-API-Key", KEY);
     }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.kafka.KafkaClients;
@@ -55,15 +57,19 @@ class EmbeddedStackTest {
 
   @BeforeAll
   void start() throws Exception {
-    CutflowConfig base = CutflowConfig.isolated(Map.of(
-        "cutflow.kafka.partitions", String.valueOf(PARTITIONS),
-        "cutflow.bucket.raw", "test-raw",
-        "cutflow.bucket.cutouts", "test-cutouts"));
+    CutflowConfig base =
+        CutflowConfig.isolated(
+            Map.of(
+                "cutflow.kafka.partitions", String.valueOf(PARTITIONS),
+                "cutflow.bucket.raw", "test-raw",
+                "cutflow.bucket.cutouts", "test-cutouts"));
     long t0 = System.nanoTime();
     stack = EmbeddedStack.start(base);
-    System.out.printf("embedded stack up in %d ms (kafka %d ms, s3 %d ms)%n",
+    System.out.printf(
+        "embedded stack up in %d ms (kafka %d ms, s3 %d ms)%n",
         Duration.ofNanos(System.nanoTime() - t0).toMillis(),
-        stack.kafka().startupTime().toMillis(), stack.s3().startupTime().toMillis());
+        stack.kafka().startupTime().toMillis(),
+        stack.s3().startupTime().toMillis());
     children = stack.processes().stream().map(JavaProcess::handle).toList();
   }
 
@@ -78,10 +84,10 @@ class EmbeddedStackTest {
   @Order(1)
   void overridesPointAtTheChildren() {
     CutflowConfig c = stack.config();
-    assertEquals(stack.kafka().bootstrapServers(), c.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
-    assertEquals(stack.s3().endpoint(), c.getString(CutflowConfig.S3_ENDPOINT));
-    assertEquals(stack.s3().accessKey(), c.getString(CutflowConfig.S3_ACCESS_KEY));
-    assertEquals(PARTITIONS, c.getInt(CutflowConfig.KAFKA_PARTITIONS));
+    assertEquals(stack.kafka().bootstrapServers(), c.getString(KafkaConfig.BOOTSTRAP_SERVERS));
+    assertEquals(stack.s3().endpoint(), c.getString(StorageConfig.S3_ENDPOINT));
+    assertEquals(stack.s3().accessKey(), c.getString(StorageConfig.S3_ACCESS_KEY));
+    assertEquals(PARTITIONS, c.getInt(KafkaConfig.PARTITIONS));
     assertEquals(2, children.size());
     for (ProcessHandle h : children) {
       assertTrue(h.isAlive());
@@ -98,8 +104,13 @@ class EmbeddedStackTest {
       store.ensureBucket("test-raw"); // idempotent
 
       byte[] bytes = "not really a png \u00e9".getBytes(StandardCharsets.UTF_8);
-      String etag = store.put("test-raw", "photos/a.png", bytes, "image/png",
-          Map.of("job-id", "job-1", "source", "unit test"));
+      String etag =
+          store.put(
+              "test-raw",
+              "photos/a.png",
+              bytes,
+              "image/png",
+              Map.of("job-id", "job-1", "source", "unit test"));
       store.put("test-raw", "photos/b.png", new byte[] {1, 2, 3}, "image/png", Map.of());
       store.put("test-raw", "other/c.png", new byte[] {4}, null, null);
 
@@ -118,12 +129,14 @@ class EmbeddedStackTest {
       assertFalse(store.exists("test-raw", "photos/nope.png"));
       assertTrue(store.stat("test-raw", "photos/nope.png").isEmpty());
 
-      List<String> keys = store.list("test-raw", "photos/").stream().map(ObjectSummary::key).toList();
+      List<String> keys =
+          store.list("test-raw", "photos/").stream().map(ObjectSummary::key).toList();
       assertEquals(List.of("photos/a.png", "photos/b.png"), keys);
       assertEquals(3, store.list("test-raw", "").size());
 
-      ObjectMissingException missing = assertThrows(ObjectMissingException.class,
-          () -> store.get("test-raw", "photos/nope.png", 1024));
+      ObjectMissingException missing =
+          assertThrows(
+              ObjectMissingException.class, () -> store.get("test-raw", "photos/nope.png", 1024));
       assertEquals("object_missing", missing.failureCode().code());
       assertThrows(ObjectMissingException.class, () -> store.get("no-such-bucket", "x.png", 1024));
 
@@ -137,7 +150,8 @@ class EmbeddedStackTest {
   void topicsExistWithConfiguredPartitions() throws Exception {
     Topics topics = new Topics(stack.config());
     try (Admin admin = Admin.create(KafkaClients.adminProperties(stack.config()))) {
-      Map<String, TopicDescription> d = admin.describeTopics(topics.all()).allTopicNames().get(10, TimeUnit.SECONDS);
+      Map<String, TopicDescription> d =
+          admin.describeTopics(topics.all()).allTopicNames().get(10, TimeUnit.SECONDS);
       assertEquals(Set.of("cutflow.jobs", "cutflow.results", "cutflow.dead-letters"), d.keySet());
       for (TopicDescription td : d.values()) {
         assertEquals(PARTITIONS, td.partitions().size(), td.name());
@@ -152,15 +166,23 @@ class EmbeddedStackTest {
     CutflowConfig c = stack.config();
     Topics topics = new Topics(c);
     JobCodec codec = new JobCodec();
-    JobRequest sent = JobRequest.of("job-kafka-1", JobRequest.Source.of("test-raw", "photos/a.png"),
-        Instant.parse("2025-01-31T12:00:00Z")).withAttributes(Map.of("trace", "t-1"));
+    JobRequest sent =
+        JobRequest.of(
+                "job-kafka-1",
+                JobRequest.Source.of("test-raw", "photos/a.png"),
+                Instant.parse("2025-01-31T12:00:00Z"))
+            .withAttributes(Map.of("trace", "t-1"));
 
     RecordMetadata meta;
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(KafkaClients.producerProperties(c, "test-producer"))) {
-      meta = producer.send(new ProducerRecord<>(topics.jobs(), sent.jobId(), codec.encode(sent))).get(20, TimeUnit.SECONDS);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(KafkaClients.producerProperties(c, "test-producer"))) {
+      meta =
+          producer
+              .send(new ProducerRecord<>(topics.jobs(), sent.jobId(), codec.encode(sent)))
+              .get(20, TimeUnit.SECONDS);
     }
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
-        KafkaClients.consumerProperties(c, "test-group", "test-consumer"))) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(KafkaClients.consumerProperties(c, "test-group", "test-consumer"))) {
       consumer.subscribe(List.of(topics.jobs()));
       List<ConsumerRecord<String, String>> got = new ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -172,7 +194,10 @@ class EmbeddedStackTest {
       assertEquals("job-kafka-1", rec.key());
       assertEquals(meta.partition(), rec.partition());
       assertEquals(sent, codec.decodeRequest(rec.value()));
-      consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()), new OffsetAndMetadata(rec.offset() + 1)));
+      consumer.commitSync(
+          Map.of(
+              new TopicPartition(rec.topic(), rec.partition()),
+              new OffsetAndMetadata(rec.offset() + 1)));
     }
   }
 
@@ -186,7 +211,10 @@ class EmbeddedStackTest {
       assertFalse(h.isAlive(), "child " + h.pid() + " still alive");
       assertFalse(ProcessHandle.of(h.pid()).map(ProcessHandle::isAlive).orElse(false));
     }
-    assertTrue(ProcessHandle.current().children().noneMatch(h -> children.stream().anyMatch(c -> c.pid() == h.pid())));
+    assertTrue(
+        ProcessHandle.current()
+            .children()
+            .noneMatch(h -> children.stream().anyMatch(c -> c.pid() == h.pid())));
     assertFalse(Files.exists(kafkaDir), "run directory not deleted: " + kafkaDir);
   }
 }

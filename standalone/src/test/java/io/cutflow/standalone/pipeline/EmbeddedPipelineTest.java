@@ -2,6 +2,7 @@ package io.cutflow.standalone.pipeline;
 
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.model.ModelRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,11 +17,12 @@ class EmbeddedPipelineTest {
   void batchWithACorruptFileAndAnOutsideProducer(@TempDir Path work) throws Exception {
     Path cache = ModelRegistry.createDefault().cache().dir();
     ModelRegistry.createDefault().ensureDefault(io.cutflow.worker.model.FetchProgress.NONE);
-    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of()), work.resolve("stack"), true)) {
+    try (EmbeddedStack stack =
+        EmbeddedStack.start(CutflowConfig.isolated(Map.of()), work.resolve("stack"), true)) {
       Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
-      overrides.put(CutflowConfig.MODELS_DIR.name(), cache.toString());
-      overrides.put(CutflowConfig.WORKER_RECYCLE_AFTER.name(), "0");
-      overrides.put(CutflowConfig.WORKER_INTRA_OP_THREADS.name(), "1");
+      overrides.put(WorkerConfig.MODELS_DIR.name(), cache.toString());
+      overrides.put(WorkerConfig.RECYCLE_AFTER.name(), "0");
+      overrides.put(WorkerConfig.INTRA_OP_THREADS.name(), "1");
       PipelineScenario.run(stack.config().withOverrides(overrides), overrides, work);
     }
   }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.job.DeadLetter;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobCodec;
@@ -13,7 +15,9 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
-import io.cutflow.standalone.LocalWorkers;
+import io.cutflow.standalone.StackWorkers;
+import io.cutflow.worker.supervisor.RecyclingSupervisor;
+import io.cutflow.worker.supervisor.SupervisorSettings;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -39,8 +43,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The pipeline's end-to-end scenario, run against whatever Kafka and S3 a subclass provides (the
- * embedded stack here; Testcontainers where Docker exists): bulk ingest of a batch with one
- * corrupt file through two worker processes, plus a job published by an outside producer.
+ * embedded stack here; Testcontainers where Docker exists): bulk ingest of a batch with one corrupt
+ * file through two worker processes, plus a job published by an outside producer.
  */
 abstract class PipelineScenario {
   static final int[][] SIZES = {{320, 240}, {200, 300}, {257, 129}, {96, 96}, {400, 250}};
@@ -78,11 +82,16 @@ abstract class PipelineScenario {
     Topics topics = new Topics(config);
     String outsideJobId = "outside-" + UUID.randomUUID();
 
-    try (LocalWorkers workers = LocalWorkers.start(2, overrides, work, Duration.ofMinutes(4));
-         IngestClient client = IngestClient.connect(config)) {
+    SupervisorSettings settings =
+        StackWorkers.settings(2, 0, 0, false, overrides, "pipeline", work.resolve("workers"));
+    try (RecyclingSupervisor workers = StackWorkers.start(config, settings, Duration.ofMinutes(4));
+        IngestClient client = IngestClient.connect(config)) {
+      StackWorkers.awaitAssigned(
+          workers, Duration.ofMinutes(1)); // as LocalWorkers waited for /readyz
       BulkIngest.Summary summary = client.ingest(files, null, true, out, Duration.ofMinutes(5), 3);
 
-      // Every good image: an ok result and a valid RGBA PNG of the input's size, in the bucket and on disk.
+      // Every good image: an ok result and a valid RGBA PNG of the input's size, in the bucket and
+      // on disk.
       assertEquals(files.size(), summary.outcomes().size());
       ObjectStore store = client.store();
       for (BulkIngest.Outcome o : summary.outcomes()) {
@@ -91,12 +100,15 @@ abstract class PipelineScenario {
           assertNotNull(o.result(), "corrupt file gets a result");
           assertEquals(JobResult.Status.FAILED, o.result().status());
           assertEquals(FailureCode.NOT_AN_IMAGE, o.result().failure().code());
-          assertTrue(o.result().failure().message().contains("corrupt.jpg"), o.result().failure().message());
+          assertTrue(
+              o.result().failure().message().contains("corrupt.jpg"),
+              o.result().failure().message());
           continue;
         }
         assertTrue(o.ok(), name + ": " + o.error());
         BufferedImage input = ImageIO.read(o.file().toFile());
-        byte[] png = store.get(o.result().output().bucket(), o.result().output().key(), Long.MAX_VALUE);
+        byte[] png =
+            store.get(o.result().output().bucket(), o.result().output().key(), Long.MAX_VALUE);
         assertRgbaPng(png, input.getWidth(), input.getHeight(), name);
         assertTrue(Files.exists(o.output()), "downloaded " + o.output());
         assertEquals(input.getWidth(), o.result().image().width());
@@ -113,22 +125,30 @@ abstract class PipelineScenario {
       g.dispose();
       java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
       ImageIO.write(img, "png", buf);
-      String rawBucket = config.getString(CutflowConfig.BUCKET_RAW);
+      String rawBucket = config.getString(StorageConfig.BUCKET_RAW);
       store.put(rawBucket, "outside/square.png", buf.toByteArray(), "image/png", Map.of());
-      String json = """
+      String json =
+          """
           {"schema": "cutflow.job-request/v1", "job_id": "%s",
            "source": {"bucket": "%s", "key": "outside/square.png"},
            "options": {"bgcolor": [255, 255, 255, 255]},
-           "submitted_at": "2026-11-23T12:00:00Z"}""".formatted(outsideJobId, rawBucket);
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(
-          io.cutflow.common.kafka.KafkaClients.producerProperties(config, "outside-producer"))) {
+           "submitted_at": "2026-11-23T12:00:00Z"}"""
+              .formatted(outsideJobId, rawBucket);
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(
+              io.cutflow.common.kafka.KafkaClients.producerProperties(
+                  config, "outside-producer"))) {
         producer.send(new ProducerRecord<>(topics.jobs(), outsideJobId, json)).get();
       }
-      JobResult outside = awaitResult(config, topics.results(), outsideJobId, codec, Duration.ofMinutes(2));
+      JobResult outside =
+          awaitResult(config, topics.results(), outsideJobId, codec, Duration.ofMinutes(2));
       assertTrue(outside.isOk(), "outside job processed: " + outside);
       assertEquals("cutflow-cutouts", outside.output().bucket());
       assertEquals(outsideJobId + ".png", outside.output().key());
-      assertRgbaPng(store.get(outside.output().bucket(), outside.output().key(), Long.MAX_VALUE), 150, 100,
+      assertRgbaPng(
+          store.get(outside.output().bucket(), outside.output().key(), Long.MAX_VALUE),
+          150,
+          100,
           "outside job");
 
       // Exactly one ok result per good job; the corrupt one dead-lettered with its reason.
@@ -143,8 +163,12 @@ abstract class PipelineScenario {
         int expected = o.file().getFileName().toString().equals("corrupt.jpg") ? 0 : 1;
         assertEquals(expected, okResults.getOrDefault(o.jobId(), 0), "ok results for " + o.file());
       }
-      String corruptJob = summary.outcomes().stream()
-          .filter(o -> o.file().getFileName().toString().equals("corrupt.jpg")).findFirst().orElseThrow().jobId();
+      String corruptJob =
+          summary.outcomes().stream()
+              .filter(o -> o.file().getFileName().toString().equals("corrupt.jpg"))
+              .findFirst()
+              .orElseThrow()
+              .jobId();
       List<DeadLetter> dead = new ArrayList<>();
       for (String v : readAll(config, topics.deadLetters())) {
         dead.add(codec.decodeDeadLetter(v));
@@ -157,7 +181,9 @@ abstract class PipelineScenario {
   }
 
   static void assertRgbaPng(byte[] png, int width, int height, String what) throws Exception {
-    assertTrue(png.length > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', what + ": PNG signature");
+    assertTrue(
+        png.length > 8 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G',
+        what + ": PNG signature");
     BufferedImage out = ImageIO.read(new ByteArrayInputStream(png));
     assertNotNull(out, what + ": decodes");
     assertEquals(width, out.getWidth(), what + ": width");
@@ -165,7 +191,8 @@ abstract class PipelineScenario {
     assertEquals(BufferedImage.TYPE_4BYTE_ABGR, out.getType(), what + ": 8-bit RGBA");
   }
 
-  static JobResult awaitResult(CutflowConfig config, String topic, String jobId, JobCodec codec, Duration timeout)
+  static JobResult awaitResult(
+      CutflowConfig config, String topic, String jobId, JobCodec codec, Duration timeout)
       throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
@@ -183,13 +210,15 @@ abstract class PipelineScenario {
   /** Every record currently in {@code topic}, from the beginning. */
   static List<String> readAll(CutflowConfig config, String topic) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(CutflowConfig.KAFKA_BOOTSTRAP_SERVERS));
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     List<String> values = new ArrayList<>();
     try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-      List<TopicPartition> tps = c.partitionsFor(topic).stream()
-          .map(pi -> new TopicPartition(topic, pi.partition())).toList();
+      List<TopicPartition> tps =
+          c.partitionsFor(topic).stream()
+              .map(pi -> new TopicPartition(topic, pi.partition()))
+              .toList();
       c.assign(tps);
       c.seekToBeginning(tps);
       Map<TopicPartition, Long> end = c.endOffsets(tps);

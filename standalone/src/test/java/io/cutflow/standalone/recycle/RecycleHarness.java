@@ -1,6 +1,8 @@
 package io.cutflow.standalone.recycle;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
@@ -48,22 +50,25 @@ final class RecycleHarness implements AutoCloseable {
 
   RecycleHarness(EmbeddedStack stack, String name, int partitions) {
     Map<String, String> o = new LinkedHashMap<>();
-    o.put(CutflowConfig.KAFKA_TOPIC_JOBS.name(), name + "-jobs");
-    o.put(CutflowConfig.KAFKA_TOPIC_RESULTS.name(), name + "-results");
-    o.put(CutflowConfig.KAFKA_TOPIC_DEAD_LETTERS.name(), name + "-dead");
-    o.put(CutflowConfig.KAFKA_GROUP_ID.name(), name + "-workers");
-    o.put(CutflowConfig.KAFKA_PARTITIONS.name(), Integer.toString(partitions));
-    o.put(CutflowConfig.BUCKET_CUTOUTS.name(), name + "-cutouts");
+    o.put(KafkaConfig.TOPIC_JOBS.name(), name + "-jobs");
+    o.put(KafkaConfig.TOPIC_RESULTS.name(), name + "-results");
+    o.put(KafkaConfig.TOPIC_DEAD_LETTERS.name(), name + "-dead");
+    o.put(KafkaConfig.GROUP_ID.name(), name + "-workers");
+    o.put(KafkaConfig.PARTITIONS.name(), Integer.toString(partitions));
+    o.put(StorageConfig.BUCKET_CUTOUTS.name(), name + "-cutouts");
     this.config = stack.config().withOverrides(o);
     this.topics = new Topics(config);
-    this.cutouts = config.getString(CutflowConfig.BUCKET_CUTOUTS);
+    this.cutouts = config.getString(StorageConfig.BUCKET_CUTOUTS);
     this.admin = Admin.create(KafkaClients.adminProperties(config));
     topics.ensureTopics(admin, Duration.ofSeconds(30));
     this.store = ObjectStore.fromConfig(config);
-    store.ensureBucket(config.getString(CutflowConfig.BUCKET_RAW));
+    store.ensureBucket(config.getString(StorageConfig.BUCKET_RAW));
     store.ensureBucket(cutouts);
-    this.producer = new KafkaProducer<>(KafkaClients.producerProperties(config, name + "-submitter"));
-    this.submitter = new JobSubmitter(store, producer, codec, topics, config.getString(CutflowConfig.BUCKET_RAW));
+    this.producer =
+        new KafkaProducer<>(KafkaClients.producerProperties(config, name + "-submitter"));
+    this.submitter =
+        new JobSubmitter(
+            store, producer, codec, topics, config.getString(StorageConfig.BUCKET_RAW));
   }
 
   /** A small PNG: a disc of a colour that depends on {@code i} on a contrasting background. */
@@ -88,8 +93,14 @@ final class RecycleHarness implements AutoCloseable {
   List<String> submit(List<byte[]> images) {
     List<CompletableFuture<JobRequest>> fs = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
-      fs.add(submitter.submit(JobSubmitter.newJobId(), "img-" + i + ".png", images.get(i), "image/png", null,
-          Map.of()));
+      fs.add(
+          submitter.submit(
+              JobSubmitter.newJobId(),
+              "img-" + i + ".png",
+              images.get(i),
+              "image/png",
+              null,
+              Map.of()));
     }
     producer.flush();
     return fs.stream().map(CompletableFuture::join).map(JobRequest::jobId).toList();
@@ -104,14 +115,17 @@ final class RecycleHarness implements AutoCloseable {
   /** Every record of {@code topic} up to its end now. */
   List<ConsumerRecord<String, String>> readAll(String topic) {
     try (KafkaConsumer<String, String> c = reader()) {
-      List<TopicPartition> tps = c.partitionsFor(topic).stream()
-          .map(pi -> new TopicPartition(topic, pi.partition())).toList();
+      List<TopicPartition> tps =
+          c.partitionsFor(topic).stream()
+              .map(pi -> new TopicPartition(topic, pi.partition()))
+              .toList();
       c.assign(tps);
       c.seekToBeginning(tps);
       Map<TopicPartition, Long> end = c.endOffsets(tps);
       List<ConsumerRecord<String, String>> out = new ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+      while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))
+          && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
           out.add(r);
         }
@@ -128,18 +142,24 @@ final class RecycleHarness implements AutoCloseable {
         JobResult res = codec.decodeResult(r.value());
         out.computeIfAbsent(res.jobId(), k -> new ArrayList<>()).add(res);
       } catch (Exception e) {
-        throw new AssertionError("undecodable result at " + r.partition() + "@" + r.offset() + ": " + r.value(), e);
+        throw new AssertionError(
+            "undecodable result at " + r.partition() + "@" + r.offset() + ": " + r.value(), e);
       }
     }
     return out;
   }
 
   Set<String> okJobIds() {
-    return results().entrySet().stream().filter(e -> e.getValue().stream().anyMatch(JobResult::isOk))
-        .map(Map.Entry::getKey).collect(Collectors.toSet());
+    return results().entrySet().stream()
+        .filter(e -> e.getValue().stream().anyMatch(JobResult::isOk))
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
   }
 
-  /** Waits until every job has an ok result; returns how many are missing on timeout (0 = all there). */
+  /**
+   * Waits until every job has an ok result; returns how many are missing on timeout (0 = all
+   * there).
+   */
   int awaitOk(List<String> jobIds, Duration timeout, Runnable each) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     int missing = jobIds.size();
@@ -158,14 +178,18 @@ final class RecycleHarness implements AutoCloseable {
   /** The workers' group's committed offsets on the jobs topic. */
   Map<TopicPartition, Long> committed() {
     try {
-      Map<TopicPartition, OffsetAndMetadata> m = admin.listConsumerGroupOffsets(
-          config.getString(CutflowConfig.KAFKA_GROUP_ID)).partitionsToOffsetAndMetadata().get();
+      Map<TopicPartition, OffsetAndMetadata> m =
+          admin
+              .listConsumerGroupOffsets(config.getString(KafkaConfig.GROUP_ID))
+              .partitionsToOffsetAndMetadata()
+              .get();
       Map<TopicPartition, Long> out = new HashMap<>();
-      m.forEach((tp, om) -> {
-        if (om != null && tp.topic().equals(topics.jobs())) {
-          out.put(tp, om.offset());
-        }
-      });
+      m.forEach(
+          (tp, om) -> {
+            if (om != null && tp.topic().equals(topics.jobs())) {
+              out.put(tp, om.offset());
+            }
+          });
       return out;
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -183,8 +207,16 @@ final class RecycleHarness implements AutoCloseable {
     for (ConsumerRecord<String, String> r : jobRecords) {
       Long c = committed.get(new TopicPartition(r.topic(), r.partition()));
       if (c != null && r.offset() < c && !withResult.contains(r.key())) {
-        bad.add("job " + r.key() + " at " + r.partition() + "@" + r.offset() + " committed (offset " + c
-            + ") without a result");
+        bad.add(
+            "job "
+                + r.key()
+                + " at "
+                + r.partition()
+                + "@"
+                + r.offset()
+                + " committed (offset "
+                + c
+                + ") without a result");
       }
     }
     return bad;

@@ -8,6 +8,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectSummary;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
 import io.cutflow.worker.supervisor.SupervisorStats;
@@ -16,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,8 +45,10 @@ class RecyclingEndToEndTest {
 
   @BeforeAll
   void start() throws Exception {
-    Assumptions.assumeTrue(modelCached(), "the ISNet model is not in models/cache (run `cutflow models fetch`)");
-    stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.bucket.raw", "recycle-raw")));
+    Assumptions.assumeTrue(
+        modelCached(), "the ISNet model is not in models/cache (run `cutflow models fetch`)");
+    stack =
+        EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.bucket.raw", "recycle-raw")));
   }
 
   @AfterAll
@@ -72,17 +74,24 @@ class RecyclingEndToEndTest {
 
   /** Small worker processes: 2 slots (+ 2 standbys) share 2 cores. */
   static SupervisorSettings settings(String name, int slots, int recycleAfter, Path logs) {
-    return SupervisorSettings.defaults().withSlots(slots).withRecycleAfter(recycleAfter).withInstancePrefix(name)
+    return SupervisorSettings.defaults()
+        .withSlots(slots)
+        .withRecycleAfter(recycleAfter)
+        .withInstancePrefix(name)
         .withJvmArgs(List.of("-Xmx768m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC"))
-        .withWorkerProperties(Map.of(CutflowConfig.WORKER_INTRA_OP_THREADS.name(), "1"))
-        .withLogDir(logs).withStopTimeout(Duration.ofSeconds(60));
+        .withWorkerProperties(Map.of(WorkerConfig.INTRA_OP_THREADS.name(), "1"))
+        .withLogDir(logs)
+        .withStopTimeout(Duration.ofSeconds(60));
   }
 
   private static List<byte[]> images(int n) {
     return IntStream.range(0, n).mapToObj(i -> RecycleHarness.image(i, SIZE)).toList();
   }
 
-  /** Latest ASSIGNED of each slot once both slots hold disjoint sets covering every partition, else null. */
+  /**
+   * Latest ASSIGNED of each slot once both slots hold disjoint sets covering every partition, else
+   * null.
+   */
   private static Map<Integer, Set<Integer>> settled(SupervisorStats st, int slots) {
     Map<Integer, Set<Integer>> last = new HashMap<>();
     for (SupervisorStats.AssignmentEvent a : st.assignments()) {
@@ -109,8 +118,11 @@ class RecyclingEndToEndTest {
     assertEquals(jobIds.size(), objects.size(), "one output object per image: " + objects);
     for (String id : jobIds) {
       List<JobResult> rs = results.getOrDefault(id, List.of());
-      JobResult ok = rs.stream().filter(JobResult::isOk).findFirst()
-          .orElseThrow(() -> new AssertionError("no ok result for " + id + ": " + rs));
+      JobResult ok =
+          rs.stream()
+              .filter(JobResult::isOk)
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no ok result for " + id + ": " + rs));
       long outputsOfJob = objects.stream().filter(o -> o.key().contains(id)).count();
       assertEquals(1, outputsOfJob, "outputs of " + id);
       byte[] png = h.store.get(ok.output().bucket(), ok.output().key(), 10_000_000);
@@ -120,7 +132,8 @@ class RecyclingEndToEndTest {
       assertEquals(SIZE, img.getHeight());
       assertTrue(img.getColorModel().hasAlpha(), "cutout has alpha");
       // the disc is kept, the corner background is removed
-      assertTrue((img.getRGB(SIZE / 2, SIZE / 2) >>> 24) > 127, "centre of " + id + " should be opaque");
+      assertTrue(
+          (img.getRGB(SIZE / 2, SIZE / 2) >>> 24) > 127, "centre of " + id + " should be opaque");
       assertTrue((img.getRGB(1, 1) >>> 24) < 128, "corner of " + id + " should be transparent");
     }
   }
@@ -144,23 +157,34 @@ class RecyclingEndToEndTest {
         assertTrue(b != null, "group never settled: " + sup.stats());
         baseline = b;
         int eventsAtBaseline = sup.stats().assignments().size();
-        System.out.printf("settled after %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, baseline);
+        System.out.printf(
+            "settled after %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, baseline);
 
         List<String> jobIds = h.submit(images(40));
         List<ConsumerRecord<String, String>> jobRecords = h.readAll(h.topics.jobs());
         assertEquals(40, jobRecords.size());
-        int missing = h.awaitOk(jobIds, Duration.ofSeconds(420),
-            () -> violations.addAll(h.commitsAheadOfResults(jobRecords)));
-        assertEquals(0, missing, "images without an ok result; supervisor: " + sup.stats().summary());
+        int missing =
+            h.awaitOk(
+                jobIds,
+                Duration.ofSeconds(420),
+                () -> violations.addAll(h.commitsAheadOfResults(jobRecords)));
+        assertEquals(
+            0, missing, "images without an ok result; supervisor: " + sup.stats().summary());
         st = sup.stats();
         System.out.println("supervisor: " + st.summary());
-        System.out.println("assignments after baseline: " + st.assignments().subList(eventsAtBaseline,
-            st.assignments().size()));
-        // (d) no recycle moved anyone's partitions: every later assignment of a slot is its baseline set,
+        System.out.println(
+            "assignments after baseline: "
+                + st.assignments().subList(eventsAtBaseline, st.assignments().size()));
+        // (d) no recycle moved anyone's partitions: every later assignment of a slot is its
+        // baseline set,
         // and no running worker had partitions revoked
-        for (SupervisorStats.AssignmentEvent a : st.assignments().subList(eventsAtBaseline, st.assignments().size())) {
+        for (SupervisorStats.AssignmentEvent a :
+            st.assignments().subList(eventsAtBaseline, st.assignments().size())) {
           assertFalse(a.revoked(), "partitions revoked during the run (a rebalance): " + a);
-          assertEquals(baseline.get(a.slot()), new TreeSet<>(a.partitions()), "slot " + a.slot() + " moved: " + a);
+          assertEquals(
+              baseline.get(a.slot()),
+              new TreeSet<>(a.partitions()),
+              "slot " + a.slot() + " moved: " + a);
         }
         assertTrue(st.recycles() >= 7, "recycles: " + st.summary());
         assertEquals(0, st.crashes(), st.summary());
@@ -169,7 +193,9 @@ class RecyclingEndToEndTest {
       } finally {
         sup.close();
       }
-      assertTrue(violations.isEmpty(), "records committed before their results were published: " + violations);
+      assertTrue(
+          violations.isEmpty(),
+          "records committed before their results were published: " + violations);
       assertOutputs(h, h.readAll(h.topics.jobs()).stream().map(ConsumerRecord::key).toList());
       SupervisorStats end = sup.stats();
       System.out.println("final: " + end.summary() + "; retired " + end.retired());
@@ -183,7 +209,9 @@ class RecyclingEndToEndTest {
     try (RecycleHarness h = new RecycleHarness(stack, "kill", PARTITIONS)) {
       RecyclingSupervisor sup = RecyclingSupervisor.start(h.config, settings("kill", 2, 0, logs));
       try {
-        assertTrue(sup.awaitActive(Duration.ofSeconds(120)), "workers never became active: " + sup.stats());
+        assertTrue(
+            sup.awaitActive(Duration.ofSeconds(120)),
+            "workers never became active: " + sup.stats());
         List<String> jobIds = h.submit(images(16));
         // mid-batch: once a few results are out, SIGKILL slot 0's worker
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -192,14 +220,16 @@ class RecyclingEndToEndTest {
         }
         long victim = sup.stats().slots().get(0).activePid();
         assertTrue(victim > 0);
-        System.out.println("killing worker pid " + victim + " after " + h.okJobIds().size() + " results");
+        System.out.println(
+            "killing worker pid " + victim + " after " + h.okJobIds().size() + " results");
         assertTrue(ProcessHandle.of(victim).orElseThrow().destroyForcibly());
-        int missing = h.awaitOk(jobIds, Duration.ofSeconds(180), () -> { });
+        int missing = h.awaitOk(jobIds, Duration.ofSeconds(180), () -> {});
         SupervisorStats st = sup.stats();
         System.out.println("supervisor: " + st.summary() + "; retired " + st.retired());
         assertEquals(0, missing, "images lost after the kill: " + st.summary());
         assertEquals(1, st.crashes(), st.summary());
-        assertTrue(st.retired().stream().anyMatch(r -> r.pid() == victim && r.reason().equals("CRASHED")));
+        assertTrue(
+            st.retired().stream().anyMatch(r -> r.pid() == victim && r.reason().equals("CRASHED")));
         long replacement = st.slots().get(0).activePid();
         assertTrue(replacement > 0 && replacement != victim, "slot 0 has a new active worker");
       } finally {

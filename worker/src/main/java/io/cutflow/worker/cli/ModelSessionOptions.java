@@ -2,9 +2,14 @@ package io.cutflow.worker.cli;
 
 import picocli.CommandLine.Option;
 
-/** The model and thread options of the commands that open one model session ({@code profile}, {@code cold-start}). */
+/**
+ * The model and thread options of the commands that open one model session ({@code profile}, {@code
+ * cold-start}).
+ */
 public final class ModelSessionOptions {
-  @Option(names = {"-m", "--model"}, description = "Model name; default: the manifest's default.")
+  @Option(
+      names = {"-m", "--model"},
+      description = "Model name; default: the manifest's default.")
   String model;
 
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")

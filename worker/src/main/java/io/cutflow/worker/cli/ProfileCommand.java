@@ -1,7 +1,7 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.inference.BackgroundRemover;
-import io.cutflow.worker.inference.CutoutOptions;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.inference.StageTimings;
 import java.io.PrintStream;
@@ -22,20 +22,29 @@ import picocli.CommandLine.Parameters;
  * {@code cutflow profile DIR}: per-stage time per image on one warmed session, and the ratio of
  * everything-but-inference to inference. A benchmark, not a test: it reports, it doesn't assert.
  */
-@Command(name = "profile", mixinStandardHelpOptions = true,
-    description = "Time each stage (decode, pre-process, inference, post-process, encode) over a directory of images.")
+@Command(
+    name = "profile",
+    mixinStandardHelpOptions = true,
+    description =
+        "Time each stage (decode, pre-process, inference, post-process, encode) over a directory of images.")
 public final class ProfileCommand implements Callable<Integer> {
   private static final String[] STAGES = {
-      StageTimings.DECODE, StageTimings.PREPROCESS, StageTimings.INFERENCE, StageTimings.POSTPROCESS,
-      StageTimings.ENCODE};
+    StageTimings.DECODE,
+    StageTimings.PREPROCESS,
+    StageTimings.INFERENCE,
+    StageTimings.POSTPROCESS,
+    StageTimings.ENCODE
+  };
 
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
-  @Mixin
-  ModelSessionOptions session;
+  @Mixin ModelSessionOptions session;
 
-  @Option(names = "--passes", defaultValue = "2", description = "Timed passes over the directory (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--passes",
+      defaultValue = "2",
+      description = "Timed passes over the directory (default ${DEFAULT-VALUE}).")
   int passes;
 
   @Override
@@ -53,19 +62,28 @@ public final class ProfileCommand implements Callable<Integer> {
       BackgroundRemover remover = loaded.remover();
       // One untimed pass so the JIT has compiled the Java stages as well as warmed the session.
       for (int i = 0; i < files.size(); i++) {
-        remover.remove(data.get(i), files.get(i).toString(), CutoutOptions.DEFAULT);
+        remover.remove(data.get(i), files.get(i).toString(), CutoutOptions.DEFAULTS);
       }
       Map<String, Double> sum = new LinkedHashMap<>();
-      out.printf("%-22s %9s %8s %8s %9s %8s %8s%n", "image", "size", "decode", "pre", "inference", "post", "encode");
+      out.printf(
+          "%-22s %9s %8s %8s %9s %8s %8s%n",
+          "image", "size", "decode", "pre", "inference", "post", "encode");
       int n = 0;
       for (int pass = 0; pass < passes; pass++) {
         for (int i = 0; i < files.size(); i++) {
-          BackgroundRemover.Cutout c = remover.remove(data.get(i), files.get(i).toString(), CutoutOptions.DEFAULT);
+          BackgroundRemover.Cutout c =
+              remover.remove(data.get(i), files.get(i).toString(), CutoutOptions.DEFAULTS);
           StageTimings t = c.timings();
           if (pass == passes - 1) {
-            out.printf("%-22s %9s %8.1f %8.1f %9.1f %8.1f %8.1f%n", files.get(i).getFileName(),
-                c.width() + "x" + c.height(), t.get(STAGES[0]), t.get(STAGES[1]), t.get(STAGES[2]),
-                t.get(STAGES[3]), t.get(STAGES[4]));
+            out.printf(
+                "%-22s %9s %8.1f %8.1f %9.1f %8.1f %8.1f%n",
+                files.get(i).getFileName(),
+                c.width() + "x" + c.height(),
+                t.get(STAGES[0]),
+                t.get(STAGES[1]),
+                t.get(STAGES[2]),
+                t.get(STAGES[3]),
+                t.get(STAGES[4]));
           }
           for (String s : STAGES) {
             sum.merge(s, t.get(s), Double::sum);
@@ -73,8 +91,9 @@ public final class ProfileCommand implements Callable<Integer> {
           n++;
         }
       }
-      out.printf("%nmean ms per image over %d images (%d passes), model %s, %d intra-op threads:%n", n, passes,
-          remover.profile().name(), loaded.intraOpThreads());
+      out.printf(
+          "%nmean ms per image over %d images (%d passes), model %s, %d intra-op threads:%n",
+          n, passes, remover.profile().name(), loaded.intraOpThreads());
       double inference = sum.get(StageTimings.INFERENCE) / n;
       double other = 0;
       for (String s : STAGES) {
@@ -84,7 +103,9 @@ public final class ProfileCommand implements Callable<Integer> {
           other += mean;
         }
       }
-      out.printf("non-inference/inference ratio: %.3f (%.1f ms / %.1f ms)%n", other / inference, other, inference);
+      out.printf(
+          "non-inference/inference ratio: %.3f (%.1f ms / %.1f ms)%n",
+          other / inference, other, inference);
     }
     return 0;
   }

@@ -1,7 +1,7 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.image.CutoutFileName;
-import io.cutflow.worker.inference.CutoutOptions;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.inference.MaskAgreement;
 import io.cutflow.worker.inference.RemoverFactory;
 import java.io.ByteArrayInputStream;
@@ -23,19 +23,28 @@ import picocli.CommandLine.Parameters;
  * directory of photos, and from rembg's own output where a reference cutout is given — the
  * measurement behind the choice of default model. A benchmark that reports; it asserts nothing.
  */
-@Command(name = "quality", mixinStandardHelpOptions = true,
-    description = "Compare the masks of several models over a directory of photos (and against rembg reference cutouts).")
+@Command(
+    name = "quality",
+    mixinStandardHelpOptions = true,
+    description =
+        "Compare the masks of several models over a directory of photos (and against rembg reference cutouts).")
 public final class QualityCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of photos.")
   Path dir;
 
-  @Option(names = {"-m", "--models"}, split = ",", defaultValue = "isnet-general-use-fp16,isnet-general-use-int8",
+  @Option(
+      names = {"-m", "--models"},
+      split = ",",
+      defaultValue = "isnet-general-use-fp16,isnet-general-use-int8",
       description = "Models to compare; the first is the baseline (default ${DEFAULT-VALUE}).")
   List<String> models;
 
-  @Option(names = "--reference", paramLabel = "DIR",
-      description = "rembg cutouts named <photo>.<rembg model>.png (e.g. anime-girl-1.isnet-general-use.png); "
-          + "each model is compared with every reference of its photo.")
+  @Option(
+      names = "--reference",
+      paramLabel = "DIR",
+      description =
+          "rembg cutouts named <photo>.<rembg model>.png (e.g. anime-girl-1.isnet-general-use.png); "
+              + "each model is compared with every reference of its photo.")
   Path referenceDir;
 
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
@@ -54,7 +63,11 @@ public final class QualityCommand implements Callable<Integer> {
       List<byte[]> perPhoto = new ArrayList<>();
       try (RemoverFactory.Loaded loaded = RemoverFactory.open(model, threads)) {
         for (Path photo : photos) {
-          byte[] png = loaded.remover().remove(Files.readAllBytes(photo), photo.toString(), CutoutOptions.DEFAULT).png();
+          byte[] png =
+              loaded
+                  .remover()
+                  .remove(Files.readAllBytes(photo), photo.toString(), CutoutOptions.DEFAULTS)
+                  .png();
           perPhoto.add(MaskAgreement.alphaOf(ImageIO.read(new ByteArrayInputStream(png))));
         }
       }
@@ -73,14 +86,19 @@ public final class QualityCommand implements Callable<Integer> {
         }
         for (Path ref : references(stem)) {
           byte[] refAlpha = MaskAgreement.alphaOf(ImageIO.read(ref.toFile()));
-          out.printf("%-20s %-28s %-24s %s%n", stem, models.get(m), "rembg " + ref.getFileName(),
+          out.printf(
+              "%-20s %-28s %-24s %s%n",
+              stem,
+              models.get(m),
+              "rembg " + ref.getFileName(),
               MaskAgreement.of(masks.get(m).get(p), refAlpha));
         }
       }
     }
     for (int m = 1; m < models.size(); m++) {
-      out.printf("lowest IoU of %s against %s over %d photos: %.4f%n", models.get(m), models.get(0), photos.size(),
-          worst[m]);
+      out.printf(
+          "lowest IoU of %s against %s over %d photos: %.4f%n",
+          models.get(m), models.get(0), photos.size(), worst[m]);
     }
     return 0;
   }

@@ -1,10 +1,10 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.image.CutoutFileName;
-import io.cutflow.common.image.InvalidImageException;
-import io.cutflow.common.job.RembgOptions;
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
-import io.cutflow.worker.inference.CutoutOptions;
 import io.cutflow.worker.inference.RemoverFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,34 +25,42 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cutflow remove}: rembg's {@code i}/{@code p} commands, one process, one warmed model. */
-@Command(name = "remove", mixinStandardHelpOptions = true,
+@Command(
+    name = "remove",
+    mixinStandardHelpOptions = true,
     description = {
-        "Remove the background of images on this machine (no Kafka or S3 needed).",
-        "Writes OUT/<name>.png for each FILE; `-` reads one image from stdin and writes the PNG to stdout."})
+      "Remove the background of images on this machine (no Kafka or S3 needed).",
+      "Writes OUT/<name>.png for each FILE; `-` reads one image from stdin and writes the PNG to stdout."
+    })
 public final class RemoveCommand implements Callable<Integer> {
 
-  @Parameters(arity = "1..*", paramLabel = "FILE", description = "Images or directories of images, or - for stdin.")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "FILE",
+      description = "Images or directories of images, or - for stdin.")
   List<String> inputs;
 
-  @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory (required unless FILE is -).")
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "DIR",
+      description = "Output directory (required unless FILE is -).")
   Path out;
 
-  @Mixin
-  RembgOptions rembg;
+  @Mixin CutoutOptionsMixin rembg;
 
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
   Integer threads;
 
   @Override
   public Integer call() throws Exception {
-    CutoutOptions options = new CutoutOptions(rembg.onlyMask(), rembg.postProcessMask(), rembg.bgcolor());
+    CutoutOptions options = rembg.options();
     PrintStream err = System.err;
     if (inputs.size() == 1 && inputs.get(0).equals("-")) {
       byte[] data;
       try (InputStream in = System.in) {
         data = in.readAllBytes();
       }
-      try (RemoverFactory.Loaded loaded = RemoverFactory.open(rembg.model(), threads)) {
+      try (RemoverFactory.Loaded loaded = RemoverFactory.open(options.model(), threads)) {
         BackgroundRemover.Cutout cutout = loaded.remover().remove(data, "<stdin>", options);
         OutputStream stdout = System.out;
         stdout.write(cutout.png());
@@ -64,7 +72,8 @@ public final class RemoveCommand implements Callable<Integer> {
       }
     }
     if (out == null) {
-      err.println("cutflow remove: --out DIR is required when reading files (or use `-` for stdin → stdout)");
+      err.println(
+          "cutflow remove: --out DIR is required when reading files (or use `-` for stdin → stdout)");
       return 2;
     }
     List<String> failures = new ArrayList<>();
@@ -74,10 +83,15 @@ public final class RemoveCommand implements Callable<Integer> {
       return 2;
     }
     Files.createDirectories(out);
-    try (RemoverFactory.Loaded loaded = RemoverFactory.open(rembg.model(), threads);
-         ProgressBar bar = new ProgressBarBuilder().setTaskName("remove").setInitialMax(files.size())
-             .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
-             .hideEta().build()) {
+    try (RemoverFactory.Loaded loaded = RemoverFactory.open(options.model(), threads);
+        ProgressBar bar =
+            new ProgressBarBuilder()
+                .setTaskName("remove")
+                .setInitialMax(files.size())
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
+                .hideEta()
+                .build()) {
       for (Path file : files) {
         bar.setExtraMessage(file.getFileName().toString());
         try {
@@ -90,13 +104,15 @@ public final class RemoveCommand implements Callable<Integer> {
         bar.step();
       }
     }
-    int total = files.size() + (int) failures.stream().filter(f -> f.startsWith("no such file")).count();
+    int total =
+        files.size() + (int) failures.stream().filter(f -> f.startsWith("no such file")).count();
     int ok = total - failures.size();
     for (String f : failures) {
       err.println("failed: " + f);
     }
-    err.printf("%d of %d images written to %s%s%n", ok, total, out,
-        failures.isEmpty() ? "" : " (" + failures.size() + " failed)");
+    err.printf(
+        "%d of %d images written to %s%s%n",
+        ok, total, out, failures.isEmpty() ? "" : " (" + failures.size() + " failed)");
     return failures.isEmpty() ? 0 : 1;
   }
 
@@ -106,7 +122,9 @@ public final class RemoveCommand implements Callable<Integer> {
       Path p = Path.of(input);
       if (Files.isDirectory(p)) {
         try (Stream<Path> s = Files.list(p)) {
-          s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).sorted()
+          s.filter(Files::isRegularFile)
+              .filter(f -> !f.getFileName().toString().startsWith("."))
+              .sorted()
               .forEach(files::add);
         }
       } else if (Files.isRegularFile(p)) {

@@ -1,16 +1,17 @@
 package io.cutflow.worker.inference;
 
 import ai.onnxruntime.OrtException;
-import io.cutflow.common.image.DecodedImage;
-import io.cutflow.common.image.ImageDecoder;
-import io.cutflow.common.image.InvalidImageException;
-import io.cutflow.common.image.PngWriter;
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.image.DecodedImage;
+import io.cutflow.worker.image.ImageDecoder;
+import io.cutflow.worker.image.InvalidImageException;
+import io.cutflow.worker.image.PngWriter;
 import java.nio.FloatBuffer;
 
 /**
- * Image bytes in, rembg-identical cutout PNG out, in stages the worker can overlap:
- * {@link #prepare} (decode + pre-process), {@link #infer} (the model), {@link #finish}
- * (post-process, compose, encode). {@link #remove} runs all three in sequence.
+ * Image bytes in, rembg-identical cutout PNG out, in stages the worker can overlap: {@link
+ * #prepare} (decode + pre-process), {@link #infer} (the model), {@link #finish} (post-process,
+ * compose, encode). {@link #remove} runs all three in sequence.
  *
  * <p>Thread-safety: {@code prepare} and {@code finish} may run on any number of threads at once;
  * {@code infer} is serialised by the session.
@@ -35,7 +36,8 @@ public final class BackgroundRemover {
   }
 
   /** A decoded image and its model input, ready for {@link #infer}. */
-  public record Prepared(DecodedImage image, FloatBuffer input, CutoutOptions options, StageTimings timings) {}
+  public record Prepared(
+      DecodedImage image, FloatBuffer input, CutoutOptions options, StageTimings timings) {}
 
   /** The raw model output for a prepared image, ready for {@link #finish}. */
   public record Inferred(Prepared prepared, FloatBuffer output) {}
@@ -43,13 +45,14 @@ public final class BackgroundRemover {
   /** The encoded result: a PNG (RGBA, or grey for only-mask) of the oriented input's size. */
   public record Cutout(byte[] png, int width, int height, StageTimings timings) {}
 
-  public Prepared prepare(byte[] data, String inputName, CutoutOptions options) throws InvalidImageException {
+  public Prepared prepare(byte[] data, String inputName, CutoutOptions options)
+      throws InvalidImageException {
     return prepare(data, inputName, options, null);
   }
 
   /**
-   * Decodes and pre-processes. {@code buffer} may be a reused buffer from
-   * {@link InferenceSession#newInputBuffer()}; null allocates one.
+   * Decodes and pre-processes. {@code buffer} may be a reused buffer from {@link
+   * InferenceSession#newInputBuffer()}; null allocates one.
    */
   public Prepared prepare(byte[] data, String inputName, CutoutOptions options, FloatBuffer buffer)
       throws InvalidImageException {
@@ -60,7 +63,8 @@ public final class BackgroundRemover {
     return prepare(image, options, buffer, t);
   }
 
-  public Prepared prepare(DecodedImage image, CutoutOptions options, FloatBuffer buffer, StageTimings t) {
+  public Prepared prepare(
+      DecodedImage image, CutoutOptions options, FloatBuffer buffer, StageTimings t) {
     long t0 = System.nanoTime();
     FloatBuffer input = buffer != null ? buffer : session.newInputBuffer();
     input.clear();
@@ -90,14 +94,15 @@ public final class BackgroundRemover {
     if (!options.onlyMask()) {
       pixels = CutoutComposer.cutout(image, mask);
       if (options.bgcolor() != null) {
-        CutoutComposer.applyBackground(pixels, options.bgcolor());
+        CutoutComposer.applyBackground(pixels, options.bgcolorRgba());
       }
     }
     t.record(StageTimings.POSTPROCESS, t0);
     long t1 = System.nanoTime();
-    byte[] encoded = options.onlyMask()
-        ? png.encodeGray(image.width(), image.height(), mask)
-        : png.encodeRgba(image.width(), image.height(), pixels);
+    byte[] encoded =
+        options.onlyMask()
+            ? png.encodeGray(image.width(), image.height(), mask)
+            : png.encodeRgba(image.width(), image.height(), pixels);
     t.record(StageTimings.ENCODE, t1);
     return new Cutout(encoded, image.width(), image.height(), t);
   }

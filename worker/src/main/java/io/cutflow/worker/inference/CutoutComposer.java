@@ -1,16 +1,17 @@
 package io.cutflow.worker.inference;
 
-import io.cutflow.common.image.DecodedImage;
+import io.cutflow.worker.image.DecodedImage;
 
 /**
  * Turns an image and its mask into what rembg returns, with Pillow's integer arithmetic:
+ *
  * <ul>
  *   <li>cutout ({@code naive_cutout}): {@code Image.composite(img, transparent, mask)}, i.e. every
  *       channel of the RGBA source multiplied by mask/255 with Pillow's rounding — colour ends up
- *       premultiplied exactly as rembg's does;</li>
+ *       premultiplied exactly as rembg's does;
  *   <li>background colour: the cutout pasted onto a solid RGBA canvas using its own alpha as the
- *       paste mask (rembg {@code apply_background_color});</li>
- *   <li>only mask: the mask itself, 8-bit grey.</li>
+ *       paste mask (rembg {@code apply_background_color});
+ *   <li>only mask: the mask itself, 8-bit grey.
  * </ul>
  */
 public final class CutoutComposer {

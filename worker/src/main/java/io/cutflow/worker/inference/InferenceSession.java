@@ -36,10 +36,10 @@ public final class InferenceSession implements AutoCloseable {
 
   /**
    * @param memoryPattern ONNX Runtime's memory-pattern planning: off by default. With it on, the
-   *     first run fills the arena and the second allocates a second, planned block of the same size,
-   *     so a session holds its activations twice (≈ 1.7 GB instead of 1.0 GB RSS for ISNet at 1024²)
-   *     and needs two slow runs to warm instead of one. Steady-state run time is the same within
-   *     this machine's noise ({@code cutflow cold-start} measures both).
+   *     first run fills the arena and the second allocates a second, planned block of the same
+   *     size, so a session holds its activations twice (≈ 1.7 GB instead of 1.0 GB RSS for ISNet at
+   *     1024²) and needs two slow runs to warm instead of one. Steady-state run time is the same
+   *     within this machine's noise ({@code cutflow cold-start} measures both).
    */
   public record Settings(int intraOpThreads, boolean allowSpinning, boolean memoryPattern) {
     public Settings(int intraOpThreads, boolean allowSpinning) {
@@ -51,7 +51,8 @@ public final class InferenceSession implements AutoCloseable {
     }
   }
 
-  public InferenceSession(Path modelFile, ModelProfile profile, Settings settings) throws OrtException {
+  public InferenceSession(Path modelFile, ModelProfile profile, Settings settings)
+      throws OrtException {
     this.env = OrtEnvironment.getEnvironment();
     this.profile = profile;
     long start = System.nanoTime();
@@ -61,7 +62,8 @@ public final class InferenceSession implements AutoCloseable {
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       // Spinning intra-op threads burn CPU between runs; off when decode/encode share the cores.
-      options.addConfigEntry("session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
+      options.addConfigEntry(
+          "session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
       options.setMemoryPatternOptimization(settings.memoryPattern());
       this.session = env.createSession(modelFile.toString(), options);
     }
@@ -71,16 +73,23 @@ public final class InferenceSession implements AutoCloseable {
     if (in.getValue().getInfo() instanceof TensorInfo ti) {
       long[] declared = ti.getShape();
       if (declared.length != 4 || (declared[1] > 0 && declared[1] != 3)) {
-        throw new IllegalArgumentException(profile.name() + ": model input " + inputName + " has shape "
-            + java.util.Arrays.toString(declared) + ", expected [1,3,H,W]");
+        throw new IllegalArgumentException(
+            profile.name()
+                + ": model input "
+                + inputName
+                + " has shape "
+                + java.util.Arrays.toString(declared)
+                + ", expected [1,3,H,W]");
       }
     }
-    log.atInfo().setMessage("model session created")
+    log.atInfo()
+        .setMessage("model session created")
         .addKeyValue("model", profile.name())
         .addKeyValue("file", modelFile)
         .addKeyValue("intra_op_threads", settings.intraOpThreads())
         .addKeyValue("memory_pattern", settings.memoryPattern())
-        .addKeyValue("load_ms", (System.nanoTime() - start) / 1_000_000).log();
+        .addKeyValue("load_ms", (System.nanoTime() - start) / 1_000_000)
+        .log();
   }
 
   public ModelProfile profile() {
@@ -94,14 +103,15 @@ public final class InferenceSession implements AutoCloseable {
    */
   public FloatBuffer newInputBuffer() {
     return ByteBuffer.allocateDirect(3 * profile.inputWidth() * profile.inputHeight() * Float.BYTES)
-        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        .order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /** Runs the model on {@code input} (NCHW, position 0); returns the selected output (a copy). */
   public synchronized FloatBuffer run(FloatBuffer input) throws OrtException {
     input.rewind();
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, inputShape);
-         OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+        OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
       OnnxTensor out = (OnnxTensor) result.get(profile.outputIndex());
       return out.getFloatBuffer();
     }
@@ -117,8 +127,11 @@ public final class InferenceSession implements AutoCloseable {
       times.add((System.nanoTime() - t0) / 1_000_000);
     }
     warm = true;
-    log.atInfo().setMessage("model warmed up").addKeyValue("model", profile.name())
-        .addKeyValue("runs_ms", times).log();
+    log.atInfo()
+        .setMessage("model warmed up")
+        .addKeyValue("model", profile.name())
+        .addKeyValue("runs_ms", times)
+        .log();
     return times;
   }
 

@@ -16,8 +16,11 @@ public final class LanczosResampler {
 
   private LanczosResampler() {}
 
-  /** Resizes the RGB channels of an interleaved RGBA image; returns interleaved RGB (3 bytes/px). */
-  public static byte[] resizeRgbFromRgba(byte[] rgba, int width, int height, int outWidth, int outHeight) {
+  /**
+   * Resizes the RGB channels of an interleaved RGBA image; returns interleaved RGB (3 bytes/px).
+   */
+  public static byte[] resizeRgbFromRgba(
+      byte[] rgba, int width, int height, int outWidth, int outHeight) {
     return resize(rgba, 4, 3, width, height, outWidth, outHeight);
   }
 
@@ -30,7 +33,8 @@ public final class LanczosResampler {
    * @param inStride bytes per input pixel (4 for RGBA, 1 for gray)
    * @param channels channels to resample and to write per output pixel (3 for RGB, 1 for gray)
    */
-  static byte[] resize(byte[] in, int inStride, int channels, int width, int height, int outWidth, int outHeight) {
+  static byte[] resize(
+      byte[] in, int inStride, int channels, int width, int height, int outWidth, int outHeight) {
     Coefficients horiz = Coefficients.lanczos(width, outWidth);
     Coefficients vert = Coefficients.lanczos(height, outHeight);
     boolean needHorizontal = outWidth != width;
@@ -56,8 +60,15 @@ public final class LanczosResampler {
     return vertical(temp, channels, channels, outWidth, vert, first, outHeight);
   }
 
-  private static byte[] horizontal(byte[] in, int inStride, int channels, int width, int firstRow,
-                                   int lastRow, Coefficients c, int outWidth) {
+  private static byte[] horizontal(
+      byte[] in,
+      int inStride,
+      int channels,
+      int width,
+      int firstRow,
+      int lastRow,
+      Coefficients c,
+      int outWidth) {
     int rows = lastRow - firstRow;
     byte[] out = new byte[rows * outWidth * channels];
     int ksize = c.ksize;
@@ -101,8 +112,14 @@ public final class LanczosResampler {
    * Vertical pass. {@code rowOffset} is the source row the input array starts at (the horizontal
    * pass may have produced only a band of rows), so bounds are shifted by it.
    */
-  private static byte[] vertical(byte[] in, int inStride, int channels, int width, Coefficients c,
-                                 int rowOffset, int outHeight) {
+  private static byte[] vertical(
+      byte[] in,
+      int inStride,
+      int channels,
+      int width,
+      Coefficients c,
+      int rowOffset,
+      int outHeight) {
     byte[] out = new byte[outHeight * width * channels];
     int ksize = c.ksize;
     int[] kk = c.kk;
@@ -180,10 +197,13 @@ public final class LanczosResampler {
   /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for one axis. */
   static final class Coefficients {
     final int ksize;
+
     /** Pairs (first source index, number of taps) per output index. */
     final int[] bounds;
+
     /** Fixed-point weights, {@code ksize} per output index. */
     final int[] kk;
+
     /** The same weights before fixed-point rounding (for tests). */
     final double[] weights;
 

@@ -9,7 +9,8 @@ public record MaskAgreement(double iou, double meanAbsDiff, long pixels) {
   /** Compares two masks of equal size, one byte per pixel. */
   public static MaskAgreement of(byte[] a, byte[] b) {
     if (a.length != b.length) {
-      throw new IllegalArgumentException("masks differ in size: " + a.length + " vs " + b.length + " pixels");
+      throw new IllegalArgumentException(
+          "masks differ in size: " + a.length + " vs " + b.length + " pixels");
     }
     long inter = 0;
     long union = 0;
@@ -40,7 +41,9 @@ public record MaskAgreement(double iou, double meanAbsDiff, long pixels) {
     return alpha;
   }
 
-  /** The alpha channel of any decoded image, one byte per pixel (255 throughout where it has none). */
+  /**
+   * The alpha channel of any decoded image, one byte per pixel (255 throughout where it has none).
+   */
   public static byte[] alphaOf(java.awt.image.BufferedImage img) {
     byte[] a = new byte[img.getWidth() * img.getHeight()];
     for (int y = 0, i = 0; y < img.getHeight(); y++) {

@@ -20,8 +20,12 @@ public final class MaskPostprocessor {
   public byte[] toModelMask(FloatBuffer output) {
     int n = profile.inputWidth() * profile.inputHeight();
     if (output.remaining() < n) {
-      throw new IllegalArgumentException(profile.name() + ": model output has " + output.remaining()
-          + " values, expected at least " + n);
+      throw new IllegalArgumentException(
+          profile.name()
+              + ": model output has "
+              + output.remaining()
+              + " values, expected at least "
+              + n);
     }
     int base = output.position();
     float[] pred = new float[n];
@@ -54,6 +58,7 @@ public final class MaskPostprocessor {
   /** Full pipeline: model output → mask at {@code width × height}. */
   public byte[] toMask(FloatBuffer output, int width, int height) {
     byte[] small = toModelMask(output);
-    return LanczosResampler.resizeGray(small, profile.inputWidth(), profile.inputHeight(), width, height);
+    return LanczosResampler.resizeGray(
+        small, profile.inputWidth(), profile.inputHeight(), width, height);
   }
 }

@@ -1,6 +1,6 @@
 package io.cutflow.worker.inference;
 
-import io.cutflow.common.image.DecodedImage;
+import io.cutflow.worker.image.DecodedImage;
 import java.nio.FloatBuffer;
 
 /**
@@ -29,7 +29,8 @@ public final class Preprocessor {
   public void prepare(DecodedImage image, FloatBuffer dst) {
     int w = profile.inputWidth();
     int h = profile.inputHeight();
-    byte[] rgb = LanczosResampler.resizeRgbFromRgba(image.rgba(), image.width(), image.height(), w, h);
+    byte[] rgb =
+        LanczosResampler.resizeRgbFromRgba(image.rgba(), image.width(), image.height(), w, h);
     normalise(rgb, w * h, dst);
   }
 

@@ -1,9 +1,9 @@
 package io.cutflow.worker.inference;
 
 import ai.onnxruntime.OrtException;
-import io.cutflow.common.image.ImageDecoder;
-import io.cutflow.common.image.ImageLimits;
-import io.cutflow.common.image.PngWriter;
+import io.cutflow.worker.image.ImageDecoder;
+import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.image.PngWriter;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RemoverFactory {
   private static final Logger log = LoggerFactory.getLogger(RemoverFactory.class);
+
   /**
    * A fresh session's first run is slow (ONNX Runtime fills its arena: page faults, and a new JVM
    * runs the Java stages interpreted); with the memory pattern off, the second is within ~5 % of
@@ -30,8 +31,15 @@ public final class RemoverFactory {
   private RemoverFactory() {}
 
   /** A loaded, warmed remover and what it cost to get there. Closing it frees the session. */
-  public record Loaded(BackgroundRemover remover, InferenceSession session, String model, Path file,
-                       int intraOpThreads, long loadMillis, List<Long> warmupMillis) implements AutoCloseable {
+  public record Loaded(
+      BackgroundRemover remover,
+      InferenceSession session,
+      String model,
+      Path file,
+      int intraOpThreads,
+      long loadMillis,
+      List<Long> warmupMillis)
+      implements AutoCloseable {
     @Override
     public void close() throws OrtException {
       session.close();
@@ -40,31 +48,55 @@ public final class RemoverFactory {
 
   /** The manifest's description of a model, as the pre- and post-processing need it. */
   public static ModelProfile profileOf(ModelSpec spec) {
-    return new ModelProfile(spec.name(), spec.input().width(), spec.input().height(),
-        spec.normalization().mean(), spec.normalization().std(), spec.output(),
+    return new ModelProfile(
+        spec.name(),
+        spec.input().width(),
+        spec.input().height(),
+        spec.normalization().mean(),
+        spec.normalization().std(),
+        spec.output(),
         spec.activation() == ModelSpec.Activation.SIGMOID
-            ? ModelProfile.Activation.SIGMOID : ModelProfile.Activation.NONE);
+            ? ModelProfile.Activation.SIGMOID
+            : ModelProfile.Activation.NONE);
   }
 
   /** CLI convenience: default registry, default image limits, {@code threads} null = all cores. */
   public static Loaded open(String model, Integer threads) throws IOException, OrtException {
-    InferenceSession.Settings settings = threads == null
-        ? InferenceSession.Settings.defaults() : new InferenceSession.Settings(threads, true);
-    return open(ModelRegistry.createDefault(), model, settings, ImageLimits.defaults(), DEFAULT_WARMUP_RUNS);
+    InferenceSession.Settings settings =
+        threads == null
+            ? InferenceSession.Settings.defaults()
+            : new InferenceSession.Settings(threads, true);
+    return open(
+        ModelRegistry.createDefault(),
+        model,
+        settings,
+        ImageLimits.defaults(),
+        DEFAULT_WARMUP_RUNS);
   }
 
-  public static Loaded open(ModelRegistry registry, String model, InferenceSession.Settings settings,
-                            ImageLimits limits, int warmupRuns) throws IOException, OrtException {
+  public static Loaded open(
+      ModelRegistry registry,
+      String model,
+      InferenceSession.Settings settings,
+      ImageLimits limits,
+      int warmupRuns)
+      throws IOException, OrtException {
     ModelSpec spec = model == null ? registry.defaultModel() : registry.get(model);
     long t0 = System.nanoTime();
     Path file = registry.ensure(spec.name(), FetchProgress.NONE);
     InferenceSession session = new InferenceSession(file, profileOf(spec), settings);
     long loaded = System.nanoTime();
-    BackgroundRemover remover = new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter());
+    BackgroundRemover remover =
+        new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter());
     List<Long> warm = WarmUpImage.warm(remover, session, warmupRuns);
     long loadMillis = (loaded - t0) / 1_000_000;
-    log.atInfo().setMessage("remover ready").addKeyValue("model", spec.name())
-        .addKeyValue("load_ms", loadMillis).addKeyValue("warmup_ms", warm).log();
-    return new Loaded(remover, session, spec.name(), file, settings.intraOpThreads(), loadMillis, warm);
+    log.atInfo()
+        .setMessage("remover ready")
+        .addKeyValue("model", spec.name())
+        .addKeyValue("load_ms", loadMillis)
+        .addKeyValue("warmup_ms", warm)
+        .log();
+    return new Loaded(
+        remover, session, spec.name(), file, settings.intraOpThreads(), loadMillis, warm);
   }
 }

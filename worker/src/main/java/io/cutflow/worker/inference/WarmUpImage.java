@@ -1,7 +1,8 @@
 package io.cutflow.worker.inference;
 
 import ai.onnxruntime.OrtException;
-import io.cutflow.common.image.InvalidImageException;
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.image.InvalidImageException;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -30,7 +31,8 @@ public final class WarmUpImage {
   static byte[] jpeg() {
     BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = img.createGraphics();
-    g.setPaint(new GradientPaint(0, 0, new Color(180, 200, 230), WIDTH, HEIGHT, new Color(90, 120, 80)));
+    g.setPaint(
+        new GradientPaint(0, 0, new Color(180, 200, 230), WIDTH, HEIGHT, new Color(90, 120, 80)));
     g.fillRect(0, 0, WIDTH, HEIGHT);
     g.setColor(new Color(200, 40, 50));
     g.fillOval(WIDTH / 3, HEIGHT / 4, WIDTH / 3, HEIGHT / 2);
@@ -45,20 +47,26 @@ public final class WarmUpImage {
   }
 
   /**
-   * Runs {@code runs} whole cutouts (default options, then only-mask with post-processing, so
-   * both output paths are compiled); returns each run's wall time in ms and marks the session warm.
+   * Runs {@code runs} whole cutouts (default options, then only-mask with post-processing, so both
+   * output paths are compiled); returns each run's wall time in ms and marks the session warm.
    */
   public static List<Long> warm(BackgroundRemover remover, InferenceSession session, int runs)
       throws OrtException {
     byte[] data = jpeg();
-    CutoutOptions[] variants = {CutoutOptions.DEFAULT, new CutoutOptions(true, true, null)};
+    CutoutOptions[] variants = {
+      CutoutOptions.DEFAULTS,
+      CutoutOptions.DEFAULTS
+          .with(CutoutOptions.ONLY_MASK, true)
+          .with(CutoutOptions.POST_PROCESS_MASK, true)
+    };
     List<Long> times = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
       try {
         remover.remove(data, "warm-up image", variants[i % variants.length]);
       } catch (InvalidImageException e) {
-        throw new IllegalStateException("the built-in warm-up image did not decode: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "the built-in warm-up image did not decode: " + e.getMessage(), e);
       }
       times.add((System.nanoTime() - t0) / 1_000_000);
     }

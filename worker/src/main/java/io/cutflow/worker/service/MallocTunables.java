@@ -7,13 +7,14 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * glibc's malloc settings for worker processes ({@code GLIBC_TUNABLES}, read once at process start).
+ * glibc's malloc settings for worker processes ({@code GLIBC_TUNABLES}, read once at process
+ * start).
  *
- * <p>ONNX Runtime's CPU arena takes its ≈ 0.75 GB of activations from malloc. With 4 KiB pages a new
- * session's first run takes ≈ 190 thousand page faults filling it; {@code glibc.malloc.hugetlb=1}
- * makes malloc ask for transparent huge pages, and the same run takes ≈ 6 thousand. Every recycle's
- * standby pays that first run, on the cores the active workers use ({@code cutflow cold-start}
- * measures it).
+ * <p>ONNX Runtime's CPU arena takes its ≈ 0.75 GB of activations from malloc. With 4 KiB pages a
+ * new session's first run takes ≈ 190 thousand page faults filling it; {@code
+ * glibc.malloc.hugetlb=1} makes malloc ask for transparent huge pages, and the same run takes ≈ 6
+ * thousand. Every recycle's standby pays that first run, on the cores the active workers use
+ * ({@code cutflow cold-start} measures it).
  */
 public final class MallocTunables {
   public static final String ENV = "GLIBC_TUNABLES";
@@ -23,9 +24,9 @@ public final class MallocTunables {
   private MallocTunables() {}
 
   /**
-   * What a supervisor puts in a worker's {@code GLIBC_TUNABLES}: with {@code hugePages}
-   * ({@code cutflow.worker.malloc-huge-pages}) the inherited value plus huge pages; without, nothing
-   * (the worker inherits the supervisor's environment unchanged).
+   * What a supervisor puts in a worker's {@code GLIBC_TUNABLES}: with {@code hugePages} ({@code
+   * cutflow.worker.malloc-huge-pages}) the inherited value plus huge pages; without, nothing (the
+   * worker inherits the supervisor's environment unchanged).
    */
   public static Optional<String> forWorker(boolean hugePages, String inherited) {
     return hugePages ? Optional.of(withHugePages(inherited)) : Optional.empty();
@@ -33,20 +34,26 @@ public final class MallocTunables {
 
   /**
    * The {@code GLIBC_TUNABLES} value for a worker: {@code inherited} (may be null) plus huge pages,
-   * unless it already says something about {@code glibc.malloc.hugetlb} (the operator's choice stands).
+   * unless it already says something about {@code glibc.malloc.hugetlb} (the operator's choice
+   * stands).
    */
   public static String withHugePages(String inherited) {
     if (inherited == null || inherited.isBlank()) {
       return HUGE_PAGES;
     }
-    boolean set = Arrays.stream(inherited.split(":")).anyMatch(t -> t.trim().startsWith("glibc.malloc.hugetlb="));
+    boolean set =
+        Arrays.stream(inherited.split(":"))
+            .anyMatch(t -> t.trim().startsWith("glibc.malloc.hugetlb="));
     return set ? inherited : inherited + ":" + HUGE_PAGES;
   }
 
   /** Whether this process's malloc was started with huge pages requested. */
   public static boolean hugePagesRequested(String tunables) {
-    return tunables != null && Arrays.stream(tunables.split(":")).map(String::trim)
-        .anyMatch(t -> t.startsWith("glibc.malloc.hugetlb=") && !t.equals("glibc.malloc.hugetlb=0"));
+    return tunables != null
+        && Arrays.stream(tunables.split(":"))
+            .map(String::trim)
+            .anyMatch(
+                t -> t.startsWith("glibc.malloc.hugetlb=") && !t.equals("glibc.malloc.hugetlb=0"));
   }
 
   /**
@@ -64,7 +71,9 @@ public final class MallocTunables {
   static Optional<String> parseMode(String sysfs) {
     int open = sysfs.indexOf('[');
     int close = sysfs.indexOf(']', open + 1);
-    return open >= 0 && close > open ? Optional.of(sysfs.substring(open + 1, close)) : Optional.empty();
+    return open >= 0 && close > open
+        ? Optional.of(sysfs.substring(open + 1, close))
+        : Optional.empty();
   }
 
   /** True when malloc in this process can actually get huge pages. */

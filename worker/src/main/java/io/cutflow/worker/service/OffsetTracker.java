@@ -17,7 +17,8 @@ import org.apache.kafka.common.TopicPartition;
  * {@link #track} and {@link #committable}; pipeline threads call {@link #complete}.
  */
 public final class OffsetTracker {
-  private final Map<TopicPartition, ConcurrentSkipListMap<Long, Boolean>> pending = new ConcurrentHashMap<>();
+  private final Map<TopicPartition, ConcurrentSkipListMap<Long, Boolean>> pending =
+      new ConcurrentHashMap<>();
   private final Map<TopicPartition, Long> committed = new ConcurrentHashMap<>();
 
   /** A record was handed to the pipeline. */
@@ -103,7 +104,10 @@ public final class OffsetTracker {
     }
   }
 
-  /** Whether {@code offset} on {@code tp} is still owned (not revoked) — completions of revoked work are dropped. */
+  /**
+   * Whether {@code offset} on {@code tp} is still owned (not revoked) — completions of revoked work
+   * are dropped.
+   */
   public boolean owns(TopicPartition tp, long offset) {
     ConcurrentSkipListMap<Long, Boolean> offsets = pending.get(tp);
     return offsets != null && offsets.containsKey(offset);

@@ -31,7 +31,10 @@ public final class WorkerMetrics {
   private long lastLagUpdate;
   private volatile Listener listener = new Listener() {};
 
-  /** Membership and handover events, for the supervisor's control channel (see {@code WorkerProcess}). */
+  /**
+   * Membership and handover events, for the supervisor's control channel (see {@code
+   * WorkerProcess}).
+   */
   public interface Listener {
     /** The first record this process took from Kafka (epoch ms): the end of a handover. */
     default void firstRecord(long epochMillis) {}
@@ -60,7 +63,9 @@ public final class WorkerMetrics {
   }
 
   void stage(String stage, double millis) {
-    registry.timer("cutflow.worker.stage." + stage).update(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
+    registry
+        .timer("cutflow.worker.stage." + stage)
+        .update(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
   }
 
   void finished(JobResult result, int count) {

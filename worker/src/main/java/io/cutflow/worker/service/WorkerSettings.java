@@ -3,15 +3,20 @@ package io.cutflow.worker.service;
 /**
  * How one worker process runs, resolved from configuration and flags.
  *
- * @param workerId        appears in every result and log line
+ * @param workerId appears in every result and log line
  * @param groupInstanceId Kafka static membership id (null: dynamic membership). A replacement with
- *                        the same id takes over its predecessor's partitions without a rebalance.
- * @param queueCapacity   images decoded and waiting for the model (bounds memory)
- * @param recycleAfter    stop after this many records (0: never)
- * @param maxRssMb        stop when resident memory passes this (0: no ceiling)
+ *     the same id takes over its predecessor's partitions without a rebalance.
+ * @param queueCapacity images decoded and waiting for the model (bounds memory)
+ * @param recycleAfter stop after this many records (0: never)
+ * @param maxRssMb stop when resident memory passes this (0: no ceiling)
  */
-public record WorkerSettings(String workerId, String groupInstanceId, int queueCapacity, int ioThreads,
-                             int recycleAfter, long maxRssMb) {
+public record WorkerSettings(
+    String workerId,
+    String groupInstanceId,
+    int queueCapacity,
+    int ioThreads,
+    int recycleAfter,
+    long maxRssMb) {
   public WorkerSettings {
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queue capacity must be ≥ 1, got " + queueCapacity);
@@ -21,7 +26,9 @@ public record WorkerSettings(String workerId, String groupInstanceId, int queueC
     }
   }
 
-  /** Most records in the pipeline at once: queued for the model, in the model, and being written. */
+  /**
+   * Most records in the pipeline at once: queued for the model, in the model, and being written.
+   */
   public int maxInFlight() {
     return queueCapacity + 1 + ioThreads * 2;
   }

@@ -10,40 +10,55 @@ import java.util.Objects;
 /**
  * How a {@link RecyclingSupervisor} runs its worker processes.
  *
- * @param slots            worker slots; each has a stable {@code group.instance.id} ({@code <prefix>-slot-<i>})
- * @param recycleAfter     a worker stops after this many records (0: never)
- * @param maxRssMb         a worker stops when its resident memory passes this (0: no ceiling)
- * @param warmStandby      keep a second, warmed process per slot that takes over at once (costs
- *                         one more JVM + model per slot); off: the replacement starts when the old
- *                         one has left (a cold start per recycle)
- * @param instancePrefix   prefix of the slots' {@code group.instance.id}s; must be unique per
- *                         supervisor within a consumer group
- * @param jvmArgs          JVM options of each worker process (e.g. {@code -Xmx1g})
+ * @param slots worker slots; each has a stable {@code group.instance.id} ({@code
+ *     <prefix>-slot-<i>})
+ * @param recycleAfter a worker stops after this many records (0: never)
+ * @param maxRssMb a worker stops when its resident memory passes this (0: no ceiling)
+ * @param warmStandby keep a second, warmed process per slot that takes over at once (costs one more
+ *     JVM + model per slot); off: the replacement starts when the old one has left (a cold start
+ *     per recycle)
+ * @param instancePrefix prefix of the slots' {@code group.instance.id}s; must be unique per
+ *     supervisor within a consumer group
+ * @param jvmArgs JVM options of each worker process (e.g. {@code -Xmx1g})
  * @param workerProperties extra {@code cutflow.*} settings for the workers only (on top of the
- *                         supervisor's configuration), e.g. {@code cutflow.worker.intra-op-threads}
- * @param logDir           where each worker's stderr goes ({@code slot-<i>-<n>.log}); null: a temp dir
- * @param mainClass        the worker's main class (tests substitute a fake speaking the same protocol)
- * @param initialBackoff   delay before replacing a crashed worker the first time; doubles per crash in a row
- * @param maxBackoff       cap of that delay
- * @param stopTimeout      how long {@link RecyclingSupervisor#close()} waits for workers to drain
+ *     supervisor's configuration), e.g. {@code cutflow.worker.intra-op-threads}
+ * @param logDir where each worker's stderr goes ({@code slot-<i>-<n>.log}); null: a temp dir
+ * @param mainClass the worker's main class (tests substitute a fake speaking the same protocol)
+ * @param initialBackoff delay before replacing a crashed worker the first time; doubles per crash
+ *     in a row
+ * @param maxBackoff cap of that delay
+ * @param stopTimeout how long {@link RecyclingSupervisor#close()} waits for workers to drain
  */
-public record SupervisorSettings(int slots, int recycleAfter, long maxRssMb, boolean warmStandby,
-                                 String instancePrefix, List<String> jvmArgs, Map<String, String> workerProperties,
-                                 Path logDir, String mainClass, Duration initialBackoff, Duration maxBackoff,
-                                 Duration stopTimeout) {
+public record SupervisorSettings(
+    int slots,
+    int recycleAfter,
+    long maxRssMb,
+    boolean warmStandby,
+    String instancePrefix,
+    List<String> jvmArgs,
+    Map<String, String> workerProperties,
+    Path logDir,
+    String mainClass,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    Duration stopTimeout) {
   /** Images per worker process unless told otherwise. */
   public static final int DEFAULT_RECYCLE_AFTER = 500;
-  public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
+
+  public static final List<String> DEFAULT_JVM_ARGS =
+      List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
 
   public SupervisorSettings {
     if (slots < 1) {
       throw new IllegalArgumentException("slots must be ≥ 1, got " + slots);
     }
     if (recycleAfter < 0) {
-      throw new IllegalArgumentException("recycle-after must be ≥ 0 (0 = never), got " + recycleAfter);
+      throw new IllegalArgumentException(
+          "recycle-after must be ≥ 0 (0 = never), got " + recycleAfter);
     }
     if (maxRssMb < 0) {
-      throw new IllegalArgumentException("max-rss-mb must be ≥ 0 (0 = no ceiling), got " + maxRssMb);
+      throw new IllegalArgumentException(
+          "max-rss-mb must be ≥ 0 (0 = no ceiling), got " + maxRssMb);
     }
     Objects.requireNonNull(instancePrefix, "instancePrefix");
     if (instancePrefix.isBlank()) {
@@ -59,11 +74,25 @@ public record SupervisorSettings(int slots, int recycleAfter, long maxRssMb, boo
 
   /** Defaults: 1 slot, recycle after 500, no RSS ceiling, warm standby, prefix {@code <host>}. */
   public static SupervisorSettings defaults() {
-    return new SupervisorSettings(1, DEFAULT_RECYCLE_AFTER, 0, true, defaultPrefix(), DEFAULT_JVM_ARGS, Map.of(),
-        null, WorkerProcess.class.getName(), Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofSeconds(90));
+    return new SupervisorSettings(
+        1,
+        DEFAULT_RECYCLE_AFTER,
+        0,
+        true,
+        defaultPrefix(),
+        DEFAULT_JVM_ARGS,
+        Map.of(),
+        null,
+        WorkerProcess.class.getName(),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(90));
   }
 
-  /** The host name: stable across restarts of the same supervisor, so its members keep their partitions. */
+  /**
+   * The host name: stable across restarts of the same supervisor, so its members keep their
+   * partitions.
+   */
   public static String defaultPrefix() {
     try {
       return java.net.InetAddress.getLocalHost().getHostName();
@@ -77,58 +106,179 @@ public record SupervisorSettings(int slots, int recycleAfter, long maxRssMb, boo
   }
 
   public SupervisorSettings withSlots(int value) {
-    return new SupervisorSettings(value, recycleAfter, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        value,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withRecycleAfter(int value) {
-    return new SupervisorSettings(slots, value, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        value,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withMaxRssMb(long value) {
-    return new SupervisorSettings(slots, recycleAfter, value, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        value,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withWarmStandby(boolean value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, value, instancePrefix, jvmArgs,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        value,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withInstancePrefix(String value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, value, jvmArgs,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        value,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withJvmArgs(List<String> value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, instancePrefix, value,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        value,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withWorkerProperties(Map<String, String> value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        value, logDir, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        value,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withLogDir(Path value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, value, mainClass, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        value,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withMainClass(String value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, logDir, value, initialBackoff, maxBackoff, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        value,
+        initialBackoff,
+        maxBackoff,
+        stopTimeout);
   }
 
   public SupervisorSettings withBackoff(Duration initial, Duration max) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, logDir, mainClass, initial, max, stopTimeout);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initial,
+        max,
+        stopTimeout);
   }
 
   public SupervisorSettings withStopTimeout(Duration value) {
-    return new SupervisorSettings(slots, recycleAfter, maxRssMb, warmStandby, instancePrefix, jvmArgs,
-        workerProperties, logDir, mainClass, initialBackoff, maxBackoff, value);
+    return new SupervisorSettings(
+        slots,
+        recycleAfter,
+        maxRssMb,
+        warmStandby,
+        instancePrefix,
+        jvmArgs,
+        workerProperties,
+        logDir,
+        mainClass,
+        initialBackoff,
+        maxBackoff,
+        value);
   }
 
   /** Delay before the replacement after {@code crashesInARow} crashes (≥ 1): doubling, capped. */

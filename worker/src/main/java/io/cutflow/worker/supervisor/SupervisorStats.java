@@ -7,18 +7,24 @@ import java.util.Map;
  * A snapshot of what a {@link RecyclingSupervisor} has done.
  *
  * @param recyclesByReason planned replacements by reason ({@code count}, {@code rss})
- * @param crashes          workers that exited otherwise (killed, fatal error, failed to start)
- * @param workersStarted   worker processes started in all
- * @param handoverGapsMs   per recycle: the new worker's first record − the old worker's last commit
- * @param slots            each slot now
- * @param retired          every worker process that has exited, in order
- * @param assignments      every partition assignment / revocation any worker reported, in order
- * @param warmUpCpuMs      per worker process: CPU time (all its threads) from start to READY — what a
- *                         standby takes from the cores the active workers use, once per recycle
+ * @param crashes workers that exited otherwise (killed, fatal error, failed to start)
+ * @param workersStarted worker processes started in all
+ * @param handoverGapsMs per recycle: the new worker's first record − the old worker's last commit
+ * @param slots each slot now
+ * @param retired every worker process that has exited, in order
+ * @param assignments every partition assignment / revocation any worker reported, in order
+ * @param warmUpCpuMs per worker process: CPU time (all its threads) from start to READY — what a
+ *     standby takes from the cores the active workers use, once per recycle
  */
-public record SupervisorStats(Map<String, Long> recyclesByReason, long crashes, long workersStarted,
-                              List<Long> handoverGapsMs, List<SlotState> slots, List<RetiredWorker> retired,
-                              List<AssignmentEvent> assignments, List<Long> warmUpCpuMs) {
+public record SupervisorStats(
+    Map<String, Long> recyclesByReason,
+    long crashes,
+    long workersStarted,
+    List<Long> handoverGapsMs,
+    List<SlotState> slots,
+    List<RetiredWorker> retired,
+    List<AssignmentEvent> assignments,
+    List<Long> warmUpCpuMs) {
   public SupervisorStats {
     recyclesByReason = Map.copyOf(recyclesByReason);
     handoverGapsMs = List.copyOf(handoverGapsMs);
@@ -28,9 +34,13 @@ public record SupervisorStats(Map<String, Long> recyclesByReason, long crashes, 
     warmUpCpuMs = List.copyOf(warmUpCpuMs);
   }
 
-  /** Mean CPU time a worker process spent getting ready (JVM, model load, warm-up), or -1 when none. */
+  /**
+   * Mean CPU time a worker process spent getting ready (JVM, model load, warm-up), or -1 when none.
+   */
   public long meanWarmUpCpuMs() {
-    return warmUpCpuMs.isEmpty() ? -1 : Math.round(warmUpCpuMs.stream().mapToLong(Long::longValue).average().orElse(0));
+    return warmUpCpuMs.isEmpty()
+        ? -1
+        : Math.round(warmUpCpuMs.stream().mapToLong(Long::longValue).average().orElse(0));
   }
 
   public long recycles() {
@@ -49,21 +59,57 @@ public record SupervisorStats(Map<String, Long> recyclesByReason, long crashes, 
 
   /** One line for a run summary. */
   public String summary() {
-    return "recycles " + recycles() + " " + recyclesByReason + ", crashes " + crashes + ", workers started "
-        + workersStarted + (handoverGapsMs.isEmpty() ? "" : ", handover gap p50 " + handoverGapPercentile(50)
-        + " ms, p95 " + handoverGapPercentile(95) + " ms (n=" + handoverGapsMs.size() + ")")
+    return "recycles "
+        + recycles()
+        + " "
+        + recyclesByReason
+        + ", crashes "
+        + crashes
+        + ", workers started "
+        + workersStarted
+        + (handoverGapsMs.isEmpty()
+            ? ""
+            : ", handover gap p50 "
+                + handoverGapPercentile(50)
+                + " ms, p95 "
+                + handoverGapPercentile(95)
+                + " ms (n="
+                + handoverGapsMs.size()
+                + ")")
         + (warmUpCpuMs.isEmpty() ? "" : ", warm-up CPU per worker " + meanWarmUpCpuMs() + " ms");
   }
 
   /** A slot now: its active and standby processes (pid -1 where none). */
-  public record SlotState(int slot, String groupInstanceId, long activePid, long standbyPid, boolean standbyReady,
-                          long activeRssBytes) {}
+  public record SlotState(
+      int slot,
+      String groupInstanceId,
+      long activePid,
+      long standbyPid,
+      boolean standbyReady,
+      long activeRssBytes) {}
 
-  /** A worker process that exited. {@code reason}: RECYCLE_COUNT, RECYCLE_RSS, STOPPED, FATAL or CRASHED. */
-  public record RetiredWorker(int slot, int serial, long pid, String reason, int exitCode, long finished,
-                              long lastCommitMs, long firstRecordMs, long peakRssBytes) {}
+  /**
+   * A worker process that exited. {@code reason}: RECYCLE_COUNT, RECYCLE_RSS, STOPPED, FATAL or
+   * CRASHED.
+   */
+  public record RetiredWorker(
+      int slot,
+      int serial,
+      long pid,
+      String reason,
+      int exitCode,
+      long finished,
+      long lastCommitMs,
+      long firstRecordMs,
+      long peakRssBytes) {}
 
   /** A worker's ASSIGNED or REVOKED report. */
-  public record AssignmentEvent(long atMs, int slot, int serial, long pid, boolean revoked, int generation,
-                                List<Integer> partitions) {}
+  public record AssignmentEvent(
+      long atMs,
+      int slot,
+      int serial,
+      long pid,
+      boolean revoked,
+      int generation,
+      List<Integer> partitions) {}
 }

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cutflow.common.image.InvalidImageException;
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.image.InvalidImageException;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
@@ -38,10 +39,16 @@ class BackgroundRemoverTest {
   void factoryWarmsOnTheWholeCutoutPathBeforeHandingOut() throws Exception {
     RemoverFactory.Loaded loaded = SharedRemover.get();
     assertTrue(loaded.session().isWarm(), "the session is marked warm");
-    assertEquals(RemoverFactory.DEFAULT_WARMUP_RUNS, loaded.warmupMillis().size(), "one time per warm-up run");
-    assertTrue(loaded.warmupMillis().stream().allMatch(ms -> ms > 0), "each run did work: " + loaded.warmupMillis());
+    assertEquals(
+        RemoverFactory.DEFAULT_WARMUP_RUNS,
+        loaded.warmupMillis().size(),
+        "one time per warm-up run");
+    assertTrue(
+        loaded.warmupMillis().stream().allMatch(ms -> ms > 0),
+        "each run did work: " + loaded.warmupMillis());
     // the built-in warm-up image is a real JPEG that the decoder takes
-    BackgroundRemover.Cutout cutout = remover.remove(WarmUpImage.jpeg(), "warm-up.jpg", CutoutOptions.DEFAULT);
+    BackgroundRemover.Cutout cutout =
+        remover.remove(WarmUpImage.jpeg(), "warm-up.jpg", CutoutOptions.DEFAULTS);
     assertEquals(800, cutout.width());
     assertEquals(600, cutout.height());
   }
@@ -50,12 +57,14 @@ class BackgroundRemoverTest {
   void findsADrawnShapeAndKeepsTheImageSize() throws Exception {
     int w = 640, h = 480;
     byte[] jpeg = SyntheticImages.encode(SyntheticImages.disc(w, h), "jpg");
-    BackgroundRemover.Cutout cutout = remover.remove(jpeg, "disc.jpg", CutoutOptions.DEFAULT);
+    BackgroundRemover.Cutout cutout = remover.remove(jpeg, "disc.jpg", CutoutOptions.DEFAULTS);
     assertEquals(w, cutout.width());
     assertEquals(h, cutout.height());
-    MaskAgreement agreement = MaskAgreement.of(alphaOf(cutout.png()), SyntheticImages.discMask(w, h));
+    MaskAgreement agreement =
+        MaskAgreement.of(alphaOf(cutout.png()), SyntheticImages.discMask(w, h));
     assertTrue(agreement.iou() >= 0.95, "the model should find the disc: " + agreement);
-    for (String stage : new String[] {"decode", "preprocess", "inference", "postprocess", "encode"}) {
+    for (String stage :
+        new String[] {"decode", "preprocess", "inference", "postprocess", "encode"}) {
       assertTrue(cutout.timings().get(stage) > 0, "timing recorded for " + stage);
     }
   }
@@ -63,8 +72,9 @@ class BackgroundRemoverTest {
   @Test
   void onlyMaskIsAGreyImageEqualToTheCutoutsAlpha() throws Exception {
     byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
-    byte[] alpha = alphaOf(remover.remove(png, "disc.png", CutoutOptions.DEFAULT).png());
-    BackgroundRemover.Cutout mask = remover.remove(png, "disc.png", new CutoutOptions(true, false, null));
+    byte[] alpha = alphaOf(remover.remove(png, "disc.png", CutoutOptions.DEFAULTS).png());
+    BackgroundRemover.Cutout mask =
+        remover.remove(png, "disc.png", CutoutOptions.DEFAULTS.with(CutoutOptions.ONLY_MASK, true));
     BufferedImage grey = ImageIO.read(new ByteArrayInputStream(mask.png()));
     assertEquals(BufferedImage.TYPE_BYTE_GRAY, grey.getType());
     assertArrayEquals(alpha, ((DataBufferByte) grey.getRaster().getDataBuffer()).getData());
@@ -73,7 +83,14 @@ class BackgroundRemoverTest {
   @Test
   void postProcessedMaskIsBinary() throws Exception {
     byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
-    byte[] alpha = alphaOf(remover.remove(png, "disc.png", new CutoutOptions(false, true, null)).png());
+    byte[] alpha =
+        alphaOf(
+            remover
+                .remove(
+                    png,
+                    "disc.png",
+                    CutoutOptions.DEFAULTS.with(CutoutOptions.POST_PROCESS_MASK, true))
+                .png());
     long soft = 0;
     for (byte b : alpha) {
       int v = b & 0xFF;
@@ -88,13 +105,20 @@ class BackgroundRemoverTest {
   @Test
   void backgroundColourFillsTheBackground() throws Exception {
     byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
-    BackgroundRemover.Cutout c = remover.remove(png, "disc.png", new CutoutOptions(false, false,
-        new int[] {0, 0, 255, 255}));
+    BackgroundRemover.Cutout c =
+        remover.remove(
+            png,
+            "disc.png",
+            CutoutOptions.DEFAULTS.with(CutoutOptions.BGCOLOR, java.util.List.of(0, 0, 255, 255)));
     BufferedImage img = ImageIO.read(new ByteArrayInputStream(c.png()));
     int corner = img.getRGB(2, 2);
-    assertEquals(0xFF0000FF, corner, "corner (background) is opaque blue, got " + Integer.toHexString(corner));
+    assertEquals(
+        0xFF0000FF,
+        corner,
+        "corner (background) is opaque blue, got " + Integer.toHexString(corner));
     int centre = img.getRGB(150, 100);
-    // Pillow's paste blends alpha too (DIV255(255·(255−a) + a·a)), so a mask value of 254 stays 254.
+    // Pillow's paste blends alpha too (DIV255(255·(255−a) + a·a)), so a mask value of 254 stays
+    // 254.
     assertTrue((centre >>> 24) >= 250, "centre (the disc) is opaque: " + (centre >>> 24));
     assertTrue(((centre >> 16) & 0xFF) > 150, "centre keeps the disc's red");
   }
@@ -102,8 +126,10 @@ class BackgroundRemoverTest {
   @Test
   void badInputFailsWithATypedErrorNamingTheInput() {
     byte[] notAnImage = "hello, I am text".getBytes();
-    InvalidImageException e = assertThrows(InvalidImageException.class,
-        () -> remover.remove(notAnImage, "notes.jpg", CutoutOptions.DEFAULT));
+    InvalidImageException e =
+        assertThrows(
+            InvalidImageException.class,
+            () -> remover.remove(notAnImage, "notes.jpg", CutoutOptions.DEFAULTS));
     assertEquals(InvalidImageException.Reason.NOT_AN_IMAGE, e.reason());
     assertTrue(e.getMessage().contains("notes.jpg"), e.getMessage());
   }
@@ -112,8 +138,8 @@ class BackgroundRemoverTest {
   void sameInputGivesTheSameBytes() throws Exception {
     // Re-delivered jobs must rewrite identical output.
     byte[] png = SyntheticImages.encode(SyntheticImages.disc(200, 150), "png");
-    byte[] a = remover.remove(png, "a.png", CutoutOptions.DEFAULT).png();
-    byte[] b = remover.remove(png, "a.png", CutoutOptions.DEFAULT).png();
+    byte[] a = remover.remove(png, "a.png", CutoutOptions.DEFAULTS).png();
+    byte[] b = remover.remove(png, "a.png", CutoutOptions.DEFAULTS).png();
     assertTrue(Arrays.equals(a, b));
   }
 }

@@ -75,7 +75,8 @@ class LanczosResamplerTest {
   @Test
   void sameSizeIsACopyOfTheColourChannels() {
     byte[] rgba = {1, 2, 3, 4, 5, 6, 7, 8};
-    assertArrayEquals(new byte[] {1, 2, 3, 5, 6, 7}, LanczosResampler.resizeRgbFromRgba(rgba, 2, 1, 2, 1));
+    assertArrayEquals(
+        new byte[] {1, 2, 3, 5, 6, 7}, LanczosResampler.resizeRgbFromRgba(rgba, 2, 1, 2, 1));
   }
 
   @Test
@@ -93,12 +94,15 @@ class LanczosResamplerTest {
     }
     assertEquals(0, out[0] & 0xFF);
     assertEquals(255, out[15] & 0xFF);
-    assertTrue((out[7] & 0xFF) > 0 && (out[7] & 0xFF) < 128, "just left of the edge is dark but not black");
+    assertTrue(
+        (out[7] & 0xFF) > 0 && (out[7] & 0xFF) < 128,
+        "just left of the edge is dark but not black");
   }
 
   @Test
   void downscaleAveragesFineDetail() {
-    // Alternating columns 0/255 shrunk 4× must come out mid-grey: the support widens when shrinking.
+    // Alternating columns 0/255 shrunk 4× must come out mid-grey: the support widens when
+    // shrinking.
     int w = 64, h = 4;
     byte[] gray = new byte[w * h];
     for (int i = 0; i < gray.length; i++) {

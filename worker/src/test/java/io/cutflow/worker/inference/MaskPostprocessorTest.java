@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class MaskPostprocessorTest {
   private static ModelProfile profile(ModelProfile.Activation activation) {
-    return new ModelProfile("t", 2, 2, new double[] {0.5, 0.5, 0.5}, new double[] {1, 1, 1}, 0, activation);
+    return new ModelProfile(
+        "t", 2, 2, new double[] {0.5, 0.5, 0.5}, new double[] {1, 1, 1}, 0, activation);
   }
 
   @Test

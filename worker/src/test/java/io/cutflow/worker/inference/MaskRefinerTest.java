@@ -44,7 +44,8 @@ class MaskRefinerTest {
   @Test
   void gaussianKernelMatchesOpenCv() {
     float[] k = MaskRefiner.gaussianKernel(5, 2.0);
-    // cv2.getGaussianKernel(5, 2).ravel() = [0.15246914, 0.22184130, 0.25137912, 0.22184130, 0.15246914]
+    // cv2.getGaussianKernel(5, 2).ravel() = [0.15246914, 0.22184130, 0.25137912, 0.22184130,
+    // 0.15246914]
     float[] cv = {0.15246914f, 0.22184130f, 0.25137912f, 0.22184130f, 0.15246914f};
     for (int i = 0; i < 5; i++) {
       assertEquals(cv[i], k[i], 1e-6f);

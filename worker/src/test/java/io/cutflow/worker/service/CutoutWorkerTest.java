@@ -38,38 +38,63 @@ import org.junit.jupiter.api.Test;
 class CutoutWorkerTest {
 
   @Test
-  void badRecordsGetAFailedResultAndADeadLetterAndAreCommittedOnlyOnceAcknowledged() throws Exception {
+  void badRecordsGetAFailedResultAndADeadLetterAndAreCommittedOnlyOnceAcknowledged()
+      throws Exception {
     // The object store is never reached by these records: an unused port keeps it that way.
-    CutflowConfig config = CutflowConfig.isolated(Map.of("cutflow.s3.endpoint", "http://127.0.0.1:9"));
+    CutflowConfig config =
+        CutflowConfig.isolated(Map.of("cutflow.s3.endpoint", "http://127.0.0.1:9"));
     Topics topics = new Topics(config);
     TopicPartition tp = new TopicPartition(topics.jobs(), 0);
     MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
     MockProducer<String, String> producer =
         new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
     RemoverFactory.Loaded loaded = SharedRemover.get();
-    CutoutWorker worker = new CutoutWorker(consumer, producer, ObjectStore.fromConfig(config), loaded.remover(),
-        loaded.session(), loaded.model(), new JobCodec(), topics, "cutouts", 1 << 20,
-        new WorkerSettings("unit-worker", null, 2, 2, 0, 0), new WorkerMetrics(new MetricRegistry()));
+    CutoutWorker worker =
+        new CutoutWorker(
+            consumer,
+            producer,
+            ObjectStore.fromConfig(config),
+            loaded.remover(),
+            loaded.session(),
+            loaded.model(),
+            new JobCodec(),
+            topics,
+            "cutouts",
+            1 << 20,
+            new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
+            new WorkerMetrics(new MetricRegistry()));
 
     consumer.updateBeginningOffsets(Map.of(tp, 0L));
-    consumer.schedulePollTask(() -> {
-      consumer.rebalance(List.of(tp));
-      consumer.addRecord(new ConsumerRecord<>(tp.topic(), 0, 0, "job-a", "{not json"));
-      consumer.addRecord(new ConsumerRecord<>(tp.topic(), 0, 1, "job-b", "{\"schema\": \"cutflow.job-request/v1\"}"));
-      consumer.addRecord(new ConsumerRecord<>(tp.topic(), 0, 2, "job-c", """
+    consumer.schedulePollTask(
+        () -> {
+          consumer.rebalance(List.of(tp));
+          consumer.addRecord(new ConsumerRecord<>(tp.topic(), 0, 0, "job-a", "{not json"));
+          consumer.addRecord(
+              new ConsumerRecord<>(
+                  tp.topic(), 0, 1, "job-b", "{\"schema\": \"cutflow.job-request/v1\"}"));
+          consumer.addRecord(
+              new ConsumerRecord<>(
+                  tp.topic(),
+                  0,
+                  2,
+                  "job-c",
+                  """
           {"schema": "cutflow.job-request/v1", "job_id": "job-c", "submitted_at": "2026-11-24T12:00:00Z",
            "source": {"bucket": "raw", "key": "c.jpg"}, "options": {"model": "u2net"}}"""));
-    });
+        });
     CompletableFuture<ExitReason> run = CompletableFuture.supplyAsync(worker::run);
 
     // three records, each a dead letter and a result, none acknowledged yet
     await(() -> producer.history().size() == 6, "6 sends");
-    Thread.sleep(300); // several poll-loop turns: a commit ahead of the acknowledgements would show now
+    Thread.sleep(
+        300); // several poll-loop turns: a commit ahead of the acknowledgements would show now
     assertNull(committed(consumer, tp), "nothing committed before Kafka acknowledged the results");
     while (producer.completeNext()) {
       // acknowledge every send
     }
-    await(() -> committed(consumer, tp) != null && committed(consumer, tp).offset() == 3, "commit up to offset 3");
+    await(
+        () -> committed(consumer, tp) != null && committed(consumer, tp).offset() == 3,
+        "commit up to offset 3");
 
     JobCodec codec = new JobCodec();
     Map<String, FailureCode> results = new HashMap<>();
@@ -85,20 +110,29 @@ class CutoutWorkerTest {
         deadLetters.put(r.key(), codec.decodeDeadLetter(r.value()));
       }
     }
-    assertEquals(Map.of("job-a", FailureCode.MALFORMED_JSON, "job-b", FailureCode.SCHEMA_VIOLATION,
-        "job-c", FailureCode.MODEL_UNAVAILABLE), results);
+    assertEquals(
+        Map.of(
+            "job-a",
+            FailureCode.MALFORMED_JSON,
+            "job-b",
+            FailureCode.SCHEMA_VIOLATION,
+            "job-c",
+            FailureCode.MODEL_UNAVAILABLE),
+        results);
     assertEquals(Set.of("job-a", "job-b", "job-c"), deadLetters.keySet());
     // a dead letter keeps the original record and where it came from, so it can be replayed
     assertEquals("{not json", deadLetters.get("job-a").value());
     assertEquals(0, deadLetters.get("job-a").offset());
-    assertTrue(deadLetters.get("job-c").message().contains("u2net"), deadLetters.get("job-c").message());
+    assertTrue(
+        deadLetters.get("job-c").message().contains("u2net"), deadLetters.get("job-c").message());
 
     worker.requestStop(ExitReason.STOPPED);
     assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(3, worker.finishedCount());
   }
 
-  private static OffsetAndMetadata committed(MockConsumer<String, String> consumer, TopicPartition tp) {
+  private static OffsetAndMetadata committed(
+      MockConsumer<String, String> consumer, TopicPartition tp) {
     return consumer.committed(Set.of(tp)).get(tp);
   }
 

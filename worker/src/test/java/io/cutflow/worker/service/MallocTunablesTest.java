@@ -12,28 +12,32 @@ class MallocTunablesTest {
   void addsHugePagesToNothingOrToOtherTunables() {
     assertEquals("glibc.malloc.hugetlb=1", MallocTunables.withHugePages(null));
     assertEquals("glibc.malloc.hugetlb=1", MallocTunables.withHugePages(" "));
-    assertEquals("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1",
+    assertEquals(
+        "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1",
         MallocTunables.withHugePages("glibc.malloc.arena_max=2"));
   }
 
   @Test
   void aSupervisorLeavesTheEnvironmentAloneWhenHugePagesAreOff() {
     assertEquals(Optional.empty(), MallocTunables.forWorker(false, "glibc.malloc.arena_max=2"));
-    assertEquals(Optional.of("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"),
+    assertEquals(
+        Optional.of("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"),
         MallocTunables.forWorker(true, "glibc.malloc.arena_max=2"));
   }
 
   @Test
   void anOperatorsHugetlbSettingStands() {
     assertEquals("glibc.malloc.hugetlb=0", MallocTunables.withHugePages("glibc.malloc.hugetlb=0"));
-    assertEquals("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2",
+    assertEquals(
+        "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2",
         MallocTunables.withHugePages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2"));
   }
 
   @Test
   void requestedOnlyWhenHugetlbIsSetAndNotZero() {
     assertTrue(MallocTunables.hugePagesRequested("glibc.malloc.hugetlb=1"));
-    assertTrue(MallocTunables.hugePagesRequested("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"));
+    assertTrue(
+        MallocTunables.hugePagesRequested("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"));
     assertFalse(MallocTunables.hugePagesRequested("glibc.malloc.hugetlb=0"));
     assertFalse(MallocTunables.hugePagesRequested("glibc.malloc.arena_max=2"));
     assertFalse(MallocTunables.hugePagesRequested(null));

@@ -1,19 +1,21 @@
 package io.cutflow.worker.supervisor;
 
+import io.cutflow.worker.service.ExitReason;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Speaks WorkerProcess's control protocol without Kafka or a model: READY after FAKE_WARM_MS, waits
- * for GO, "processes" CUTFLOW_WORKER_RECYCLE_AFTER records of FAKE_RECORD_MS each, prints EXIT, waits
- * for BYE and exits 10 — or 12 when no BYE came within FAKE_BYE_WAIT_MS (default 5000), which the
- * supervisor records as a crash.
- * FAKE_MODE=fail-start exits 1 before READY. With FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file.
- * With FAKE_NICE_REPORT (a directory) it appends its autogroup's nice just before READY ("warming=N") and
- * after GO ("active=N") to {@code <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record.
+ * Speaks the {@link ControlMessage} protocol without Kafka or a model: READY after FAKE_WARM_MS,
+ * waits for GO, "processes" CUTFLOW_WORKER_RECYCLE_AFTER records of FAKE_RECORD_MS each, prints
+ * EXIT, waits for BYE and exits 10 — or 12 when no BYE came within FAKE_BYE_WAIT_MS (default 5000),
+ * which the supervisor records as a crash. FAKE_MODE=fail-start exits 1 before READY. With
+ * FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file. With FAKE_NICE_REPORT (a directory) it
+ * appends its autogroup's nice just before READY ("warming=N") and after GO ("active=N") to {@code
+ * <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record.
  */
 public final class FakeWorkerMain {
   private FakeWorkerMain() {}
@@ -26,9 +28,10 @@ public final class FakeWorkerMain {
     int quota = Integer.parseInt(System.getenv().getOrDefault("CUTFLOW_WORKER_RECYCLE_AFTER", "0"));
     String instance = System.getenv().getOrDefault("CUTFLOW_WORKER_GROUP_INSTANCE_ID", "?");
     String envReport = System.getenv("FAKE_ENV_REPORT");
-    if (envReport != null) { // what the supervisor put in our environment besides the cutflow settings
-      java.nio.file.Files.writeString(java.nio.file.Path.of(envReport), "GLIBC_TUNABLES="
-          + System.getenv("GLIBC_TUNABLES"));
+    if (envReport
+        != null) { // what the supervisor put in our environment besides the cutflow settings
+      java.nio.file.Files.writeString(
+          java.nio.file.Path.of(envReport), "GLIBC_TUNABLES=" + System.getenv("GLIBC_TUNABLES"));
     }
     if (mode.equals("fail-start")) {
       System.err.println("fake worker failing at start");
@@ -38,67 +41,78 @@ public final class FakeWorkerMain {
     String workerId = System.getenv().getOrDefault("CUTFLOW_WORKER_ID", "unknown");
     Thread.sleep(warm);
     reportNice(niceReport, workerId, "warming");
-    System.out.println("READY pid=" + ProcessHandle.current().pid() + " ops=0 warm_ms=" + warm);
+    say(new ControlMessage.Ready(ProcessHandle.current().pid(), 0, warm));
     System.out.flush();
     CountDownLatch go = new CountDownLatch(1);
     CountDownLatch bye = new CountDownLatch(1);
     AtomicBoolean stop = new AtomicBoolean();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          if (line.equals("GO")) {
-            go.countDown();
-          } else if (line.equals("BYE")) {
-            bye.countDown();
-          } else if (line.equals("STOP")) {
-            break;
-          }
-        }
-      } catch (Exception ignored) {
-        // EOF
-      }
-      stop.set(true);
-      go.countDown();
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  ControlMessage m = ControlMessage.parse(line).orElse(null);
+                  if (m instanceof ControlMessage.Go) {
+                    go.countDown();
+                  } else if (m instanceof ControlMessage.Bye) {
+                    bye.countDown();
+                  } else if (m instanceof ControlMessage.Stop) {
+                    break;
+                  }
+                }
+              } catch (Exception ignored) {
+                // EOF
+              }
+              stop.set(true);
+              go.countDown();
+            });
     reader.setDaemon(true);
     reader.start();
     go.await();
     if (stop.get()) {
-      System.out.println("EXIT reason=STOPPED finished=0 last_commit_ms=0 first_record_ms=0");
-      System.out.flush();
+      say(new ControlMessage.Exit(ExitReason.STOPPED, 0, 0, 0));
       Runtime.getRuntime().halt(0);
     }
     reportNice(niceReport, workerId, "active");
     int slot = instance.endsWith("-slot-1") ? 1 : 0;
-    System.out.println("ASSIGNED gen=1 partitions=" + (slot * 3) + "," + (slot * 3 + 1) + "," + (slot * 3 + 2));
+    say(new ControlMessage.Assigned(1, List.of(slot * 3, slot * 3 + 1, slot * 3 + 2)));
     long first = System.currentTimeMillis();
-    System.out.println("FIRST_RECORD ms=" + first);
-    System.out.flush();
+    say(new ControlMessage.FirstRecord(first));
     int n = 0;
     while (!stop.get() && (quota == 0 || n < quota)) {
       Thread.sleep(perRecord);
       n++;
-      System.out.println("FINISHED n=" + n);
-      System.out.flush();
+      say(new ControlMessage.Finished(n));
     }
     long commit = System.currentTimeMillis();
-    String reason = stop.get() ? "STOPPED" : "RECYCLE_COUNT";
-    System.out.println("EXIT reason=" + reason + " finished=" + n + " last_commit_ms=" + commit
-        + " first_record_ms=" + first);
-    System.out.flush();
+    ExitReason reason = stop.get() ? ExitReason.STOPPED : ExitReason.RECYCLE_COUNT;
+    say(new ControlMessage.Exit(reason, n, commit, first));
     if (stop.get()) {
       Runtime.getRuntime().halt(0);
     }
-    Runtime.getRuntime().halt(bye.await(byeWait, java.util.concurrent.TimeUnit.MILLISECONDS) ? 10 : 12);
+    Runtime.getRuntime()
+        .halt(bye.await(byeWait, java.util.concurrent.TimeUnit.MILLISECONDS) ? 10 : 12);
   }
 
-  private static void reportNice(String dir, String workerId, String phase) throws java.io.IOException {
+  private static void say(ControlMessage m) {
+    System.out.println(m.encode());
+    System.out.flush();
+  }
+
+  private static void reportNice(String dir, String workerId, String phase)
+      throws java.io.IOException {
     if (dir != null) {
-      java.nio.file.Path own = java.nio.file.Path.of("/proc/self/autogroup"); // "/autogroup-N nice K"
-      String nice = java.nio.file.Files.readString(own).replaceAll("(?s).*nice\\s+(-?\\d+).*", "$1").trim();
-      java.nio.file.Files.writeString(java.nio.file.Path.of(dir, workerId + ".txt"), phase + "=" + nice + "\n",
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      java.nio.file.Path own =
+          java.nio.file.Path.of("/proc/self/autogroup"); // "/autogroup-N nice K"
+      String nice =
+          java.nio.file.Files.readString(own).replaceAll("(?s).*nice\\s+(-?\\d+).*", "$1").trim();
+      java.nio.file.Files.writeString(
+          java.nio.file.Path.of(dir, workerId + ".txt"),
+          phase + "=" + nice + "\n",
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.service.MallocTunables;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,17 +16,28 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The supervisor's state machine against a fake worker that speaks the control protocol (no Kafka, no model). */
+/**
+ * The supervisor's state machine against a fake worker that speaks the control protocol (no Kafka,
+ * no model).
+ */
 class RecyclingSupervisorTest {
 
-  private static SupervisorSettings fake(Path dir, int slots, int recycleAfter, Map<String, String> env) {
-    return SupervisorSettings.defaults().withSlots(slots).withRecycleAfter(recycleAfter)
-        .withInstancePrefix("t").withJvmArgs(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"))
-        .withWorkerProperties(env).withLogDir(dir).withMainClass(FakeWorkerMain.class.getName())
-        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)).withStopTimeout(Duration.ofSeconds(10));
+  private static SupervisorSettings fake(
+      Path dir, int slots, int recycleAfter, Map<String, String> env) {
+    return SupervisorSettings.defaults()
+        .withSlots(slots)
+        .withRecycleAfter(recycleAfter)
+        .withInstancePrefix("t")
+        .withJvmArgs(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"))
+        .withWorkerProperties(env)
+        .withLogDir(dir)
+        .withMainClass(FakeWorkerMain.class.getName())
+        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1))
+        .withStopTimeout(Duration.ofSeconds(10));
   }
 
-  private static SupervisorStats await(RecyclingSupervisor s, Predicate<SupervisorStats> p, Duration timeout)
+  private static SupervisorStats await(
+      RecyclingSupervisor s, Predicate<SupervisorStats> p, Duration timeout)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     SupervisorStats st = s.stats();
@@ -44,35 +56,57 @@ class RecyclingSupervisorTest {
     // 20 records × 80 ms: a worker's life (~1.6 s) outlasts a fake warm-up (0.1 s) + JVM start. A
     // predecessor that gets no BYE within 0.7 s — its successor's first record comes at once —
     // exits as a crash, so BYE must come on the successor's FIRST_RECORD, not at the next handover.
-    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
-        fake(dir, 2, 20, Map.of("FAKE_WARM_MS", "100", "FAKE_RECORD_MS", "80", "FAKE_BYE_WAIT_MS", "700")))) {
-      SupervisorStats st = await(s, x -> x.recyclesByReason().getOrDefault("count", 0L) >= 6,
-          Duration.ofSeconds(60));
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()),
+            fake(
+                dir,
+                2,
+                20,
+                Map.of(
+                    "FAKE_WARM_MS", "100", "FAKE_RECORD_MS", "80", "FAKE_BYE_WAIT_MS", "700")))) {
+      SupervisorStats st =
+          await(
+              s, x -> x.recyclesByReason().getOrDefault("count", 0L) >= 6, Duration.ofSeconds(60));
       assertEquals(0, st.crashes(), st.toString());
       // each predecessor was told BYE (after its successor's first record) and exited as recycled
-      assertTrue(st.retired().stream().allMatch(r -> r.reason().equals("RECYCLE_COUNT")), st.retired().toString());
+      assertTrue(
+          st.retired().stream().allMatch(r -> r.reason().equals("RECYCLE_COUNT")),
+          st.retired().toString());
       assertFalse(st.handoverGapsMs().isEmpty());
-      // the successor was warm before the predecessor left: the gap is the fake's GO-to-first-record, small
+      // the successor was warm before the predecessor left: the gap is the fake's
+      // GO-to-first-record, small
       assertTrue(st.handoverGapPercentile(50) < 1000, st.summary());
       assertTrue(st.slots().stream().allMatch(x -> x.groupInstanceId().startsWith("t-slot-")));
       // every worker of slot 1 reported the same partitions
-      assertTrue(st.assignments().stream().filter(a -> a.slot() == 1)
-          .allMatch(a -> a.partitions().equals(List.of(3, 4, 5))));
+      assertTrue(
+          st.assignments().stream()
+              .filter(a -> a.slot() == 1)
+              .allMatch(a -> a.partitions().equals(List.of(3, 4, 5))));
     }
   }
 
   @Test
   void killedWorkerIsReplacedAndCloseStopsEverything(@TempDir Path dir) throws Exception {
-    RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
-        fake(dir, 1, 0, Map.of("FAKE_WARM_MS", "100")));
+    RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()), fake(dir, 1, 0, Map.of("FAKE_WARM_MS", "100")));
     try {
-      SupervisorStats st = await(s, x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
-          Duration.ofSeconds(30));
+      SupervisorStats st =
+          await(
+              s,
+              x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
+              Duration.ofSeconds(30));
       long victim = st.slots().get(0).activePid();
       long standby = st.slots().get(0).standbyPid();
       ProcessHandle.of(victim).orElseThrow().destroyForcibly();
-      st = await(s, x -> x.crashes() == 1 && x.slots().get(0).activePid() == standby, Duration.ofSeconds(30));
-      assertTrue(st.retired().stream().anyMatch(r -> r.pid() == victim && r.reason().equals("CRASHED")),
+      st =
+          await(
+              s,
+              x -> x.crashes() == 1 && x.slots().get(0).activePid() == standby,
+              Duration.ofSeconds(30));
+      assertTrue(
+          st.retired().stream().anyMatch(r -> r.pid() == victim && r.reason().equals("CRASHED")),
           st.toString());
       await(s, x -> x.slots().get(0).standbyReady(), Duration.ofSeconds(30));
     } finally {
@@ -80,7 +114,9 @@ class RecyclingSupervisorTest {
     }
     SupervisorStats end = s.stats();
     assertEquals(-1, end.slots().get(0).activePid(), end.toString());
-    assertTrue(end.retired().stream().filter(r -> r.reason().equals("STOPPED")).count() >= 2, end.toString());
+    assertTrue(
+        end.retired().stream().filter(r -> r.reason().equals("STOPPED")).count() >= 2,
+        end.toString());
     for (SupervisorStats.RetiredWorker r : end.retired()) {
       assertFalse(ProcessHandle.of(r.pid()).map(ProcessHandle::isAlive).orElse(false));
     }
@@ -89,18 +125,23 @@ class RecyclingSupervisorTest {
   @Test
   void workersGetHugePageMallocUnlessTurnedOff(@TempDir Path dir) throws Exception {
     String inherited = System.getenv(MallocTunables.ENV);
-    assertEquals(MallocTunables.ENV + "=" + MallocTunables.withHugePages(inherited),
+    assertEquals(
+        MallocTunables.ENV + "=" + MallocTunables.withHugePages(inherited),
         reportedEnvironment(dir.resolve("on"), Map.of()));
-    assertEquals(MallocTunables.ENV + "=" + inherited, // left as the supervisor's own
-        reportedEnvironment(dir.resolve("off"), Map.of(CutflowConfig.WORKER_MALLOC_HUGE_PAGES.name(), "false")));
+    assertEquals(
+        MallocTunables.ENV + "=" + inherited, // left as the supervisor's own
+        reportedEnvironment(
+            dir.resolve("off"), Map.of(WorkerConfig.MALLOC_HUGE_PAGES.name(), "false")));
   }
 
-  private static String reportedEnvironment(Path dir, Map<String, String> workerProperties) throws Exception {
+  private static String reportedEnvironment(Path dir, Map<String, String> workerProperties)
+      throws Exception {
     java.nio.file.Files.createDirectories(dir);
     Path report = dir.resolve("env.txt");
     Map<String, String> props = new java.util.HashMap<>(workerProperties);
     props.put("FAKE_ENV_REPORT", report.toString());
-    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 0, props))) {
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 0, props))) {
       await(s, x -> x.slots().get(0).activePid() > 0, Duration.ofSeconds(30));
     }
     return java.nio.file.Files.readString(report);
@@ -108,13 +149,26 @@ class RecyclingSupervisorTest {
 
   @Test
   void standbyWarmsAtLowPriorityAndWorksAtNormal(@TempDir Path dir) throws Exception {
-    Assumptions.assumeTrue(StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
+    Assumptions.assumeTrue(
+        StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
     // 25 records × 200 ms = 5 s per worker: its standby (JVM start + 0.3 s) is warm long before the
     // last fifth of that quota, so it warms at nice 19 and is back at 0 by the time it works.
     Path reports = java.nio.file.Files.createDirectories(dir.resolve("nice"));
     java.util.OptionalInt ours = StandbyPriority.read(ProcessHandle.current().pid());
-    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 25,
-        Map.of("FAKE_WARM_MS", "300", "FAKE_RECORD_MS", "200", "FAKE_NICE_REPORT", reports.toString())))) {
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()),
+            fake(
+                dir,
+                1,
+                25,
+                Map.of(
+                    "FAKE_WARM_MS",
+                    "300",
+                    "FAKE_RECORD_MS",
+                    "200",
+                    "FAKE_NICE_REPORT",
+                    reports.toString())))) {
       // two handovers done: t-slot-0-3 has had its first record, so it has written its report
       SupervisorStats st = await(s, x -> x.handoverGapsMs().size() >= 2, Duration.ofSeconds(60));
       assertEquals(0, st.crashes(), st.toString());
@@ -130,12 +184,26 @@ class RecyclingSupervisorTest {
 
   @Test
   void lateStandbyIsBoostedBeforeItsPredecessorLeaves(@TempDir Path dir) throws Exception {
-    Assumptions.assumeTrue(StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
-    // 10 records × 100 ms against a 2.5 s warm-up: the standby is still warming when its predecessor
+    Assumptions.assumeTrue(
+        StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
+    // 10 records × 100 ms against a 2.5 s warm-up: the standby is still warming when its
+    // predecessor
     // reaches record 8 (the last fifth), and from then on competes at normal priority.
     Path reports = java.nio.file.Files.createDirectories(dir.resolve("nice"));
-    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()), fake(dir, 1, 10,
-        Map.of("FAKE_WARM_MS", "2500", "FAKE_RECORD_MS", "100", "FAKE_NICE_REPORT", reports.toString())))) {
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()),
+            fake(
+                dir,
+                1,
+                10,
+                Map.of(
+                    "FAKE_WARM_MS",
+                    "2500",
+                    "FAKE_RECORD_MS",
+                    "100",
+                    "FAKE_NICE_REPORT",
+                    reports.toString())))) {
       // one handover done: t-slot-0-2 has had its first record, so it has written its report
       SupervisorStats st = await(s, x -> x.handoverGapsMs().size() >= 1, Duration.ofSeconds(60));
       assertEquals(0, st.crashes(), st.toString());
@@ -159,8 +227,9 @@ class RecyclingSupervisorTest {
 
   @Test
   void crashLoopBacksOff(@TempDir Path dir) throws Exception {
-    try (RecyclingSupervisor s = RecyclingSupervisor.start(CutflowConfig.isolated(Map.of()),
-        fake(dir, 1, 0, Map.of("FAKE_MODE", "fail-start")))) {
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()), fake(dir, 1, 0, Map.of("FAKE_MODE", "fail-start")))) {
       long t0 = System.nanoTime();
       SupervisorStats st = await(s, x -> x.crashes() >= 4, Duration.ofSeconds(60));
       long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -172,7 +241,8 @@ class RecyclingSupervisorTest {
 
   @Test
   void backoffDoublesAndIsCapped() {
-    SupervisorSettings s = SupervisorSettings.defaults().withBackoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+    SupervisorSettings s =
+        SupervisorSettings.defaults().withBackoff(Duration.ofMillis(500), Duration.ofSeconds(30));
     assertEquals(500, s.backoff(1).toMillis());
     assertEquals(1000, s.backoff(2).toMillis());
     assertEquals(4000, s.backoff(4).toMillis());
@@ -182,8 +252,16 @@ class RecyclingSupervisorTest {
 
   @Test
   void percentiles() {
-    SupervisorStats st = new SupervisorStats(Map.of("count", 3L), 0, 4, List.of(30L, 10L, 20L, 200L), List.of(),
-        List.of(), List.of(), List.of(9000L, 11000L));
+    SupervisorStats st =
+        new SupervisorStats(
+            Map.of("count", 3L),
+            0,
+            4,
+            List.of(30L, 10L, 20L, 200L),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(9000L, 11000L));
     assertEquals(20, st.handoverGapPercentile(50));
     assertEquals(10000, st.meanWarmUpCpuMs());
     assertEquals(200, st.handoverGapPercentile(95));

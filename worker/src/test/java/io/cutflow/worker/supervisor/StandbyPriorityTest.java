@@ -24,7 +24,8 @@ class StandbyPriorityTest {
 
   @Test
   void lowersAndRestoresAnotherSessionsAutogroup() throws Exception {
-    Assumptions.assumeTrue(StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
+    Assumptions.assumeTrue(
+        StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
     Path setsid = Path.of("/usr/bin/setsid");
     Assumptions.assumeTrue(Files.isExecutable(setsid), "no setsid");
     OptionalInt ours = StandbyPriority.read(ProcessHandle.current().pid());
@@ -42,9 +43,12 @@ class StandbyPriorityTest {
       StandbyPriority priority = StandbyPriority.of(19);
       retrying(() -> priority.lower(pid));
       assertEquals(OptionalInt.of(19), StandbyPriority.read(pid));
-      retrying(() -> priority.restore(pid)); // up again: allowed for the owner, unlike a process's nice
+      retrying(
+          () -> priority.restore(pid)); // up again: allowed for the owner, unlike a process's nice
       assertEquals(OptionalInt.of(0), StandbyPriority.read(pid));
-      assertEquals(ours, StandbyPriority.read(ProcessHandle.current().pid())); // another autogroup: untouched
+      assertEquals(
+          ours,
+          StandbyPriority.read(ProcessHandle.current().pid())); // another autogroup: untouched
     } finally {
       p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
@@ -54,7 +58,10 @@ class StandbyPriorityTest {
     void run() throws IOException;
   }
 
-  /** Until setsid has run, and while unprivileged writes are rate-limited (one per 100 ms), writes fail. */
+  /**
+   * Until setsid has run, and while unprivileged writes are rate-limited (one per 100 ms), writes
+   * fail.
+   */
   private static void retrying(Write w) throws Exception {
     IOException last = null;
     for (int i = 0; i < 25; i++) {

@@ -1,0 +1,354 @@
+package io.cutflow.common.job;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A cutout's options (rembg's per-image options), immutable. What {@link JobRequest} carries and
+ * what the worker's composer receives.
+ *
+ * <p>{@link #OPTIONS} is the one place an option is declared: its JSON name, rembg's CLI flags,
+ * rembg's HTTP names, value kind, parser and help. The picocli mixin ({@code
+ * io.cutflow.common.cli.CutoutOptionsMixin}), the HTTP reader and the JSON binding all iterate it,
+ * so a value is parsed and rejected the same way everywhere, with one message. Adding an option: a
+ * line in the table, an accessor below, the JSON Schema and the docs.
+ */
+public final class CutoutOptions {
+
+  /** A value's shape: decides picocli's arity and which JSON type is accepted. */
+  public enum Kind {
+    TEXT,
+    BOOLEAN,
+    COLOUR,
+    INTEGER,
+    ANY
+  }
+
+  /**
+   * One option.
+   *
+   * @param name JSON name in {@code options} (snake_case); also the name in errors from Kafka
+   * @param cliNames rembg's CLI flags; empty = not on the command line
+   * @param httpNames rembg's server name first, then Cutflow's long name
+   * @param kind the value's shape
+   * @param paramLabel the CLI's placeholder for the value
+   * @param help one line for {@code --help}
+   * @param defaultValue the value when absent
+   * @param parser text (CLI argument, HTTP parameter) to value; throws IllegalArgumentException
+   *     whose message says what is wrong, without the option's name
+   */
+  public record Option(
+      String name,
+      List<String> cliNames,
+      List<String> httpNames,
+      Kind kind,
+      String paramLabel,
+      String help,
+      Object defaultValue,
+      Function<String, Object> parser) {
+
+    /** Parses a text value; blank means the default. */
+    public Object parse(String text) {
+      return parser.apply(text);
+    }
+
+    /** Checks a value bound from JSON or built in Java; returns it normalised. */
+    public Object check(Object value) {
+      if (value == null) {
+        return defaultValue;
+      }
+      if (kind == Kind.BOOLEAN) {
+        if (value instanceof Boolean) {
+          return value;
+        }
+        // JSON has real booleans: the text spellings (yes, on, 1) are for CLI and HTTP only
+        throw new IllegalArgumentException("expected a boolean (true/false), got '" + value + "'");
+      }
+      // the same parser as for text, so a JSON [300,0,0,0] fails like "300,0,0,0"
+      String text =
+          value instanceof List<?> list
+              ? list.stream().map(String::valueOf).collect(Collectors.joining(","))
+              : String.valueOf(value);
+      return parse(text);
+    }
+  }
+
+  // ---------------------------------------------------------------- the table
+
+  public static final Option MODEL =
+      new Option(
+          "model",
+          List.of("-m", "--model"),
+          List.of("model"),
+          Kind.TEXT,
+          "MODEL",
+          "Model name (see `cutflow models list`); default: the manifest's default"
+              + " (for jobs: the one the workers serve).",
+          null,
+          CutoutOptions::parseModel);
+  public static final Option ONLY_MASK =
+      new Option(
+          "only_mask",
+          List.of("-om", "--only-mask"),
+          List.of("om", "only_mask"),
+          Kind.BOOLEAN,
+          null,
+          "Output the mask (8-bit grey) instead of the cutout.",
+          false,
+          CutoutOptions::parseBoolean);
+  public static final Option POST_PROCESS_MASK =
+      new Option(
+          "post_process_mask",
+          List.of("-ppm", "--post-process-mask"),
+          List.of("ppm", "post_process_mask"),
+          Kind.BOOLEAN,
+          null,
+          "Clean the mask: opening, Gaussian blur, threshold (rembg -ppm).",
+          false,
+          CutoutOptions::parseBoolean);
+  public static final Option BGCOLOR =
+      new Option(
+          "bgcolor",
+          List.of("-bgc", "--bgcolor"),
+          List.of("bgc", "bgcolor"),
+          Kind.COLOUR,
+          "R,G,B,A",
+          "Composite onto this background colour (each 0..255; (R,G,B,A) also accepted).",
+          null,
+          text -> text.isBlank() ? null : Arrays.stream(parseColor(text)).boxed().toList());
+
+  /** Every option, in wire order. */
+  public static final List<Option> OPTIONS = List.of(MODEL, ONLY_MASK, POST_PROCESS_MASK, BGCOLOR);
+
+  /**
+   * rembg server parameters Cutflow accepts over HTTP, validates, then ignores (reported in {@code
+   * X-Cutflow-Ignored}): alpha matting is not implemented, extras are per-model.
+   */
+  public static final List<Option> IGNORED_OVER_HTTP =
+      List.of(
+          ignored("a", Kind.BOOLEAN, CutoutOptions::parseBoolean),
+          ignored("af", Kind.INTEGER, text -> parseInt(text, 0, 255)),
+          ignored("ab", Kind.INTEGER, text -> parseInt(text, 0, 255)),
+          ignored("ae", Kind.INTEGER, text -> parseInt(text, 0, Integer.MAX_VALUE)),
+          ignored("extras", Kind.ANY, text -> text));
+
+  public static final CutoutOptions DEFAULTS = new CutoutOptions(Map.of());
+
+  // ---------------------------------------------------------------- the value
+
+  /** Every option's value (defaults included), in {@link #OPTIONS} order. */
+  private final Map<String, Object> values;
+
+  private CutoutOptions(Map<String, Object> given) {
+    Map<String, Object> all = new LinkedHashMap<>();
+    for (Option o : OPTIONS) {
+      all.put(o.name(), given.containsKey(o.name()) ? given.get(o.name()) : o.defaultValue());
+    }
+    this.values = Collections.unmodifiableMap(all);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A copy with one option changed; throws {@link InvalidOptionException} for a bad value. */
+  public CutoutOptions with(Option option, Object value) {
+    Builder b = new Builder();
+    b.values.putAll(values);
+    return b.set(option, value).build();
+  }
+
+  /** The value of {@code option} (its default when not set). */
+  public Object get(Option option) {
+    return values.get(option.name());
+  }
+
+  /** Model name from {@code models/models.json}; null = the worker's default. */
+  public String model() {
+    return (String) get(MODEL);
+  }
+
+  /** Write the mask instead of the cutout. */
+  public boolean onlyMask() {
+    return (Boolean) get(ONLY_MASK);
+  }
+
+  /** rembg's post_process_mask. */
+  public boolean postProcessMask() {
+    return (Boolean) get(POST_PROCESS_MASK);
+  }
+
+  /** {@code [r, g, b, a]}, each 0..255, or null for transparency. */
+  @SuppressWarnings("unchecked")
+  public List<Integer> bgcolor() {
+    return (List<Integer>) get(BGCOLOR);
+  }
+
+  /** {@link #bgcolor()} as an array for the composer, or null. */
+  public int[] bgcolorRgba() {
+    List<Integer> bg = bgcolor();
+    return bg == null ? null : bg.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  // ---------------------------------------------------------------- JSON
+
+  /** Binds {@code options} of a job; unknown keys are ignored (forward compatibility). */
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+  public static CutoutOptions fromJson(Map<String, Object> json) {
+    Builder b = new Builder();
+    for (Option o : OPTIONS) {
+      if (json != null && json.get(o.name()) != null) {
+        b.set(o, json.get(o.name()));
+      }
+    }
+    return b.build();
+  }
+
+  /** The wire form: every option, nulls left out. */
+  @JsonValue
+  public Map<String, Object> toJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    values.forEach(
+        (k, v) -> {
+          if (v != null) {
+            json.put(k, v);
+          }
+        });
+    return json;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CutoutOptions other && values.equals(other.values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "CutoutOptions" + values;
+  }
+
+  /** Collects values; each setter names the option in its error. */
+  public static final class Builder {
+    private final Map<String, Object> values = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Parses {@code text} given under {@code givenName} (e.g. {@code -bgc} or {@code bgc}). */
+    public Builder parse(Option option, String givenName, String text) {
+      try {
+        values.put(option.name(), option.parse(text));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidOptionException(givenName, e.getMessage());
+      }
+      return this;
+    }
+
+    /** Sets a JSON-bound or Java value, named by the option's JSON name in errors. */
+    public Builder set(Option option, Object value) {
+      try {
+        values.put(option.name(), option.check(value));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidOptionException(option.name(), e.getMessage());
+      }
+      return this;
+    }
+
+    public CutoutOptions build() {
+      return new CutoutOptions(values);
+    }
+  }
+
+  // ---------------------------------------------------------------- parsers (one per kind)
+
+  /**
+   * Parses a colour: {@code R,G,B,A}, or the tuple forms {@code (R,G,B,A)} / {@code [R,G,B,A]}
+   * (rembg's CLI and server take the first; Python users type the others).
+   */
+  public static int[] parseColor(String text) {
+    String t = text.trim();
+    if (t.startsWith("(") && t.endsWith(")") || t.startsWith("[") && t.endsWith("]")) {
+      t = t.substring(1, t.length() - 1);
+    }
+    String[] parts = t.split("\\s*,\\s*", -1);
+    String shape = "expected R,G,B,A (four integers 0..255), got '" + text + "'";
+    if (parts.length != 4) {
+      throw new IllegalArgumentException(shape);
+    }
+    int[] rgba = new int[4];
+    for (int i = 0; i < 4; i++) {
+      try {
+        rgba[i] = Integer.parseInt(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(shape);
+      }
+    }
+    for (int c : rgba) {
+      if (c < 0 || c > 255) {
+        throw new IllegalArgumentException("each of R,G,B,A must be 0..255, got '" + text + "'");
+      }
+    }
+    return rgba;
+  }
+
+  /** What rembg's server (FastAPI) takes for a boolean; blank = false. */
+  static Boolean parseBoolean(String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes", "on", "t", "y" -> true;
+      case "false", "0", "no", "off", "f", "n", "" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "expected a boolean (true/false, 1/0, yes/no, on/off), got '" + text + "'");
+    };
+  }
+
+  /** A model name as in {@code models/models.json}; blank = the default model. */
+  static String parseModel(String text) {
+    String model = text.trim();
+    if (model.isEmpty()) {
+      return null;
+    }
+    if (!model.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new IllegalArgumentException(
+          "not a model name: '"
+              + text
+              + "' (letters, digits, '.', '_', '-'; see `cutflow models list`)");
+    }
+    return model;
+  }
+
+  private static Integer parseInt(String text, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer, got '" + text + "'");
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(
+          "must be "
+              + min
+              + ".."
+              + (max == Integer.MAX_VALUE ? "" : String.valueOf(max))
+              + ", got "
+              + n);
+    }
+    return n;
+  }
+
+  private static Option ignored(String httpName, Kind kind, Function<String, Object> parser) {
+    return new Option(httpName, List.of(), List.of(httpName), kind, null, null, null, parser);
+  }
+}

@@ -1,0 +1,74 @@
+package io.cutflow.common.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CutoutOptionsTest {
+  private final ObjectMapper json = JobCodec.newMapper();
+
+  @Test
+  void defaultsAndWireForm() throws Exception {
+    assertNull(CutoutOptions.DEFAULTS.model());
+    assertFalse(CutoutOptions.DEFAULTS.onlyMask());
+    assertNull(CutoutOptions.DEFAULTS.bgcolorRgba());
+    assertEquals(
+        "{\"only_mask\":false,\"post_process_mask\":false}",
+        json.writeValueAsString(CutoutOptions.DEFAULTS));
+    CutoutOptions o =
+        CutoutOptions.DEFAULTS
+            .with(CutoutOptions.MODEL, "u2net")
+            .with(CutoutOptions.BGCOLOR, List.of(1, 2, 3, 4));
+    String text = json.writeValueAsString(o);
+    assertEquals(
+        "{\"model\":\"u2net\",\"only_mask\":false,\"post_process_mask\":false,"
+            + "\"bgcolor\":[1,2,3,4]}",
+        text);
+    assertEquals(o, json.readValue(text, CutoutOptions.class));
+    assertEquals(CutoutOptions.DEFAULTS, CutoutOptions.fromJson(Map.of("unknown", 1)));
+  }
+
+  @Test
+  void oneParserPerKind() {
+    for (String c : new String[] {"1,2,3,4", " 1, 2 ,3,4 ", "(1,2,3,4)", "[1, 2, 3, 4]"}) {
+      assertEquals(List.of(1, 2, 3, 4), CutoutOptions.BGCOLOR.parse(c), c);
+    }
+    assertNull(CutoutOptions.BGCOLOR.parse(" "));
+    for (String t : new String[] {"true", "1", "YES", "on", "t", "y"}) {
+      assertEquals(true, CutoutOptions.ONLY_MASK.parse(t), t);
+    }
+    for (String f : new String[] {"false", "0", "no", "off", "f", "n", ""}) {
+      assertEquals(false, CutoutOptions.ONLY_MASK.parse(f), f);
+    }
+    assertNull(CutoutOptions.MODEL.parse("  "));
+  }
+
+  @Test
+  void errorsNameTheOptionAsGivenAndTheProblemOnce() {
+    InvalidOptionException text =
+        assertThrows(
+            InvalidOptionException.class,
+            () -> CutoutOptions.builder().parse(CutoutOptions.BGCOLOR, "-bgc", "300,0,0,0"));
+    InvalidOptionException bound =
+        assertThrows(
+            InvalidOptionException.class,
+            () -> CutoutOptions.fromJson(Map.of("bgcolor", List.of(300, 0, 0, 0))));
+    assertEquals("-bgc", text.option());
+    assertEquals("bgcolor", bound.option());
+    assertEquals("each of R,G,B,A must be 0..255, got '300,0,0,0'", text.problem());
+    assertEquals(text.problem(), bound.problem());
+    assertTrue(
+        assertThrows(
+                InvalidOptionException.class,
+                () -> CutoutOptions.builder().parse(CutoutOptions.MODEL, "model", "a b"))
+            .getMessage()
+            .contains("cutflow models list"));
+  }
+}

@@ -1,0 +1,92 @@
+package io.cutflow.ingest.http;
+
+import io.cutflow.common.job.JobRequest;
+import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.status.JobStatus;
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The asynchronous API: {@code POST /v1/jobs} (queue one job per uploaded image), {@code GET
+ * /v1/jobs/{id}} (its status) and {@code GET /v1/jobs/{id}/cutout} (its PNG).
+ */
+final class JobsEndpoints {
+  private final Uploads uploads;
+  private final int maxFiles;
+  private final Submissions submissions;
+  private final Responses responses;
+
+  JobsEndpoints(Uploads uploads, int maxFiles, Submissions submissions, Responses responses) {
+    this.uploads = uploads;
+    this.maxFiles = maxFiles;
+    this.submissions = submissions;
+    this.responses = responses;
+  }
+
+  /** {@code POST /v1/jobs}. */
+  void submit(Context ctx) {
+    List<Uploads.Upload> files = uploads.read(ctx, null);
+    if (files.size() > maxFiles) {
+      throw ApiError.badRequest(
+          "too_many_files", files.size() + " files in one request; at most " + maxFiles);
+    }
+    CutoutParams params = CutoutParams.parse(Responses.param(ctx));
+    List<Map<String, Object>> jobs = new ArrayList<>();
+    List<CompletableFuture<JobRequest>> published = new ArrayList<>();
+    String baseUrl = Responses.baseUrl(ctx);
+    for (Uploads.Upload upload : files) {
+      String jobId = JobSubmitter.newJobId();
+      published.add(submissions.submit(jobId, upload, params));
+      Map<String, Object> job = new LinkedHashMap<>();
+      job.put("job_id", jobId);
+      job.put("file_name", upload.fileName());
+      job.put("size_bytes", upload.bytes().length);
+      job.put("content_type", upload.kind().mimeType());
+      job.put("status", "queued");
+      job.put("status_url", baseUrl + "/v1/jobs/" + jobId);
+      job.put("cutout_url", baseUrl + "/v1/jobs/" + jobId + "/cutout");
+      jobs.add(job);
+    }
+    Submissions.awaitPublished(published);
+    Responses.ignoredHeader(ctx, params);
+    if (jobs.size() == 1) {
+      ctx.header("Location", (String) jobs.get(0).get("status_url"));
+    }
+    ctx.status(202).json(Map.of("jobs", jobs));
+  }
+
+  /** {@code GET /v1/jobs/{id}}. */
+  void status(Context ctx) {
+    JobStatus s = submissions.lookup(ctx.pathParam("id"));
+    ctx.json(JobView.of(s, Responses.baseUrl(ctx)));
+  }
+
+  /** {@code GET /v1/jobs/{id}/cutout}: the PNG once done, else 404 saying why. */
+  void cutout(Context ctx) {
+    JobStatus s = submissions.lookup(ctx.pathParam("id"));
+    switch (s.state()) {
+      case QUEUED ->
+          throw new ApiError(
+              404,
+              "not_done",
+              "job " + s.jobId() + " is queued: no cutout yet",
+              Map.of("status", "queued"));
+      case FAILED ->
+          throw new ApiError(
+              404,
+              "job_failed",
+              "job "
+                  + s.jobId()
+                  + " failed ("
+                  + s.result().failure().code()
+                  + "): "
+                  + s.result().failure().message(),
+              Map.of("status", "failed", "failure_code", s.result().failure().code().code()));
+      case DONE -> responses.png(ctx, s.result());
+    }
+  }
+}

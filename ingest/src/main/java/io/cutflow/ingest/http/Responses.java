@@ -1,0 +1,69 @@
+package io.cutflow.ingest.http;
+
+import io.cutflow.common.job.JobResult;
+import io.cutflow.common.store.ObjectMissingException;
+import io.cutflow.common.store.ObjectStore;
+import io.javalin.http.Context;
+import java.util.function.Function;
+
+/** What the endpoints share: reading parameters, the cutout PNG body, error bodies, URLs. */
+final class Responses {
+  private static final long MAX_CUTOUT_BYTES = 1L << 30;
+
+  private final ObjectStore store;
+
+  Responses(ObjectStore store) {
+    this.store = store;
+  }
+
+  /** Answers with the job's cutout from object storage. */
+  void png(Context ctx, JobResult result) {
+    JobResult.StoredObject out = result.output();
+    byte[] bytes;
+    try {
+      bytes = store.get(out.bucket(), out.key(), MAX_CUTOUT_BYTES);
+    } catch (ObjectMissingException e) {
+      throw new ApiError(
+          404,
+          "cutout_missing",
+          "job "
+              + result.jobId()
+              + " is done but its cutout "
+              + out.bucket()
+              + "/"
+              + out.key()
+              + " is gone");
+    }
+    ctx.header("X-Cutflow-Job-Id", result.jobId());
+    ctx.header("Content-Disposition", "inline; filename=\"" + result.jobId() + ".png\"");
+    ctx.contentType("image/png").result(bytes);
+  }
+
+  static void error(Context ctx, ApiError e) {
+    ctx.status(e.status()).json(e.body());
+  }
+
+  /** A parameter from a form field, else the query string (rembg's server takes both). */
+  static Function<String, String> param(Context ctx) {
+    return name -> {
+      String v = ctx.formParam(name);
+      return v != null ? v : ctx.queryParam(name);
+    };
+  }
+
+  static void ignoredHeader(Context ctx, CutoutParams params) {
+    if (!params.ignored().isEmpty()) {
+      ctx.header(
+          "X-Cutflow-Ignored",
+          String.join(",", params.ignored())
+              + "; alpha matting is not implemented: these parameters are accepted and ignored");
+    }
+  }
+
+  static String baseUrl(Context ctx) {
+    String host = ctx.host();
+    return ctx.scheme()
+        + "://"
+        + (host == null || host.isBlank() ? "localhost:" + ctx.port() : host);
+  }
+}

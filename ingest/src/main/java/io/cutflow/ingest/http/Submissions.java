@@ -1,0 +1,96 @@
+package io.cutflow.ingest.http;
+
+import io.cutflow.common.job.JobRequest;
+import io.cutflow.common.job.JobResult;
+import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.status.JobStatus;
+import io.cutflow.ingest.status.JobStatusService;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Jobs this instance submits over HTTP: uploads and publishes them, remembers each until its result
+ * arrives (so a job answers "queued" before the status topology has read it back from Kafka) and
+ * times submission to result.
+ */
+final class Submissions {
+  private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+
+  private final JobSubmitter submitter;
+  private final JobStatusService status;
+  private final HttpMetrics metrics;
+  private final ConcurrentMap<String, Submitted> inFlight = new ConcurrentHashMap<>();
+
+  private record Submitted(JobRequest request, long nanos) {}
+
+  Submissions(JobSubmitter submitter, JobStatusService status, HttpMetrics metrics) {
+    this.submitter = submitter;
+    this.status = status;
+    this.metrics = metrics;
+  }
+
+  /** Uploads the image and publishes its job; completes when Kafka has it. */
+  CompletableFuture<JobRequest> submit(String jobId, Uploads.Upload upload, CutoutParams params) {
+    metrics.upload(upload.bytes().length);
+    long t0 = System.nanoTime();
+    if (inFlight.size() > 100_000) {
+      inFlight.clear(); // results that never came: keep the map bounded
+    }
+    return submitter
+        .submit(
+            jobId,
+            upload.fileName(),
+            upload.bytes(),
+            upload.kind().mimeType(),
+            params.options(),
+            Map.of("submitted_via", "http", "file_name", upload.fileName()))
+        .thenApply(
+            request -> {
+              inFlight.put(jobId, new Submitted(request, t0));
+              return request;
+            });
+  }
+
+  /** Called by the status topology for every result: feeds the time-to-result metric. */
+  void onResult(JobResult result) {
+    Submitted submitted = inFlight.remove(result.jobId());
+    if (submitted != null) {
+      metrics.timeToResult((System.nanoTime() - submitted.nanos()) / 1_000_000);
+    }
+  }
+
+  /** Waits until every job is published; 503 when Kafka does not take them in time. */
+  static void awaitPublished(List<CompletableFuture<JobRequest>> published) {
+    try {
+      CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+          .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new ApiError(503, "unavailable", "could not queue the job: " + cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "unavailable", "interrupted while queueing the job");
+    }
+  }
+
+  /** A job's status; 404 when neither the status store nor this instance knows it. */
+  JobStatus lookup(String jobId) {
+    Optional<JobStatus> s = status.get(jobId);
+    if (s.isEmpty()) {
+      // submitted here a moment ago, not yet read back from the jobs topic by the status topology
+      Submitted submitted = inFlight.get(jobId);
+      if (submitted != null) {
+        return JobStatus.queued(submitted.request());
+      }
+    }
+    return s.orElseThrow(() -> new ApiError(404, "unknown_job", "no job with id '" + jobId + "'"));
+  }
+}

@@ -1,0 +1,121 @@
+package io.cutflow.ingest.http;
+
+import io.cutflow.common.image.ContentKind;
+import io.cutflow.common.image.ContentSniffer;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the images of a multipart request: the size limit ({@code cutflow.ingest.max-upload-bytes})
+ * and a sniff of each file's bytes, so only decodable images become jobs.
+ */
+final class Uploads {
+
+  /** An accepted upload: bytes sniffed to be a decodable image. */
+  record Upload(String fileName, byte[] bytes, ContentKind kind) {}
+
+  private final long maxUploadBytes;
+
+  Uploads(long maxUploadBytes) {
+    this.maxUploadBytes = maxUploadBytes;
+  }
+
+  /**
+   * The multipart files of the request (all fields, or only {@code field}), size-checked and
+   * sniffed.
+   */
+  List<Upload> read(Context ctx, String field) {
+    long declared = ctx.contentLength();
+    if (declared > maxUploadBytes) {
+      throw tooLarge(declared);
+    }
+    String type = ctx.contentType();
+    if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
+      throw ApiError.badRequest(
+          "multipart_required",
+          "send images as multipart/form-data file parts (e.g. curl -F file=@photo.jpg), got content type "
+              + (type == null ? "none" : "'" + type + "'"));
+    }
+    List<UploadedFile> files;
+    try {
+      files = field == null ? ctx.uploadedFiles() : ctx.uploadedFiles(field);
+    } catch (RuntimeException e) {
+      if (exceedsLimit(e)) {
+        throw tooLarge(-1);
+      }
+      throw ApiError.badRequest(
+          "malformed_multipart", "cannot read the multipart body: " + e.getMessage());
+    }
+    if (files.isEmpty()) {
+      throw ApiError.badRequest(
+          "missing_file",
+          field == null
+              ? "no image in the request: send one or more file parts (e.g. -F file=@photo.jpg)"
+              : "no image in the form field '" + field + "' (e.g. -F " + field + "=@photo.jpg)");
+    }
+    List<Upload> out = new ArrayList<>();
+    long total = 0;
+    for (UploadedFile file : files) {
+      byte[] bytes;
+      try (InputStream in = file.content()) {
+        bytes = in.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      total += bytes.length;
+      if (total > maxUploadBytes) {
+        throw tooLarge(total);
+      }
+      String name =
+          file.filename() == null || file.filename().isBlank() ? "image" : file.filename();
+      if (bytes.length == 0) {
+        throw ApiError.badRequest("empty_file", name + ": the file is empty");
+      }
+      ContentKind kind = ContentSniffer.sniff(bytes);
+      if (!kind.isDecodable()) {
+        throw new ApiError(
+            415,
+            "unsupported_media_type",
+            name
+                + ": detected "
+                + kind.mimeType()
+                + (kind.isImage() ? ", an image format Cutflow cannot decode" : ", not an image")
+                + " (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)",
+            Map.of("detected", kind.mimeType()));
+      }
+      out.add(new Upload(name, bytes, kind));
+    }
+    return out;
+  }
+
+  /** Jetty reports an over-limit body as an exception somewhere in the cause chain. */
+  private static boolean exceedsLimit(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null
+          && (m.contains("exceeds max")
+              || m.contains("exceeds maxRequestSize")
+              || m.contains("max filesize")
+              || m.contains("too large"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private ApiError tooLarge(long bytes) {
+    return new ApiError(
+        413,
+        "payload_too_large",
+        (bytes > 0 ? "upload of " + bytes + " bytes" : "upload")
+            + " exceeds the limit of "
+            + maxUploadBytes
+            + " bytes (cutflow.ingest.max-upload-bytes)");
+  }
+}

@@ -1,0 +1,138 @@
+package io.cutflow.worker;
+
+import static io.cutflow.common.config.ConfigKey.Type.BOOLEAN;
+import static io.cutflow.common.config.ConfigKey.Type.INT;
+import static io.cutflow.common.config.ConfigKey.Type.LONG;
+import static io.cutflow.common.config.ConfigKey.Type.STRING;
+
+import io.cutflow.common.config.ConfigDef;
+import io.cutflow.common.config.ConfigKey;
+import io.cutflow.common.config.ConfigKeys;
+import io.cutflow.common.config.Validators;
+import java.util.regex.Pattern;
+
+/** Settings of worker processes and their supervisor: model, threads, limits, recycling. */
+public final class WorkerConfig implements ConfigKeys {
+  public static final ConfigDef DEF = new ConfigDef("worker", 40);
+
+  public static final ConfigKey IMAGE_MAX_PIXELS =
+      DEF.define(
+          "cutflow.image.max-pixels",
+          LONG,
+          100_000_000L,
+          Validators.atLeast(1),
+          "Largest image (width x height) a worker decodes; larger ones fail with image_too_large.");
+  public static final ConfigKey IMAGE_MAX_BYTES =
+      DEF.define(
+          "cutflow.image.max-bytes",
+          LONG,
+          64L * 1024 * 1024,
+          Validators.atLeast(1),
+          "Largest source object in bytes a worker downloads; larger ones fail with image_too_large.");
+  public static final ConfigKey MODEL =
+      DEF.define(
+          "cutflow.worker.model",
+          STRING,
+          "",
+          Validators.emptyOr(
+              Validators.matching(Pattern.compile("[A-Za-z0-9._-]{1,100}"), "a model name")),
+          "Model a worker loads and warms at start (a name from models/models.json); empty = the manifest's default. Jobs naming another model fail with model_unavailable.");
+  public static final ConfigKey INTRA_OP_THREADS =
+      DEF.define(
+          "cutflow.worker.intra-op-threads",
+          INT,
+          0,
+          Validators.between(0, 1024),
+          "ONNX Runtime intra-op threads per worker process; 0 = number of available cores.");
+  public static final ConfigKey ORT_SPINNING =
+      DEF.define(
+          "cutflow.worker.ort-spinning",
+          BOOLEAN,
+          false,
+          "Let ONNX Runtime's intra-op threads spin between operators. Off by default in workers: the spinning threads compete with decode/encode/upload threads for the same cores.");
+  public static final ConfigKey ORT_MEMORY_PATTERN =
+      DEF.define(
+          "cutflow.worker.ort-memory-pattern",
+          BOOLEAN,
+          false,
+          "ONNX Runtime's memory-pattern planning. Off by default: on, a session holds its activations twice (ISNet: about 1.7 GB RSS instead of 1.0 GB) and needs two slow warm-up runs instead of one, for no measurable gain in steady state (./cutflow cold-start shows both).");
+  public static final ConfigKey MALLOC_HUGE_PAGES =
+      DEF.define(
+          "cutflow.worker.malloc-huge-pages",
+          BOOLEAN,
+          true,
+          "Start worker processes with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (added to any inherited GLIBC_TUNABLES) so that ONNX Runtime's arena gets transparent huge pages: a new session's first run takes about 6 thousand page faults instead of 190 thousand. Needs glibc >= 2.35 and THP in madvise or always mode; elsewhere it does nothing.");
+  public static final ConfigKey STANDBY_NICE =
+      DEF.define(
+          "cutflow.worker.standby-nice",
+          INT,
+          19,
+          Validators.between(0, 19),
+          "CPU priority (nice, 0..19) of a standby worker while it loads and warms its model next to a busy active worker; back to 0 once it is ready, or sooner when its predecessor is within a fifth of its quota. Each worker runs in its own session and this is its autogroup's nice, which an unprivileged supervisor can raise and lower again (a process's own nice it could not lower). Needs Linux autogroup (kernel.sched_autogroup_enabled=1) outside a CPU-limited cgroup; elsewhere it does nothing. 0 = off.");
+  public static final ConfigKey WARM_UP_RUNS =
+      DEF.define(
+          "cutflow.worker.warm-up-runs",
+          INT,
+          1,
+          Validators.between(0, 100),
+          "Whole cutouts (decode, model, PNG) a worker runs on a built-in image before it reports ready; with the memory pattern off, one brings the next image to within a few per cent of steady speed. 0 = none (the first real image pays the cold start).");
+  public static final ConfigKey QUEUE_CAPACITY =
+      DEF.define(
+          "cutflow.worker.queue-capacity",
+          INT,
+          4,
+          Validators.between(1, 256),
+          "Records a worker holds between poll and inference (bounds memory and redelivery on crash).");
+  public static final ConfigKey HTTP_PORT =
+      DEF.define(
+          "cutflow.worker.http-port",
+          INT,
+          0,
+          Validators.port(),
+          "Port of a worker's /healthz, /readyz, /metrics; 0 = ephemeral (several workers share a host).");
+  public static final ConfigKey RECYCLE_AFTER =
+      DEF.define(
+          "cutflow.worker.recycle-after",
+          INT,
+          500,
+          Validators.atLeast(0),
+          "Images a worker process handles before it drains, commits and exits for a fresh one; 0 = never.");
+  public static final ConfigKey MAX_RSS_MB =
+      DEF.define(
+          "cutflow.worker.max-rss-mb",
+          LONG,
+          0,
+          Validators.atLeast(0),
+          "Resident-memory ceiling in MiB after which a worker recycles early; 0 = no ceiling.");
+  public static final ConfigKey ID =
+      DEF.define(
+          "cutflow.worker.id",
+          STRING,
+          "",
+          "Worker id in results and dead letters (and the base of group.instance.id); empty = <host>-<pid>.");
+  public static final ConfigKey GROUP_INSTANCE_ID =
+      DEF.define(
+          "cutflow.worker.group-instance-id",
+          STRING,
+          "",
+          Validators.emptyOr(Validators.kafkaName()),
+          "Kafka static membership id (group.instance.id) of this worker; a replacement with the same id takes over its partitions without a rebalance. Empty = dynamic membership.");
+  public static final ConfigKey STATIC_SESSION_TIMEOUT_MS =
+      DEF.define(
+          "cutflow.worker.static-session-timeout-ms",
+          INT,
+          120_000,
+          Validators.atLeast(6000),
+          "session.timeout.ms of static members: how long the group keeps a recycled or crashed worker's partitions for its replacement (same group.instance.id) before moving them. Must be ≤ the broker's group.max.session.timeout.ms.");
+  public static final ConfigKey MODELS_DIR =
+      DEF.define(
+          "cutflow.models.dir",
+          STRING,
+          "",
+          "Directory of fetched, verified model files; empty = $CUTFLOW_MODEL_CACHE, else <repo>/models/cache, else ~/.cache/cutflow/models.");
+
+  @Override
+  public ConfigDef definition() {
+    return DEF;
+  }
+}

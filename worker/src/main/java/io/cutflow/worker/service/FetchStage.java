@@ -1,0 +1,123 @@
+package io.cutflow.worker.service;
+
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.job.FailureCode;
+import io.cutflow.common.job.InvalidJobException;
+import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.store.ObjectStore;
+import io.cutflow.common.store.ObjectStoreException;
+import io.cutflow.worker.image.InvalidImageException;
+import io.cutflow.worker.inference.BackgroundRemover;
+import java.nio.FloatBuffer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 1, on a pool of I/O threads: parse the request, download the image, decode and pre-process
+ * it into one of the pooled input buffers, and queue it for the model. A record that cannot get
+ * that far becomes a failed result here.
+ */
+final class FetchStage {
+  // The worker's logger, so log lines and logger settings stay as they were before the split.
+  private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
+
+  private final ExecutorService pool;
+  private final JobCodec codec;
+  private final ObjectStore store;
+  private final long maxImageBytes;
+  private final BackgroundRemover remover;
+  private final String loadedModel;
+  private final InputBuffers buffers;
+  private final InferenceStage next;
+  private final JobFailures failures;
+  private final WorkerMetrics metrics;
+
+  FetchStage(
+      int threads,
+      JobCodec codec,
+      ObjectStore store,
+      long maxImageBytes,
+      BackgroundRemover remover,
+      String loadedModel,
+      InputBuffers buffers,
+      InferenceStage next,
+      JobFailures failures,
+      WorkerMetrics metrics) {
+    this.pool = Executors.newFixedThreadPool(threads, StageThreads.named("fetch"));
+    this.codec = codec;
+    this.store = store;
+    this.maxImageBytes = maxImageBytes;
+    this.remover = remover;
+    this.loadedModel = loadedModel;
+    this.buffers = buffers;
+    this.next = next;
+    this.failures = failures;
+    this.metrics = metrics;
+  }
+
+  void submit(InFlightJob job) {
+    pool.execute(() -> fetch(job));
+  }
+
+  /** Interrupts the fetches under way: their records stay uncommitted and are redelivered. */
+  void shutdownNow() {
+    pool.shutdownNow();
+  }
+
+  private void fetch(InFlightJob job) {
+    try {
+      try {
+        job.request = codec.decodeRequest(job.record.value());
+      } catch (InvalidJobException e) {
+        failures.fail(job, e.failureCode(), CutoutWorker.invalidJobMessage(job.name(), e));
+        return;
+      }
+      String wanted = job.request.options().model();
+      if (wanted != null && !wanted.isBlank() && !wanted.equals(loadedModel)) {
+        failures.fail(
+            job,
+            FailureCode.MODEL_UNAVAILABLE,
+            "job asks for model '"
+                + wanted
+                + "' but this worker serves '"
+                + loadedModel
+                + "'; run workers of that model or leave options.model empty");
+        return;
+      }
+      CutoutOptions options = job.request.options();
+      long t0 = System.nanoTime();
+      byte[] data;
+      try {
+        data = store.get(job.request.source().bucket(), job.request.source().key(), maxImageBytes);
+      } catch (ObjectStoreException e) {
+        failures.fail(job, e.failureCode(), job.name() + ": " + e.getMessage());
+        return;
+      }
+      job.downloadMs = (System.nanoTime() - t0) / 1_000_000;
+      metrics.stage("download", job.downloadMs);
+      FloatBuffer buffer = buffers.take();
+      try {
+        job.prepared = remover.prepare(data, job.name(), options, buffer);
+      } catch (InvalidImageException e) {
+        buffers.release(buffer);
+        failures.fail(job, JobFailures.codeOf(e), e.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        buffers.release(buffer);
+        throw e;
+      }
+      next.put(job);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // shutting down: the record stays uncommitted
+    } catch (RuntimeException e) {
+      log.atError()
+          .setMessage("unexpected error fetching job")
+          .addKeyValue("job", job.name())
+          .setCause(e)
+          .log();
+      failures.fail(job, FailureCode.INTERNAL_ERROR, job.name() + ": " + e);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.cutflow.worker.service;
+
+import io.cutflow.common.job.JobRequest;
+import io.cutflow.common.job.JobResult;
+import io.cutflow.worker.inference.BackgroundRemover;
+import io.cutflow.worker.inference.StageTimings;
+import java.time.Instant;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One record on its way through the stages. Each field is written by one stage and read by the
+ * next; the hand-offs (executor submit, blocking queue) publish them safely.
+ */
+final class InFlightJob {
+  final ConsumerRecord<String, String> record;
+  final TopicPartition tp;
+  final Instant startedAt = Instant.now();
+  final long startNanos = System.nanoTime();
+  JobRequest request;
+  long downloadMs;
+  long uploadMs;
+  BackgroundRemover.Prepared prepared;
+  BackgroundRemover.Inferred inferred;
+
+  InFlightJob(ConsumerRecord<String, String> record) {
+    this.record = record;
+    this.tp = new TopicPartition(record.topic(), record.partition());
+  }
+
+  /** The input, for logs and messages: the source object once known, else the record's position. */
+  String name() {
+    return request != null
+        ? request.source().bucket() + "/" + request.source().key()
+        : record.topic() + "-" + record.partition() + "@" + record.offset();
+  }
+
+  /** The result's timings: this job's own download/upload and total, the remover's stages. */
+  JobResult.Timings timings(StageTimings t) {
+    long total = (System.nanoTime() - startNanos) / 1_000_000;
+    return new JobResult.Timings(
+        downloadMs,
+        Math.round(t.get(StageTimings.DECODE)),
+        Math.round(t.get(StageTimings.PREPROCESS)),
+        Math.round(t.get(StageTimings.INFERENCE)),
+        Math.round(t.get(StageTimings.POSTPROCESS)),
+        Math.round(t.get(StageTimings.ENCODE)),
+        uploadMs,
+        total);
+  }
+}

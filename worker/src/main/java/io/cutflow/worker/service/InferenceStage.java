@@ -1,0 +1,100 @@
+package io.cutflow.worker.service;
+
+import ai.onnxruntime.OrtException;
+import io.cutflow.common.job.FailureCode;
+import io.cutflow.worker.inference.BackgroundRemover;
+import io.cutflow.worker.inference.StageTimings;
+import java.nio.FloatBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 2, on one thread: runs the model on each queued image, frees its input buffer, and hands
+ * the output to the finish stage. The queue is bounded, so at most its capacity of decoded images
+ * wait for the model.
+ */
+final class InferenceStage {
+  // The worker's logger, so log lines and logger settings stay as they were before the split.
+  private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
+
+  private final BlockingQueue<InFlightJob> queue;
+  private final BackgroundRemover remover;
+  private final InputBuffers buffers;
+  private final FinishStage next;
+  private final JobFailures failures;
+  private final WorkerMetrics metrics;
+  private final Thread thread;
+  private volatile boolean open = true;
+
+  InferenceStage(
+      int capacity,
+      BackgroundRemover remover,
+      InputBuffers buffers,
+      FinishStage next,
+      JobFailures failures,
+      WorkerMetrics metrics) {
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.remover = remover;
+    this.buffers = buffers;
+    this.next = next;
+    this.failures = failures;
+    this.metrics = metrics;
+    this.thread = new Thread(this::loop, "inference");
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Queues a pre-processed job, blocking while the queue is full. */
+  void put(InFlightJob job) throws InterruptedException {
+    queue.put(job);
+  }
+
+  int queued() {
+    return queue.size();
+  }
+
+  /** Stops taking jobs once the queue is empty. */
+  void close() {
+    open = false;
+  }
+
+  /** Ends the loop now, even with jobs queued (their records stay uncommitted). */
+  void interrupt() {
+    thread.interrupt();
+  }
+
+  private void loop() {
+    while (open || !queue.isEmpty()) {
+      InFlightJob job;
+      try {
+        job = queue.poll(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (job == null) {
+        continue;
+      }
+      FloatBuffer buffer = job.prepared.input();
+      try {
+        job.inferred = remover.infer(job.prepared);
+      } catch (OrtException | RuntimeException e) {
+        log.atError()
+            .setMessage("inference failed")
+            .addKeyValue("job", job.name())
+            .setCause(e)
+            .log();
+        failures.fail(job, FailureCode.INFERENCE_FAILED, job.name() + ": " + e);
+        continue;
+      } finally {
+        buffers.release(buffer);
+      }
+      metrics.stage(StageTimings.INFERENCE, job.prepared.timings().get(StageTimings.INFERENCE));
+      next.submit(job);
+    }
+  }
+}

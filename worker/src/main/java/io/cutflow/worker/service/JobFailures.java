@@ -1,0 +1,90 @@
+package io.cutflow.worker.service;
+
+import io.cutflow.common.job.DeadLetter;
+import io.cutflow.common.job.FailureCode;
+import io.cutflow.common.job.JobRequest;
+import io.cutflow.common.job.JobResult;
+import io.cutflow.worker.image.InvalidImageException;
+import io.cutflow.worker.inference.StageTimings;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a job that cannot succeed into a failed result plus a dead letter holding the original
+ * record, so a bad input costs one result and never stops the worker.
+ */
+final class JobFailures {
+  // The worker's logger, so log lines and logger settings stay as they were before the split.
+  private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
+
+  private final ResultPublisher publisher;
+  private final String loadedModel;
+  private final String workerId;
+
+  JobFailures(ResultPublisher publisher, String loadedModel, String workerId) {
+    this.publisher = publisher;
+    this.loadedModel = loadedModel;
+    this.workerId = workerId;
+  }
+
+  /**
+   * A failed result for {@code job}; every failure also goes to the dead-letter topic for replay.
+   */
+  void fail(InFlightJob job, FailureCode code, String message) {
+    JobRequest request = job.request;
+    if (request == null) {
+      // Unparseable record: the result still carries an id so the producer can correlate it.
+      String id =
+          job.record.key() != null
+              ? job.record.key()
+              : job.record.topic() + "-" + job.record.partition() + "-" + job.record.offset();
+      request = JobRequest.of(id, JobRequest.Source.of("unknown", "unknown"), null);
+    }
+    StageTimings t = job.prepared != null ? job.prepared.timings() : new StageTimings();
+    JobResult result =
+        JobResult.failed(
+            request,
+            code,
+            message,
+            null,
+            loadedModel,
+            workerId,
+            null,
+            job.timings(t),
+            job.startedAt,
+            Instant.now());
+    DeadLetter dl =
+        DeadLetter.of(
+            job.record.value(),
+            job.record.key(),
+            job.record.topic(),
+            job.record.partition(),
+            job.record.offset(),
+            request.jobId(),
+            code,
+            message,
+            workerId,
+            Instant.now());
+    log.atWarn()
+        .setMessage("job failed")
+        .addKeyValue("job", request.jobId())
+        .addKeyValue("input", job.name())
+        .addKeyValue("code", code.code())
+        .addKeyValue("reason", message)
+        .log();
+    publisher.publish(job, result, dl);
+  }
+
+  /** The result's failure code for an image the decoder refused. */
+  static FailureCode codeOf(InvalidImageException e) {
+    return switch (e.reason()) {
+      case EMPTY -> FailureCode.IMAGE_EMPTY;
+      case NOT_AN_IMAGE -> FailureCode.NOT_AN_IMAGE;
+      case UNSUPPORTED_FORMAT -> FailureCode.UNSUPPORTED_FORMAT;
+      case TRUNCATED -> FailureCode.IMAGE_TRUNCATED;
+      case TOO_LARGE -> FailureCode.IMAGE_TOO_LARGE;
+      case CORRUPT -> FailureCode.IMAGE_CORRUPT;
+    };
+  }
+}

@@ -1,0 +1,101 @@
+package io.cutflow.worker.supervisor;
+
+import io.cutflow.common.process.JavaProcess;
+import io.cutflow.worker.service.ExitReason;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker process as its slot sees it: what it has reported so far. Fields are touched on the
+ * supervisor thread only, except {@link #lastRss}.
+ */
+final class SupervisedWorker {
+  private static final Logger log = LoggerFactory.getLogger(SupervisedWorker.class);
+
+  final int slot;
+  final int serial;
+  final JavaProcess process;
+  boolean ready;
+  boolean lowered; // its autogroup runs at the standby nice
+  boolean exited; // sent EXIT
+  boolean retired;
+  ExitReason exitReason; // as its EXIT said; null before (or without) one
+  long finished;
+  long lastCommitMs;
+  long firstRecordMs;
+  long goAtMs;
+  long predecessorLastCommitMs;
+  volatile long lastRss = -1;
+  long peakRss = -1;
+
+  SupervisedWorker(int slot, int serial, JavaProcess process) {
+    this.slot = slot;
+    this.serial = serial;
+    this.process = process;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Sends {@code message}; false if the process is gone. */
+  boolean send(ControlMessage message) {
+    return process.send(message.encode());
+  }
+
+  void sampleRss() {
+    if (process.isAlive()) {
+      long rss = io.cutflow.worker.service.ResidentMemory.ofPid(process.pid());
+      lastRss = rss;
+      peakRss = Math.max(peakRss, rss);
+    }
+  }
+
+  /**
+   * Reads control lines until EOF, then waits for the exit. {@code submit} runs each callback on
+   * the supervisor thread.
+   */
+  void startReader(
+      Consumer<Runnable> submit, Consumer<ControlMessage> onMessage, IntConsumer onExit) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.stdout(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                  String l = line;
+                  ControlMessage.parse(l)
+                      .ifPresentOrElse(
+                          m -> submit.accept(() -> onMessage.accept(m)),
+                          () ->
+                              log.atDebug()
+                                  .setMessage("worker stdout")
+                                  .addKeyValue("slot", slot)
+                                  .addKeyValue("line", l)
+                                  .log());
+                }
+              } catch (IOException e) {
+                // the pipe broke: the process is going away
+              }
+              int code;
+              try {
+                code = process.waitFor();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
+              submit.accept(() -> onExit.accept(code));
+            },
+            "worker-" + slot + "-" + serial + "-control");
+    t.setDaemon(true);
+    t.start();
+  }
+}

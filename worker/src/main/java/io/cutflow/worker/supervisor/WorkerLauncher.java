@@ -1,0 +1,76 @@
+package io.cutflow.worker.supervisor;
+
+import io.cutflow.common.config.ConfigKey;
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.process.JavaProcess;
+import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.service.MallocTunables;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Starts one worker process for a slot: its environment (the supervisor's settings, the worker
+ * properties, the slot's identity and quota), its command line and its log file.
+ */
+final class WorkerLauncher {
+  private final CutflowConfig config;
+  private final CutflowConfig workerConfig;
+  private final SupervisorSettings settings;
+  private final Path logDir;
+  private final boolean ownSessions;
+
+  /**
+   * @param workerConfig what the workers run with (for settings the supervisor applies itself)
+   * @param ownSessions start each worker in a session (and autogroup) of its own
+   */
+  WorkerLauncher(
+      CutflowConfig config,
+      CutflowConfig workerConfig,
+      SupervisorSettings settings,
+      Path logDir,
+      boolean ownSessions) {
+    this.config = config;
+    this.workerConfig = workerConfig;
+    this.settings = settings;
+    this.logDir = logDir;
+    this.ownSessions = ownSessions;
+  }
+
+  /** The environment of worker {@code serial} of the slot with {@code instanceId}. */
+  Map<String, String> environment(String instanceId, int serial) {
+    Map<String, String> props = new LinkedHashMap<>(config.resolvedValues());
+    props.putAll(settings.workerProperties());
+    props.put(WorkerConfig.GROUP_INSTANCE_ID.name(), instanceId);
+    props.put(WorkerConfig.ID.name(), instanceId + "-" + serial);
+    props.put(WorkerConfig.RECYCLE_AFTER.name(), Integer.toString(settings.recycleAfter()));
+    props.put(WorkerConfig.MAX_RSS_MB.name(), Long.toString(settings.maxRssMb()));
+    // two processes per slot: never a fixed port
+    props.put(WorkerConfig.HTTP_PORT.name(), "0");
+    // Settings travel in the environment, not on the command line, where `ps` would show secrets.
+    Map<String, String> env = new LinkedHashMap<>();
+    props.forEach((k, v) -> env.put(ConfigKey.envName(k), v));
+    MallocTunables.forWorker(
+            workerConfig.getBoolean(WorkerConfig.MALLOC_HUGE_PAGES),
+            System.getenv(MallocTunables.ENV))
+        .ifPresent(t -> env.put(MallocTunables.ENV, t));
+    return env;
+  }
+
+  /** Starts worker {@code serial} of slot {@code slot}; it speaks {@link ControlMessage}s. */
+  JavaProcess launch(int slot, String instanceId, int serial) throws IOException {
+    return JavaProcess.builder(settings.mainClass())
+        .name("worker-" + slot + "-" + serial)
+        .jvmArgs(settings.jvmArgs().toArray(String[]::new))
+        .env(environment(instanceId, serial))
+        .args("--control-stdin")
+        // the worker reads stdin itself; EOF there already means "supervisor gone"
+        .watchParent(false)
+        // an autogroup of its own, whose priority the supervisor may change
+        .ownSession(ownSessions)
+        .pipeStdout(true)
+        .logFile(logDir.resolve("slot-" + slot + "-" + serial + ".log"))
+        .start();
+  }
+}
