@@ -67,6 +67,14 @@ final class Submissions {
     }
   }
 
+  /**
+   * Jobs this instance has queued (published) whose result it has not seen yet: the queue a client
+   * of this instance waits behind. Counts only this instance's jobs since it started.
+   */
+  int outstanding() {
+    return inFlight.size();
+  }
+
   /** Waits until every job is published; 503 when Kafka does not take them in time. */
   static void awaitPublished(List<CompletableFuture<JobRequest>> published) {
     try {
