@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -38,6 +39,10 @@ final class InProcessApi implements AutoCloseable {
   final MockProducer<String, String> producer =
       new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
   final AtomicInteger stored = new AtomicInteger();
+
+  /** While set, the S3 stand-in answers every request 503 (an outage). */
+  final AtomicBoolean s3Down = new AtomicBoolean();
+
   final MetricRegistry registry = new MetricRegistry();
   final ResultWaiters waiters = new ResultWaiters();
   final IngestApi api;
@@ -53,7 +58,9 @@ final class InProcessApi implements AutoCloseable {
         ex -> {
           ex.getRequestBody().readAllBytes();
           ex.getResponseHeaders().add("ETag", "\"0123456789abcdef\"");
-          if ("PUT".equals(ex.getRequestMethod())) {
+          if (s3Down.get()) {
+            ex.sendResponseHeaders(503, -1);
+          } else if ("PUT".equals(ex.getRequestMethod())) {
             stored.incrementAndGet();
             ex.sendResponseHeaders(200, -1);
           } else {
@@ -69,7 +76,9 @@ final class InProcessApi implements AutoCloseable {
             Map.of(
                 "cutflow.s3.endpoint", "http://127.0.0.1:" + s3.getAddress().getPort(),
                 "cutflow.s3.access-key", "test-access",
-                "cutflow.s3.secret-key", "test-secret"));
+                "cutflow.s3.secret-key", "test-secret",
+                "cutflow.s3.retry.backoff-ms", "10",
+                "cutflow.s3.retry.max-backoff-ms", "40"));
     store = ObjectStore.fromConfig(config);
     JobSubmitter submitter =
         new JobSubmitter(store, producer, codec, new Topics(config), "cutflow-raw");

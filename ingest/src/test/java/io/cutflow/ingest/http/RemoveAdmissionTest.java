@@ -106,6 +106,31 @@ class RemoveAdmissionTest {
   }
 
   @Test
+  void anObjectStoreOutageIs503WithRetryAfterAndGivesTheSlotBack() throws Exception {
+    try (InProcessApi api = new InProcessApi(InProcessApi.settings(1, ""))) {
+      api.s3Down.set(true);
+      HttpResponse<String> down =
+          http.send(
+              Multipart.post(api.url("/api/remove"), InProcessApi.PNG),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, down.statusCode(), down.body());
+      assertEquals("storage_unavailable", json.readTree(down.body()).get("error").asText());
+      assertTrue(down.headers().firstValue("Retry-After").isPresent(), down.headers().toString());
+      assertEquals(0, api.published().size(), "nothing queued without its image");
+
+      // the one waiting slot was given back: the next request is admitted once S3 is back
+      api.s3Down.set(false);
+      CompletableFuture<HttpResponse<byte[]>> next =
+          http.sendAsync(
+              Multipart.post(api.url("/api/remove"), InProcessApi.PNG),
+              HttpResponse.BodyHandlers.ofByteArray());
+      await("the job queued", () -> api.published().size() == 1);
+      api.finish(api.published().get(0));
+      assertEquals(200, next.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode());
+    }
+  }
+
+  @Test
   void v1JobsIsAcceptedAndReportsTheQueueDepth() throws Exception {
     try (InProcessApi api = new InProcessApi(InProcessApi.settings(1, ""))) {
       for (int expected = 1; expected <= 3; expected++) {
