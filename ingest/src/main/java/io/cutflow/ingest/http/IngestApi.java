@@ -3,6 +3,7 @@ package io.cutflow.ingest.http;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectStore;
+import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
@@ -45,7 +46,13 @@ final class IngestApi {
 
     /** The defaults of {@code cutflow.ingest.max-waiting-removes} and {@code public-url}. */
     Settings(long maxUploadBytes, int maxFiles, String apiKey, Duration removeTimeout) {
-      this(maxUploadBytes, maxFiles, apiKey, removeTimeout, 30, "");
+      this(
+          maxUploadBytes,
+          maxFiles,
+          apiKey,
+          removeTimeout,
+          Integer.parseInt(IngestConfig.MAX_WAITING_REMOVES.defaultValue()),
+          "");
     }
   }
 
