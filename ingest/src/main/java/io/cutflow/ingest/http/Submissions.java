@@ -82,10 +82,20 @@ final class Submissions {
           .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new ApiError(503, "unavailable", "could not queue the job: " + cause);
+      throw new ApiError(
+          503,
+          "unavailable",
+          "could not queue the job: " + cause,
+          Map.of(),
+          Errors.DEPENDENCY_RETRY_AFTER_S);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiError(503, "unavailable", "interrupted while queueing the job");
+      throw new ApiError(
+          503,
+          "unavailable",
+          "interrupted while queueing the job",
+          Map.of(),
+          Errors.DEPENDENCY_RETRY_AFTER_S);
     }
   }
 
