@@ -8,7 +8,9 @@ import static io.cutflow.common.config.ConfigKey.Type.STRING;
 import io.cutflow.common.config.ConfigDef;
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.ConfigKeys;
+import io.cutflow.common.config.Validator;
 import io.cutflow.common.config.Validators;
+import java.net.URI;
 
 /** Settings of the ingest service: its HTTP API, upload limits and job-status topology. */
 public final class IngestConfig implements ConfigKeys {
@@ -48,6 +50,20 @@ public final class IngestConfig implements ConfigKeys {
           60_000,
           Validators.atLeast(1),
           "How long POST /api/remove waits for the cutout before answering 504 (the job still completes).");
+  public static final ConfigKey MAX_WAITING_REMOVES =
+      DEF.define(
+          "cutflow.ingest.max-waiting-removes",
+          INT,
+          30,
+          Validators.between(1, 100_000),
+          "Most POST /api/remove requests one ingest instance lets wait for their cutout at once; more get 503 with Retry-After (nothing is stored or queued for them). Size it as workers' throughput x cutflow.ingest.remove-timeout-ms: 30 = one 2-core worker (about 0.5 images/s) x 60 s, so an admitted request can finish before its timeout.");
+  public static final ConfigKey PUBLIC_URL =
+      DEF.define(
+          "cutflow.ingest.public-url",
+          STRING,
+          "",
+          Validators.emptyOr(publicUrl()),
+          "Base URL clients reach the ingest HTTP API at (e.g. https://cutflow.example.com or http://host:8080/prefix), used for the status_url, cutout_url, Location and output.url links; empty = links relative to the server root (/v1/jobs/{id}). Never taken from the request's Host header.");
   public static final ConfigKey APPLICATION_ID =
       DEF.define(
           "cutflow.ingest.application-id",
@@ -61,6 +77,33 @@ public final class IngestConfig implements ConfigKeys {
           STRING,
           "",
           "Kafka Streams state directory of the job-status store; empty = a fresh temporary directory per start (the store is then restored from its changelog topic).");
+
+  /** An absolute http(s) URL with nothing a base URL cannot carry (query, fragment, user info). */
+  private static Validator publicUrl() {
+    Validator http = Validators.httpUrl();
+    return new Validator() {
+      @Override
+      public String problem(Object value) {
+        String problem = http.problem(value);
+        if (problem != null) {
+          return problem;
+        }
+        URI uri = URI.create(String.valueOf(value).trim());
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+          return "has a query or fragment; give scheme://host[:port][/path] only";
+        }
+        if (uri.getRawUserInfo() != null) {
+          return "has user info; give scheme://host[:port][/path] only";
+        }
+        return null;
+      }
+
+      @Override
+      public String allowed() {
+        return "http(s)://host[:port][/path]";
+      }
+    };
+  }
 
   @Override
   public ConfigDef definition() {

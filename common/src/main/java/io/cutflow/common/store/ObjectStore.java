@@ -262,8 +262,16 @@ public final class ObjectStore implements AutoCloseable {
     T run() throws Exception;
   }
 
+  /**
+   * Runs one S3 operation with retries. An outage must be visible while it lasts, not only when the
+   * caller finally gives up: every retry is logged (WARN) with the operation, object, attempt, the
+   * delay before the next one and the cause, and a call that runs out of attempts is logged once
+   * (ERROR) before it throws.
+   */
   private <T> T call(String op, String bucket, String key, S3Call<T> body) {
+    long start = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
+      long attemptStart = System.nanoTime();
       try {
         return body.run();
       } catch (ObjectStoreException e) {
@@ -274,6 +282,17 @@ public final class ObjectStore implements AutoCloseable {
         }
         boolean transientFailure = isTransient(e);
         if (!transientFailure || attempt >= retry.attempts()) {
+          if (transientFailure) {
+            LOG.atError()
+                .setMessage("object store call failed, giving up")
+                .addKeyValue("operation", op)
+                .addKeyValue("bucket", bucket)
+                .addKeyValue("key", key)
+                .addKeyValue("attempts", attempt)
+                .addKeyValue("elapsed_ms", millisSince(start))
+                .addKeyValue("cause", describe(e))
+                .log();
+          }
           throw new ObjectStoreException(
               op
                   + " s3://"
@@ -287,23 +306,37 @@ public final class ObjectStore implements AutoCloseable {
               e);
         }
         Duration wait = retry.backoff(attempt);
-        LOG.warn(
-            "{} s3://{}/{} failed (attempt {}/{}), retrying in {} ms: {}",
-            op,
-            bucket,
-            key,
-            attempt,
-            retry.attempts(),
-            wait.toMillis(),
-            describe(e));
+        LOG.atWarn()
+            .setMessage("object store call failed, retrying")
+            .addKeyValue("operation", op)
+            .addKeyValue("bucket", bucket)
+            .addKeyValue("key", key)
+            .addKeyValue("attempt", attempt)
+            .addKeyValue("attempts", retry.attempts())
+            .addKeyValue("attempt_ms", millisSince(attemptStart))
+            .addKeyValue("delay_ms", wait.toMillis())
+            .addKeyValue("cause", describe(e))
+            .log();
         try {
           Thread.sleep(wait.toMillis());
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
+          LOG.atWarn()
+              .setMessage("object store call interrupted while waiting to retry")
+              .addKeyValue("operation", op)
+              .addKeyValue("bucket", bucket)
+              .addKeyValue("key", key)
+              .addKeyValue("attempts", attempt)
+              .addKeyValue("cause", describe(e))
+              .log();
           throw new ObjectStoreException(op + " s3://" + bucket + "/" + key + " interrupted", e);
         }
       }
     }
+  }
+
+  private static long millisSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1_000_000;
   }
 
   private static boolean isMissing(Exception e) {

@@ -4,14 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import io.cutflow.common.config.CutflowConfig;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.KeyValuePair;
 
 /** Retry behaviour against a real HTTP server that fails on purpose (no mocks of the SDK). */
 class ObjectStoreRetryTest {
@@ -95,6 +103,96 @@ class ObjectStoreRetryTest {
       assertEquals("storage_failed", e.failureCode().code());
       assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10);
     }
+  }
+
+  @Test
+  void anOutageLogsEveryRetryAndTheFinalFailureOnce() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    List<ILoggingEvent> events = captureObjectStoreLog();
+    try (ObjectStore store = ObjectStore.fromConfig(config("http://127.0.0.1:" + port, 3))) {
+      assertThrows(ObjectStoreException.class, () -> store.get("bucket-x", "a/key.png", 10));
+    } finally {
+      releaseObjectStoreLog();
+    }
+    List<ILoggingEvent> retries = events.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+    List<ILoggingEvent> failures =
+        events.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
+    assertEquals(2, retries.size(), events.toString());
+    for (int i = 0; i < 2; i++) {
+      Map<String, Object> kv = keyValues(retries.get(i));
+      assertEquals("get", kv.get("operation"), kv.toString());
+      assertEquals("bucket-x", kv.get("bucket"), kv.toString());
+      assertEquals("a/key.png", kv.get("key"), kv.toString());
+      assertEquals(i + 1, kv.get("attempt"), kv.toString());
+      assertEquals(3, kv.get("attempts"), kv.toString());
+      long delay = ((Number) kv.get("delay_ms")).longValue();
+      assertTrue(delay >= 0 && delay <= 40, kv.toString());
+      assertTrue(String.valueOf(kv.get("cause")).contains("Exception"), kv.toString());
+    }
+    assertEquals(1, failures.size(), events.toString());
+    Map<String, Object> last = keyValues(failures.get(0));
+    assertEquals("get", last.get("operation"), last.toString());
+    assertEquals("bucket-x", last.get("bucket"), last.toString());
+    assertEquals("a/key.png", last.get("key"), last.toString());
+    assertEquals(3, last.get("attempts"), last.toString());
+    assertTrue(last.containsKey("cause") && last.containsKey("elapsed_ms"), last.toString());
+  }
+
+  @Test
+  void aRecoveredCallLogsItsRetriesButNoFailure() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          ex.getRequestBody().readAllBytes();
+          ex.sendResponseHeaders(calls.incrementAndGet() == 1 ? 503 : 200, -1);
+          ex.close();
+        });
+    server.start();
+    List<ILoggingEvent> events = captureObjectStoreLog();
+    try (ObjectStore store =
+        ObjectStore.fromConfig(config("http://127.0.0.1:" + server.getAddress().getPort(), 4))) {
+      assertTrue(store.bucketExists("some-bucket"));
+    } finally {
+      releaseObjectStoreLog();
+      server.stop(0);
+    }
+    // the close() DEBUG line is not what this test reads
+    List<ILoggingEvent> logged =
+        events.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).toList();
+    assertEquals(1, logged.size(), logged.toString());
+    assertEquals(Level.WARN, logged.get(0).getLevel());
+    Map<String, Object> kv = keyValues(logged.get(0));
+    assertEquals("bucketExists", kv.get("operation"), kv.toString());
+    assertEquals("some-bucket", kv.get("bucket"), kv.toString());
+    assertEquals(1, kv.get("attempt"), kv.toString());
+  }
+
+  private ListAppender<ILoggingEvent> appender;
+
+  private List<ILoggingEvent> captureObjectStoreLog() {
+    Logger logger = (Logger) LoggerFactory.getLogger(ObjectStore.class);
+    appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    return appender.list;
+  }
+
+  private void releaseObjectStoreLog() {
+    ((Logger) LoggerFactory.getLogger(ObjectStore.class)).detachAppender(appender);
+  }
+
+  private static Map<String, Object> keyValues(ILoggingEvent event) {
+    Map<String, Object> kv = new LinkedHashMap<>();
+    List<KeyValuePair> pairs = event.getKeyValuePairs();
+    if (pairs != null) {
+      pairs.forEach(p -> kv.put(p.key, p.value));
+    }
+    return kv;
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.cutflow.ingest.http;
 
 import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * The ingest's Dropwizard metrics and their Prometheus rendering:
@@ -26,7 +28,11 @@ import java.util.concurrent.TimeUnit;
  *       ingest.upload.file-bytes} (Histogram): size per accepted image;
  *   <li>{@code ingest.time-to-result} (Timer): from submission to the result reaching this ingest,
  *       for jobs this instance submitted;
- *   <li>{@code ingest.remove.timeouts} (Counter): {@code /api/remove} calls answered 504.
+ *   <li>{@code ingest.remove.timeouts} (Counter): {@code /api/remove} calls answered 504;
+ *   <li>{@code ingest.remove.refused} (Counter): {@code /api/remove} calls refused with 503 because
+ *       {@code cutflow.ingest.max-waiting-removes} were already waiting;
+ *   <li>{@code ingest.remove.waiting} (Gauge): {@code /api/remove} calls waiting now;
+ *   <li>{@code ingest.jobs.queued} (Gauge): jobs this instance queued without a result yet.
  * </ul>
  */
 final class HttpMetrics {
@@ -36,6 +42,7 @@ final class HttpMetrics {
   private final Histogram fileBytes;
   private final Timer timeToResult;
   private final Counter removeTimeouts;
+  private final Counter removeRefused;
 
   HttpMetrics(MetricRegistry registry) {
     this.registry = registry;
@@ -43,6 +50,7 @@ final class HttpMetrics {
     this.fileBytes = registry.histogram("ingest.upload.file-bytes");
     this.timeToResult = registry.timer("ingest.time-to-result");
     this.removeTimeouts = registry.counter("ingest.remove.timeouts");
+    this.removeRefused = registry.counter("ingest.remove.refused");
     MapperConfig byRouteAndStatus =
         new MapperConfig(
             "ingest.http.requests.*.*",
@@ -69,6 +77,26 @@ final class HttpMetrics {
 
   void removeTimeout() {
     removeTimeouts.inc();
+  }
+
+  void removeRefused() {
+    removeRefused.inc();
+  }
+
+  /** Jobs of this instance completing per second, over about the last minute; 0 before any. */
+  double completionsPerSecond() {
+    return timeToResult.getOneMinuteRate();
+  }
+
+  /** The gauges of this API instance (replacing those of an earlier one in the same registry). */
+  void gauges(IntSupplier waitingRemoves, IntSupplier queuedJobs) {
+    gauge("ingest.remove.waiting", waitingRemoves);
+    gauge("ingest.jobs.queued", queuedJobs);
+  }
+
+  private void gauge(String name, IntSupplier value) {
+    registry.remove(name);
+    registry.register(name, (Gauge<Integer>) value::getAsInt);
   }
 
   /** Every metric of the registry in Prometheus text format 0.0.4. */

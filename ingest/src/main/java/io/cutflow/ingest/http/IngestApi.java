@@ -3,6 +3,7 @@ package io.cutflow.ingest.http;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectStore;
+import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
@@ -10,15 +11,16 @@ import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The ingest HTTP API on Javalin: every route in {@link #create()}, authentication, request metrics
@@ -27,12 +29,32 @@ import org.slf4j.LoggerFactory;
  * {@link ApiError}).
  */
 final class IngestApi {
-  private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
   private static final String ROUTE = "cutflow.route";
   private static final String STARTED = "cutflow.started";
 
-  /** What the API needs; {@code apiKey} empty = no authentication. */
-  record Settings(long maxUploadBytes, int maxFiles, String apiKey, Duration removeTimeout) {}
+  /**
+   * What the API needs; {@code apiKey} empty = no authentication, {@code publicUrl} empty =
+   * relative links.
+   */
+  record Settings(
+      long maxUploadBytes,
+      int maxFiles,
+      String apiKey,
+      Duration removeTimeout,
+      int maxWaitingRemoves,
+      String publicUrl) {
+
+    /** The defaults of {@code cutflow.ingest.max-waiting-removes} and {@code public-url}. */
+    Settings(long maxUploadBytes, int maxFiles, String apiKey, Duration removeTimeout) {
+      this(
+          maxUploadBytes,
+          maxFiles,
+          apiKey,
+          removeTimeout,
+          Integer.parseInt(IngestConfig.MAX_WAITING_REMOVES.defaultValue()),
+          "");
+    }
+  }
 
   private final Settings settings;
   private final JobStatusService status;
@@ -41,6 +63,7 @@ final class IngestApi {
   private final Submissions submissions;
   private final JobsEndpoints jobs;
   private final RemoveEndpoint remove;
+  private final RouteTable routes = new RouteTable();
 
   IngestApi(
       Settings settings,
@@ -57,11 +80,26 @@ final class IngestApi {
     this.ready = ready;
     Uploads uploads = new Uploads(settings.maxUploadBytes());
     Responses responses = new Responses(store);
+    Links links = new Links(settings.publicUrl());
     this.submissions = new Submissions(submitter, status, metrics);
-    this.jobs = new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses);
+    this.jobs = new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses, links);
+    RemoveAdmission admission =
+        new RemoveAdmission(
+            settings.maxWaitingRemoves(),
+            settings.removeTimeout(),
+            submissions::outstanding,
+            metrics::completionsPerSecond);
     this.remove =
         new RemoveEndpoint(
-            uploads, submissions, responses, waiters, metrics, settings.removeTimeout(), responder);
+            uploads,
+            submissions,
+            responses,
+            waiters,
+            metrics,
+            settings.removeTimeout(),
+            responder,
+            admission);
+    metrics.gauges(admission::waiting, submissions::outstanding);
   }
 
   /** The application: every route in one place. */
@@ -77,16 +115,21 @@ final class IngestApi {
                   settings.maxUploadBytes(), SizeUnit.BYTES);
               cfg.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
               cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+              // what Jetty refuses before Javalin sees it (bad URI, oversized headers) answers JSON
+              JsonErrorHandler jsonErrors = new JsonErrorHandler();
+              cfg.jetty.modifyServer(server -> server.setErrorHandler(jsonErrors));
+              cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(jsonErrors));
             });
     app.before(this::start);
 
-    app.post("/v1/jobs", secured("post_v1_jobs", jobs::submit));
-    app.get("/v1/jobs/{id}", secured("get_v1_jobs_id", jobs::status));
-    app.get("/v1/jobs/{id}/cutout", secured("get_v1_jobs_id_cutout", jobs::cutout));
-    app.post("/api/remove", secured("post_api_remove", remove::remove));
-    app.get("/healthz", open("get_healthz", ctx -> ctx.json(Map.of("status", "ok"))));
-    app.get("/readyz", open("get_readyz", this::readiness));
-    app.get(
+    post(app, "/v1/jobs", secured("post_v1_jobs", jobs::submit));
+    get(app, "/v1/jobs/{id}", secured("get_v1_jobs_id", jobs::status));
+    get(app, "/v1/jobs/{id}/cutout", secured("get_v1_jobs_id_cutout", jobs::cutout));
+    post(app, "/api/remove", secured("post_api_remove", remove::remove));
+    get(app, "/healthz", open("get_healthz", ctx -> ctx.json(Map.of("status", "ok"))));
+    get(app, "/readyz", open("get_readyz", this::readiness));
+    get(
+        app,
         "/metrics",
         open(
             "get_metrics",
@@ -94,28 +137,62 @@ final class IngestApi {
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape())));
 
-    app.exception(ApiError.class, (e, ctx) -> Responses.error(ctx, e));
     app.exception(
-        JobStatusService.NotReadyException.class,
-        (e, ctx) -> Responses.error(ctx, new ApiError(503, "not_ready", e.getMessage())));
-    app.exception(
-        Exception.class,
-        (e, ctx) -> {
-          log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
-          Responses.error(ctx, new ApiError(500, "internal_error", e.toString()));
-        });
-    app.error(
-        404,
-        ctx -> {
-          if (ctx.attribute(ROUTE) == null) {
-            Responses.error(
-                ctx,
-                new ApiError(
-                    404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()));
-          }
-        });
+        Exception.class, (e, ctx) -> Responses.error(ctx, Errors.of(e, method(ctx), path(ctx))));
+    app.error(404, this::unmatched);
+    app.error(405, this::unmatched);
     app.after(this::finish);
     return app;
+  }
+
+  private void get(Javalin app, String path, Handler handler) {
+    app.get(path, handler);
+    routes.add("GET", path);
+  }
+
+  private void post(Javalin app, String path, Handler handler) {
+    app.post(path, handler);
+    routes.add("POST", path);
+  }
+
+  /**
+   * No route took the request: 405 with {@code Allow} when the path is known (OPTIONS: 204 with
+   * {@code Allow}), else 404, both with the JSON error body.
+   */
+  private void unmatched(Context ctx) {
+    if (ctx.attribute(ROUTE) != null) {
+      return; // a handler answered 404 itself (unknown_job, not_done, ...)
+    }
+    String path = path(ctx);
+    Set<String> allowed = routes.allowed(path);
+    if (allowed.isEmpty()) {
+      Responses.error(
+          ctx, new ApiError(404, "not_found", "no such endpoint: " + method(ctx) + " " + path));
+      return;
+    }
+    ctx.header("Allow", String.join(", ", allowed));
+    if (ctx.method() == HandlerType.OPTIONS) {
+      ctx.status(204).result("");
+      return;
+    }
+    Responses.error(
+        ctx,
+        new ApiError(
+            405,
+            "method_not_allowed",
+            method(ctx) + " is not served on " + path + "; use " + String.join(" or ", allowed),
+            Map.of("allow", List.copyOf(allowed))));
+  }
+
+  /** The method as sent (Javalin names the ones it does not know INVALID). */
+  private static String method(Context ctx) {
+    return ctx.req().getMethod();
+  }
+
+  /** The request path, for messages and route matching (the raw URI may be anything). */
+  private static String path(Context ctx) {
+    String p = ctx.path();
+    return p == null ? "" : p;
   }
 
   /** Called by the status topology for every result: feeds the time-to-result metric. */

@@ -104,7 +104,9 @@ public final class IngestServer implements AutoCloseable {
             config.getLong(IngestConfig.MAX_UPLOAD_BYTES),
             config.getInt(IngestConfig.MAX_FILES),
             config.getPassword(IngestConfig.API_KEY),
-            Duration.ofMillis(config.getLong(IngestConfig.REMOVE_TIMEOUT_MS)));
+            Duration.ofMillis(config.getLong(IngestConfig.REMOVE_TIMEOUT_MS)),
+            config.getInt(IngestConfig.MAX_WAITING_REMOVES),
+            config.getOptionalString(IngestConfig.PUBLIC_URL).orElse(""));
     api.set(
         new IngestApi(
             settings,

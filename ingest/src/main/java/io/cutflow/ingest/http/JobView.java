@@ -11,7 +11,7 @@ import java.util.Map;
 final class JobView {
   private JobView() {}
 
-  static Map<String, Object> of(JobStatus s, String baseUrl) {
+  static Map<String, Object> of(JobStatus s, Links links) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("job_id", s.jobId());
     v.put("status", s.state().wire());
@@ -36,7 +36,7 @@ final class JobView {
         output.put("bucket", res.output().bucket());
         output.put("key", res.output().key());
         output.put("size_bytes", res.output().sizeBytes());
-        output.put("url", baseUrl + "/v1/jobs/" + s.jobId() + "/cutout");
+        output.put("url", links.cutout(s.jobId()));
         v.put("output", output);
       }
       if (res.image() != null) {

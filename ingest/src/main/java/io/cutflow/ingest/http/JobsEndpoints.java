@@ -13,18 +13,24 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The asynchronous API: {@code POST /v1/jobs} (queue one job per uploaded image), {@code GET
  * /v1/jobs/{id}} (its status) and {@code GET /v1/jobs/{id}/cutout} (its PNG).
+ *
+ * <p>{@code POST /v1/jobs} is never refused for load (queueing is what it is for) but says how deep
+ * the queue is, {@code queue_depth} and {@code X-Cutflow-Queue-Depth}, so a client can pace itself.
  */
 final class JobsEndpoints {
   private final Uploads uploads;
   private final int maxFiles;
   private final Submissions submissions;
   private final Responses responses;
+  private final Links links;
 
-  JobsEndpoints(Uploads uploads, int maxFiles, Submissions submissions, Responses responses) {
+  JobsEndpoints(
+      Uploads uploads, int maxFiles, Submissions submissions, Responses responses, Links links) {
     this.uploads = uploads;
     this.maxFiles = maxFiles;
     this.submissions = submissions;
     this.responses = responses;
+    this.links = links;
   }
 
   /** {@code POST /v1/jobs}. */
@@ -37,7 +43,6 @@ final class JobsEndpoints {
     CutoutParams params = CutoutParams.parse(Responses.param(ctx));
     List<Map<String, Object>> jobs = new ArrayList<>();
     List<CompletableFuture<JobRequest>> published = new ArrayList<>();
-    String baseUrl = Responses.baseUrl(ctx);
     for (Uploads.Upload upload : files) {
       String jobId = JobSubmitter.newJobId();
       published.add(submissions.submit(jobId, upload, params));
@@ -47,8 +52,8 @@ final class JobsEndpoints {
       job.put("size_bytes", upload.bytes().length);
       job.put("content_type", upload.kind().mimeType());
       job.put("status", "queued");
-      job.put("status_url", baseUrl + "/v1/jobs/" + jobId);
-      job.put("cutout_url", baseUrl + "/v1/jobs/" + jobId + "/cutout");
+      job.put("status_url", links.job(jobId));
+      job.put("cutout_url", links.cutout(jobId));
       jobs.add(job);
     }
     Submissions.awaitPublished(published);
@@ -56,18 +61,24 @@ final class JobsEndpoints {
     if (jobs.size() == 1) {
       ctx.header("Location", (String) jobs.get(0).get("status_url"));
     }
-    ctx.status(202).json(Map.of("jobs", jobs));
+    // after publishing: the depth includes these jobs
+    int depth = submissions.outstanding();
+    ctx.header("X-Cutflow-Queue-Depth", String.valueOf(depth));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("jobs", jobs);
+    body.put("queue_depth", depth);
+    ctx.status(202).json(body);
   }
 
   /** {@code GET /v1/jobs/{id}}. */
   void status(Context ctx) {
-    JobStatus s = submissions.lookup(ctx.pathParam("id"));
-    ctx.json(JobView.of(s, Responses.baseUrl(ctx)));
+    JobStatus s = submissions.lookup(JobIds.of(ctx));
+    ctx.json(JobView.of(s, links));
   }
 
   /** {@code GET /v1/jobs/{id}/cutout}: the PNG once done, else 404 saying why. */
   void cutout(Context ctx) {
-    JobStatus s = submissions.lookup(ctx.pathParam("id"));
+    JobStatus s = submissions.lookup(JobIds.of(ctx));
     switch (s.state()) {
       case QUEUED ->
           throw new ApiError(

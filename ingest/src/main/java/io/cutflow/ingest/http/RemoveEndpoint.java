@@ -11,17 +11,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * rembg's {@code POST /api/remove}: one image in the form field {@code file}, answered with the PNG
- * once a worker has made it (the job goes through Kafka like any other).
+ * once a worker has made it (the job goes through Kafka like any other). At most {@code
+ * cutflow.ingest.max-waiting-removes} wait at once ({@link RemoveAdmission}).
  */
 final class RemoveEndpoint {
-  // logged under IngestApi, as before the endpoints had classes of their own
-  private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
-
   private final Uploads uploads;
   private final Submissions submissions;
   private final Responses responses;
@@ -29,6 +26,7 @@ final class RemoveEndpoint {
   private final HttpMetrics metrics;
   private final Duration timeout;
   private final Executor responder;
+  private final RemoveAdmission admission;
 
   RemoveEndpoint(
       Uploads uploads,
@@ -37,7 +35,8 @@ final class RemoveEndpoint {
       ResultWaiters waiters,
       HttpMetrics metrics,
       Duration timeout,
-      Executor responder) {
+      Executor responder,
+      RemoveAdmission admission) {
     this.uploads = uploads;
     this.submissions = submissions;
     this.responses = responses;
@@ -45,9 +44,38 @@ final class RemoveEndpoint {
     this.metrics = metrics;
     this.timeout = timeout;
     this.responder = responder;
+    this.admission = admission;
   }
 
+  /**
+   * Admits the request (or refuses it with 503 before reading its body), queues the job and answers
+   * once its result arrives or the timeout passes. The waiting slot is given back when the answer
+   * is decided, on every path.
+   */
   void remove(Context ctx) {
+    try {
+      admission.enter();
+    } catch (ApiError refused) {
+      metrics.removeRefused();
+      throw refused;
+    }
+    AtomicBoolean left = new AtomicBoolean();
+    Runnable leave =
+        () -> {
+          if (left.compareAndSet(false, true)) {
+            admission.leave();
+          }
+        };
+    try {
+      CompletableFuture<Void> answer = submitAndAwait(ctx, leave);
+      ctx.future(() -> answer);
+    } catch (RuntimeException e) {
+      leave.run();
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Void> submitAndAwait(Context ctx, Runnable leave) {
     List<Uploads.Upload> files = uploads.read(ctx, "file");
     if (files.size() != 1) {
       throw ApiError.badRequest(
@@ -65,40 +93,38 @@ final class RemoveEndpoint {
     ctx.header("X-Cutflow-Job-Id", jobId);
     Responses.ignoredHeader(ctx, params);
     long timeoutMs = timeout.toMillis();
-    ctx.future(
-        () ->
-            result
-                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .handleAsync(
-                    (r, e) -> {
-                      try {
-                        if (e != null) {
-                          waiters.forget(jobId);
-                          metrics.removeTimeout();
-                          throw new ApiError(
-                              504,
-                              "timeout",
-                              "no result for job "
-                                  + jobId
-                                  + " within "
-                                  + timeoutMs
-                                  + " ms; the job continues: GET /v1/jobs/"
-                                  + jobId,
-                              Map.of("job_id", jobId));
-                        }
-                        if (!r.isOk()) {
-                          throw failed(r);
-                        }
-                        responses.png(ctx, r);
-                      } catch (ApiError err) {
-                        Responses.error(ctx, err);
-                      } catch (RuntimeException err) {
-                        log.error("answering /api/remove for job {} failed", jobId, err);
-                        Responses.error(ctx, new ApiError(500, "internal_error", err.toString()));
-                      }
-                      return null;
-                    },
-                    responder));
+    // chained now, not when Javalin asks for the future: the slot is released even if it never does
+    return result
+        .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .handleAsync(
+            (r, e) -> {
+              try {
+                if (e != null) {
+                  waiters.forget(jobId);
+                  metrics.removeTimeout();
+                  throw new ApiError(
+                      504,
+                      "timeout",
+                      "no result for job "
+                          + jobId
+                          + " within "
+                          + timeoutMs
+                          + " ms; the job continues: GET /v1/jobs/"
+                          + jobId,
+                      Map.of("job_id", jobId));
+                }
+                if (!r.isOk()) {
+                  throw failed(r);
+                }
+                responses.png(ctx, r);
+              } catch (RuntimeException err) {
+                Responses.error(ctx, Errors.of(err, "POST", "/api/remove"));
+              } finally {
+                leave.run();
+              }
+              return null;
+            },
+            responder);
   }
 
   /** A failed job as an HTTP error: bad input 422, too large 413, anything else 502. */

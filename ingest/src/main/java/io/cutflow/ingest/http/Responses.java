@@ -6,7 +6,7 @@ import io.cutflow.common.store.ObjectStore;
 import io.javalin.http.Context;
 import java.util.function.Function;
 
-/** What the endpoints share: reading parameters, the cutout PNG body, error bodies, URLs. */
+/** What the endpoints share: reading parameters, the cutout PNG body, error bodies. */
 final class Responses {
   private static final long MAX_CUTOUT_BYTES = 1L << 30;
 
@@ -40,6 +40,9 @@ final class Responses {
   }
 
   static void error(Context ctx, ApiError e) {
+    if (e.retryAfterSeconds() > 0) {
+      ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+    }
     ctx.status(e.status()).json(e.body());
   }
 
@@ -58,12 +61,5 @@ final class Responses {
           String.join(",", params.ignored())
               + "; alpha matting is not implemented: these parameters are accepted and ignored");
     }
-  }
-
-  static String baseUrl(Context ctx) {
-    String host = ctx.host();
-    return ctx.scheme()
-        + "://"
-        + (host == null || host.isBlank() ? "localhost:" + ctx.port() : host);
   }
 }

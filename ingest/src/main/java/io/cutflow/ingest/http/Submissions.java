@@ -67,6 +67,14 @@ final class Submissions {
     }
   }
 
+  /**
+   * Jobs this instance has queued (published) whose result it has not seen yet: the queue a client
+   * of this instance waits behind. Counts only this instance's jobs since it started.
+   */
+  int outstanding() {
+    return inFlight.size();
+  }
+
   /** Waits until every job is published; 503 when Kafka does not take them in time. */
   static void awaitPublished(List<CompletableFuture<JobRequest>> published) {
     try {
@@ -74,10 +82,20 @@ final class Submissions {
           .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new ApiError(503, "unavailable", "could not queue the job: " + cause);
+      throw new ApiError(
+          503,
+          "unavailable",
+          "could not queue the job: " + cause,
+          Map.of(),
+          Errors.DEPENDENCY_RETRY_AFTER_S);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiError(503, "unavailable", "interrupted while queueing the job");
+      throw new ApiError(
+          503,
+          "unavailable",
+          "interrupted while queueing the job",
+          Map.of(),
+          Errors.DEPENDENCY_RETRY_AFTER_S);
     }
   }
 

@@ -45,7 +45,7 @@ final class Uploads {
     List<UploadedFile> files;
     try {
       files = field == null ? ctx.uploadedFiles() : ctx.uploadedFiles(field);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // also Jetty's EofException (an IOException) for a body cut short
       if (exceedsLimit(e)) {
         throw tooLarge(-1);
       }

@@ -22,6 +22,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -82,6 +83,11 @@ class IngestHttpEndToEndTest {
             .jvmArgs("-Xmx1g")
             .name("e2e-worker")
             .start();
+    // links come from the configured public URL, never from the request: name this server's own
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
     config =
         stack
             .config()
@@ -94,8 +100,10 @@ class IngestHttpEndToEndTest {
                     "cutflow.ingest.application-id",
                     "e2e-status-" + UUID.randomUUID(),
                     "cutflow.ops.host",
-                    "127.0.0.1"));
-    server = IngestServer.start(config, 0, new MetricRegistry());
+                    "127.0.0.1",
+                    "cutflow.ingest.public-url",
+                    "http://127.0.0.1:" + port));
+    server = IngestServer.start(config, port, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(60)), "status store ready");
     base = server.url();
     shapePng = shapeImage(320, 240);
@@ -363,6 +371,26 @@ class IngestHttpEndToEndTest {
             .get("message")
             .asText()
             .contains("application/pdf"));
+  }
+
+  @Test
+  @Order(10)
+  void queueDepthWrongMethodsAndUnparsableRequestsOnTheRealServer() throws Exception {
+    HttpResponse<String> queued =
+        send(post("/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of()));
+    assertEquals(202, queued.statusCode(), queued.body());
+    int depth = json.readTree(queued.body()).get("queue_depth").asInt();
+    assertTrue(depth >= 1, queued.body());
+    assertEquals(
+        String.valueOf(depth), queued.headers().firstValue("X-Cutflow-Queue-Depth").orElse(""));
+
+    HttpResponse<String> wrongMethod = getString("/api/remove", true);
+    assertError(wrongMethod, 405, "method_not_allowed");
+    assertEquals("POST", wrongMethod.headers().firstValue("Allow").orElse(""));
+    assertError(getString("/v1/jobs/abc%00def", true), 400, "bad_request");
+    assertError(getString("/v1/jobs/" + "x".repeat(600), true), 400, "invalid_job_id");
+    assertError(getString("/v1/jobs/" + "x".repeat(9 * 1024), true), 414, "uri_too_long");
+    awaitStatus(json.readTree(queued.body()).get("jobs").get(0).get("job_id").asText(), "done");
   }
 
   @Test
