@@ -124,6 +124,13 @@ public final class WorkerConfig implements ConfigKeys {
           120_000,
           Validators.atLeast(6000),
           "session.timeout.ms of static members: how long the group keeps a recycled or crashed worker's partitions for its replacement (same group.instance.id) before moving them. Must be ≤ the broker's group.max.session.timeout.ms.");
+  public static final ConfigKey CRASH_RETRIES =
+      DEF.define(
+          "cutflow.worker.crash-retries",
+          INT,
+          2,
+          Validators.between(0, 10),
+          "Times a record is retried after it was in flight in a worker process that crashed (died without draining: OOM kill, native crash, SIGKILL); a retry runs alone, and past this a worker fails the record with worker_crashed (result + dead letter) instead of running it. The supervisor counts the crashes in memory: its restart starts the count again. 0 = fail at the first crash, including records that were only in flight beside the culprit.");
   public static final ConfigKey MODELS_DIR =
       DEF.define(
           "cutflow.models.dir",

@@ -36,7 +36,12 @@ public enum FailureCode {
   /** Object storage could not be read or written after retries. */
   STORAGE_FAILED("storage_failed", false),
   /** A bug or an unexpected condition; retried. */
-  INTERNAL_ERROR("internal_error", false);
+  INTERNAL_ERROR("internal_error", false),
+  /**
+   * The record was in flight in more worker processes that crashed (OOM kill, native crash,
+   * SIGKILL) than {@code cutflow.worker.crash-retries} allows: failed without being run again.
+   */
+  WORKER_CRASHED("worker_crashed", true);
 
   private final String code;
   private final boolean permanent;

@@ -7,7 +7,10 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
+import io.cutflow.worker.supervisor.ControlMessage;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +47,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At least once: an offset is committed only when the result (and dead letter, if any) of that
  * record and of every record before it on its partition has been acknowledged by Kafka.
+ *
+ * <p>Poison records: each record is reported taken and done ({@link WorkerMetrics.Listener}), so
+ * that the supervisor can charge a crash of this process to the records it held; the records it
+ * names back ({@link SuspectRecords}) run alone — dispatched when nothing else is in flight, and
+ * nothing else dispatched until they are done — or, past {@link WorkerSettings#crashRetries()}, are
+ * failed as {@code worker_crashed} without being run.
  */
 public final class CutoutWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
@@ -52,8 +61,15 @@ public final class CutoutWorker implements AutoCloseable {
   private final Topics topics;
   private final WorkerSettings settings;
   private final WorkerMetrics metrics;
+  private final JobCodec codec;
+  private final JobFailures failures;
 
   private final OffsetTracker tracker = new OffsetTracker();
+  private final SuspectRecords suspects = new SuspectRecords();
+  // polled, not yet dispatched (a suspect waits here for the pipeline to empty); poll thread only
+  private final ArrayDeque<ConsumerRecord<String, String>> waiting = new ArrayDeque<>();
+  // the suspect running alone, until its result is published
+  private final AtomicReference<InFlightJob> alone = new AtomicReference<>();
   private final FetchStage fetch;
   private final InferenceStage inference;
   private final FinishStage finish;
@@ -87,10 +103,11 @@ public final class CutoutWorker implements AutoCloseable {
     this.topics = topics;
     this.settings = settings;
     this.metrics = metrics;
+    this.codec = codec;
     ResultPublisher publisher =
         new ResultPublisher(
             producer, topics, codec, this::onPublished, () -> requestStop(ExitReason.FATAL));
-    JobFailures failures = new JobFailures(publisher, loadedModel, settings.workerId());
+    this.failures = new JobFailures(publisher, loadedModel, settings.workerId());
     // One buffer per queued image, one in the model, one being filled by each fetch thread.
     InputBuffers buffers =
         new InputBuffers(session, settings.queueCapacity() + 1 + settings.ioThreads());
@@ -121,7 +138,13 @@ public final class CutoutWorker implements AutoCloseable {
             metrics);
     this.rebalance =
         new RebalanceHandler(
-            consumer, tracker, metrics, settings.workerId(), () -> paused, () -> ended);
+            consumer,
+            tracker,
+            metrics,
+            settings.workerId(),
+            () -> paused,
+            () -> ended,
+            this::release);
     metrics.gauges(inference::queued, tracker::inFlight);
   }
 
@@ -135,6 +158,11 @@ public final class CutoutWorker implements AutoCloseable {
 
   public int finishedCount() {
     return finished.get();
+  }
+
+  /** What the supervisor has said about records that were in flight at worker crashes. */
+  SuspectRecords suspects() {
+    return suspects;
   }
 
   /** Asks the run loop to stop taking records, drain what it has and return. Thread-safe. */
@@ -185,11 +213,10 @@ public final class CutoutWorker implements AutoCloseable {
           continue;
         }
         for (ConsumerRecord<String, String> record : records) {
-          if (stopping.get()) {
-            break; // not tracked, not committed: the next owner of the partition gets it
-          }
-          dispatch(record);
+          waiting.add(record);
         }
+        // What is left waiting at a stop is not tracked, not committed: the next owner gets it.
+        dispatchWaiting();
         applyBackpressure();
         commitAsync();
         metrics.updateLag(consumer);
@@ -202,19 +229,70 @@ public final class CutoutWorker implements AutoCloseable {
     return exitReason.get() == null ? ExitReason.STOPPED : exitReason.get();
   }
 
-  private void dispatch(ConsumerRecord<String, String> record) {
-    InFlightJob job = new InFlightJob(record);
-    metrics.received();
-    tracker.track(job.tp, record.offset());
-    int n = dispatched.incrementAndGet();
-    fetch.submit(job);
-    if (settings.recycleAfter() > 0 && n >= settings.recycleAfter()) {
-      requestStop(ExitReason.RECYCLE_COUNT);
+  /**
+   * Hands the waiting records to the pipeline in order, unless a suspect runs alone. A suspect
+   * under the bound waits until nothing else is in flight, so that a crash it causes again is
+   * charged to it only — and records that merely were in flight beside it at a crash each run alone
+   * once and are cleared.
+   */
+  private void dispatchWaiting() {
+    while (!waiting.isEmpty() && !stopping.get() && alone.get() == null) {
+      ConsumerRecord<String, String> record = waiting.peek();
+      ControlMessage.Suspect suspect =
+          suspects.of(record.partition(), record.offset()).orElse(null);
+      if (suspect == null) {
+        fetch.submit(take(waiting.poll()));
+      } else if (suspect.crashes() > settings.crashRetries()) {
+        failCrashed(take(waiting.poll()), suspect);
+      } else if (tracker.inFlight() > 0) {
+        return; // the suspect waits for the pipeline to empty
+      } else {
+        InFlightJob job = take(waiting.poll());
+        alone.set(job);
+        log.atWarn()
+            .setMessage("running a record alone: it was in flight when a worker crashed")
+            .addKeyValue("partition", record.partition())
+            .addKeyValue("offset", record.offset())
+            .addKeyValue("crashes", suspect.crashes())
+            .addKeyValue("crash_retries", settings.crashRetries())
+            .addKeyValue("last_crash", suspect.reason())
+            .log();
+        fetch.submit(job);
+      }
     }
   }
 
+  /** Tracks {@code record} and reports it taken (a crash from now on is charged to it, too). */
+  private InFlightJob take(ConsumerRecord<String, String> record) {
+    InFlightJob job = new InFlightJob(record);
+    metrics.received();
+    tracker.track(job.tp, record.offset());
+    metrics.taken(job.tp, record.offset());
+    int n = dispatched.incrementAndGet();
+    if (settings.recycleAfter() > 0 && n >= settings.recycleAfter()) {
+      requestStop(ExitReason.RECYCLE_COUNT);
+    }
+    return job;
+  }
+
+  /** A record that killed too many workers: failed (result + dead letter), never run again. */
+  private void failCrashed(InFlightJob job, ControlMessage.Suspect suspect) {
+    try {
+      job.request = codec.decodeRequest(job.record.value()); // names the job and its input
+    } catch (InvalidJobException | RuntimeException e) {
+      // named by its key and position instead
+    }
+    failures.workerCrashed(job, suspect.crashes(), suspect.reason(), settings.crashRetries());
+  }
+
+  /** Partitions revoked or lost: their polled, undispatched records go to the next owner. */
+  private void release(Collection<TopicPartition> partitions) {
+    waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+  }
+
   private void applyBackpressure() {
-    boolean full = tracker.inFlight() >= settings.maxInFlight();
+    // Nothing more is fetched while polled records wait (behind a suspect that runs alone).
+    boolean full = tracker.inFlight() >= settings.maxInFlight() || !waiting.isEmpty();
     if (full && !paused) {
       consumer.pause(consumer.assignment());
       paused = true;
@@ -289,6 +367,8 @@ public final class CutoutWorker implements AutoCloseable {
 
   /** All sends for {@code job} are acknowledged: its offset may be committed. */
   private void onPublished(InFlightJob job, JobResult result) {
+    metrics.done(job.tp, job.record.offset()); // before the next record can be taken
+    alone.compareAndSet(job, null);
     tracker.complete(job.tp, job.record.offset());
     int n = finished.incrementAndGet();
     metrics.finished(result, n);

@@ -76,6 +76,34 @@ final class JobFailures {
     publisher.publish(job, result, dl);
   }
 
+  /**
+   * {@code job} was in flight in {@code crashes} worker processes that died (the last of {@code
+   * lastCrash}), more than {@code retries} allow: failed as {@code worker_crashed}, not run again.
+   */
+  void workerCrashed(InFlightJob job, int crashes, String lastCrash, int retries) {
+    String id = job.request != null ? job.request.jobId() : job.record.key();
+    fail(
+        job,
+        FailureCode.WORKER_CRASHED,
+        job.name()
+            + " (job "
+            + id
+            + ", "
+            + job.tp
+            + "@"
+            + job.record.offset()
+            + "): killed its worker "
+            + crashes
+            + " times (cutflow.worker.crash-retries="
+            + retries
+            + "); last: "
+            + lastCrash
+            + ". Not run again. Fix: check the input (an image that exhausts memory or crashes a"
+            + " native library when decoded or run through the model) and the worker logs, then"
+            + " replay the record from the dead-letter topic; if the crashes had another cause (the"
+            + " machine out of memory, a worker killed by hand), replay it as is.");
+  }
+
   /** The result's failure code for an image the decoder refused. */
   static FailureCode codeOf(InvalidImageException e) {
     return switch (e.reason()) {

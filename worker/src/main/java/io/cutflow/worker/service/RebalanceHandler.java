@@ -33,12 +33,15 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
   private final String workerId;
   private final BooleanSupplier paused;
   private final BooleanSupplier ended;
+  private final java.util.function.Consumer<Collection<TopicPartition>> released;
   private volatile boolean assigned;
 
   /**
    * @param paused whether the poll loop has paused its partitions (the pipeline is full)
    * @param ended whether the poll loop has returned: a revocation then is our own consumer closing,
    *     not a rebalance
+   * @param released told of partitions revoked or lost, first: records of theirs that were polled
+   *     but not yet dispatched must be dropped (the next owner gets them)
    */
   RebalanceHandler(
       Consumer<String, String> consumer,
@@ -46,13 +49,15 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
       WorkerMetrics metrics,
       String workerId,
       BooleanSupplier paused,
-      BooleanSupplier ended) {
+      BooleanSupplier ended,
+      java.util.function.Consumer<Collection<TopicPartition>> released) {
     this.consumer = consumer;
     this.tracker = tracker;
     this.metrics = metrics;
     this.workerId = workerId;
     this.paused = paused;
     this.ended = ended;
+    this.released = released;
   }
 
   /** Whether the group has given this worker partitions at least once. */
@@ -84,6 +89,7 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
 
   @Override
   public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+    released.accept(partitions);
     // Let the revoked partitions' in-flight records finish (bounded), so the new owner doesn't
     // redo them; whatever is still unfinished at the deadline is abandoned and redelivered.
     long deadline = System.nanoTime() + REVOKE_DRAIN.toNanos();
@@ -118,6 +124,7 @@ final class RebalanceHandler implements ConsumerRebalanceListener {
 
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
+    released.accept(partitions);
     tracker.forget(partitions);
     metrics.revoked(partitions);
   }

@@ -50,8 +50,9 @@ final class WorkerControl {
 
   /**
    * Reports what the supervisor follows besides READY and EXIT: the first record (end of a
-   * handover), assignments and revocations (did a recycle move anyone's partitions?) and the count
-   * after each published result (must the successor be ready?).
+   * handover), assignments and revocations (did a recycle move anyone's partitions?), the count
+   * after each published result (must the successor be ready?) and each record taken and done (what
+   * a crash of this process is charged to).
    */
   WorkerMetrics.Listener listener() {
     return new WorkerMetrics.Listener() {
@@ -75,6 +76,16 @@ final class WorkerControl {
       @Override
       public void finished(int count) {
         send(new ControlMessage.Finished(count));
+      }
+
+      @Override
+      public void taken(TopicPartition tp, long offset) {
+        send(new ControlMessage.Taken(tp.partition(), offset));
+      }
+
+      @Override
+      public void done(TopicPartition tp, long offset) {
+        send(new ControlMessage.Done(tp.partition(), offset));
       }
     };
   }
@@ -104,8 +115,11 @@ final class WorkerControl {
                 "sigterm-drain"));
   }
 
-  /** Reads GO, STOP and BYE from {@code in}; EOF there means the supervisor is gone: stop. */
-  void startReader(InputStream in) {
+  /**
+   * Reads SUSPECT (into {@code suspects}), GO, STOP and BYE from {@code in}; EOF there means the
+   * supervisor is gone: stop.
+   */
+  void startReader(InputStream in, SuspectRecords suspects) {
     Thread t =
         new Thread(
             () -> {
@@ -114,7 +128,9 @@ final class WorkerControl {
                 String line;
                 while ((line = r.readLine()) != null) {
                   ControlMessage m = ControlMessage.parse(line).orElse(null);
-                  if (m instanceof ControlMessage.Go) {
+                  if (m instanceof ControlMessage.Suspect s) {
+                    suspects.apply(s);
+                  } else if (m instanceof ControlMessage.Go) {
                     go.countDown();
                   } else if (m instanceof ControlMessage.Stop) {
                     stop();

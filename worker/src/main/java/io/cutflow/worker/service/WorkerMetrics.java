@@ -47,6 +47,12 @@ public final class WorkerMetrics {
 
     /** This process has published {@code count} results so far (ok or failed). */
     default void finished(int count) {}
+
+    /** The record at {@code offset} of {@code tp} entered the pipeline. */
+    default void taken(TopicPartition tp, long offset) {}
+
+    /** The result (or failure) of the record at {@code offset} of {@code tp} is published. */
+    default void done(TopicPartition tp, long offset) {}
   }
 
   public WorkerMetrics(MetricRegistry registry) {
@@ -87,6 +93,14 @@ public final class WorkerMetrics {
         listener.firstRecord(now);
       }
     }
+  }
+
+  void taken(TopicPartition tp, long offset) {
+    listener.taken(tp, offset);
+  }
+
+  void done(TopicPartition tp, long offset) {
+    listener.done(tp, offset);
   }
 
   public void listener(Listener value) {

@@ -66,7 +66,8 @@ public final class WorkerProcess {
         config.getInt(WorkerConfig.QUEUE_CAPACITY),
         2,
         config.getInt(WorkerConfig.RECYCLE_AFTER),
-        config.getLong(WorkerConfig.MAX_RSS_MB));
+        config.getLong(WorkerConfig.MAX_RSS_MB),
+        config.getInt(WorkerConfig.CRASH_RETRIES));
   }
 
   private static String hostName() {
@@ -124,7 +125,7 @@ public final class WorkerProcess {
                   workerMetrics);
           connectOutsideGroup(w, config, settings);
           if (controlChannel) {
-            awaitGo(control, workerMetrics, ops, warmMs);
+            awaitGo(control, workerMetrics, ops, warmMs, w.suspects());
           }
           if (control.earlyExit() != null) {
             return control.earlyExit().exitCode();
@@ -234,13 +235,20 @@ public final class WorkerProcess {
     }
   }
 
-  /** Boot step 6 (supervised): READY, then wait for GO (or STOP, or the supervisor's end). */
+  /**
+   * Boot step 6 (supervised): READY, then wait for GO (or STOP, or the supervisor's end); the
+   * SUSPECT lines before GO fill {@code suspects}.
+   */
   private static void awaitGo(
-      WorkerControl control, WorkerMetrics metrics, OpsServer ops, long warmMs)
+      WorkerControl control,
+      WorkerMetrics metrics,
+      OpsServer ops,
+      long warmMs,
+      SuspectRecords suspects)
       throws InterruptedException {
     metrics.listener(control.listener());
     control.send(new ControlMessage.Ready(ProcessHandle.current().pid(), ops.port(), warmMs));
-    control.startReader(System.in);
+    control.startReader(System.in, suspects);
     control.awaitGo();
   }
 

@@ -9,6 +9,8 @@ package io.cutflow.worker.service;
  * @param queueCapacity images decoded and waiting for the model (bounds memory)
  * @param recycleAfter stop after this many records (0: never)
  * @param maxRssMb stop when resident memory passes this (0: no ceiling)
+ * @param crashRetries a record the supervisor names as in flight at more worker crashes than this
+ *     is failed as {@code worker_crashed} instead of processed
  */
 public record WorkerSettings(
     String workerId,
@@ -16,13 +18,38 @@ public record WorkerSettings(
     int queueCapacity,
     int ioThreads,
     int recycleAfter,
-    long maxRssMb) {
+    long maxRssMb,
+    int crashRetries) {
+  /** {@code cutflow.worker.crash-retries}' default. */
+  public static final int DEFAULT_CRASH_RETRIES = 2;
+
+  /** With the default crash retries. */
+  public WorkerSettings(
+      String workerId,
+      String groupInstanceId,
+      int queueCapacity,
+      int ioThreads,
+      int recycleAfter,
+      long maxRssMb) {
+    this(
+        workerId,
+        groupInstanceId,
+        queueCapacity,
+        ioThreads,
+        recycleAfter,
+        maxRssMb,
+        DEFAULT_CRASH_RETRIES);
+  }
+
   public WorkerSettings {
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queue capacity must be ≥ 1, got " + queueCapacity);
     }
     if (ioThreads < 1) {
       throw new IllegalArgumentException("io threads must be ≥ 1, got " + ioThreads);
+    }
+    if (crashRetries < 0) {
+      throw new IllegalArgumentException("crash retries must be ≥ 0, got " + crashRetries);
     }
   }
 

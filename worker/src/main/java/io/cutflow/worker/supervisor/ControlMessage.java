@@ -1,6 +1,9 @@
 package io.cutflow.worker.supervisor;
 
 import io.cutflow.worker.service.ExitReason;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -11,9 +14,10 @@ import java.util.stream.Collectors;
 /**
  * The supervisor⇄worker control protocol: one message per line, a verb then {@code key=value}
  * fields. The worker ({@code --control-stdin}) writes {@link Ready}, {@link Assigned}, {@link
- * Revoked}, {@link FirstRecord}, {@link Finished} and {@link Exit} on stdout; the supervisor writes
- * {@link Go}, {@link Stop} and {@link Bye} on the worker's stdin. Both ends (and the tests' fake
- * worker) encode and parse through this class only, so the two sides cannot drift apart.
+ * Revoked}, {@link FirstRecord}, {@link Taken}, {@link Done}, {@link Finished} and {@link Exit} on
+ * stdout; the supervisor writes {@link Suspect}, {@link Go}, {@link Stop} and {@link Bye} on the
+ * worker's stdin. Both ends (and the tests' fake worker) encode and parse through this class only,
+ * so the two sides cannot drift apart.
  */
 public sealed interface ControlMessage {
 
@@ -59,6 +63,50 @@ public sealed interface ControlMessage {
     @Override
     public String encode() {
       return "FIRST_RECORD ms=" + epochMillis;
+    }
+  }
+
+  /**
+   * Worker → supervisor: the record at {@code offset} of jobs-topic partition {@code partition} has
+   * entered this process's pipeline. If the process dies before {@link Done}, the record is charged
+   * with the crash.
+   */
+  record Taken(int partition, long offset) implements ControlMessage {
+    @Override
+    public String encode() {
+      return "TAKEN partition=" + partition + " offset=" + offset;
+    }
+  }
+
+  /** Worker → supervisor: the result (or failure) of a {@link Taken} record is published. */
+  record Done(int partition, long offset) implements ControlMessage {
+    @Override
+    public String encode() {
+      return "DONE partition=" + partition + " offset=" + offset;
+    }
+  }
+
+  /**
+   * Supervisor → worker: the record at {@code offset} of jobs-topic partition {@code partition} was
+   * in flight in {@code crashes} workers that died, the last time for {@code reason}; {@code
+   * crashes} 0 means it is no longer a suspect. The reason travels URL-encoded, so any text fits in
+   * one field of one line.
+   */
+  record Suspect(int partition, long offset, int crashes, String reason) implements ControlMessage {
+    public Suspect {
+      reason = reason == null ? "" : reason;
+    }
+
+    @Override
+    public String encode() {
+      return "SUSPECT partition="
+          + partition
+          + " offset="
+          + offset
+          + " crashes="
+          + crashes
+          + " reason="
+          + URLEncoder.encode(reason, StandardCharsets.UTF_8);
     }
   }
 
@@ -140,6 +188,14 @@ public sealed interface ControlMessage {
           case "REVOKED" -> new Revoked(partitions(kv.get("partitions")));
           case "FIRST_RECORD" -> new FirstRecord(longOf(kv.get("ms")));
           case "FINISHED" -> new Finished(longOf(kv.get("n")));
+          case "TAKEN" -> new Taken((int) longOf(kv.get("partition")), longOf(kv.get("offset")));
+          case "DONE" -> new Done((int) longOf(kv.get("partition")), longOf(kv.get("offset")));
+          case "SUSPECT" ->
+              new Suspect(
+                  (int) longOf(kv.get("partition")),
+                  longOf(kv.get("offset")),
+                  (int) longOf(kv.get("crashes")),
+                  decode(kv.get("reason")));
           case "EXIT" ->
               new Exit(
                   reasonOf(kv.get("reason")),
@@ -174,6 +230,17 @@ public sealed interface ControlMessage {
       return List.of();
     }
     return Arrays.stream(v.split(",")).map(String::trim).map(Integer::valueOf).toList();
+  }
+
+  private static String decode(String v) {
+    if (v == null) {
+      return "";
+    }
+    try {
+      return URLDecoder.decode(v, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return v; // a malformed escape: the text as it came
+    }
   }
 
   private static ExitReason reasonOf(String v) {

@@ -51,7 +51,17 @@ import org.slf4j.LoggerFactory;
  * cutflow.supervisor.handover-gap} (timer, ms: the new worker's first record − the old worker's
  * last commit), {@code cutflow.supervisor.worker.rss.<slot>} (the active worker's resident memory,
  * bytes), {@code cutflow.supervisor.warm-up-cpu-ms} (histogram: CPU a worker process used from
- * start to READY).
+ * start to READY), and from the {@link PoisonLedger}: {@code cutflow.supervisor.record-crashes}
+ * (counter: a record in flight in a worker that crashed, once per record and crash), {@code
+ * cutflow.supervisor.suspects} (records in the ledger), {@code
+ * cutflow.supervisor.suspects.past-bound} (of those, the ones workers now fail as {@code
+ * worker_crashed}) and {@code cutflow.supervisor.suspects.max-crashes}.
+ *
+ * <p>Poison records: workers report each record they take and finish ({@code TAKEN}, {@code DONE});
+ * when one dies without {@code EXIT}, the records it held get a crash each in the ledger, which
+ * every ready worker (and each new one, before {@code GO}) learns as {@code SUSPECT} lines. A
+ * worker runs a suspect alone, and fails one that has crashed more than {@code
+ * cutflow.worker.crash-retries} workers instead of running it.
  */
 public final class RecyclingSupervisor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecyclingSupervisor.class);
@@ -70,6 +80,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
   private final List<Slot> slots = new ArrayList<>();
   private final StandbyPriority priority;
   private final SupervisorTally tally; // supervisor thread only
+  private final PoisonLedger ledger; // supervisor thread only
   private boolean closing; // supervisor thread only
   private volatile SupervisorStats lastStats;
 
@@ -101,11 +112,14 @@ public final class RecyclingSupervisor implements AutoCloseable {
               return t;
             });
     this.tally = new SupervisorTally(registry);
+    this.ledger = new PoisonLedger(workerConfig.getInt(WorkerConfig.CRASH_RETRIES), registry);
+    // Every ready worker hears of every change: partitions move between slots on a rebalance.
+    ledger.onChange(changed -> readyWorkers().forEach(w -> changed.forEach(w::send)));
     WorkerLauncher launcher =
         new WorkerLauncher(config, workerConfig, settings, logDir, priority.available());
     StandbyLowering lowering = new StandbyLowering(priority, loop);
     for (int i = 0; i < settings.slots(); i++) {
-      Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, () -> closing);
+      Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, ledger, () -> closing);
       slots.add(slot);
       registry.register("cutflow.supervisor.worker.rss." + i, (Gauge<Long>) slot::activeRss);
     }
@@ -204,8 +218,25 @@ public final class RecyclingSupervisor implements AutoCloseable {
     }
   }
 
+  /**
+   * Active and standby workers that have said READY, so read their stdin: a line to one that is
+   * still loading would wait in the pipe, and enough of them would block this thread.
+   */
+  private List<SupervisedWorker> readyWorkers() {
+    List<SupervisedWorker> out = new ArrayList<>();
+    for (Slot slot : slots) {
+      for (SupervisedWorker w : new SupervisedWorker[] {slot.active, slot.standby}) {
+        if (w != null && w.ready) {
+          out.add(w);
+        }
+      }
+    }
+    return out;
+  }
+
   private SupervisorStats snapshot() {
-    SupervisorStats st = tally.snapshot(slots.stream().map(Slot::state).toList());
+    SupervisorStats st =
+        tally.snapshot(slots.stream().map(Slot::state).toList(), ledger.snapshot());
     lastStats = st;
     return st;
   }

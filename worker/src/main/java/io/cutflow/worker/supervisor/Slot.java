@@ -4,6 +4,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.worker.service.ExitReason;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -26,6 +27,7 @@ final class Slot {
   private final WorkerLauncher launcher;
   private final StandbyLowering lowering;
   private final SupervisorTally tally;
+  private final PoisonLedger ledger;
   private final BooleanSupplier closing;
 
   SupervisedWorker active;
@@ -43,6 +45,7 @@ final class Slot {
       WorkerLauncher launcher,
       StandbyLowering lowering,
       SupervisorTally tally,
+      PoisonLedger ledger,
       BooleanSupplier closing) {
     this.index = index;
     this.instanceId = settings.groupInstanceId(index);
@@ -51,6 +54,7 @@ final class Slot {
     this.launcher = launcher;
     this.lowering = lowering;
     this.tally = tally;
+    this.ledger = ledger;
     this.closing = closing;
   }
 
@@ -190,6 +194,8 @@ final class Slot {
     predecessorLastCommitMs = 0;
     w.goAtMs = System.currentTimeMillis();
     lower(w, false); // normally done at READY already
+    // Before GO: the partitions it gets may hold records that killed a worker (of any slot).
+    ledger.messages().forEach(w::send);
     if (!w.send(ControlMessage.GO)) {
       log.atWarn()
           .setMessage("could not send GO; the worker is gone")
@@ -213,7 +219,7 @@ final class Slot {
   /**
    * The active worker has left (EXIT line or process exit, whichever first): account, hand over.
    */
-  private void retire(SupervisedWorker w, String reason) {
+  private void retire(SupervisedWorker w, String reason, CrashCause cause) {
     if (w.retired) {
       return;
     }
@@ -235,8 +241,14 @@ final class Slot {
       log.atWarn()
           .setMessage("worker crashed; replacing it")
           .addKeyValue("slot", index)
+          .addKeyValue("serial", w.serial)
           .addKeyValue("pid", w.pid())
           .addKeyValue("reason", reason)
+          .addKeyValue("exit_code", cause == null ? "" : cause.exitCode())
+          .addKeyValue("signal", cause == null ? "" : cause.signalName())
+          .addKeyValue("cause", cause == null ? "EXIT " + reason : cause.exit())
+          .addKeyValue("last_log_line", cause == null ? "" : cause.lastLine())
+          .addKeyValue("records_in_flight", cause == null ? List.of() : List.copyOf(w.taken))
           .addKeyValue("log_tail", w.process.logTail(15))
           .log();
     }
@@ -267,6 +279,10 @@ final class Slot {
       assignment(w, false, a.generation(), a.partitions());
     } else if (message instanceof ControlMessage.Revoked r) {
       assignment(w, true, -1, r.partitions());
+    } else if (message instanceof ControlMessage.Taken t) {
+      w.taken.add(new PoisonLedger.Position(t.partition(), t.offset()));
+    } else if (message instanceof ControlMessage.Done d) {
+      ledger.done(w, new PoisonLedger.Position(d.partition(), d.offset()));
     } else if (message instanceof ControlMessage.Exit e) {
       onExit(w, e);
     } else {
@@ -357,7 +373,7 @@ final class Slot {
     // Hand over now: the old worker has committed and closed its consumer (a static member
     // leaves no group on close); it waits for BYE before tearing itself down.
     if (active == w) {
-      retire(w, exit.reason() == null ? "" : exit.reason().name());
+      retire(w, exit.reason() == null ? "" : exit.reason().name(), null);
       if (active != null && active != w) {
         sayBye();
         leaving = w;
@@ -380,19 +396,15 @@ final class Slot {
       leaving = null;
     }
     String reason = exitReason(w, code);
-    tally.retired(
-        new SupervisorStats.RetiredWorker(
-            index,
-            w.serial,
-            w.pid(),
-            reason,
-            code,
-            w.finished,
-            w.lastCommitMs,
-            w.firstRecordMs,
-            w.peakRss));
+    // No EXIT and no shutdown: a crash (OOM kill, native crash, SIGKILL...), charged to what it
+    // held.
+    CrashCause cause = !w.exited && !closing.getAsBoolean() ? CrashCause.of(w, code) : null;
+    if (cause != null && !w.taken.isEmpty()) {
+      ledger.crash(w.taken, cause);
+    }
+    tally.retired(w.retired(reason, code, cause));
     if (active == w) {
-      retire(w, reason);
+      retire(w, reason, cause);
     } else if (standby == w) {
       standby = null;
       if (!closing.getAsBoolean()) {
@@ -403,6 +415,7 @@ final class Slot {
             .addKeyValue("slot", index)
             .addKeyValue("pid", w.pid())
             .addKeyValue("exit_code", code)
+            .addKeyValue("cause", cause == null ? "" : cause.describe())
             .addKeyValue("log_tail", w.process.logTail(15))
             .log();
         ensureProcess();

@@ -6,6 +6,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -13,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One worker process as its slot sees it: what it has reported so far. Fields are touched on the
- * supervisor thread only, except {@link #lastRss}.
+ * supervisor thread only, except {@link #lastRss} and {@link #lastStrayLine}.
  */
 final class SupervisedWorker {
   private static final Logger log = LoggerFactory.getLogger(SupervisedWorker.class);
@@ -33,6 +36,11 @@ final class SupervisedWorker {
   long predecessorLastCommitMs;
   volatile long lastRss = -1;
   long peakRss = -1;
+  // records TAKEN and not yet DONE: what a crash of this process is charged to
+  final Set<PoisonLedger.Position> taken = new LinkedHashSet<>();
+  // the last stdout line that was no control message, once READY: where the JVM itself reports
+  // fatal errors and -XX:+ExitOnOutOfMemoryError (startup noise before READY is not kept)
+  volatile String lastStrayLine;
 
   SupervisedWorker(int slot, int serial, JavaProcess process) {
     this.slot = slot;
@@ -42,6 +50,22 @@ final class SupervisedWorker {
 
   long pid() {
     return process.pid();
+  }
+
+  /** What the stats keep of this process once it has exited with {@code code}. */
+  SupervisorStats.RetiredWorker retired(String reason, int code, CrashCause crash) {
+    return new SupervisorStats.RetiredWorker(
+        slot,
+        serial,
+        pid(),
+        reason,
+        code,
+        finished,
+        lastCommitMs,
+        firstRecordMs,
+        peakRss,
+        CrashCause.signalOf(code),
+        crash == null ? "" : crash.describe());
   }
 
   /** Sends {@code message}; false if the process is gone. */
@@ -70,17 +94,22 @@ final class SupervisedWorker {
                   new BufferedReader(
                       new InputStreamReader(process.stdout(), StandardCharsets.UTF_8))) {
                 String line;
+                boolean readySeen = false;
                 while ((line = in.readLine()) != null) {
-                  String l = line;
-                  ControlMessage.parse(l)
-                      .ifPresentOrElse(
-                          m -> submit.accept(() -> onMessage.accept(m)),
-                          () ->
-                              log.atDebug()
-                                  .setMessage("worker stdout")
-                                  .addKeyValue("slot", slot)
-                                  .addKeyValue("line", l)
-                                  .log());
+                  Optional<ControlMessage> m = ControlMessage.parse(line);
+                  if (m.isPresent()) {
+                    readySeen |= m.get() instanceof ControlMessage.Ready;
+                    submit.accept(() -> onMessage.accept(m.get()));
+                  } else {
+                    if (readySeen && !line.isBlank()) {
+                      lastStrayLine = line;
+                    }
+                    log.atDebug()
+                        .setMessage("worker stdout")
+                        .addKeyValue("slot", slot)
+                        .addKeyValue("line", line)
+                        .log();
+                  }
                 }
               } catch (IOException e) {
                 // the pipe broke: the process is going away

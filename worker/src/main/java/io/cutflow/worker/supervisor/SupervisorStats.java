@@ -15,6 +15,8 @@ import java.util.Map;
  * @param assignments every partition assignment / revocation any worker reported, in order
  * @param warmUpCpuMs per worker process: CPU time (all its threads) from start to READY — what a
  *     standby takes from the cores the active workers use, once per recycle
+ * @param suspects records that were in flight in a worker that crashed, oldest crash first (see
+ *     {@link PoisonLedger})
  */
 public record SupervisorStats(
     Map<String, Long> recyclesByReason,
@@ -24,7 +26,8 @@ public record SupervisorStats(
     List<SlotState> slots,
     List<RetiredWorker> retired,
     List<AssignmentEvent> assignments,
-    List<Long> warmUpCpuMs) {
+    List<Long> warmUpCpuMs,
+    List<Suspect> suspects) {
   public SupervisorStats {
     recyclesByReason = Map.copyOf(recyclesByReason);
     handoverGapsMs = List.copyOf(handoverGapsMs);
@@ -32,6 +35,29 @@ public record SupervisorStats(
     retired = List.copyOf(retired);
     assignments = List.copyOf(assignments);
     warmUpCpuMs = List.copyOf(warmUpCpuMs);
+    suspects = List.copyOf(suspects);
+  }
+
+  /** Without suspects. */
+  public SupervisorStats(
+      Map<String, Long> recyclesByReason,
+      long crashes,
+      long workersStarted,
+      List<Long> handoverGapsMs,
+      List<SlotState> slots,
+      List<RetiredWorker> retired,
+      List<AssignmentEvent> assignments,
+      List<Long> warmUpCpuMs) {
+    this(
+        recyclesByReason,
+        crashes,
+        workersStarted,
+        handoverGapsMs,
+        slots,
+        retired,
+        assignments,
+        warmUpCpuMs,
+        List.of());
   }
 
   /**
@@ -76,7 +102,8 @@ public record SupervisorStats(
                 + " ms (n="
                 + handoverGapsMs.size()
                 + ")")
-        + (warmUpCpuMs.isEmpty() ? "" : ", warm-up CPU per worker " + meanWarmUpCpuMs() + " ms");
+        + (warmUpCpuMs.isEmpty() ? "" : ", warm-up CPU per worker " + meanWarmUpCpuMs() + " ms")
+        + (suspects.isEmpty() ? "" : ", records in flight at a crash " + suspects.size());
   }
 
   /** A slot now: its active and standby processes (pid -1 where none). */
@@ -90,7 +117,9 @@ public record SupervisorStats(
 
   /**
    * A worker process that exited. {@code reason}: RECYCLE_COUNT, RECYCLE_RSS, STOPPED, FATAL or
-   * CRASHED.
+   * CRASHED. {@code signal}: what killed it (exit code − 128 for 129..159, e.g. 9 for 137), else 0;
+   * {@code crash}: for an exit without {@code EXIT} outside shutdown, its exit code, signal and
+   * last log line in words, else empty.
    */
   public record RetiredWorker(
       int slot,
@@ -101,7 +130,16 @@ public record SupervisorStats(
       long finished,
       long lastCommitMs,
       long firstRecordMs,
-      long peakRssBytes) {}
+      long peakRssBytes,
+      int signal,
+      String crash) {}
+
+  /**
+   * A record that was in flight in {@code crashes} workers that died (see {@link PoisonLedger});
+   * {@code lastCrash} in words.
+   */
+  public record Suspect(
+      int partition, long offset, int crashes, int exitCode, int signal, String lastCrash) {}
 
   /** A worker's ASSIGNED or REVOKED report. */
   public record AssignmentEvent(

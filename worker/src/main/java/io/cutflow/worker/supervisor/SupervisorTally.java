@@ -64,8 +64,9 @@ final class SupervisorTally {
     assignments.add(event);
   }
 
-  SupervisorStats snapshot(List<SupervisorStats.SlotState> slots) {
+  SupervisorStats snapshot(
+      List<SupervisorStats.SlotState> slots, List<SupervisorStats.Suspect> suspects) {
     return new SupervisorStats(
-        recycles, crashes, started, gaps, slots, retired, assignments, warmUpCpu);
+        recycles, crashes, started, gaps, slots, retired, assignments, warmUpCpu, suspects);
   }
 }

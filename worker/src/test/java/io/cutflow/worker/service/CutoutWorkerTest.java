@@ -14,12 +14,14 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.inference.SharedRemover;
+import io.cutflow.worker.supervisor.ControlMessage;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -126,6 +128,157 @@ class CutoutWorkerTest {
     assertTrue(
         deadLetters.get("job-c").message().contains("u2net"), deadLetters.get("job-c").message());
 
+    worker.requestStop(ExitReason.STOPPED);
+    assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(3, worker.finishedCount());
+  }
+
+  /**
+   * A worker on {@code consumer}/{@code producer} whose TAKEN/DONE reports go to {@code events}.
+   */
+  private static CutoutWorker worker(
+      CutflowConfig config,
+      MockConsumer<String, String> consumer,
+      MockProducer<String, String> producer,
+      List<String> events)
+      throws Exception {
+    RemoverFactory.Loaded loaded = SharedRemover.get();
+    WorkerMetrics metrics = new WorkerMetrics(new MetricRegistry());
+    metrics.listener(
+        new WorkerMetrics.Listener() {
+          @Override
+          public void taken(TopicPartition tp, long offset) {
+            events.add("TAKEN " + offset);
+          }
+
+          @Override
+          public void done(TopicPartition tp, long offset) {
+            events.add("DONE " + offset);
+          }
+        });
+    return new CutoutWorker(
+        consumer,
+        producer,
+        ObjectStore.fromConfig(config),
+        loaded.remover(),
+        loaded.session(),
+        loaded.model(),
+        new JobCodec(),
+        new Topics(config),
+        "cutouts",
+        1 << 20,
+        new WorkerSettings("unit-worker", null, 2, 2, 0, 0, 2),
+        metrics);
+  }
+
+  private static String job(String id, String key) {
+    return "{\"schema\": \"cutflow.job-request/v1\", \"job_id\": \""
+        + id
+        + "\", \"submitted_at\": \"2026-11-24T12:00:00Z\", \"source\": {\"bucket\": \"raw\","
+        + " \"key\": \""
+        + key
+        + "\"}}";
+  }
+
+  @Test
+  void recordPastTheCrashBoundFailsAsWorkerCrashedWithoutBeingRun() throws Exception {
+    // Were it run, the download from this unused port would fail it as storage_failed instead.
+    CutflowConfig config =
+        CutflowConfig.isolated(Map.of("cutflow.s3.endpoint", "http://127.0.0.1:9"));
+    Topics topics = new Topics(config);
+    TopicPartition tp = new TopicPartition(topics.jobs(), 0);
+    MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
+    MockProducer<String, String> producer =
+        new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
+    List<String> events = new CopyOnWriteArrayList<>();
+    CutoutWorker worker = worker(config, consumer, producer, events);
+    worker
+        .suspects()
+        .apply(
+            new ControlMessage.Suspect(
+                0, 0, 3, "exit 137 (SIGKILL) of worker pid 9 (slot 0); its last log line: x"));
+
+    consumer.updateBeginningOffsets(Map.of(tp, 0L));
+    consumer.schedulePollTask(
+        () -> {
+          consumer.rebalance(List.of(tp));
+          consumer.addRecord(
+              new ConsumerRecord<>(tp.topic(), 0, 0, "job-p", job("job-p", "poison.jpg")));
+        });
+    CompletableFuture<ExitReason> run = CompletableFuture.supplyAsync(worker::run);
+    await(() -> producer.history().size() == 2, "a result and a dead letter");
+    while (producer.completeNext()) {
+      // acknowledge both
+    }
+    await(
+        () -> committed(consumer, tp) != null && committed(consumer, tp).offset() == 1,
+        "commit past the record");
+
+    JobCodec codec = new JobCodec();
+    JobResult result = null;
+    DeadLetter dead = null;
+    for (ProducerRecord<String, String> r : producer.history()) {
+      if (r.topic().equals(topics.results())) {
+        result = codec.decodeResult(r.value());
+      } else {
+        dead = codec.decodeDeadLetter(r.value());
+      }
+    }
+    assertEquals(FailureCode.WORKER_CRASHED, result.failure().code(), result.toString());
+    assertEquals("job-p", result.jobId());
+    String message = result.failure().message();
+    assertTrue(message.contains("raw/poison.jpg"), message);
+    assertTrue(message.contains("3 times"), message);
+    assertTrue(message.contains("exit 137 (SIGKILL)"), message);
+    assertTrue(message.contains("Fix:"), message);
+    assertEquals(FailureCode.WORKER_CRASHED, dead.reason());
+    assertEquals(job("job-p", "poison.jpg"), dead.value()); // the original record, for replay
+    assertEquals(List.of("TAKEN 0", "DONE 0"), events);
+
+    worker.requestStop(ExitReason.STOPPED);
+    assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
+  }
+
+  @Test
+  void suspectUnderTheBoundRunsAloneAndHoldsBackTheRest() throws Exception {
+    CutflowConfig config =
+        CutflowConfig.isolated(Map.of("cutflow.s3.endpoint", "http://127.0.0.1:9"));
+    Topics topics = new Topics(config);
+    TopicPartition tp = new TopicPartition(topics.jobs(), 0);
+    MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
+    // Sends complete only when the test says: until then each record stays in flight.
+    MockProducer<String, String> producer =
+        new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
+    List<String> events = new CopyOnWriteArrayList<>();
+    CutoutWorker worker = worker(config, consumer, producer, events);
+    worker.suspects().apply(new ControlMessage.Suspect(0, 1, 1, "exit 137 (SIGKILL)"));
+
+    consumer.updateBeginningOffsets(Map.of(tp, 0L));
+    consumer.schedulePollTask(
+        () -> {
+          consumer.rebalance(List.of(tp));
+          for (int i = 0; i < 3; i++) {
+            consumer.addRecord(new ConsumerRecord<>(tp.topic(), 0, i, "job-" + i, "{not json"));
+          }
+        });
+    CompletableFuture<ExitReason> run = CompletableFuture.supplyAsync(worker::run);
+    // Record 0 is in flight (its sends unacknowledged): the suspect must wait for it, and record 2
+    // for the suspect. Acknowledging whatever has been sent lets each go in turn.
+    await(() -> producer.history().size() >= 2, "record 0's sends");
+    await(
+        () -> {
+          while (producer.completeNext()) {
+            // acknowledge what is there
+          }
+          return events.contains("DONE 2");
+        },
+        "all three records done");
+    assertEquals(
+        List.of("TAKEN 0", "DONE 0", "TAKEN 1", "DONE 1", "TAKEN 2", "DONE 2"),
+        List.copyOf(events));
+    await(
+        () -> committed(consumer, tp) != null && committed(consumer, tp).offset() == 3,
+        "commit up to offset 3");
     worker.requestStop(ExitReason.STOPPED);
     assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(3, worker.finishedCount());

@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file. With FAKE_NICE_REPORT (a directory) it
  * appends its autogroup's nice just before READY ("warming=N") and after GO ("active=N") to {@code
  * <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record.
+ *
+ * <p>With FAKE_RECORDS=N it works through a scripted partition instead ({@link PoisonScript}):
+ * records 0..N-1 of partition 0, FAKE_BATCH at a time, each TAKEN and DONE, and it dies by SIGKILL
+ * on the offsets in FAKE_POISON — heeding the SUSPECT lines as a real worker does.
  */
 public final class FakeWorkerMain {
   private FakeWorkerMain() {}
@@ -43,6 +47,7 @@ public final class FakeWorkerMain {
     reportNice(niceReport, workerId, "warming");
     say(new ControlMessage.Ready(ProcessHandle.current().pid(), 0, warm));
     System.out.flush();
+    PoisonScript script = new PoisonScript(workerId);
     CountDownLatch go = new CountDownLatch(1);
     CountDownLatch bye = new CountDownLatch(1);
     AtomicBoolean stop = new AtomicBoolean();
@@ -54,7 +59,9 @@ public final class FakeWorkerMain {
                 String line;
                 while ((line = in.readLine()) != null) {
                   ControlMessage m = ControlMessage.parse(line).orElse(null);
-                  if (m instanceof ControlMessage.Go) {
+                  if (m instanceof ControlMessage.Suspect s) {
+                    script.suspect(s, line);
+                  } else if (m instanceof ControlMessage.Go) {
                     go.countDown();
                   } else if (m instanceof ControlMessage.Bye) {
                     bye.countDown();
@@ -80,7 +87,7 @@ public final class FakeWorkerMain {
     say(new ControlMessage.Assigned(1, List.of(slot * 3, slot * 3 + 1, slot * 3 + 2)));
     long first = System.currentTimeMillis();
     say(new ControlMessage.FirstRecord(first));
-    int n = 0;
+    int n = script.enabled() ? script.run(stop) : 0;
     while (!stop.get() && (quota == 0 || n < quota)) {
       Thread.sleep(perRecord);
       n++;

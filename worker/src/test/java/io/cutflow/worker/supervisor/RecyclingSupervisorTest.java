@@ -240,6 +240,118 @@ class RecyclingSupervisorTest {
   }
 
   @Test
+  void recordThatKillsEveryWorkerIsRetriedAloneThenFailed(@TempDir Path dir) throws Exception {
+    // Records 0..5 of partition 0, three in flight at a time; record 1 SIGKILLs whoever runs it.
+    // Expected: [0,1,2] (crash: 1 and 2 charged once), [1] alone (crash), [1] alone (crash: 3 >
+    // crash-retries 2), then the next worker fails 1 unrun, runs 2 alone, then [3,4,5].
+    Path state = java.nio.file.Files.createDirectories(dir.resolve("state"));
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()),
+            fake(
+                dir,
+                1,
+                0,
+                Map.of(
+                    "FAKE_WARM_MS",
+                    "100",
+                    "FAKE_RECORD_MS",
+                    "50",
+                    "FAKE_RECORDS",
+                    "6",
+                    "FAKE_BATCH",
+                    "3",
+                    "FAKE_POISON",
+                    "1",
+                    "FAKE_STATE",
+                    state.toString(),
+                    WorkerConfig.CRASH_RETRIES.name(),
+                    "2")))) {
+      await(s, x -> committed(state) == 6, Duration.ofSeconds(120));
+      SupervisorStats st = s.stats();
+      List<String> batches =
+          java.nio.file.Files.readAllLines(state.resolve("batches.log")).stream()
+              .map(l -> l.substring(l.indexOf(' ') + 1))
+              .toList();
+      // record 1 went to workers retries + 1 = 3 times; 2, in flight beside it, once more alone
+      assertEquals(List.of("0,1,2", "1", "1", "2", "3,4,5"), batches, st.toString());
+      List<String> failed = java.nio.file.Files.readAllLines(state.resolve("failed.log"));
+      assertEquals(1, failed.size(), failed.toString());
+      assertTrue(failed.get(0).endsWith(" 1"), failed.toString());
+      assertEquals(3, st.crashes(), st.toString());
+
+      // each crash named: exit code, signal, the worker's last log line
+      List<SupervisorStats.RetiredWorker> crashed =
+          st.retired().stream().filter(r -> r.reason().equals("CRASHED")).toList();
+      assertEquals(3, crashed.size(), st.toString());
+      for (SupervisorStats.RetiredWorker r : crashed) {
+        assertEquals(137, r.exitCode(), r.toString());
+        assertEquals(9, r.signal(), r.toString());
+        assertTrue(r.crash().contains("exit 137 (SIGKILL)"), r.crash());
+        assertTrue(r.crash().contains("fake worker dying on record 0@1"), r.crash());
+      }
+
+      // the ledger: record 1 past the bound; record 2 cleared once it came through alone
+      assertEquals(1, st.suspects().size(), st.suspects().toString());
+      SupervisorStats.Suspect poison = st.suspects().get(0);
+      assertEquals(
+          List.of(0, 1L, 3, 137, 9),
+          List.of(
+              poison.partition(),
+              poison.offset(),
+              poison.crashes(),
+              poison.exitCode(),
+              poison.signal()));
+      assertEquals(4, s.registry().counter("cutflow.supervisor.record-crashes").getCount());
+      assertEquals(
+          1, s.registry().getGauges().get("cutflow.supervisor.suspects.past-bound").getValue());
+
+      // the worker that failed it had been told, before it started, that it was past the bound
+      String failer = failed.get(0).substring(0, failed.get(0).indexOf(' '));
+      List<ControlMessage> told =
+          java.nio.file.Files.readAllLines(state.resolve("suspects-" + failer + ".log")).stream()
+              .map(l -> ControlMessage.parse(l).orElseThrow())
+              .toList();
+      assertTrue(
+          told.stream()
+              .anyMatch(
+                  m ->
+                      m instanceof ControlMessage.Suspect x
+                          && x.offset() == 1
+                          && x.crashes() == 3
+                          && x.reason().contains("SIGKILL")),
+          told.toString());
+    }
+  }
+
+  private static long committed(Path state) {
+    try {
+      Path f = state.resolve("committed");
+      return java.nio.file.Files.exists(f)
+          ? Long.parseLong(java.nio.file.Files.readString(f).trim())
+          : 0;
+    } catch (java.io.IOException | NumberFormatException e) {
+      return -1; // being written
+    }
+  }
+
+  @Test
+  void crashCauseNamesExitCodeSignalAndLastLine() {
+    CrashCause killed = new CrashCause(137, CrashCause.signalOf(137), "  decoding x.jpg \n", 42, 1);
+    assertEquals(9, killed.signal());
+    assertEquals("exit 137 (SIGKILL)", killed.exit());
+    assertEquals(
+        "exit 137 (SIGKILL) of worker pid 42 (slot 1); its last log line: decoding x.jpg",
+        killed.describe());
+    assertEquals("exit 134 (SIGABRT)", new CrashCause(134, 6, "", 1, 0).exit());
+    assertEquals(0, CrashCause.signalOf(3));
+    assertTrue(new CrashCause(3, 0, "", 1, 0).exit().contains("out of memory"));
+    assertEquals("exit 1", new CrashCause(1, 0, null, 1, 0).describe().substring(0, 6));
+    assertEquals(
+        CrashCause.MAX_LINE + 1, new CrashCause(1, 0, "x".repeat(999), 1, 0).lastLine().length());
+  }
+
+  @Test
   void backoffDoublesAndIsCapped() {
     SupervisorSettings s =
         SupervisorSettings.defaults().withBackoff(Duration.ofMillis(500), Duration.ofSeconds(30));
