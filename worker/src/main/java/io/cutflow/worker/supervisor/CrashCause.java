@@ -2,6 +2,7 @@ package io.cutflow.worker.supervisor;
 
 import io.cutflow.common.process.JavaProcess;
 import java.util.List;
+import org.slf4j.Logger;
 
 /**
  * Why a worker process died without {@code EXIT}: its exit code, the signal behind it (a code of
@@ -80,5 +81,23 @@ record CrashCause(int exitCode, int signal, String lastLine, long pid, int slot)
       }
     }
     return "";
+  }
+
+  /** The operator's line for a crashed active worker: who died, how, and what it held. */
+  static void logReplacing(
+      Logger log, int slot, SupervisedWorker w, String reason, CrashCause cause) {
+    log.atWarn()
+        .setMessage("worker crashed; replacing it")
+        .addKeyValue("slot", slot)
+        .addKeyValue("serial", w.serial)
+        .addKeyValue("pid", w.pid())
+        .addKeyValue("reason", reason)
+        .addKeyValue("exit_code", cause == null ? "" : cause.exitCode())
+        .addKeyValue("signal", cause == null ? "" : cause.signalName())
+        .addKeyValue("cause", cause == null ? "EXIT " + reason : cause.exit())
+        .addKeyValue("last_log_line", cause == null ? "" : cause.lastLine())
+        .addKeyValue("records_in_flight", cause == null ? List.of() : List.copyOf(w.taken))
+        .addKeyValue("log_tail", w.process.logTail(15))
+        .log();
   }
 }

@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecyclingSupervisor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecyclingSupervisor.class);
-  static final String CRASHED = Slot.CRASHED;
+  static final String CRASHED = SupervisedWorker.CRASHED;
 
   /**
    * Longest wait, after a worker becomes active, before its standby starts (sooner at its first

@@ -4,7 +4,6 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.worker.service.ExitReason;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -18,7 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Slot {
   private static final Logger log = LoggerFactory.getLogger(Slot.class);
-  static final String CRASHED = "CRASHED";
 
   final int index;
   final String instanceId;
@@ -238,19 +236,7 @@ final class Slot {
       long ranMs = now - (w.goAtMs > 0 ? w.goAtMs : now);
       crashesInARow = ranMs > 60_000 ? 1 : crashesInARow + 1;
       predecessorLastCommitMs = 0; // a crash has no orderly last commit: no handover gap to measure
-      log.atWarn()
-          .setMessage("worker crashed; replacing it")
-          .addKeyValue("slot", index)
-          .addKeyValue("serial", w.serial)
-          .addKeyValue("pid", w.pid())
-          .addKeyValue("reason", reason)
-          .addKeyValue("exit_code", cause == null ? "" : cause.exitCode())
-          .addKeyValue("signal", cause == null ? "" : cause.signalName())
-          .addKeyValue("cause", cause == null ? "EXIT " + reason : cause.exit())
-          .addKeyValue("last_log_line", cause == null ? "" : cause.lastLine())
-          .addKeyValue("records_in_flight", cause == null ? List.of() : List.copyOf(w.taken))
-          .addKeyValue("log_tail", w.process.logTail(15))
-          .log();
+      CrashCause.logReplacing(log, index, w, reason, cause);
     }
     log.atInfo()
         .setMessage("worker left")
@@ -395,7 +381,7 @@ final class Slot {
     if (leaving == w) {
       leaving = null;
     }
-    String reason = exitReason(w, code);
+    String reason = w.exitReasonFor(code);
     // No EXIT and no shutdown: a crash (OOM kill, native crash, SIGKILL...), charged to what it
     // held.
     CrashCause cause = !w.exited && !closing.getAsBoolean() ? CrashCause.of(w, code) : null;
@@ -421,15 +407,5 @@ final class Slot {
         ensureProcess();
       }
     }
-  }
-
-  /** As its EXIT line said, if its exit code agrees; else what the code says (or CRASHED). */
-  static String exitReason(SupervisedWorker w, int code) {
-    if (w.exited && w.exitReason != null && code == w.exitReason.exitCode()) {
-      return w.exitReason.name();
-    }
-    ExitReason byCode = ExitReason.ofExitCode(code);
-    // killed (137 = SIGKILL), out of memory, native crash: no code of ours
-    return byCode.exitCode() == code ? byCode.name() : CRASHED;
   }
 }

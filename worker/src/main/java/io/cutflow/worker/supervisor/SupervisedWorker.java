@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  * supervisor thread only, except {@link #lastRss} and {@link #lastStrayLine}.
  */
 final class SupervisedWorker {
+  static final String CRASHED = "CRASHED";
+
   private static final Logger log = LoggerFactory.getLogger(SupervisedWorker.class);
 
   final int slot;
@@ -126,5 +128,15 @@ final class SupervisedWorker {
             "worker-" + slot + "-" + serial + "-control");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** As its EXIT line said, if its exit code agrees; else what the code says (or CRASHED). */
+  String exitReasonFor(int code) {
+    if (exited && exitReason != null && code == exitReason.exitCode()) {
+      return exitReason.name();
+    }
+    ExitReason byCode = ExitReason.ofExitCode(code);
+    // killed (137 = SIGKILL), out of memory, native crash: no code of ours
+    return byCode.exitCode() == code ? byCode.name() : CRASHED;
   }
 }
