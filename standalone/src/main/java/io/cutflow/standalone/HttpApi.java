@@ -61,7 +61,7 @@ final class HttpApi {
             + " ("
             + key.name()
             + "), or bind 127.0.0.1 (--host 127.0.0.1).");
-    log.atWarn()
+    log.atInfo() // the warning itself went to the terminal above; this is for the log file
         .setMessage("HTTP API reachable beyond this machine without an API key")
         .addKeyValue("host", host)
         .addKeyValue("port", port)

@@ -25,14 +25,18 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cutflow up}: the embedded stack (Kafka, S3) and K supervised workers, kept running until
- * Ctrl-C — each recycled after {@code cutflow.worker.recycle-after} images with a warm standby, and
- * replaced when it crashes — with every endpoint printed so other tools ({@code cutflow ingest},
- * any Kafka producer, any S3 client) can use it.
+ * Ctrl-C or SIGTERM — each recycled after {@code cutflow.worker.recycle-after} images with a warm
+ * standby, and replaced when it crashes — with every endpoint printed so other tools ({@code
+ * cutflow ingest}, any Kafka producer, any S3 client) can use it. The HTTP API binds loopback
+ * unless told otherwise. A signal stops everything in order ({@link OrderlyStop}) and deletes the
+ * data unless {@code --data} keeps it.
  */
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
-    description = "Start the embedded stack and workers and keep them running until interrupted.")
+    description =
+        "Start the embedded stack and workers and keep them running until Ctrl-C or SIGTERM,"
+            + " which stop everything in order.")
 public final class UpCommand implements Callable<Integer> {
   @Option(
       names = {"-w", "--workers"},
@@ -42,11 +46,13 @@ public final class UpCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
+      paramLabel = "N",
       description = "HTTP API port (default: cutflow.ingest.http-port, 8080; 0 = any free port).")
   Integer port;
 
   @Option(
       names = "--host",
+      paramLabel = "ADDR",
       description =
           "Address the HTTP API binds to (default: cutflow.ops.host where set, else 127.0.0.1:"
               + " this machine only). Another address without cutflow.ingest.api-key is open to"
