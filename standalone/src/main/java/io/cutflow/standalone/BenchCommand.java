@@ -61,6 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    CliChecks.workers(workers);
+    CliChecks.inputDir(dir);
     PrintStream out = System.out;
     int cores = Runtime.getRuntime().availableProcessors();
     int threadsPerWorker = Math.max(1, cores / workers);
@@ -82,6 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     // (1) Raw: the model alone, the whole thread budget, tensors prepared beforehand.
     double rawPerSecond;
+    double pipelinePerSecond;
     try (InferenceSession session =
         new InferenceSession(
             modelFile,
@@ -114,6 +117,18 @@ public final class BenchCommand implements Callable<Integer> {
 
     // (2) Pipeline: the same images through the real thing.
     Path work = Files.createTempDirectory("cutflow-bench-");
+    try {
+      pipelinePerSecond = pipeline(out, files, registry, threadsPerWorker, work);
+    } finally {
+      OrderlyStop.deleteRecursively(work); // the copies of the images, the stack, the worker logs
+    }
+    out.printf("pipeline/raw throughput ratio: %.2f%n", pipelinePerSecond / rawPerSecond);
+    return 0;
+  }
+
+  private double pipeline(
+      PrintStream out, List<Path> files, ModelRegistry registry, int threadsPerWorker, Path work)
+      throws Exception {
     Path batch = Files.createDirectories(work.resolve("batch"));
     List<Path> all = new ArrayList<>();
     for (int p = 0; p < passes; p++) {
@@ -173,7 +188,6 @@ public final class BenchCommand implements Callable<Integer> {
                 + supervisor.stats().summary());
       }
     }
-    out.printf("pipeline/raw throughput ratio: %.2f%n", pipelinePerSecond / rawPerSecond);
-    return 0;
+    return pipelinePerSecond;
   }
 }

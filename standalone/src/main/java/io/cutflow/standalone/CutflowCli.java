@@ -28,13 +28,42 @@ import picocli.CommandLine.Command;
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(
+      names = "--verbose",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "Logs on stderr (run, up, remove and ingest otherwise write them to a file under"
+              + " ~/.cache/cutflow/logs and print its path).")
+  boolean verbose;
+
   @Override
   public void run() {
     spec.commandLine().usage(System.err);
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine cli = commandLine();
+    cli.setExecutionStrategy(
+        parsed -> {
+          configureLogging(parsed);
+          return new CommandLine.RunLast().execute(parsed);
+        });
+    System.exit(cli.execute(args));
+  }
+
+  /** Logs of the command being run: to a file, or with {@code --verbose} on stderr. */
+  private static void configureLogging(CommandLine.ParseResult parsed) {
+    if (!parsed.hasSubcommand()
+        || parsed.subcommand().isUsageHelpRequested()
+        || parsed.subcommand().isVersionHelpRequested()) {
+      return;
+    }
+    boolean verbose = false;
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      verbose |= p.hasMatchedOption("--verbose");
+    }
+    CliLogging.configure(
+        parsed.subcommand().commandSpec().name(), verbose, System.getenv(), System.err);
   }
 
   /** The root command with the error handling {@link #main} uses (tests run it the same way). */

@@ -1,23 +1,88 @@
 package io.cutflow.standalone;
 
+import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.ops.Metrics;
+import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.http.IngestServer;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Starts the ingest HTTP API on the embedded stack and says where it is. */
+/** The ingest HTTP API of {@code up}: started on the embedded stack, and where it really is. */
 final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
   private HttpApi() {}
 
-  static IngestServer start(CutflowConfig config, int port, PrintStream out) throws Exception {
-    IngestServer server = IngestServer.start(config, port, Metrics.process().registry());
-    server.awaitReady(java.time.Duration.ofSeconds(60));
-    out.println(
-        "  HTTP API: "
-            + server.url()
-            + "  (docs/http-api.md; rembg-compatible POST "
-            + server.url()
-            + "/api/remove)");
-    return server;
+  /** Starts it on {@code port} of {@code cutflow.ops.host} in {@code config}. */
+  static IngestServer start(CutflowConfig config, int port) {
+    return IngestServer.start(config, port, Metrics.process().registry());
+  }
+
+  /** Waits until job status answers (its Kafka Streams application runs). */
+  static void awaitReady(IngestServer server) throws IOException, InterruptedException {
+    if (!server.awaitReady(Duration.ofSeconds(60))) {
+      throw new IOException("the HTTP API's job status did not start within 60 s");
+    }
+  }
+
+  /** The address it bound, with where to find the docs; a wildcard bind says so. */
+  static String describe(String host, int port) {
+    String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    String where = isWildcard(host) ? " (every interface of this machine)" : "";
+    return url
+        + where
+        + "  (docs/http-api.md; rembg-compatible POST "
+        + (isWildcard(host) ? "http://127.0.0.1:" + port : url)
+        + "/api/remove)";
+  }
+
+  /**
+   * Bound beyond loopback with no API key: anyone who can reach the port may upload and read
+   * cutouts. Warns on {@code err} (and in the log), naming the key that closes it.
+   */
+  static boolean warnIfOpen(String host, int port, CutflowConfig config, PrintStream err) {
+    if (isLoopback(host) || !config.getPassword(IngestConfig.API_KEY).isEmpty()) {
+      return false;
+    }
+    ConfigKey key = IngestConfig.API_KEY;
+    err.println(
+        "cutflow up: WARNING: the HTTP API on "
+            + host
+            + ":"
+            + port
+            + " is open to anyone who can reach it: no API key. Set "
+            + ConfigKey.envName(key.name())
+            + " ("
+            + key.name()
+            + "), or bind 127.0.0.1 (--host 127.0.0.1).");
+    log.atInfo() // the warning itself went to the terminal above; this is for the log file
+        .setMessage("HTTP API reachable beyond this machine without an API key")
+        .addKeyValue("host", host)
+        .addKeyValue("port", port)
+        .addKeyValue("key", key.name())
+        .log();
+    return true;
+  }
+
+  static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static boolean isWildcard(String host) {
+    try {
+      return InetAddress.getByName(host).isAnyLocalAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }

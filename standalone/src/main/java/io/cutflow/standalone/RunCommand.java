@@ -35,6 +35,9 @@ import picocli.CommandLine.Parameters;
     description =
         "Run every image in DIR through the real pipeline on an embedded Kafka + S3 stack.")
 public final class RunCommand implements Callable<Integer> {
+  /** Exit status of an interrupted run (128 + SIGINT), as a shell reports it. */
+  static final int INTERRUPTED = 130;
+
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
@@ -86,71 +89,137 @@ public final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--keep",
-      description = "Keep the stack's data directory (logs, broker data, buckets) after the run.")
+      description =
+          "Keep the stack's data directory (worker logs, broker data, buckets) after the run;"
+              + " without it the directory is deleted, also when interrupted.")
   boolean keep;
 
   @Mixin CutoutOptionsMixin jobOptions;
 
   @Override
   public Integer call() throws Exception {
+    CliChecks.workers(workers);
     CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
+    CliChecks.inputDir(dir);
+    CliChecks.writableDir("--out", out);
     List<Path> files = BulkIngest.listImages(dir, recursive);
     if (files.isEmpty()) {
       System.err.println("cutflow run: no files in " + dir);
       return 2;
     }
+    RunTally tally = new RunTally(files.size());
+    OrderlyStop stop = OrderlyStop.install("run");
+    try {
+      stop.step(
+          OrderlyStop.Phase.REPORT,
+          "summary",
+          Duration.ofSeconds(5),
+          () -> {
+            if (stop.signalled() && tally.claimReport()) {
+              tally.printInterrupted(System.out, System.err, out);
+            }
+          });
+      return run(stop, files, options, tally);
+    } catch (Exception e) {
+      if (stop.signalled()) {
+        return INTERRUPTED; // the stop reports; the JVM exits with the signal's status
+      }
+      throw e;
+    } finally {
+      stop.close();
+    }
+  }
+
+  private int run(OrderlyStop stop, List<Path> files, CutoutOptions options, RunTally tally)
+      throws Exception {
     // Fetch the model once here, not in K workers at once.
     Path modelCache = ModelRegistry.createDefault().cache().dir();
     ModelRegistry.createDefault().ensureDefault(FetchProgress.NONE);
     Path stackDir = Files.createTempDirectory("cutflow-run-");
-    long t0 = System.nanoTime();
-    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.load(), stackDir, !keep)) {
-      Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
-      overrides.put(WorkerConfig.MODELS_DIR.name(), modelCache.toString());
-      CutflowConfig config = stack.config().withOverrides(overrides);
-      int quota = recycleAfter != null ? recycleAfter : config.getInt(WorkerConfig.RECYCLE_AFTER);
-      System.err.printf(
-          "cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
-          (System.nanoTime() - t0) / 1e9, workers);
-      // A batch smaller than the quota never recycles by count: a warm standby per slot would only
-      // take
-      // CPU (≈ 20 s each to warm) and memory from the workers doing the batch.
-      boolean standby = warmStandby && StackWorkers.standbyPays(files.size(), quota, maxRssMb);
-      if (warmStandby && !standby) {
-        System.err.printf(
-            "cutflow run: %d images cannot reach --recycle-after %d: no warm standby "
-                + "(a crashed worker restarts cold)%n",
-            files.size(), quota);
-      }
-      SupervisorSettings settings =
-          StackWorkers.settings(
-              workers,
-              quota,
-              maxRssMb,
-              standby,
-              overrides,
-              "cutflow-run",
-              stackDir.resolve("workers"));
-      RecyclingSupervisor supervisor = RecyclingSupervisor.start(config, settings);
-      try (IngestClient client = IngestClient.connect(config)) {
-        if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
-          System.err.println(
-              "cutflow run: workers did not start within 5 minutes; logs in "
-                  + supervisor.logDir());
-          return 1;
-        }
-        System.err.printf(
-            "cutflow run: %d workers ready after %.1f s; ingesting %d images%n",
-            workers, (System.nanoTime() - t0) / 1e9, files.size());
-        BulkIngest.Summary summary = client.ingest(files, options, true, out, timeout, 4);
-        SummaryPrinter.print(summary, true, System.out, System.err);
-        System.out.println("workers: " + supervisor.stats().summary());
-        System.out.println(
-            "cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));
-        return summary.failures().isEmpty() ? 0 : 1;
-      } finally {
-        supervisor.close();
-      }
+    if (!keep) {
+      stop.deleteAtEnd(stackDir);
+    } else {
+      stop.step(
+          OrderlyStop.Phase.REPORT,
+          "kept data",
+          Duration.ofSeconds(1),
+          () -> {
+            if (stop.signalled()) {
+              System.out.println("stack data in " + stackDir);
+            }
+          });
     }
+    long t0 = System.nanoTime();
+    // deleted by the stop, once every process that writes there is gone
+    EmbeddedStack stack =
+        stop.add(
+            OrderlyStop.Phase.SERVERS,
+            "broker and S3 server",
+            Duration.ofSeconds(40),
+            EmbeddedStack.start(CutflowConfig.load(), stackDir, false));
+    Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
+    overrides.put(WorkerConfig.MODELS_DIR.name(), modelCache.toString());
+    CutflowConfig config = stack.config().withOverrides(overrides);
+    int quota = recycleAfter != null ? recycleAfter : config.getInt(WorkerConfig.RECYCLE_AFTER);
+    System.err.printf(
+        "cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
+        (System.nanoTime() - t0) / 1e9, workers);
+    // A batch smaller than the quota never recycles by count: a warm standby per slot would only
+    // take CPU (≈ 20 s each to warm) and memory from the workers doing the batch.
+    boolean standby = warmStandby && StackWorkers.standbyPays(files.size(), quota, maxRssMb);
+    if (warmStandby && !standby) {
+      System.err.printf(
+          "cutflow run: %d images cannot reach --recycle-after %d: no warm standby "
+              + "(a crashed worker restarts cold)%n",
+          files.size(), quota);
+    }
+    SupervisorSettings settings =
+        StackWorkers.settings(
+            workers,
+            quota,
+            maxRssMb,
+            standby,
+            overrides,
+            "cutflow-run",
+            stackDir.resolve("workers"));
+    // First to stop: the workers drain what they hold, and their results still count.
+    RecyclingSupervisor supervisor =
+        stop.add(
+            OrderlyStop.Phase.WORKERS,
+            "workers",
+            settings.stopTimeout().plusSeconds(15),
+            RecyclingSupervisor.start(config, settings));
+    stop.step(
+        OrderlyStop.Phase.WORKERS,
+        "last results",
+        Duration.ofSeconds(20),
+        () -> {
+          if (stop.signalled()) {
+            tally.awaitQuiet(Duration.ofSeconds(2), Duration.ofSeconds(15));
+          }
+        });
+    IngestClient client =
+        stop.add(
+            OrderlyStop.Phase.INGEST,
+            "ingest client",
+            Duration.ofSeconds(15),
+            IngestClient.connect(config));
+    if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
+      System.err.println(
+          "cutflow run: workers did not start within 5 minutes; logs in " + supervisor.logDir());
+      return 1;
+    }
+    System.err.printf(
+        "cutflow run: %d workers ready after %.1f s; ingesting %d images%n",
+        workers, (System.nanoTime() - t0) / 1e9, files.size());
+    BulkIngest.Summary summary = client.ingest(files, options, true, out, timeout, 4, tally);
+    if (!tally.claimReport()) {
+      return INTERRUPTED; // interrupted as it finished: the stop reports
+    }
+    SummaryPrinter.print(summary, true, System.out, System.err);
+    System.out.println("workers: " + supervisor.stats().summary());
+    System.out.println(
+        "cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));
+    return summary.failures().isEmpty() ? 0 : 1;
   }
 }

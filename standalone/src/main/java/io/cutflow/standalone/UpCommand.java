@@ -3,6 +3,8 @@ package io.cutflow.standalone;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.ops.OpsServer;
+import io.cutflow.ingest.IngestConfig;
+import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.model.FetchProgress;
@@ -23,14 +25,18 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cutflow up}: the embedded stack (Kafka, S3) and K supervised workers, kept running until
- * Ctrl-C — each recycled after {@code cutflow.worker.recycle-after} images with a warm standby, and
- * replaced when it crashes — with every endpoint printed so other tools ({@code cutflow ingest},
- * any Kafka producer, any S3 client) can use it.
+ * Ctrl-C or SIGTERM — each recycled after {@code cutflow.worker.recycle-after} images with a warm
+ * standby, and replaced when it crashes — with every endpoint printed so other tools ({@code
+ * cutflow ingest}, any Kafka producer, any S3 client) can use it. The HTTP API binds loopback
+ * unless told otherwise. A signal stops everything in order ({@link OrderlyStop}) and deletes the
+ * data unless {@code --data} keeps it.
  */
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
-    description = "Start the embedded stack and workers and keep them running until interrupted.")
+    description =
+        "Start the embedded stack and workers and keep them running until Ctrl-C or SIGTERM,"
+            + " which stop everything in order.")
 public final class UpCommand implements Callable<Integer> {
   @Option(
       names = {"-w", "--workers"},
@@ -40,9 +46,18 @@ public final class UpCommand implements Callable<Integer> {
 
   @Option(
       names = "--port",
-      defaultValue = "8080",
-      description = "HTTP API port (default ${DEFAULT-VALUE}).")
-  int port;
+      paramLabel = "N",
+      description = "HTTP API port (default: cutflow.ingest.http-port, 8080; 0 = any free port).")
+  Integer port;
+
+  @Option(
+      names = "--host",
+      paramLabel = "ADDR",
+      description =
+          "Address the HTTP API binds to (default: cutflow.ops.host where set, else 127.0.0.1:"
+              + " this machine only). Another address without cutflow.ingest.api-key is open to"
+              + " anyone who can reach it.")
+  String host;
 
   @Option(
       names = "--data",
@@ -53,71 +68,148 @@ public final class UpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
+    CliChecks.workers(workers);
+    if (data != null) {
+      CliChecks.writableDir("--data", data);
+    }
+    CutflowConfig base = CutflowConfig.load();
+    // The ops host is the key the HTTP API binds to; up's own default is loopback only.
+    String bindHost =
+        host != null
+            ? host
+            : base.sourceOf(OpsConfig.HOST) != CutflowConfig.Source.DEFAULT
+                ? base.getString(OpsConfig.HOST)
+                : "127.0.0.1";
+    int httpPort = port != null ? port : base.getInt(IngestConfig.HTTP_PORT);
+    CliChecks.portFree(bindHost, httpPort);
     ModelRegistry registry = ModelRegistry.createDefault();
     registry.ensureDefault(FetchProgress.NONE);
+    OrderlyStop stop = OrderlyStop.install("up");
+    try {
+      up(stop, base, bindHost, httpPort, registry.cache().dir());
+      return 0;
+    } catch (Exception e) {
+      if (stop.signalled()) {
+        return RunCommand.INTERRUPTED; // the JVM exits with the signal's status
+      }
+      throw e;
+    } finally {
+      stop.close();
+    }
+  }
+
+  private void up(OrderlyStop stop, CutflowConfig base, String bindHost, int httpPort, Path models)
+      throws Exception {
+    PrintStream out = System.out;
     Path dir =
         data != null ? Files.createDirectories(data) : Files.createTempDirectory("cutflow-up-");
-    CountDownLatch stop = new CountDownLatch(1);
-    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.load(), dir, data == null)) {
-      Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
-      overrides.put(WorkerConfig.MODELS_DIR.name(), registry.cache().dir().toString());
-      overrides.put(OpsConfig.HOST.name(), "127.0.0.1");
-      CutflowConfig config = stack.config().withOverrides(overrides);
-      try (RecyclingSupervisor supervisor =
-              startWorkers(config, overrides, workers, dir.resolve("workers"));
-          OpsServer ops =
-              OpsServer.start(
-                  "127.0.0.1",
-                  0,
-                  supervisor.registry(),
-                  supervisor::allActive,
-                  () -> "a worker slot is between workers");
-          AutoCloseable http = HttpApi.start(config, port, out)) {
-        out.println("cutflow is up. Use it with:");
-        out.println("  export CUTFLOW_KAFKA_BOOTSTRAP_SERVERS=" + stack.kafka().bootstrapServers());
-        out.println("  export CUTFLOW_S3_ENDPOINT=" + stack.s3().endpoint());
-        out.println("  export CUTFLOW_S3_ACCESS_KEY=" + stack.s3().accessKey());
-        out.println("  export CUTFLOW_S3_SECRET_KEY=" + stack.s3().secretKey());
-        out.println("  ./cutflow ingest DIR --wait --out OUTDIR");
-        SupervisorSettings s = supervisor.settings();
-        out.println(
-            "  workers: "
-                + s.slots()
-                + " slot(s), recycled every "
-                + s.recycleAfter()
-                + " images (cutflow.worker.recycle-after; 0 = never), warm standby "
-                + (s.warmStandby() ? "on" : "off")
-                + "; metrics: "
-                + ops.url()
-                + "/metrics");
-        out.println("logs and data: " + dir + ". Ctrl-C stops everything.");
-        out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-        stop.await();
-      }
+    if (data == null) {
+      stop.deleteAtEnd(dir);
     }
-    return 0;
+    stop.step(
+        OrderlyStop.Phase.REPORT,
+        "report",
+        Duration.ofSeconds(1),
+        () -> {
+          out.println("cutflow stopped" + (data != null ? "; data kept in " + dir : ""));
+          out.flush();
+        });
+    EmbeddedStack stack =
+        stop.add(
+            OrderlyStop.Phase.SERVERS,
+            "broker and S3 server",
+            Duration.ofSeconds(40),
+            EmbeddedStack.start(base, dir, false));
+    Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
+    overrides.put(WorkerConfig.MODELS_DIR.name(), models.toString());
+    // the workers' ops endpoints: this machine only
+    overrides.put(OpsConfig.HOST.name(), "127.0.0.1");
+    CutflowConfig config = stack.config().withOverrides(overrides);
+    Map<String, String> api = new LinkedHashMap<>();
+    api.put(OpsConfig.HOST.name(), bindHost);
+    if (config.sourceOf(IngestConfig.STATE_DIR) == CutflowConfig.Source.DEFAULT) {
+      // with the rest of the data: kept with --data, deleted without
+      api.put(IngestConfig.STATE_DIR.name(), dir.resolve("ingest-state").toString());
+    }
+    SupervisorSettings settings =
+        workerSettings(config, overrides, workers, dir.resolve("workers"));
+    RecyclingSupervisor supervisor =
+        stop.add(
+            OrderlyStop.Phase.WORKERS,
+            "workers",
+            settings.stopTimeout().plusSeconds(15),
+            RecyclingSupervisor.start(config, settings));
+    IngestServer http =
+        stop.add(
+            OrderlyStop.Phase.INGEST,
+            "HTTP API",
+            Duration.ofSeconds(45),
+            HttpApi.start(config.withOverrides(api), httpPort));
+    OpsServer ops =
+        stop.add(
+            OrderlyStop.Phase.INGEST,
+            "ops endpoint",
+            Duration.ofSeconds(5),
+            OpsServer.start(
+                "127.0.0.1",
+                0,
+                supervisor.registry(),
+                supervisor::allActive,
+                () -> "a worker slot is between workers"));
+    if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
+      throw new IOException(
+          "workers did not start within 5 minutes; logs in " + supervisor.logDir());
+    }
+    HttpApi.awaitReady(http);
+    out.println("  HTTP API: " + HttpApi.describe(bindHost, http.port()));
+    HttpApi.warnIfOpen(bindHost, http.port(), config, System.err);
+    out.println("cutflow is up. Use it with:");
+    out.println("  export CUTFLOW_KAFKA_BOOTSTRAP_SERVERS=" + stack.kafka().bootstrapServers());
+    out.println("  export CUTFLOW_S3_ENDPOINT=" + stack.s3().endpoint());
+    out.println("  export CUTFLOW_S3_ACCESS_KEY=" + stack.s3().accessKey());
+    out.println("  export CUTFLOW_S3_SECRET_KEY=" + stack.s3().secretKey());
+    out.println("  ./cutflow ingest DIR --wait --out OUTDIR");
+    out.println(
+        "  workers: "
+            + settings.slots()
+            + " slot(s), recycled every "
+            + settings.recycleAfter()
+            + " images (cutflow.worker.recycle-after; 0 = never), warm standby "
+            + (settings.warmStandby() ? "on" : "off")
+            + "; metrics: "
+            + ops.url()
+            + "/metrics");
+    out.println("logs and data: " + dir + ". Ctrl-C stops everything.");
+    out.flush();
+    new CountDownLatch(1).await(); // until the stop interrupts us
   }
 
   /**
    * The workers of {@code up}: {@code workers} slots with {@code config}'s recycle quota and memory
-   * ceiling, a warm standby per slot whenever a worker can reach either, until closed.
+   * ceiling, a warm standby per slot whenever a worker can reach either.
+   */
+  static SupervisorSettings workerSettings(
+      CutflowConfig config, Map<String, String> overrides, int workers, Path logDir) {
+    int recycleAfter = config.getInt(WorkerConfig.RECYCLE_AFTER);
+    long maxRssMb = config.getLong(WorkerConfig.MAX_RSS_MB);
+    return StackWorkers.settings(
+        workers,
+        recycleAfter,
+        maxRssMb,
+        StackWorkers.standbyPays(-1, recycleAfter, maxRssMb),
+        overrides,
+        "cutflow-up",
+        logDir);
+  }
+
+  /**
+   * Starts {@link #workerSettings} and waits until every slot has an active worker (tests start
+   * up's workers this way).
    */
   public static RecyclingSupervisor startWorkers(
       CutflowConfig config, Map<String, String> overrides, int workers, Path logDir)
       throws IOException, InterruptedException {
-    int recycleAfter = config.getInt(WorkerConfig.RECYCLE_AFTER);
-    long maxRssMb = config.getLong(WorkerConfig.MAX_RSS_MB);
-    SupervisorSettings settings =
-        StackWorkers.settings(
-            workers,
-            recycleAfter,
-            maxRssMb,
-            StackWorkers.standbyPays(-1, recycleAfter, maxRssMb),
-            overrides,
-            "cutflow-up",
-            logDir);
-    return StackWorkers.start(config, settings, Duration.ofMinutes(5));
+    return StackWorkers.start(
+        config, workerSettings(config, overrides, workers, logDir), Duration.ofMinutes(5));
   }
 }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -29,8 +30,14 @@ import org.slf4j.LoggerFactory;
  * Builder#pipeStdout(boolean)}, stdout stays a pipe for a line protocol — read it with {@link
  * #stdout()}, write commands with {@link #send(String)} — and only stderr goes to the log). Unless
  * {@link Builder#watchParent(boolean)} is turned off, the child runs under {@link ChildMain} and
- * exits when our end of its stdin pipe closes, so it dies with us even when we are SIGKILLed; a JVM
- * shutdown hook also destroys every child still running at normal exit.
+ * exits when our end of its stdin pipe closes, so it dies with us even when we are SIGKILLed.
+ *
+ * <p>Every child runs in a session (and process group) of its own unless told otherwise ({@link
+ * Builder#ownSession(boolean)}): the terminal's Ctrl-C reaches only this JVM, which stops its
+ * children in the order they depend on each other, instead of reaching the broker, the S3 server
+ * and the workers all at once. At JVM shutdown (Ctrl-C, SIGTERM, {@link System#exit}) one hook
+ * first runs the owners' orderly stops ({@link #onShutdown(Runnable)}), then destroys every child
+ * still running; from then on no child starts.
  */
 public final class JavaProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
@@ -42,16 +49,47 @@ public final class JavaProcess implements AutoCloseable {
           .filter(Files::isExecutable)
           .findFirst();
 
+  private static final List<Runnable> ORDERLY_STOPS = new CopyOnWriteArrayList<>();
+  private static volatile boolean shuttingDown;
+
   static {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  for (JavaProcess p : List.copyOf(LIVE)) {
-                    p.destroy(Duration.ofSeconds(5));
-                  }
-                },
-                "java-process-reaper"));
+    Runtime.getRuntime().addShutdownHook(new Thread(JavaProcess::reap, "java-process-reaper"));
+  }
+
+  /**
+   * The JVM is shutting down: the owners stop their children in order, then whatever is left is
+   * destroyed. One hook for both, since JVM hooks run concurrently: a reaper of its own would kill
+   * the broker while an owner's workers still drain into it.
+   */
+  private static void reap() {
+    shuttingDown = true;
+    for (Runnable stop : List.copyOf(ORDERLY_STOPS)) {
+      try {
+        stop.run();
+      } catch (RuntimeException | Error e) {
+        LOG.atWarn().setMessage("orderly stop failed").setCause(e).log();
+      }
+    }
+    for (JavaProcess p : List.copyOf(LIVE)) {
+      p.destroy(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * Runs {@code stop} when the JVM shuts down (Ctrl-C, SIGTERM, {@link System#exit}), before the
+   * children still alive are destroyed. An owner that must stop its children in order (workers
+   * before the broker they commit to) registers its stop here instead of adding a shutdown hook of
+   * its own; the stop must be bounded in time. Closing the returned handle unregisters it.
+   */
+  public static AutoCloseable onShutdown(Runnable stop) {
+    Objects.requireNonNull(stop, "stop");
+    ORDERLY_STOPS.add(stop);
+    return () -> ORDERLY_STOPS.remove(stop);
+  }
+
+  /** Whether the JVM has begun to shut down (no child starts from then on). */
+  public static boolean shuttingDown() {
+    return shuttingDown;
   }
 
   private final String name;
@@ -245,7 +283,7 @@ public final class JavaProcess implements AutoCloseable {
     private String name;
     private boolean watchParent = true;
     private boolean pipeStdout;
-    private boolean ownSession;
+    private boolean ownSession = true;
 
     private Builder(String mainClass) {
       this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
@@ -267,6 +305,10 @@ public final class JavaProcess implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A {@code -D} option: on the command line, which {@code ps} shows to every user, so never a
+     * secret (pass those with {@link #env}).
+     */
     public Builder systemProperty(String key, String value) {
       systemProperties.put(key, value);
       return this;
@@ -328,8 +370,9 @@ public final class JavaProcess implements AutoCloseable {
 
     /**
      * Start the child in a session of its own (through util-linux {@code setsid}, where installed;
-     * {@link JavaProcess#ownSession()} says whether it was). On Linux that also gives it an
-     * autogroup of its own, whose CPU priority can be changed apart from ours (default false).
+     * {@link JavaProcess#ownSession()} says whether it was), so that signals for our terminal's
+     * foreground job (Ctrl-C) do not reach it. On Linux that also gives it an autogroup of its own,
+     * whose CPU priority can be changed apart from ours (default true).
      */
     public Builder ownSession(boolean value) {
       ownSession = value;
@@ -338,6 +381,10 @@ public final class JavaProcess implements AutoCloseable {
 
     public JavaProcess start() throws IOException {
       String label = name != null ? name : mainClass.substring(mainClass.lastIndexOf('.') + 1);
+      if (shuttingDown) {
+        // it would outlive the reaper: nothing would stop it
+        throw new IOException("not starting " + label + ": the JVM is shutting down");
+      }
       Path log = logFile != null ? logFile : Files.createTempFile("cutflow-" + label + "-", ".log");
       if (log.getParent() != null) {
         Files.createDirectories(log.getParent());
@@ -373,6 +420,11 @@ public final class JavaProcess implements AutoCloseable {
       Process process = pb.start();
       JavaProcess jp = new JavaProcess(label, process, log, cmd, pipeStdout, setsid != null);
       LIVE.add(jp);
+      if (shuttingDown) {
+        // the reaper may have passed LIVE already: stop it ourselves
+        jp.destroy(Duration.ofSeconds(2));
+        throw new IOException("not starting " + label + ": the JVM is shutting down");
+      }
       LOG.debug("started {} (pid {}), log {}", label, process.pid(), log);
       return jp;
     }

@@ -56,6 +56,22 @@ public final class IngestClient implements AutoCloseable {
       Duration timeout,
       int concurrency)
       throws IOException, InterruptedException {
+    return ingest(files, options, wait, out, timeout, concurrency, BulkIngest.Progress.NONE);
+  }
+
+  /**
+   * As above; {@code listener} hears of each file too (e.g. {@code cutflow run}, to say what was
+   * done when it is interrupted).
+   */
+  public BulkIngest.Summary ingest(
+      List<Path> files,
+      CutoutOptions options,
+      boolean wait,
+      Path out,
+      Duration timeout,
+      int concurrency,
+      BulkIngest.Progress listener)
+      throws IOException, InterruptedException {
     BulkIngest bulk = new BulkIngest(submitter, store, concurrency);
     String bootstrap = config.getString(KafkaConfig.BOOTSTRAP_SERVERS);
     try (ProgressBar bar =
@@ -70,6 +86,7 @@ public final class IngestClient implements AutoCloseable {
           new BulkIngest.Progress() {
             @Override
             public void uploaded(Path file) {
+              listener.uploaded(file);
               if (!wait) {
                 bar.step();
               }
@@ -77,6 +94,7 @@ public final class IngestClient implements AutoCloseable {
 
             @Override
             public void finished(BulkIngest.Outcome o) {
+              listener.finished(o);
               if (wait) {
                 bar.step();
                 bar.setExtraMessage(o.file().getFileName().toString());

@@ -7,6 +7,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An S3-protocol server (S3Proxy 2.6.0 with its filesystem backend) in a child JVM on a free
  * loopback port: the stand-in for MinIO where no container runtime exists. The MinIO Java SDK talks
- * to it unchanged (path-style, SigV4). Credentials are random per instance.
+ * to it unchanged (path-style, SigV4). Credentials are random per instance, passed in a file only
+ * we can read.
  */
 public final class EmbeddedS3 implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedS3.class);
@@ -124,9 +126,20 @@ public final class EmbeddedS3 implements AutoCloseable {
     return p;
   }
 
+  /**
+   * The credentials go to S3Proxy in this file, readable by us only: on its command line every user
+   * would see them ({@code ps}).
+   */
   private static void writeProperties(Path file, Map<String, String> values) throws IOException {
     Properties props = new Properties();
     props.putAll(values);
+    Files.deleteIfExists(file);
+    try {
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(file); // not a POSIX file system
+    }
     try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       props.store(w, "cutflow embedded S3 (S3Proxy, filesystem backend)");
     }

@@ -198,7 +198,8 @@ public final class EmbeddedStack implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     CutflowConfig base = CutflowConfig.load();
     EmbeddedStack stack = args.length > 0 ? start(base, Path.of(args[0]), false) : start(base);
-    Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "embedded-stack-stop"));
+    // before the child reaper, not beside it
+    JavaProcess.onShutdown(stack::close);
     for (Map.Entry<String, String> e : stack.overrides().entrySet()) {
       System.out.println("export " + ConfigKey.envName(e.getKey()) + "=" + e.getValue());
     }

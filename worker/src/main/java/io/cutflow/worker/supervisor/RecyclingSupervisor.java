@@ -115,8 +115,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     this.ledger = new PoisonLedger(workerConfig.getInt(WorkerConfig.CRASH_RETRIES), registry);
     // Every ready worker hears of every change: partitions move between slots on a rebalance.
     ledger.onChange(changed -> readyWorkers().forEach(w -> changed.forEach(w::send)));
-    WorkerLauncher launcher =
-        new WorkerLauncher(config, workerConfig, settings, logDir, priority.available());
+    WorkerLauncher launcher = new WorkerLauncher(config, workerConfig, settings, logDir);
     StandbyLowering lowering = new StandbyLowering(priority, loop);
     for (int i = 0; i < settings.slots(); i++) {
       Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, ledger, () -> closing);
@@ -251,6 +250,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
       return;
     }
     List<SupervisedWorker> all = new ArrayList<>();
+    List<SupervisedWorker> warming = new ArrayList<>();
     try {
       loop.submit(
               () -> {
@@ -260,10 +260,12 @@ public final class RecyclingSupervisor implements AutoCloseable {
                   for (SupervisedWorker w : new SupervisedWorker[] {s.active, s.standby}) {
                     if (w != null) {
                       all.add(w);
-                      w.send(
-                          ControlMessage
-                              .STOP); // a standby that is still loading reads it once warm and
-                      // exits
+                      w.send(ControlMessage.STOP);
+                      if (w == s.standby && !w.ready) {
+                        // it would read STOP only once warm (a minute on a busy machine), and it
+                        // holds no records: SIGTERM now
+                        warming.add(w);
+                      }
                     }
                   }
                 }
@@ -274,6 +276,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       log.atWarn().setMessage("supervisor loop did not answer; killing workers").log();
     }
+    warming.forEach(w -> w.process.destroy(Duration.ofSeconds(5)));
     long deadline = System.nanoTime() + settings.stopTimeout().toNanos();
     for (SupervisedWorker w : all) {
       try {

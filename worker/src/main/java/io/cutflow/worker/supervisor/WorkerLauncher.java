@@ -19,23 +19,16 @@ final class WorkerLauncher {
   private final CutflowConfig workerConfig;
   private final SupervisorSettings settings;
   private final Path logDir;
-  private final boolean ownSessions;
 
   /**
    * @param workerConfig what the workers run with (for settings the supervisor applies itself)
-   * @param ownSessions start each worker in a session (and autogroup) of its own
    */
   WorkerLauncher(
-      CutflowConfig config,
-      CutflowConfig workerConfig,
-      SupervisorSettings settings,
-      Path logDir,
-      boolean ownSessions) {
+      CutflowConfig config, CutflowConfig workerConfig, SupervisorSettings settings, Path logDir) {
     this.config = config;
     this.workerConfig = workerConfig;
     this.settings = settings;
     this.logDir = logDir;
-    this.ownSessions = ownSessions;
   }
 
   /** The environment of worker {@code serial} of the slot with {@code instanceId}. */
@@ -67,8 +60,9 @@ final class WorkerLauncher {
         .args("--control-stdin")
         // the worker reads stdin itself; EOF there already means "supervisor gone"
         .watchParent(false)
-        // an autogroup of its own, whose priority the supervisor may change
-        .ownSession(ownSessions)
+        // a session of its own: the terminal's Ctrl-C reaches the supervisor only, which stops the
+        // worker in order; and an autogroup of its own, whose priority the supervisor may change
+        .ownSession(true)
         .pipeStdout(true)
         .logFile(logDir.resolve("slot-" + slot + "-" + serial + ".log"))
         .start();

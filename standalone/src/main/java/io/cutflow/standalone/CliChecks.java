@@ -1,0 +1,85 @@
+package io.cutflow.standalone;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks of the one-machine commands' arguments, made before anything starts. Each failure is an
+ * {@link IllegalArgumentException} whose message names the option, what is wrong and the fix; the
+ * CLI prints it as one line and exits 2 ({@link CutflowCli#commandLine()}).
+ */
+final class CliChecks {
+  private CliChecks() {}
+
+  /** {@code --workers} of run, up and bench. */
+  static void workers(int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException(
+          "--workers must be at least 1, got "
+              + workers
+              + "; give the number of worker processes, e.g. --workers 2");
+    }
+  }
+
+  /** A directory of input images. */
+  static void inputDir(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          dir
+              + (Files.exists(dir) ? " is not a directory" : " does not exist")
+              + "; give the directory that holds the images");
+    }
+  }
+
+  /** An output directory {@code option} names: missing (it is created) or a directory. */
+  static void writableDir(String option, Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + dir
+              + " exists and is not a directory; name a directory (it is created if missing)");
+    }
+  }
+
+  /**
+   * {@code port} on {@code host} can be bound now (0 always can): a port taken by another process
+   * fails here, not after the whole stack has started.
+   */
+  static void portFree(String host, int port) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(
+          "--host " + host + " is not an address of this machine; give e.g. --host 127.0.0.1");
+    }
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true); // as the HTTP server binds: a port in TIME_WAIT is free
+      s.bind(new InetSocketAddress(address, port));
+    } catch (BindException e) {
+      throw new IllegalArgumentException(
+          "--port "
+              + port
+              + ": "
+              + host
+              + ":"
+              + port
+              + " cannot be bound ("
+              + e.getMessage()
+              + "); choose another with --port N (0 = any free port)");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--port " + port + ": cannot bind " + host + ":" + port + " (" + e.getMessage() + ")");
+    }
+  }
+}

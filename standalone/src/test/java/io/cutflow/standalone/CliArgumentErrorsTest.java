@@ -1,0 +1,104 @@
+package io.cutflow.standalone;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Arguments {@code run}, {@code up} and {@code bench} cannot work with fail at once, before
+ * anything starts, with one line that names the option and the fix, and exit status 2 (they used to
+ * give {@code / by zero}, a stack trace, or a port clash after 25 s of start-up).
+ */
+class CliArgumentErrorsTest {
+  @TempDir Path tmp;
+
+  private record Result(int exit, List<String> err) {}
+
+  private static Result cutflow(String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cli = CutflowCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute(args);
+    return new Result(exit, err.toString().lines().toList());
+  }
+
+  private static void assertOneLine(Result r, String command, String... mentions) {
+    assertEquals(2, r.exit(), r.err().toString());
+    assertEquals(1, r.err().size(), "one line: " + r.err());
+    String line = r.err().get(0);
+    assertTrue(line.startsWith("cutflow " + command + ": "), line);
+    for (String m : mentions) {
+      assertTrue(line.contains(m), "'" + m + "' in: " + line);
+    }
+  }
+
+  @Test
+  void workersBelowOneAreRefusedByRunUpAndBench() throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Files.write(images.resolve("a.jpg"), new byte[] {1});
+    String out = tmp.resolve("out").toString();
+    assertOneLine(
+        cutflow("run", images.toString(), "--out", out, "--workers", "0"),
+        "run",
+        "--workers must be at least 1, got 0",
+        "--workers 2");
+    assertOneLine(cutflow("up", "--workers", "-1"), "up", "--workers must be at least 1, got -1");
+    assertOneLine(
+        cutflow("bench", images.toString(), "--workers", "0"),
+        "bench",
+        "--workers must be at least 1");
+  }
+
+  @Test
+  void outThatIsAFileIsRefused() throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Files.write(images.resolve("a.jpg"), new byte[] {1});
+    Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+    assertOneLine(
+        cutflow("run", images.toString(), "--out", file.toString()),
+        "run",
+        "--out " + file,
+        "not a directory",
+        "name a directory");
+    assertOneLine(
+        cutflow("up", "--data", file.toString()), "up", "--data " + file, "not a directory");
+  }
+
+  @Test
+  void missingImageDirectoryIsRefused() {
+    Path missing = tmp.resolve("missing");
+    assertOneLine(
+        cutflow("run", missing.toString(), "--out", tmp.resolve("out").toString()),
+        "run",
+        missing + " does not exist");
+  }
+
+  @Test
+  void takenPortIsFoundBeforeTheStackStarts() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int port = taken.getLocalPort();
+      Result r = cutflow("up", "--port", Integer.toString(port));
+      assertOneLine(r, "up", "--port " + port, "127.0.0.1:" + port, "--port N");
+    }
+  }
+
+  @Test
+  void unknownHostIsRefused() {
+    assertOneLine(
+        cutflow("up", "--host", "no-such-host.invalid", "--port", "0"),
+        "up",
+        "--host no-such-host.invalid");
+  }
+}
