@@ -58,6 +58,7 @@ public final class CutoutWorker implements AutoCloseable {
   private final InferenceStage inference;
   private final FinishStage finish;
   private final RebalanceHandler rebalance;
+  private final StallDetector stall;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicReference<ExitReason> exitReason = new AtomicReference<>();
   private final AtomicInteger dispatched = new AtomicInteger();
@@ -91,6 +92,7 @@ public final class CutoutWorker implements AutoCloseable {
         new ResultPublisher(
             producer, topics, codec, this::onPublished, () -> requestStop(ExitReason.FATAL));
     JobFailures failures = new JobFailures(publisher, loadedModel, settings.workerId());
+    this.stall = new StallDetector(settings.stallTimeout(), tracker::inFlight, System::nanoTime);
     // One buffer per queued image, one in the model, one being filled by each fetch thread.
     InputBuffers buffers =
         new InputBuffers(session, settings.queueCapacity() + 1 + settings.ioThreads());
@@ -104,9 +106,11 @@ public final class CutoutWorker implements AutoCloseable {
             settings.workerId(),
             publisher,
             failures,
-            metrics);
+            metrics,
+            stall);
     this.inference =
-        new InferenceStage(settings.queueCapacity(), remover, buffers, finish, failures, metrics);
+        new InferenceStage(
+            settings.queueCapacity(), remover, buffers, finish, failures, metrics, stall);
     this.fetch =
         new FetchStage(
             settings.ioThreads(),
@@ -118,7 +122,8 @@ public final class CutoutWorker implements AutoCloseable {
             buffers,
             inference,
             failures,
-            metrics);
+            metrics,
+            stall);
     this.rebalance =
         new RebalanceHandler(
             consumer, tracker, metrics, settings.workerId(), () -> paused, () -> ended);
@@ -131,6 +136,20 @@ public final class CutoutWorker implements AutoCloseable {
    */
   public boolean isReady() {
     return subscribed && rebalance.assigned() && !stopping.get();
+  }
+
+  /**
+   * Why {@code /readyz} should fail now, or null when this worker is ready: it has its partitions,
+   * is not stopping, and is making progress (see {@link StallDetector}).
+   */
+  public String notReadyReason() {
+    if (stopping.get()) {
+      return "stopping";
+    }
+    if (!isReady()) {
+      return "waiting for partitions from the consumer group";
+    }
+    return stall.stalledReason();
   }
 
   public int finishedCount() {

@@ -1,5 +1,7 @@
 package io.cutflow.worker.service;
 
+import java.time.Duration;
+
 /**
  * How one worker process runs, resolved from configuration and flags.
  *
@@ -9,6 +11,8 @@ package io.cutflow.worker.service;
  * @param queueCapacity images decoded and waiting for the model (bounds memory)
  * @param recycleAfter stop after this many records (0: never)
  * @param maxRssMb stop when resident memory passes this (0: no ceiling)
+ * @param stallTimeout how long the worker may hold records with no stage completing anything before
+ *     {@code /readyz} reports it stalled
  */
 public record WorkerSettings(
     String workerId,
@@ -16,13 +20,38 @@ public record WorkerSettings(
     int queueCapacity,
     int ioThreads,
     int recycleAfter,
-    long maxRssMb) {
+    long maxRssMb,
+    Duration stallTimeout) {
+  /** The default of {@code cutflow.worker.stall-timeout-ms}. */
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(2);
+
+  /** Settings with the default stall timeout. */
+  public WorkerSettings(
+      String workerId,
+      String groupInstanceId,
+      int queueCapacity,
+      int ioThreads,
+      int recycleAfter,
+      long maxRssMb) {
+    this(
+        workerId,
+        groupInstanceId,
+        queueCapacity,
+        ioThreads,
+        recycleAfter,
+        maxRssMb,
+        DEFAULT_STALL_TIMEOUT);
+  }
+
   public WorkerSettings {
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("queue capacity must be ≥ 1, got " + queueCapacity);
     }
     if (ioThreads < 1) {
       throw new IllegalArgumentException("io threads must be ≥ 1, got " + ioThreads);
+    }
+    if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
+      throw new IllegalArgumentException("stall timeout must be positive, got " + stallTimeout);
     }
   }
 

@@ -97,6 +97,32 @@ public final class Bombs {
     return d;
   }
 
+  /**
+   * A {@code width x height} 8-bit grey PNG of zeros: 100 megapixels in about 100 KB, built row by
+   * row without holding the raw image.
+   */
+  public static byte[] greyPng(int width, int height) {
+    ByteArrayOutputStream out = pngStart(width, height, 0);
+    ByteArrayOutputStream idat = new ByteArrayOutputStream();
+    Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
+    byte[] row = new byte[1 + width]; // filter byte 0, then the samples
+    byte[] buf = new byte[1 << 16];
+    for (int y = 0; y < height; y++) {
+      d.setInput(row);
+      while (!d.needsInput()) {
+        idat.write(buf, 0, d.deflate(buf));
+      }
+    }
+    d.finish();
+    while (!d.finished()) {
+      idat.write(buf, 0, d.deflate(buf));
+    }
+    d.end();
+    TestImages.chunk(out, "IDAT", idat.toByteArray());
+    TestImages.chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
   /** A big-endian TIFF structure whose IFD0 holds only Orientation = {@code orientation}. */
   public static byte[] exifTiff(int orientation) {
     return new byte[] {
