@@ -123,6 +123,43 @@ public final class Bombs {
     return out.toByteArray();
   }
 
+  /**
+   * A 1x1 grey TIFF whose IFD0 also holds Orientation 6 and XMP, IPTC and ICC entries that each
+   * declare {@code 0x7FFFFFF0} bytes at offset 8 of a 300-byte file.
+   */
+  public static byte[] tiffWithHugeTags() {
+    ByteArrayOutputStream t = new ByteArrayOutputStream();
+    t.writeBytes(new byte[] {'M', 'M', 0, 42, 0, 0, 0, 8});
+    int[][] entries = { // tag, type, count, value (sorted by tag, as TIFF wants)
+      {256, 3, 1, 1}, {257, 3, 1, 1}, {258, 3, 1, 8}, {259, 3, 1, 1}, {262, 3, 1, 1},
+      {273, 4, 1, 200}, {274, 3, 1, 6}, {277, 3, 1, 1}, {278, 3, 1, 1}, {279, 4, 1, 1},
+      {700, 7, 0x7FFFFFF0, 8}, {33723, 7, 0x7FFFFFF0, 8}, {34675, 7, 0x7FFFFFF0, 8}
+    };
+    t.write(0);
+    t.write(entries.length);
+    for (int[] e : entries) {
+      byte[] b = new byte[12];
+      b[0] = (byte) (e[0] >>> 8);
+      b[1] = (byte) e[0];
+      b[3] = (byte) e[1];
+      TestImages.putInt(b, 4, e[2]);
+      if (e[1] == 3) {
+        b[8] = (byte) (e[3] >>> 8);
+        b[9] = (byte) e[3];
+      } else {
+        TestImages.putInt(b, 8, e[3]);
+      }
+      t.writeBytes(b);
+    }
+    t.writeBytes(new byte[4]); // no next IFD
+    while (t.size() < 200) {
+      t.write(0);
+    }
+    t.write(128); // the one pixel
+    t.writeBytes(new byte[99]);
+    return t.toByteArray();
+  }
+
   /** A big-endian TIFF structure whose IFD0 holds only Orientation = {@code orientation}. */
   public static byte[] exifTiff(int orientation) {
     return new byte[] {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.image.ContentKind;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -102,6 +103,29 @@ class MetadataBombTest {
     // The VP8L image itself is intact; a reader may decode it or refuse the chunk, never allocate
     assertTrue(
         decoded.result().equals("8x8") || decoded.result().equals("image_truncated"),
+        decoded.result());
+    assertSmall(decoded, "decoding");
+  }
+
+  @Test
+  void tiffEntriesDeclaringTwoGibibytesAllocateNothing() throws Exception {
+    byte[] tiff = Bombs.tiffWithHugeTags();
+    Bombs.Measured<Integer> orientation =
+        Bombs.allocation(() -> Orientation.read(tiff, ContentKind.TIFF));
+    assertEquals(6, orientation.result(), "IFD0's orientation, past the huge entries' offsets");
+    assertSmall(orientation, "reading orientation");
+    Bombs.Measured<String> decoded =
+        Bombs.allocation(
+            () -> {
+              try {
+                DecodedImage d = new ImageDecoder().decode(tiff, "huge-tags.tiff");
+                return d.width() + "x" + d.height();
+              } catch (InvalidImageException e) {
+                return e.reason().code();
+              }
+            });
+    assertTrue(
+        List.of("1x1", "image_truncated", "image_corrupt").contains(decoded.result()),
         decoded.result());
     assertSmall(decoded, "decoding");
   }

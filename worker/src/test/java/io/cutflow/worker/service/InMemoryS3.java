@@ -7,6 +7,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Just enough of S3 on loopback for the worker's fetch and finish stages: GET and PUT of whole
@@ -15,11 +18,21 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryS3 implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+  private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final ExecutorService threads = Executors.newCachedThreadPool();
 
   InMemoryS3() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
+    server.setExecutor(threads); // a held request must not hold up the others
     server.start();
+  }
+
+  /** GETs of this object wait until the returned latch is counted down (an object store hang). */
+  CountDownLatch holdGets(String bucket, String key) {
+    CountDownLatch gate = new CountDownLatch(1);
+    holds.put(bucket + "/" + key, gate);
+    return gate;
   }
 
   String endpoint() {
@@ -46,6 +59,14 @@ final class InMemoryS3 implements AutoCloseable {
         ex.sendResponseHeaders(200, -1);
       }
       case "GET", "HEAD" -> {
+        CountDownLatch gate = holds.get(path);
+        if (gate != null) {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         byte[] object = objects.get(path);
         if (object == null) {
           byte[] error =
@@ -76,6 +97,8 @@ final class InMemoryS3 implements AutoCloseable {
 
   @Override
   public void close() {
+    holds.values().forEach(CountDownLatch::countDown);
     server.stop(0);
+    threads.shutdownNow();
   }
 }

@@ -148,7 +148,7 @@ class StageErrorsTest {
     }
   }
 
-  private static byte[] jpeg(int w, int h) {
+  static byte[] jpeg(int w, int h) {
     java.awt.image.BufferedImage img =
         new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
     java.awt.Graphics2D g = img.createGraphics();
