@@ -9,6 +9,8 @@ import io.cutflow.common.config.ConfigDef;
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.ConfigKeys;
 import io.cutflow.common.config.Validators;
+import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.service.WorkerSettings;
 import java.util.regex.Pattern;
 
 /** Settings of worker processes and their supervisor: model, threads, limits, recycling. */
@@ -19,9 +21,9 @@ public final class WorkerConfig implements ConfigKeys {
       DEF.define(
           "cutflow.image.max-pixels",
           LONG,
-          100_000_000L,
+          ImageLimits.DEFAULT_MAX_PIXELS,
           Validators.atLeast(1),
-          "Largest image (width x height) a worker decodes; larger ones fail with image_too_large.");
+          "Largest image (width x height) a worker decodes; larger ones fail with image_too_large. The default fits the workers' default 1 GiB heap (--worker-heap 1g): a cutout holds at most about 13 bytes of heap per pixel (RGBA image 4, mask 1, PNG output and its copy 8; composed in place), so 50 MP needs about 650 MB, and a 1 GiB heap keeps 672 MiB for images (1024 MiB less 96 for the worker itself, 128 for two downloads of cutflow.image.max-bytes, 128 of collector headroom). Raise it with the heap: 100 MP needs --worker-heap 2g. An image under this limit that still does not fit the heap also fails with image_too_large, before it is decoded.");
   public static final ConfigKey IMAGE_MAX_BYTES =
       DEF.define(
           "cutflow.image.max-bytes",
@@ -83,6 +85,13 @@ public final class WorkerConfig implements ConfigKeys {
           4,
           Validators.between(1, 256),
           "Records a worker holds between poll and inference (bounds memory and redelivery on crash).");
+  public static final ConfigKey STALL_TIMEOUT_MS =
+      DEF.define(
+          "cutflow.worker.stall-timeout-ms",
+          INT,
+          (int) WorkerSettings.DEFAULT_STALL_TIMEOUT.toMillis(),
+          Validators.atLeast(1000),
+          "How long a worker may hold records while none of its stages (fetch, inference, finish) completes anything before its /readyz fails with the reason (stalled). Well above the slowest normal stage: a 50 MP image, the largest the default limits admit, spends under 15 s in any one stage on 2 busy cores, and a download may retry for a minute; 120 s leaves room for both on a loaded machine.");
   public static final ConfigKey HTTP_PORT =
       DEF.define(
           "cutflow.worker.http-port",

@@ -13,7 +13,7 @@ class WorkerConfigTest {
   @Test
   void workerDefaults() {
     CutflowConfig c = CutflowConfig.isolated(Map.of());
-    assertEquals(100_000_000L, c.getLong(WorkerConfig.IMAGE_MAX_PIXELS));
+    assertEquals(50_000_000L, c.getLong(WorkerConfig.IMAGE_MAX_PIXELS));
     assertTrue(c.getOptionalString(WorkerConfig.ID).isEmpty());
     assertTrue(CutflowConfig.key("cutflow.worker.model").isPresent(), "found on the class path");
     assertEquals("worker", WorkerConfig.MODEL.module());

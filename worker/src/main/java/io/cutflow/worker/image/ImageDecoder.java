@@ -4,12 +4,10 @@ import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import io.cutflow.common.image.ContentKind;
 import io.cutflow.common.image.ContentSniffer;
 import java.awt.image.BufferedImage;
-import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -61,61 +59,106 @@ public final class ImageDecoder {
    * them (EXIF orientation applied). Applies the same limits as {@link #decode}.
    */
   public ImageInfo probe(byte[] data, String inputName) throws InvalidImageException {
+    try (Pending pending = open(data, inputName)) {
+      ImageHeader h = pending.header();
+      return new ImageInfo(h.kind().id(), h.orientedWidth(), h.orientedHeight());
+    }
+  }
+
+  /** Decodes to RGBA with EXIF orientation applied. */
+  public DecodedImage decode(byte[] data, String inputName) throws InvalidImageException {
+    try (Pending pending = open(data, inputName)) {
+      return pending.decode();
+    }
+  }
+
+  /**
+   * Reads the header, checks the limits, and holds the codec ready: {@link Pending#header()} says
+   * what decoding will cost before {@link Pending#decode()} spends it. Close it either way.
+   */
+  public Pending open(byte[] data, String inputName) throws InvalidImageException {
     String name = InvalidImageException.displayName(inputName);
     ContentKind kind = checkInput(data, name);
     ImageReader reader = openReader(data, kind, name);
     try {
       int[] wh = headerSize(reader, kind, name);
       int orientation = Orientation.read(data, kind);
-      return Orientation.swapsDimensions(orientation)
-          ? new ImageInfo(kind.id(), wh[1], wh[0])
-          : new ImageInfo(kind.id(), wh[0], wh[1]);
-    } finally {
+      ImageHeader header =
+          new ImageHeader(
+              kind, wh[0], wh[1], orientation, RasterSize.bytesPerPixel(reader), data.length);
+      return new Pending(reader, header, name);
+    } catch (InvalidImageException | RuntimeException | Error e) {
       close(reader);
+      throw e;
     }
   }
 
-  /** Decodes to RGBA with EXIF orientation applied. */
-  public DecodedImage decode(byte[] data, String inputName) throws InvalidImageException {
-    String name = InvalidImageException.displayName(inputName);
-    ContentKind kind = checkInput(data, name);
-    ImageReader reader = openReader(data, kind, name);
-    BufferedImage img;
-    List<String> warnings = new ArrayList<>(1);
-    try {
-      int[] wh = headerSize(reader, kind, name);
-      reader.addIIOReadWarningListener(
-          new IIOReadWarningListener() {
-            @Override
-            public void warningOccurred(ImageReader source, String warning) {
-              warnings.add(warning);
-            }
-          });
-      try {
-        ImageReadParam param = reader.getDefaultReadParam();
-        img = reader.read(0, param);
-      } catch (OutOfMemoryError e) {
-        throw new InvalidImageException(
-            InvalidImageException.Reason.TOO_LARGE,
-            name,
-            "not enough memory to decode a "
-                + wh[0]
-                + "x"
-                + wh[1]
-                + " "
-                + kind.id()
-                + " image; lower cutflow.image.max-pixels or give the process more memory (-Xmx)",
-            kind,
-            e);
-      } catch (Exception | StackOverflowError e) {
-        throw codecFailure(e, kind, name);
+  /** An image whose header has been read and whose pixels have not; see {@link #open}. */
+  public static final class Pending implements AutoCloseable {
+    private final ImageReader reader;
+    private final ImageHeader header;
+    private final String name;
+    private boolean closed;
+
+    private Pending(ImageReader reader, ImageHeader header, String name) {
+      this.reader = reader;
+      this.header = header;
+      this.name = name;
+    }
+
+    public ImageHeader header() {
+      return header;
+    }
+
+    /** The input's name as messages give it. */
+    public String name() {
+      return name;
+    }
+
+    /** Decodes the pixels to RGBA with the orientation applied; once. */
+    public DecodedImage decode() throws InvalidImageException {
+      if (closed) {
+        throw new IllegalStateException("decode() after close() or a second decode()");
       }
-    } finally {
-      close(reader);
+      try {
+        return decodePixels(reader, header, name);
+      } finally {
+        close();
+      }
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        ImageDecoder.close(reader);
+      }
+    }
+  }
+
+  private static DecodedImage decodePixels(ImageReader reader, ImageHeader header, String name)
+      throws InvalidImageException {
+    ContentKind kind = header.kind();
+    List<String> warnings = new ArrayList<>(1);
+    reader.addIIOReadWarningListener(
+        new IIOReadWarningListener() {
+          @Override
+          public void warningOccurred(ImageReader source, String warning) {
+            warnings.add(warning);
+          }
+        });
+    BufferedImage img;
+    try {
+      ImageReadParam param = reader.getDefaultReadParam();
+      img = reader.read(0, param);
+    } catch (OutOfMemoryError e) {
+      throw outOfMemory(header, name, e);
+    } catch (Exception | StackOverflowError e) {
+      throw CodecFailures.of(e, kind, name);
     }
     for (String w : warnings) {
-      if (isTruncationMessage(w)) {
-        throw truncated(kind, name, w, null);
+      if (CodecFailures.isTruncationMessage(w)) {
+        throw CodecFailures.truncated(kind, name, w, null);
       }
       log.debug("{}: {} decoder warning: {}", name, kind.id(), w);
     }
@@ -127,33 +170,49 @@ public final class ImageDecoder {
           kind,
           null);
     }
+    int w = img.getWidth();
+    int h = img.getHeight();
     RgbaConverter.Result px;
     try {
       px = RgbaConverter.convert(img);
     } catch (OutOfMemoryError e) {
-      throw new InvalidImageException(
-          InvalidImageException.Reason.TOO_LARGE,
-          name,
-          "not enough memory for a "
-              + img.getWidth()
-              + "x"
-              + img.getHeight()
-              + " image; lower cutflow.image.max-pixels or give the process more memory (-Xmx)",
-          kind,
-          e);
+      throw outOfMemory(header, name, e);
     } catch (RuntimeException e) {
-      throw codecFailure(e, kind, name);
+      throw CodecFailures.of(e, kind, name);
     }
-    int orientation = Orientation.read(data, kind);
-    int w = img.getWidth();
-    int h = img.getHeight();
-    byte[] rgba = Orientation.apply(px.rgba(), w, h, orientation);
+    img = null; // the codec's raster is garbage from here: re-orienting may need its room
+    int orientation = header.orientation();
+    byte[] rgba;
+    try {
+      rgba = Orientation.apply(px.rgba(), w, h, orientation);
+    } catch (OutOfMemoryError e) {
+      throw outOfMemory(header, name, e);
+    }
     if (Orientation.swapsDimensions(orientation)) {
       int t = w;
       w = h;
       h = t;
     }
     return new DecodedImage(w, h, rgba, px.hasAlpha(), kind.id());
+  }
+
+  /**
+   * Only where no {@link MemoryBudget} admitted the image (or a JVM without
+   * ExitOnOutOfMemoryError): the heap ran out while decoding it.
+   */
+  private static InvalidImageException outOfMemory(ImageHeader h, String name, OutOfMemoryError e) {
+    return new InvalidImageException(
+        InvalidImageException.Reason.TOO_LARGE,
+        name,
+        "not enough memory to decode a "
+            + h.width()
+            + "x"
+            + h.height()
+            + " "
+            + h.kind().id()
+            + " image; lower cutflow.image.max-pixels or give the process more memory (-Xmx)",
+        h.kind(),
+        e);
   }
 
   private ContentKind checkInput(byte[] data, String name) throws InvalidImageException {
@@ -212,7 +271,7 @@ public final class ImageDecoder {
         reader.dispose();
       }
     } catch (Exception | StackOverflowError e) {
-      throw codecFailure(e, kind, name);
+      throw CodecFailures.of(e, kind, name);
     }
     throw new InvalidImageException(
         InvalidImageException.Reason.UNSUPPORTED_FORMAT,
@@ -233,7 +292,7 @@ public final class ImageDecoder {
       w = reader.getWidth(0);
       h = reader.getHeight(0);
     } catch (Exception | StackOverflowError e) {
-      throw codecFailure(e, kind, name);
+      throw CodecFailures.of(e, kind, name);
     }
     if (w <= 0 || h <= 0) {
       throw new InvalidImageException(
@@ -268,64 +327,6 @@ public final class ImageDecoder {
           null);
     }
     return new int[] {w, h};
-  }
-
-  private static InvalidImageException codecFailure(Throwable e, ContentKind kind, String name) {
-    if (isTruncation(e)) {
-      return truncated(kind, name, String.valueOf(e.getMessage()), e);
-    }
-    return new InvalidImageException(
-        InvalidImageException.Reason.CORRUPT,
-        name,
-        "the "
-            + kind.id()
-            + " data is corrupt ("
-            + describe(e)
-            + "); re-export or re-save the image",
-        kind,
-        e);
-  }
-
-  private static InvalidImageException truncated(
-      ContentKind kind, String name, String detail, Throwable cause) {
-    return new InvalidImageException(
-        InvalidImageException.Reason.TRUNCATED,
-        name,
-        "the "
-            + kind.id()
-            + " data ends early ("
-            + detail
-            + "), the file is truncated; upload the complete file",
-        kind,
-        cause);
-  }
-
-  private static boolean isTruncation(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof EOFException || isTruncationMessage(t.getMessage())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isTruncationMessage(String message) {
-    if (message == null) {
-      return false;
-    }
-    String m = message.toLowerCase(Locale.ROOT);
-    return m.contains("premature end")
-        || m.contains("unexpected end")
-        || m.contains("end of file")
-        || m.contains("end of stream")
-        || m.contains("truncated")
-        || m.contains("eof");
-  }
-
-  private static String describe(Throwable e) {
-    String msg = e.getMessage();
-    String type = e.getClass().getSimpleName();
-    return msg == null || msg.isBlank() ? type : type + ": " + msg;
   }
 
   private static void close(ImageReader reader) {

@@ -9,8 +9,12 @@ package io.cutflow.worker.image;
  *     cutflow.image.max-bytes}
  */
 public record ImageLimits(long maxPixels, long maxBytes) {
-  /** 100 megapixels: a 24 MP photo passes, a decompression bomb does not. */
-  public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+  /**
+   * 50 megapixels: what a worker's default 1 GiB heap fits at about 13 bytes a pixel (see {@code
+   * CutoutMemory}, {@code cutflow.image.max-pixels}); a 48 MP phone photo passes, a decompression
+   * bomb does not.
+   */
+  public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
 
   /** 200 MiB of encoded input. */
   public static final long DEFAULT_MAX_BYTES = 200L * 1024 * 1024;

@@ -1,16 +1,6 @@
 package io.cutflow.worker.image;
 
-import com.drew.imaging.jpeg.JpegMetadataReader;
-import com.drew.imaging.png.PngMetadataReader;
-import com.drew.imaging.tiff.TiffMetadataReader;
-import com.drew.imaging.webp.WebpMetadataReader;
-import com.drew.lang.ByteArrayReader;
-import com.drew.metadata.Metadata;
-import com.drew.metadata.exif.ExifIFD0Directory;
-import com.drew.metadata.exif.ExifReader;
 import io.cutflow.common.image.ContentKind;
-import java.io.ByteArrayInputStream;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,39 +32,26 @@ public final class Orientation {
 
   /**
    * The EXIF orientation of an encoded image (JPEG APP1, PNG eXIf, TIFF IFD0, WebP EXIF), 1 if
-   * absent, out of range or unreadable. Never throws.
+   * absent, out of range or unreadable. Never throws, and reads only the bytes that lead to the
+   * tag: no other metadata is parsed, nothing is inflated (see {@link ExifOrientation}).
    */
   public static int read(byte[] data, ContentKind kind) {
+    int v;
     try {
-      Metadata md;
-      switch (kind) {
-        case JPEG:
-          md =
-              JpegMetadataReader.readMetadata(
-                  new ByteArrayInputStream(data), List.of(new ExifReader()));
-          break;
-        case PNG:
-          md = PngMetadataReader.readMetadata(new ByteArrayInputStream(data));
-          break;
-        case TIFF:
-          md = TiffMetadataReader.readMetadata(new ByteArrayReader(data));
-          break;
-        case WEBP:
-          md = WebpMetadataReader.readMetadata(new ByteArrayInputStream(data));
-          break;
-        default:
-          return 1;
-      }
-      for (ExifIFD0Directory dir : md.getDirectoriesOfType(ExifIFD0Directory.class)) {
-        if (dir.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
-          Integer v = dir.getInteger(ExifIFD0Directory.TAG_ORIENTATION);
-          return v != null && v >= 1 && v <= 8 ? v : 1;
-        }
-      }
-    } catch (Exception | StackOverflowError e) {
+      v =
+          switch (kind) {
+            case JPEG -> ExifOrientation.jpeg(data);
+            case PNG -> ExifOrientation.png(data);
+            case TIFF -> ExifOrientation.tiffFile(data);
+            case WEBP -> ExifOrientation.webp(data);
+            default -> ExifOrientation.ABSENT;
+          };
+    } catch (RuntimeException e) {
+      // The walkers check their bounds; this is the backstop that keeps "never throws" true.
       log.debug("could not read EXIF orientation, assuming 1: {}", e.toString());
+      return 1;
     }
-    return 1;
+    return v == ExifOrientation.ABSENT ? 1 : v;
   }
 
   /**

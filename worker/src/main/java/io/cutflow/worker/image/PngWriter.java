@@ -1,6 +1,7 @@
 package io.cutflow.worker.image;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -56,6 +57,19 @@ public final class PngWriter {
   /** Encodes a {@link DecodedImage} as RGBA. */
   public byte[] encode(DecodedImage image) {
     return encodeRgba(image.width(), image.height(), image.rgba());
+  }
+
+  /**
+   * Heap {@link #encodeRgba} ({@code channels} 4) or {@link #encodeGray} (1) holds at its peak
+   * besides the pixels: the encoded output twice (its blocks, then the result they are copied
+   * into), sized for incompressible pixels (deflate's worst case, zlib's deflateBound), plus a
+   * filtered row and the IDAT buffer.
+   */
+  public static long peakBytes(int width, int height, int channels) {
+    long raw = ((long) width * channels + 1) * height;
+    long deflated = raw + (raw >> 12) + (raw >> 14) + (raw >> 25) + 13;
+    long png = deflated + (deflated / IDAT_CHUNK + 1) * 12 + 64;
+    return 2 * png + (long) width * channels + 1 + IDAT_CHUNK;
   }
 
   private byte[] encode(int width, int height, byte[] pixels, int channels, int colorType) {
@@ -135,44 +149,69 @@ public final class PngWriter {
     b[off + 3] = (byte) v;
   }
 
-  /** Unsynchronised growable byte buffer that writes PNG chunks. */
+  /**
+   * Unsynchronised output that writes PNG chunks into fixed blocks and copies them once into the
+   * exact-size result, so encoding holds at most twice the output (a doubling array would hold up
+   * to three times: its old copy, its new one, then the trimmed result). Blocks stay under half a
+   * G1 region, so they are ordinary allocations, not humongous ones.
+   */
   private static final class Out {
-    private byte[] buf;
-    private int size;
-    private final CRC32 crc = new CRC32();
+    private static final int BLOCK = 256 * 1024;
 
-    Out(int capacity) {
-      buf = new byte[Math.max(64, capacity)];
+    private final List<byte[]> full = new ArrayList<>();
+    private final CRC32 crc = new CRC32();
+    private final byte[] header = new byte[8];
+    private final byte[] trailer = new byte[4];
+    private byte[] block;
+    private int used;
+    private long size;
+
+    Out(int expected) {
+      block = new byte[Math.max(64, Math.min(BLOCK, expected))];
     }
 
     void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, buf, size, len);
-      size += len;
+      while (len > 0) {
+        if (used == block.length) {
+          full.add(block);
+          block = new byte[BLOCK];
+          used = 0;
+        }
+        int n = Math.min(len, block.length - used);
+        System.arraycopy(b, off, block, used, n);
+        used += n;
+        off += n;
+        len -= n;
+        size += n;
+      }
     }
 
     void chunk(String type, byte[] data, int off, int len) {
-      ensure(len + 12);
-      putInt(buf, size, len);
-      int typeAt = size + 4;
+      putInt(header, 0, len);
       for (int i = 0; i < 4; i++) {
-        buf[typeAt + i] = (byte) type.charAt(i);
+        header[4 + i] = (byte) type.charAt(i);
       }
-      System.arraycopy(data, off, buf, typeAt + 4, len);
       crc.reset();
-      crc.update(buf, typeAt, len + 4);
-      putInt(buf, typeAt + 4 + len, (int) crc.getValue());
-      size = typeAt + 8 + len;
-    }
-
-    private void ensure(int extra) {
-      if (size + extra > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + extra));
-      }
+      crc.update(header, 4, 4);
+      crc.update(data, off, len);
+      putInt(trailer, 0, (int) crc.getValue());
+      write(header, 0, 8);
+      write(data, off, len);
+      write(trailer, 0, 4);
     }
 
     byte[] toByteArray() {
-      return Arrays.copyOf(buf, size);
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("PNG of " + size + " bytes does not fit a Java array");
+      }
+      byte[] out = new byte[(int) size];
+      int at = 0;
+      for (byte[] b : full) {
+        System.arraycopy(b, 0, out, at, b.length);
+        at += b.length;
+      }
+      System.arraycopy(block, 0, out, at, used);
+      return out;
     }
   }
 }

@@ -3,8 +3,11 @@ package io.cutflow.worker.inference;
 import ai.onnxruntime.OrtException;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.DecodedImage;
+import io.cutflow.worker.image.ImageAdmission;
 import io.cutflow.worker.image.ImageDecoder;
+import io.cutflow.worker.image.ImageHeader;
 import io.cutflow.worker.image.InvalidImageException;
+import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
 import java.nio.FloatBuffer;
 
@@ -13,6 +16,12 @@ import java.nio.FloatBuffer;
  * #prepare} (decode + pre-process), {@link #infer} (the model), {@link #finish} (post-process,
  * compose, encode). {@link #remove} runs all three in sequence.
  *
+ * <p>Memory: {@link #prepare} reads the header and leases the heap the whole cutout will need
+ * ({@link CutoutMemory}) from its {@link ImageAdmission} (a {@link MemoryBudget}) before decoding a
+ * pixel; the lease travels in {@link Prepared#memory()} and must be closed once the job's output is
+ * no longer held (after the upload, or on failure). An image that can never fit fails with {@code
+ * image_too_large}.
+ *
  * <p>Thread-safety: {@code prepare} and {@code finish} may run on any number of threads at once;
  * {@code infer} is serialised by the session.
  */
@@ -20,13 +29,25 @@ public final class BackgroundRemover {
   private final InferenceSession session;
   private final ImageDecoder decoder;
   private final PngWriter png;
+  private final ImageAdmission admission;
   private final Preprocessor preprocessor;
   private final MaskPostprocessor postprocessor;
 
+  /** A remover whose images share this JVM's heap ({@link MemoryBudget#forRuntime}). */
   public BackgroundRemover(InferenceSession session, ImageDecoder decoder, PngWriter png) {
+    this(session, decoder, png, MemoryBudget.forRuntime(0));
+  }
+
+  /**
+   * @param admission when each image may be decoded, from its header and the heap its cutout needs
+   *     (normally a {@link MemoryBudget})
+   */
+  public BackgroundRemover(
+      InferenceSession session, ImageDecoder decoder, PngWriter png, ImageAdmission admission) {
     this.session = session;
     this.decoder = decoder;
     this.png = png;
+    this.admission = admission;
     this.preprocessor = new Preprocessor(session.profile());
     this.postprocessor = new MaskPostprocessor(session.profile());
   }
@@ -35,9 +56,16 @@ public final class BackgroundRemover {
     return session.profile();
   }
 
-  /** A decoded image and its model input, ready for {@link #infer}. */
+  /**
+   * A decoded image and its model input, ready for {@link #infer}; {@code memory} is the image's
+   * heap lease (close it when the job's output is gone).
+   */
   public record Prepared(
-      DecodedImage image, FloatBuffer input, CutoutOptions options, StageTimings timings) {}
+      DecodedImage image,
+      FloatBuffer input,
+      CutoutOptions options,
+      StageTimings timings,
+      MemoryBudget.Lease memory) {}
 
   /** The raw model output for a prepared image, ready for {@link #finish}. */
   public record Inferred(Prepared prepared, FloatBuffer output) {}
@@ -46,31 +74,63 @@ public final class BackgroundRemover {
   public record Cutout(byte[] png, int width, int height, StageTimings timings) {}
 
   public Prepared prepare(byte[] data, String inputName, CutoutOptions options)
-      throws InvalidImageException {
+      throws InvalidImageException, InterruptedException {
     return prepare(data, inputName, options, null);
   }
 
   /**
-   * Decodes and pre-processes. {@code buffer} may be a reused buffer from {@link
+   * Reads the header, leases the heap the cutout needs (waiting while earlier images hold it),
+   * decodes and pre-processes. {@code buffer} may be a reused buffer from {@link
    * InferenceSession#newInputBuffer()}; null allocates one.
+   *
+   * @throws InvalidImageException the image cannot be decoded, or is over the limits, or needs more
+   *     heap than this process has for images ({@code image_too_large})
+   * @throws InterruptedException while waiting for heap; nothing is leased
    */
   public Prepared prepare(byte[] data, String inputName, CutoutOptions options, FloatBuffer buffer)
-      throws InvalidImageException {
+      throws InvalidImageException, InterruptedException {
     StageTimings t = new StageTimings();
     long t0 = System.nanoTime();
-    DecodedImage image = decoder.decode(data, inputName);
+    MemoryBudget.Lease lease;
+    DecodedImage image;
+    try (ImageDecoder.Pending pending = decoder.open(data, inputName)) {
+      ImageHeader header = pending.header();
+      lease =
+          admission.admit(pending.name(), header, CutoutMemory.bytes(header, options, profile()));
+      try {
+        image = pending.decode();
+      } catch (InvalidImageException | RuntimeException | Error e) {
+        lease.close();
+        throw e;
+      }
+    }
     t.record(StageTimings.DECODE, t0);
-    return prepare(image, options, buffer, t);
+    try {
+      return prepare(image, options, buffer, t, lease);
+    } catch (RuntimeException | Error e) {
+      lease.close();
+      throw e;
+    }
   }
 
+  /** Pre-processes an image decoded elsewhere (outside any memory budget). */
   public Prepared prepare(
       DecodedImage image, CutoutOptions options, FloatBuffer buffer, StageTimings t) {
+    return prepare(image, options, buffer, t, MemoryBudget.Lease.NONE);
+  }
+
+  private Prepared prepare(
+      DecodedImage image,
+      CutoutOptions options,
+      FloatBuffer buffer,
+      StageTimings t,
+      MemoryBudget.Lease lease) {
     long t0 = System.nanoTime();
     FloatBuffer input = buffer != null ? buffer : session.newInputBuffer();
     input.clear();
     preprocessor.prepare(image, input);
     t.record(StageTimings.PREPROCESS, t0);
-    return new Prepared(image, input, options, t);
+    return new Prepared(image, input, options, t, lease);
   }
 
   public Inferred infer(Prepared p) throws OrtException {
@@ -80,6 +140,11 @@ public final class BackgroundRemover {
     return new Inferred(p, out);
   }
 
+  /**
+   * Post-processes, composes and encodes. Consumes the prepared image: the cutout is composed in
+   * its RGBA array, which holds the cutout afterwards. Does not close the lease: the PNG it returns
+   * is part of what the lease pays for.
+   */
   public Cutout finish(Inferred inferred) {
     Prepared p = inferred.prepared();
     DecodedImage image = p.image();
@@ -92,7 +157,8 @@ public final class BackgroundRemover {
     }
     byte[] pixels = null;
     if (!options.onlyMask()) {
-      pixels = CutoutComposer.cutout(image, mask);
+      pixels = image.rgba();
+      CutoutComposer.cutoutInPlace(pixels, mask);
       if (options.bgcolor() != null) {
         CutoutComposer.applyBackground(pixels, options.bgcolorRgba());
       }
@@ -109,7 +175,10 @@ public final class BackgroundRemover {
 
   /** Decode, pre-process, infer, post-process, compose and encode one image. */
   public Cutout remove(byte[] data, String inputName, CutoutOptions options)
-      throws InvalidImageException, OrtException {
-    return finish(infer(prepare(data, inputName, options)));
+      throws InvalidImageException, OrtException, InterruptedException {
+    Prepared p = prepare(data, inputName, options);
+    try (MemoryBudget.Lease ignored = p.memory()) {
+      return finish(infer(p));
+    }
   }
 }

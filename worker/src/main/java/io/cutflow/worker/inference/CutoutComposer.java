@@ -24,16 +24,20 @@ public final class CutoutComposer {
   }
 
   public static byte[] cutout(DecodedImage image, byte[] mask) {
-    byte[] src = image.rgba();
-    byte[] out = new byte[src.length];
+    byte[] out = image.rgba().clone();
+    cutoutInPlace(out, mask);
+    return out;
+  }
+
+  /** In place: {@code rgba} becomes the cutout (its own copy of the image is not needed after). */
+  public static void cutoutInPlace(byte[] rgba, byte[] mask) {
     for (int i = 0, p = 0; i < mask.length; i++, p += 4) {
       int m = mask[i] & 0xFF;
-      out[p] = (byte) div255((src[p] & 0xFF) * m);
-      out[p + 1] = (byte) div255((src[p + 1] & 0xFF) * m);
-      out[p + 2] = (byte) div255((src[p + 2] & 0xFF) * m);
-      out[p + 3] = (byte) div255((src[p + 3] & 0xFF) * m);
+      rgba[p] = (byte) div255((rgba[p] & 0xFF) * m);
+      rgba[p + 1] = (byte) div255((rgba[p + 1] & 0xFF) * m);
+      rgba[p + 2] = (byte) div255((rgba[p + 2] & 0xFF) * m);
+      rgba[p + 3] = (byte) div255((rgba[p + 3] & 0xFF) * m);
     }
-    return out;
   }
 
   /** In place: {@code rgba} becomes the cutout pasted over a {@code bgcolor} canvas. */

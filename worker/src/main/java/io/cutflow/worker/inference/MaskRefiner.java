@@ -15,13 +15,15 @@ public final class MaskRefiner {
 
   public static byte[] refine(byte[] mask, int width, int height) {
     byte[] opened = dilateCross(erodeCross(mask, width, height), width, height);
-    float[] blurred = blur(opened, width, height);
-    byte[] out = new byte[mask.length];
-    for (int i = 0; i < out.length; i++) {
-      int v = Math.round(blurred[i]);
-      out[i] = (byte) (v < 127 ? 0 : 255);
-    }
-    return out;
+    return blurAndThreshold(opened, width, height);
+  }
+
+  /**
+   * Heap {@link #refine} holds at its peak besides its input, for {@code pixels} pixels: the opened
+   * mask (the eroded one is garbage once it exists), the float horizontal pass and the result.
+   */
+  static long peakBytes(long pixels) {
+    return pixels + 4 * pixels + pixels;
   }
 
   // Pixels outside the image are ignored, as OpenCV's default morphology border value does.
@@ -61,7 +63,7 @@ public final class MaskRefiner {
     return min ? Math.min(a, b) : Math.max(a, b);
   }
 
-  private static float[] blur(byte[] in, int w, int h) {
+  private static byte[] blurAndThreshold(byte[] in, int w, int h) {
     float[] k = GAUSS_5_SIGMA_2;
     int r = k.length / 2;
     float[] tmp = new float[in.length];
@@ -74,14 +76,16 @@ public final class MaskRefiner {
         tmp[y * w + x] = s;
       }
     }
-    float[] out = new float[in.length];
+    // The vertical pass thresholds as it goes: rounding once, as before, without a second float
+    // plane (4 bytes a pixel) for the blurred result.
+    byte[] out = new byte[in.length];
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         float s = 0;
         for (int j = -r; j <= r; j++) {
           s += k[j + r] * tmp[reflect101(y + j, h) * w + x];
         }
-        out[y * w + x] = s;
+        out[y * w + x] = (byte) (Math.round(s) < 127 ? 0 : 255);
       }
     }
     return out;

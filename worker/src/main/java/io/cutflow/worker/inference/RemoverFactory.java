@@ -3,6 +3,7 @@ package io.cutflow.worker.inference;
 import ai.onnxruntime.OrtException;
 import io.cutflow.worker.image.ImageDecoder;
 import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
@@ -74,11 +75,24 @@ public final class RemoverFactory {
         DEFAULT_WARMUP_RUNS);
   }
 
+  /** A remover whose images share this JVM's heap with nothing else ({@link MemoryBudget}). */
   public static Loaded open(
       ModelRegistry registry,
       String model,
       InferenceSession.Settings settings,
       ImageLimits limits,
+      int warmupRuns)
+      throws IOException, OrtException {
+    return open(registry, model, settings, limits, MemoryBudget.forRuntime(0), warmupRuns);
+  }
+
+  /** A remover whose images are admitted against {@code budget}. */
+  public static Loaded open(
+      ModelRegistry registry,
+      String model,
+      InferenceSession.Settings settings,
+      ImageLimits limits,
+      MemoryBudget budget,
       int warmupRuns)
       throws IOException, OrtException {
     ModelSpec spec = model == null ? registry.defaultModel() : registry.get(model);
@@ -87,7 +101,7 @@ public final class RemoverFactory {
     InferenceSession session = new InferenceSession(file, profileOf(spec), settings);
     long loaded = System.nanoTime();
     BackgroundRemover remover =
-        new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter());
+        new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter(), budget);
     List<Long> warm = WarmUpImage.warm(remover, session, warmupRuns);
     long loadMillis = (loaded - t0) / 1_000_000;
     log.atInfo()

@@ -67,6 +67,10 @@ public final class WarmUpImage {
       } catch (InvalidImageException e) {
         throw new IllegalStateException(
             "the built-in warm-up image did not decode: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        // Nothing else holds heap leases during warm-up, so this only ends a process shutting down.
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while warming up", e);
       }
       times.add((System.nanoTime() - t0) / 1_000_000);
     }

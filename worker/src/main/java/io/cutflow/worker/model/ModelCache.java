@@ -95,6 +95,37 @@ public final class ModelCache {
     return dir.resolve(spec.file());
   }
 
+  /** The lock file that serialises fetches of {@code spec} into this cache, across processes. */
+  public Path lockFor(ModelSpec spec) {
+    return dir.resolve(spec.file() + ".lock");
+  }
+
+  /**
+   * The one-line error for a cache that cannot be written (read-only, or not ours) while it does
+   * not hold a verified copy of {@code spec}: where, why, and the two ways out.
+   *
+   * @param state what is there instead ("missing", or the verification problem)
+   */
+  public IOException cannotFetchInto(ModelSpec spec, String state, IOException cause) {
+    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.toString();
+    return new IOException(
+        "model cache "
+            + this
+            + " does not hold a verified copy of model '"
+            + spec.name()
+            + "' ("
+            + spec.file()
+            + ": "
+            + state
+            + ") and cannot be written to fetch one ("
+            + why.replace('\n', ' ')
+            + "); put the verified file there (./cutflow models fetch "
+            + spec.name()
+            + " --cache DIR on a writable machine, then copy DIR), or set cutflow.models.dir"
+            + " (CUTFLOW_MODEL_CACHE) to a writable directory",
+        cause);
+  }
+
   /** Creates the directory if needed. */
   public Path createDirectories() throws IOException {
     return Files.createDirectories(dir);

@@ -180,10 +180,23 @@ public final class ModelRegistry {
       ReentrantLock jvmLock = LOCKS.computeIfAbsent(path, k -> new ReentrantLock());
       jvmLock.lock();
       try {
-        cache.createDirectories();
-        Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
-        try (FileChannel ch =
-                FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // Verify before locking: a cache baked into an image or mounted read-only holds a good
+        // file but cannot take a lock file (nor a sidecar; verify() shrugs that off). Reading
+        // needs no lock: fetches replace the file by an atomic move, never in place.
+        ModelVerifier.Result present = verifier.verify(path, spec);
+        if (present.ok()) {
+          return path;
+        }
+        FileChannel channel;
+        try {
+          cache.createDirectories();
+          channel =
+              FileChannel.open(
+                  cache.lockFor(spec), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+          throw cache.cannotFetchInto(spec, present.problem(), e);
+        }
+        try (FileChannel ch = channel;
             FileLock ignored = ch.lock()) {
           // another process may have fetched it while we waited
           ModelVerifier.Result r = verifier.verify(path, spec);

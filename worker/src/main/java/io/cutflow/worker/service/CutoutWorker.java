@@ -74,6 +74,7 @@ public final class CutoutWorker implements AutoCloseable {
   private final InferenceStage inference;
   private final FinishStage finish;
   private final RebalanceHandler rebalance;
+  private final StallDetector stall;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicReference<ExitReason> exitReason = new AtomicReference<>();
   private final AtomicInteger dispatched = new AtomicInteger();
@@ -108,6 +109,7 @@ public final class CutoutWorker implements AutoCloseable {
         new ResultPublisher(
             producer, topics, codec, this::onPublished, () -> requestStop(ExitReason.FATAL));
     this.failures = new JobFailures(publisher, loadedModel, settings.workerId());
+    this.stall = new StallDetector(settings.stallTimeout(), tracker::inFlight, System::nanoTime);
     // One buffer per queued image, one in the model, one being filled by each fetch thread.
     InputBuffers buffers =
         new InputBuffers(session, settings.queueCapacity() + 1 + settings.ioThreads());
@@ -121,9 +123,11 @@ public final class CutoutWorker implements AutoCloseable {
             settings.workerId(),
             publisher,
             failures,
-            metrics);
+            metrics,
+            stall);
     this.inference =
-        new InferenceStage(settings.queueCapacity(), remover, buffers, finish, failures, metrics);
+        new InferenceStage(
+            settings.queueCapacity(), remover, buffers, finish, failures, metrics, stall);
     this.fetch =
         new FetchStage(
             settings.ioThreads(),
@@ -135,7 +139,8 @@ public final class CutoutWorker implements AutoCloseable {
             buffers,
             inference,
             failures,
-            metrics);
+            metrics,
+            stall);
     this.rebalance =
         new RebalanceHandler(
             consumer,
@@ -154,6 +159,20 @@ public final class CutoutWorker implements AutoCloseable {
    */
   public boolean isReady() {
     return subscribed && rebalance.assigned() && !stopping.get();
+  }
+
+  /**
+   * Why {@code /readyz} should fail now, or null when this worker is ready: it has its partitions,
+   * is not stopping, and is making progress (see {@link StallDetector}).
+   */
+  public String notReadyReason() {
+    if (stopping.get()) {
+      return "stopping";
+    }
+    if (!isReady()) {
+      return "waiting for partitions from the consumer group";
+    }
+    return stall.stalledReason();
   }
 
   public int finishedCount() {

@@ -11,8 +11,6 @@ import io.cutflow.worker.inference.BackgroundRemover;
 import java.nio.FloatBuffer;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Stage 1, on a pool of I/O threads: parse the request, download the image, decode and pre-process
@@ -20,9 +18,6 @@ import org.slf4j.LoggerFactory;
  * that far becomes a failed result here.
  */
 final class FetchStage {
-  // The worker's logger, so log lines and logger settings stay as they were before the split.
-  private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
-
   private final ExecutorService pool;
   private final JobCodec codec;
   private final ObjectStore store;
@@ -33,6 +28,7 @@ final class FetchStage {
   private final InferenceStage next;
   private final JobFailures failures;
   private final WorkerMetrics metrics;
+  private final StallDetector stall;
 
   FetchStage(
       int threads,
@@ -44,7 +40,8 @@ final class FetchStage {
       InputBuffers buffers,
       InferenceStage next,
       JobFailures failures,
-      WorkerMetrics metrics) {
+      WorkerMetrics metrics,
+      StallDetector stall) {
     this.pool = Executors.newFixedThreadPool(threads, StageThreads.named("fetch"));
     this.codec = codec;
     this.store = store;
@@ -55,9 +52,11 @@ final class FetchStage {
     this.next = next;
     this.failures = failures;
     this.metrics = metrics;
+    this.stall = stall;
   }
 
   void submit(InFlightJob job) {
+    stall.arrived();
     pool.execute(() -> fetch(job));
   }
 
@@ -66,7 +65,14 @@ final class FetchStage {
     pool.shutdownNow();
   }
 
+  /**
+   * Whatever happens, the job ends in the inference queue or with a result, and its input buffer
+   * goes back to the pool unless the queue took it: an Error here (an OutOfMemoryError, a codec's
+   * StackOverflowError) once ended the thread with neither, and seven of them wedged every fetch.
+   */
   private void fetch(InFlightJob job) {
+    FloatBuffer buffer = null;
+    boolean queued = false;
     try {
       try {
         job.request = codec.decodeRequest(job.record.value());
@@ -97,27 +103,30 @@ final class FetchStage {
       }
       job.downloadMs = (System.nanoTime() - t0) / 1_000_000;
       metrics.stage("download", job.downloadMs);
-      FloatBuffer buffer = buffers.take();
+      buffer = buffers.take();
       try {
+        // Reads the header, then waits here until the heap the cutout needs is free.
         job.prepared = remover.prepare(data, job.name(), options, buffer);
       } catch (InvalidImageException e) {
-        buffers.release(buffer);
         failures.fail(job, JobFailures.codeOf(e), e.getMessage());
         return;
-      } catch (RuntimeException e) {
-        buffers.release(buffer);
-        throw e;
       }
+      data = null; // decoded: the encoded bytes need not wait with it for room in the queue
+      stall.progress();
       next.put(job);
+      queued = true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // shutting down: the record stays uncommitted
-    } catch (RuntimeException e) {
-      log.atError()
-          .setMessage("unexpected error fetching job")
-          .addKeyValue("job", job.name())
-          .setCause(e)
-          .log();
-      failures.fail(job, FailureCode.INTERNAL_ERROR, job.name() + ": " + e);
+      job.releaseImage();
+    } catch (Throwable e) {
+      failures.unexpected(job, "fetch", e);
+    } finally {
+      if (!queued && buffer != null) {
+        buffers.release(buffer);
+      }
+      if (!queued) {
+        stall.progress();
+      }
     }
   }
 }

@@ -13,17 +13,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Stage 3, on a pool of I/O threads: post-process the mask, encode the PNG, upload it, and publish
  * the job's result.
  */
 final class FinishStage {
-  // The worker's logger, so log lines and logger settings stay as they were before the split.
-  private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
-
   private final ExecutorService pool;
   private final BackgroundRemover remover;
   private final ObjectStore store;
@@ -33,6 +28,7 @@ final class FinishStage {
   private final ResultPublisher publisher;
   private final JobFailures failures;
   private final WorkerMetrics metrics;
+  private final StallDetector stall;
 
   FinishStage(
       int threads,
@@ -43,7 +39,8 @@ final class FinishStage {
       String workerId,
       ResultPublisher publisher,
       JobFailures failures,
-      WorkerMetrics metrics) {
+      WorkerMetrics metrics,
+      StallDetector stall) {
     this.pool = Executors.newFixedThreadPool(threads, StageThreads.named("finish"));
     this.remover = remover;
     this.store = store;
@@ -53,6 +50,7 @@ final class FinishStage {
     this.publisher = publisher;
     this.failures = failures;
     this.metrics = metrics;
+    this.stall = stall;
   }
 
   void submit(InFlightJob job) {
@@ -73,6 +71,7 @@ final class FinishStage {
     try {
       BackgroundRemover.Cutout cutout = remover.finish(job.inferred);
       job.inferred = null;
+      StageTimings t = cutout.timings();
       JobRequest.Output out = job.request.resolvedOutput(cutoutsBucket);
       long t0 = System.nanoTime();
       try {
@@ -96,7 +95,6 @@ final class FinishStage {
         return;
       }
       job.uploadMs = (System.nanoTime() - t0) / 1_000_000;
-      StageTimings t = cutout.timings();
       for (String stage :
           List.of(
               StageTimings.DECODE,
@@ -118,13 +116,11 @@ final class FinishStage {
               job.startedAt,
               Instant.now());
       publisher.publish(job, result, null);
-    } catch (RuntimeException e) {
-      log.atError()
-          .setMessage("unexpected error finishing job")
-          .addKeyValue("job", job.name())
-          .setCause(e)
-          .log();
-      failures.fail(job, FailureCode.INTERNAL_ERROR, job.name() + ": " + e);
+    } catch (Throwable e) {
+      failures.unexpected(job, "finish", e);
+    } finally {
+      job.releaseImage(); // the upload is done: the cutout's heap may go to the next image
+      stall.progress();
     }
   }
 }

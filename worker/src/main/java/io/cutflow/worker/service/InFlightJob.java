@@ -23,6 +23,9 @@ final class InFlightJob {
   BackgroundRemover.Prepared prepared;
   BackgroundRemover.Inferred inferred;
 
+  /** The remover's timings, kept when {@link #releaseImage} drops the prepared image. */
+  private StageTimings released;
+
   InFlightJob(ConsumerRecord<String, String> record) {
     this.record = record;
     this.tp = new TopicPartition(record.topic(), record.partition());
@@ -33,6 +36,30 @@ final class InFlightJob {
     return request != null
         ? request.source().bucket() + "/" + request.source().key()
         : record.topic() + "-" + record.partition() + "@" + record.offset();
+  }
+
+  /** The remover's stage timings so far (empty before the image was prepared). */
+  StageTimings stageTimings() {
+    BackgroundRemover.Prepared p = prepared;
+    if (p != null) {
+      return p.timings();
+    }
+    return released != null ? released : new StageTimings();
+  }
+
+  /**
+   * Ends this job's hold on the heap: its image, model output and cutout become unreachable and its
+   * memory lease returns to the budget, so the next image may be admitted. Idempotent; called when
+   * the job's result is out (or it failed), by the stage that holds the job.
+   */
+  void releaseImage() {
+    BackgroundRemover.Prepared p = prepared;
+    if (p != null) {
+      released = p.timings();
+      prepared = null;
+      inferred = null;
+      p.memory().close();
+    }
   }
 
   /** The result's timings: this job's own download/upload and total, the remover's stages. */

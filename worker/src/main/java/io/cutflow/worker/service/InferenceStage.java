@@ -7,6 +7,7 @@ import io.cutflow.worker.inference.StageTimings;
 import java.nio.FloatBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,7 @@ final class InferenceStage {
   private final FinishStage next;
   private final JobFailures failures;
   private final WorkerMetrics metrics;
+  private final StallDetector stall;
   private final Thread thread;
   private volatile boolean open = true;
 
@@ -35,13 +37,15 @@ final class InferenceStage {
       InputBuffers buffers,
       FinishStage next,
       JobFailures failures,
-      WorkerMetrics metrics) {
+      WorkerMetrics metrics,
+      StallDetector stall) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.remover = remover;
     this.buffers = buffers;
     this.next = next;
     this.failures = failures;
     this.metrics = metrics;
+    this.stall = stall;
     this.thread = new Thread(this::loop, "inference");
   }
 
@@ -76,25 +80,43 @@ final class InferenceStage {
       } catch (InterruptedException e) {
         return;
       }
-      if (job == null) {
-        continue;
+      if (job != null) {
+        try {
+          run(job);
+        } catch (Throwable e) {
+          // Even answering the job failed (publishing threw): keep the thread, leave the record
+          // uncommitted for redelivery; readiness reports the stall if nothing else moves.
+          log.atError()
+              .setMessage("could not answer a job; its record stays uncommitted")
+              .addKeyValue("job", job.name())
+              .setCause(e)
+              .log();
+        }
       }
-      FloatBuffer buffer = job.prepared.input();
+    }
+  }
+
+  /** One job; nothing it throws ends the loop, and its buffer always goes back. */
+  private void run(InFlightJob job) {
+    FloatBuffer buffer = job.prepared.input();
+    try {
       try {
         job.inferred = remover.infer(job.prepared);
-      } catch (OrtException | RuntimeException e) {
-        log.atError()
-            .setMessage("inference failed")
-            .addKeyValue("job", job.name())
-            .setCause(e)
-            .log();
-        failures.fail(job, FailureCode.INFERENCE_FAILED, job.name() + ": " + e);
-        continue;
       } finally {
         buffers.release(buffer);
       }
       metrics.stage(StageTimings.INFERENCE, job.prepared.timings().get(StageTimings.INFERENCE));
       next.submit(job);
+    } catch (RejectedExecutionException e) {
+      // The finish pool is shutting down: no result, the record stays uncommitted (redelivered).
+      job.releaseImage();
+    } catch (OrtException | RuntimeException e) {
+      log.atError().setMessage("inference failed").addKeyValue("job", job.name()).setCause(e).log();
+      failures.fail(job, FailureCode.INFERENCE_FAILED, job.name() + ": " + e);
+    } catch (Throwable e) {
+      failures.unexpected(job, "inference", e);
+    } finally {
+      stall.progress();
     }
   }
 }

@@ -32,6 +32,7 @@ final class JobFailures {
    * A failed result for {@code job}; every failure also goes to the dead-letter topic for replay.
    */
   void fail(InFlightJob job, FailureCode code, String message) {
+    job.releaseImage();
     JobRequest request = job.request;
     if (request == null) {
       // Unparseable record: the result still carries an id so the producer can correlate it.
@@ -41,7 +42,7 @@ final class JobFailures {
               : job.record.topic() + "-" + job.record.partition() + "-" + job.record.offset();
       request = JobRequest.of(id, JobRequest.Source.of("unknown", "unknown"), null);
     }
-    StageTimings t = job.prepared != null ? job.prepared.timings() : new StageTimings();
+    StageTimings t = job.stageTimings();
     JobResult result =
         JobResult.failed(
             request,
@@ -102,6 +103,44 @@ final class JobFailures {
             + " native library when decoded or run through the model) and the worker logs, then"
             + " replay the record from the dead-letter topic; if the crashes had another cause (the"
             + " machine out of memory, a worker killed by hand), replay it as is.");
+  }
+
+  /**
+   * A failed result and dead letter for a job whose stage threw something unexpected, an {@link
+   * Error} included: the job is answered, its memory and buffers are freed, and the stage thread
+   * lives on. If even that cannot be published, the record stays uncommitted (redelivered later)
+   * and readiness reports the stall.
+   */
+  void unexpected(InFlightJob job, String stage, Throwable e) {
+    job.releaseImage(); // first: an OutOfMemoryError is best answered by freeing what this job
+    // holds
+    boolean oom = e instanceof OutOfMemoryError;
+    log.atError()
+        .setMessage(oom ? "stage ran out of heap" : "unexpected error in a stage")
+        .addKeyValue("stage", stage)
+        .addKeyValue("job", job.name())
+        .setCause(e)
+        .log();
+    String message =
+        job.name()
+            + ": "
+            + e
+            + " in the "
+            + stage
+            + " stage"
+            + (oom
+                ? "; give the worker a larger heap (--worker-heap) or lower"
+                    + " cutflow.image.max-pixels, then replay the dead letter"
+                : "; a bug: replay the dead letter once it is fixed");
+    try {
+      fail(job, FailureCode.INTERNAL_ERROR, message);
+    } catch (Throwable again) {
+      log.atError()
+          .setMessage("could not publish the failure; the record stays uncommitted")
+          .addKeyValue("job", job.name())
+          .addKeyValue("error", again.toString())
+          .log();
+    }
   }
 
   /** The result's failure code for an image the decoder refused. */

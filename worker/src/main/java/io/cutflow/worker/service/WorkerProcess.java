@@ -11,6 +11,7 @@ import io.cutflow.common.ops.OpsServer;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.model.ModelRegistry;
@@ -67,7 +68,8 @@ public final class WorkerProcess {
         2,
         config.getInt(WorkerConfig.RECYCLE_AFTER),
         config.getLong(WorkerConfig.MAX_RSS_MB),
-        config.getInt(WorkerConfig.CRASH_RETRIES));
+        config.getInt(WorkerConfig.CRASH_RETRIES),
+        Duration.ofMillis(config.getInt(WorkerConfig.STALL_TIMEOUT_MS)));
   }
 
   private static String hostName() {
@@ -86,7 +88,7 @@ public final class WorkerProcess {
     WorkerControl control = new WorkerControl(System.out);
     try (OpsServer ops = startOps(config, metrics, control)) {
       long t0 = System.nanoTime();
-      try (RemoverFactory.Loaded loaded = loadAndWarm(config)) {
+      try (RemoverFactory.Loaded loaded = loadAndWarm(config, settings)) {
         long warmMs = (System.nanoTime() - t0) / 1_000_000;
         log.atInfo()
             .setMessage("worker warmed")
@@ -163,12 +165,20 @@ public final class WorkerProcess {
         config.getString(OpsConfig.HOST),
         config.getInt(WorkerConfig.HTTP_PORT),
         metrics.registry(),
-        () -> control.worker() != null && control.worker().isReady(),
-        () -> control.worker() == null ? "loading and warming the model" : "stopping");
+        () -> control.worker() != null && control.worker().notReadyReason() == null,
+        () -> {
+          CutoutWorker w = control.worker();
+          String why = w == null ? "loading and warming the model" : w.notReadyReason();
+          return why == null ? "ready again" : why; // it recovered between the two questions
+        });
   }
 
-  /** Boot step 2: load the model and warm it (whole cutouts on a built-in image). */
-  private static RemoverFactory.Loaded loadAndWarm(CutflowConfig config) throws Exception {
+  /**
+   * Boot step 2: load the model and warm it (whole cutouts on a built-in image). Images are
+   * admitted against this JVM's heap less what its fetch threads' downloads may hold.
+   */
+  private static RemoverFactory.Loaded loadAndWarm(CutflowConfig config, WorkerSettings settings)
+      throws Exception {
     String cache = config.getString(WorkerConfig.MODELS_DIR);
     ModelRegistry registry = ModelRegistry.create(cache.isBlank() ? null : Path.of(cache));
     String model = config.getString(WorkerConfig.MODEL);
@@ -182,11 +192,13 @@ public final class WorkerProcess {
         new ImageLimits(
             config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
             config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
+    MemoryBudget budget = MemoryBudget.forRuntime(settings.ioThreads() * limits.maxBytes());
     return RemoverFactory.open(
         registry,
         model.isBlank() ? null : model,
         sessionSettings,
         limits,
+        budget,
         config.getInt(WorkerConfig.WARM_UP_RUNS));
   }
 

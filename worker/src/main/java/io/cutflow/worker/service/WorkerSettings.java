@@ -1,5 +1,7 @@
 package io.cutflow.worker.service;
 
+import java.time.Duration;
+
 /**
  * How one worker process runs, resolved from configuration and flags.
  *
@@ -11,6 +13,8 @@ package io.cutflow.worker.service;
  * @param maxRssMb stop when resident memory passes this (0: no ceiling)
  * @param crashRetries a record the supervisor names as in flight at more worker crashes than this
  *     is failed as {@code worker_crashed} instead of processed
+ * @param stallTimeout how long the worker may hold records with no stage completing anything before
+ *     {@code /readyz} reports it stalled
  */
 public record WorkerSettings(
     String workerId,
@@ -19,11 +23,15 @@ public record WorkerSettings(
     int ioThreads,
     int recycleAfter,
     long maxRssMb,
-    int crashRetries) {
+    int crashRetries,
+    Duration stallTimeout) {
   /** {@code cutflow.worker.crash-retries}' default. */
   public static final int DEFAULT_CRASH_RETRIES = 2;
 
-  /** With the default crash retries. */
+  /** The default of {@code cutflow.worker.stall-timeout-ms}. */
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofMinutes(2);
+
+  /** With the default crash retries and stall timeout. */
   public WorkerSettings(
       String workerId,
       String groupInstanceId,
@@ -38,7 +46,8 @@ public record WorkerSettings(
         ioThreads,
         recycleAfter,
         maxRssMb,
-        DEFAULT_CRASH_RETRIES);
+        DEFAULT_CRASH_RETRIES,
+        DEFAULT_STALL_TIMEOUT);
   }
 
   public WorkerSettings {
@@ -50,6 +59,9 @@ public record WorkerSettings(
     }
     if (crashRetries < 0) {
       throw new IllegalArgumentException("crash retries must be ≥ 0, got " + crashRetries);
+    }
+    if (stallTimeout == null || stallTimeout.isNegative() || stallTimeout.isZero()) {
+      throw new IllegalArgumentException("stall timeout must be positive, got " + stallTimeout);
     }
   }
 

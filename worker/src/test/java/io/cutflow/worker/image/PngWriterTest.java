@@ -3,6 +3,7 @@ package io.cutflow.worker.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -88,6 +89,27 @@ class PngWriterTest {
     assertArrayEquals(png, writer.encodeRgba(w, h, rgba));
     DecodedImage d = new ImageDecoder().decode(png, "noise.png");
     assertArrayEquals(rgba, d.rgba());
+  }
+
+  /** What the memory budget counts for encoding holds even for pixels deflate cannot shrink. */
+  @Test
+  void peakBytesBoundsTheOutputTwiceForIncompressiblePixels() {
+    Random random = new Random(5);
+    for (int[] whc : new int[][] {{700, 500, 4}, {1500, 900, 1}, {1, 3000, 4}, {3000, 1, 1}}) {
+      int w = whc[0];
+      int h = whc[1];
+      int channels = whc[2];
+      byte[] pixels = new byte[w * h * channels];
+      random.nextBytes(pixels);
+      byte[] png =
+          channels == 4 ? writer.encodeRgba(w, h, pixels) : writer.encodeGray(w, h, pixels);
+      long counted = PngWriter.peakBytes(w, h, channels);
+      assertTrue(png.length > pixels.length, "incompressible: " + png.length);
+      assertTrue(
+          2L * png.length + (long) w * channels + 1 <= counted,
+          w + "x" + h + "x" + channels + ": 2 x " + png.length + " over " + counted);
+      assertTrue(counted < 2.01 * pixels.length + 300_000, "and not far over: " + counted);
+    }
   }
 
   @Test

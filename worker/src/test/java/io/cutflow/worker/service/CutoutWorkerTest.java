@@ -167,7 +167,8 @@ class CutoutWorkerTest {
         new Topics(config),
         "cutouts",
         1 << 20,
-        new WorkerSettings("unit-worker", null, 2, 2, 0, 0, 2),
+        new WorkerSettings(
+            "unit-worker", null, 2, 2, 0, 0, 2, WorkerSettings.DEFAULT_STALL_TIMEOUT),
         metrics);
   }
 

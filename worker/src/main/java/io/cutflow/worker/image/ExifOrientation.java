@@ -1,0 +1,180 @@
+package io.cutflow.worker.image;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Finds the EXIF orientation tag with bounded reads only: the container is walked by its own
+ * structure (JPEG segments, PNG chunks, RIFF chunks) to the one block that holds EXIF, and in that
+ * block's TIFF structure only IFD0's entries are scanned, 12 bytes each, for tag 0x0112.
+ *
+ * <p>Why not a general metadata library: it reads every block of every kind (a PNG zTXt chunk of
+ * 1.5 MB inflates to 1.5 GiB) and allocates a chunk's declared length before reading it (2 GiB for
+ * a chunk that claims it), and even a 64 KB EXIF block can ask it to keep thousands of byte arrays.
+ * Orientation needs none of that: the memory used here is a few local variables whatever the input.
+ */
+final class ExifOrientation {
+  /** Tag 0x0112 was not found (the caller then assumes 1). */
+  static final int ABSENT = 0;
+
+  private static final int TAG_ORIENTATION = 0x0112;
+  private static final byte[] EXIF_PREAMBLE = "Exif\0\0".getBytes(StandardCharsets.US_ASCII);
+
+  private ExifOrientation() {}
+
+  /** In a JPEG: the first APP1 "Exif" segment before the image data that has the tag. */
+  static int jpeg(byte[] d) {
+    if (d.length < 4 || (d[0] & 0xFF) != 0xFF || (d[1] & 0xFF) != 0xD8) {
+      return ABSENT;
+    }
+    int pos = 2;
+    while (pos + 4 <= d.length) {
+      if ((d[pos] & 0xFF) != 0xFF) {
+        return ABSENT; // not at a marker: corrupt, stop
+      }
+      int marker = d[pos + 1] & 0xFF;
+      if (marker == 0xFF) {
+        pos++; // fill byte
+        continue;
+      }
+      if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD8) {
+        pos += 2; // markers without a length
+        continue;
+      }
+      if (marker == 0xDA || marker == 0xD9) {
+        return ABSENT; // start of scan or end of image: no metadata after this
+      }
+      int segment = u16(d, pos + 2, true); // includes its own two length bytes
+      int payload = pos + 4;
+      int length = segment - 2;
+      if (length < 0 || payload + length > d.length) {
+        return ABSENT;
+      }
+      if (marker == 0xE1 && startsWith(d, payload, length, EXIF_PREAMBLE)) {
+        int v = tiff(d, payload + EXIF_PREAMBLE.length, length - EXIF_PREAMBLE.length);
+        if (v != ABSENT) {
+          return v;
+        }
+      }
+      pos = payload + length;
+    }
+    return ABSENT;
+  }
+
+  /** In a PNG: the first eXIf chunk (wherever it is; some writers put it after the image data). */
+  static int png(byte[] d) {
+    PngChunks chunks = new PngChunks(d);
+    while (chunks.next()) {
+      if (chunks.type() == PngChunks.EXIF) {
+        return tiffAfterOptionalPreamble(d, chunks.offset(), chunks.length());
+      }
+    }
+    return ABSENT;
+  }
+
+  /** In a WebP (RIFF): the EXIF chunk of an extended file. */
+  static int webp(byte[] d) {
+    if (d.length < 12
+        || !startsWith(d, 0, 4, "RIFF".getBytes(StandardCharsets.US_ASCII))
+        || !startsWith(d, 8, 4, "WEBP".getBytes(StandardCharsets.US_ASCII))) {
+      return ABSENT;
+    }
+    long end = Math.min(d.length, 8 + (u32le(d, 4) & 0xFFFFFFFFL));
+    long pos = 12;
+    while (pos + 8 <= end) {
+      int at = (int) pos;
+      long size = u32le(d, at + 4) & 0xFFFFFFFFL;
+      if (pos + 8 + size > end) {
+        return ABSENT; // declared beyond the file: stop without reading it
+      }
+      if (d[at] == 'E' && d[at + 1] == 'X' && d[at + 2] == 'I' && d[at + 3] == 'F') {
+        return tiffAfterOptionalPreamble(d, at + 8, (int) size);
+      }
+      pos += 8 + size + (size & 1); // chunks are padded to an even size
+    }
+    return ABSENT;
+  }
+
+  /** A TIFF file: its own IFD0. */
+  static int tiffFile(byte[] d) {
+    return tiff(d, 0, d.length);
+  }
+
+  private static int tiffAfterOptionalPreamble(byte[] d, int offset, int length) {
+    if (startsWith(d, offset, length, EXIF_PREAMBLE)) {
+      return tiff(d, offset + EXIF_PREAMBLE.length, length - EXIF_PREAMBLE.length);
+    }
+    return tiff(d, offset, length);
+  }
+
+  /**
+   * Tag 0x0112 of IFD0 of the TIFF structure at {@code d[offset, offset + length)}: its value when
+   * 1–8, 1 when present with another value (as PIL treats it), {@link #ABSENT} otherwise.
+   */
+  static int tiff(byte[] d, int offset, int length) {
+    if (length < 8) {
+      return ABSENT;
+    }
+    boolean bigEndian;
+    if (d[offset] == 'M' && d[offset + 1] == 'M') {
+      bigEndian = true;
+    } else if (d[offset] == 'I' && d[offset + 1] == 'I') {
+      bigEndian = false;
+    } else {
+      return ABSENT;
+    }
+    if (u16(d, offset + 2, bigEndian) != 42) {
+      return ABSENT;
+    }
+    long ifd = u32(d, offset + 4, bigEndian) & 0xFFFFFFFFL;
+    if (ifd < 8 || ifd + 2 > length) {
+      return ABSENT;
+    }
+    int entries = u16(d, offset + (int) ifd, bigEndian);
+    int first = offset + (int) ifd + 2;
+    int end = offset + length;
+    for (int i = 0; i < entries && first + 12 * (i + 1) <= end; i++) {
+      int e = first + 12 * i;
+      if (u16(d, e, bigEndian) != TAG_ORIENTATION) {
+        continue;
+      }
+      int type = u16(d, e + 2, bigEndian);
+      long value =
+          switch (type) {
+            case 1 -> d[e + 8] & 0xFF; // BYTE
+            case 3 -> u16(d, e + 8, bigEndian); // SHORT, the type the standard gives it
+            case 4 -> u32(d, e + 8, bigEndian) & 0xFFFFFFFFL; // LONG
+            default -> 0;
+          };
+      return value >= 1 && value <= 8 ? (int) value : 1;
+    }
+    return ABSENT;
+  }
+
+  private static boolean startsWith(byte[] d, int offset, int length, byte[] prefix) {
+    if (length < prefix.length || offset + prefix.length > d.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (d[offset + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int u16(byte[] d, int at, boolean bigEndian) {
+    int a = d[at] & 0xFF;
+    int b = d[at + 1] & 0xFF;
+    return bigEndian ? a << 8 | b : b << 8 | a;
+  }
+
+  private static int u32(byte[] d, int at, boolean bigEndian) {
+    return bigEndian
+        ? u16(d, at, true) << 16 | u16(d, at + 2, true)
+        : u16(d, at + 2, false) << 16 | u16(d, at, false);
+  }
+
+  private static int u32le(byte[] d, int at) {
+    return u32(d, at, false);
+  }
+}

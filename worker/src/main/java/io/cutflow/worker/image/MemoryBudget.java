@@ -1,0 +1,189 @@
+package io.cutflow.worker.image;
+
+import java.util.ArrayDeque;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Java heap a process can give to images, handed out as leases: an image is decoded only once
+ * its whole cutout's peak (see {@code CutoutMemory}) is leased, and its lease returns when its
+ * result is out. So the images in flight never need more heap together than there is, and an image
+ * that could never fit fails at once with {@code image_too_large} instead of ending the process
+ * (workers run with {@code -XX:+ExitOnOutOfMemoryError}).
+ *
+ * <p>What is available is computed, not measured: the heap's maximum minus what the process needs
+ * besides images ({@link #BASELINE_BYTES}, the downloads not yet admitted) minus an eighth of the
+ * heap as headroom for the collector (large arrays need contiguous regions), minus the leases out.
+ * Measuring {@code totalMemory() - freeMemory()} instead would count garbage as used and make
+ * admission depend on when the collector last ran.
+ *
+ * <p>An image that fits the capacity but not what is free now waits (first come, first served) for
+ * earlier images to finish; only an image over the whole capacity is refused. Thread-safe.
+ */
+public final class MemoryBudget implements ImageAdmission {
+  private static final Logger log = LoggerFactory.getLogger(MemoryBudget.class);
+
+  /**
+   * Heap a worker uses besides images and their downloads: Kafka clients (the producer's buffer
+   * pool may grow to 32 MiB), the ONNX Runtime session's Java side, the ops server, metrics. The
+   * remover alone holds 11 MiB after warm-up and a full collection.
+   */
+  public static final long BASELINE_BYTES = 96L << 20;
+
+  private static final long MIB = 1L << 20;
+
+  private final long heapBytes;
+  private final long capacity;
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+  private long leased;
+
+  private MemoryBudget(long heapBytes, long capacity) {
+    this.heapBytes = heapBytes;
+    this.capacity = Math.max(0, capacity);
+  }
+
+  /**
+   * The budget of a heap of {@code maxHeapBytes} ({@code -Xmx}) in a process that also holds {@code
+   * otherBytes} outside images (a worker: its fetch threads' downloads, each up to {@code
+   * cutflow.image.max-bytes}, before their images are admitted).
+   */
+  public static MemoryBudget forHeap(long maxHeapBytes, long otherBytes) {
+    return new MemoryBudget(
+        maxHeapBytes, maxHeapBytes - BASELINE_BYTES - otherBytes - maxHeapBytes / 8);
+  }
+
+  /** {@link #forHeap} for this JVM's {@code Runtime.maxMemory()}. */
+  public static MemoryBudget forRuntime(long otherBytes) {
+    return forHeap(Runtime.getRuntime().maxMemory(), otherBytes);
+  }
+
+  /** The heap this budget was computed for. */
+  public long heapBytes() {
+    return heapBytes;
+  }
+
+  /** Bytes images may hold at once. */
+  public long capacity() {
+    return capacity;
+  }
+
+  /** Images waiting for a lease now. */
+  synchronized int waiting() {
+    return queue.size();
+  }
+
+  /** Bytes leased now. */
+  public synchronized long leased() {
+    return leased;
+  }
+
+  /**
+   * Leases {@code bytes} for the image {@code header} describes, waiting while earlier leases hold
+   * too much.
+   *
+   * @throws InvalidImageException {@code TOO_LARGE} when {@code bytes} exceed the capacity: the
+   *     image can never be cut out in this process
+   * @throws InterruptedException while waiting; nothing is leased
+   */
+  @Override
+  public Lease admit(String input, ImageHeader header, long bytes)
+      throws InvalidImageException, InterruptedException {
+    if (bytes > capacity) {
+      throw tooLarge(input, header, bytes);
+    }
+    Object ticket = new Object();
+    long waitedFrom = 0;
+    synchronized (this) {
+      queue.addLast(ticket);
+      try {
+        while (queue.peekFirst() != ticket || leased + bytes > capacity) {
+          if (waitedFrom == 0) {
+            waitedFrom = System.nanoTime();
+            log.atInfo()
+                .setMessage("image waits for heap held by earlier images")
+                .addKeyValue("input", input)
+                .addKeyValue("needs_mib", bytes / MIB)
+                .addKeyValue("leased_mib", leased / MIB)
+                .addKeyValue("capacity_mib", capacity / MIB)
+                .log();
+          }
+          wait();
+        }
+      } catch (InterruptedException e) {
+        queue.remove(ticket);
+        notifyAll();
+        throw e;
+      }
+      queue.removeFirst();
+      leased += bytes;
+      notifyAll(); // the next in line may fit too
+    }
+    if (waitedFrom != 0) {
+      log.atInfo()
+          .setMessage("image admitted")
+          .addKeyValue("input", input)
+          .addKeyValue("waited_ms", (System.nanoTime() - waitedFrom) / 1_000_000)
+          .log();
+    }
+    return new Lease(this, bytes);
+  }
+
+  private synchronized void release(long bytes) {
+    leased -= bytes;
+    notifyAll();
+  }
+
+  private InvalidImageException tooLarge(String input, ImageHeader h, long bytes) {
+    String detail =
+        String.format(
+            Locale.ROOT,
+            "a %dx%d image (%.1f MP) needs %d MiB (%d bytes) of heap to cut out, more than the %d"
+                + " MiB (%d bytes) this process has for images (of a %d MiB heap); send a smaller"
+                + " image, or give the worker a larger heap (--worker-heap, -Xmx), and set"
+                + " cutflow.image.max-pixels to what that heap fits so larger images are refused"
+                + " from their header",
+            h.orientedWidth(),
+            h.orientedHeight(),
+            h.pixels() / 1e6,
+            bytes / MIB,
+            bytes,
+            capacity / MIB,
+            capacity,
+            heapBytes / MIB);
+    return new InvalidImageException(
+        InvalidImageException.Reason.TOO_LARGE, input, detail, h.kind(), null);
+  }
+
+  /** Heap leased for one image; {@link #close} returns it (once, whoever calls it). */
+  public static final class Lease implements AutoCloseable {
+    /** A lease of nothing, for images decoded outside any budget. */
+    public static final Lease NONE = new Lease(null, 0);
+
+    private final MemoryBudget budget;
+    private final long bytes;
+    private boolean open = true;
+
+    private Lease(MemoryBudget budget, long bytes) {
+      this.budget = budget;
+      this.bytes = bytes;
+    }
+
+    public long bytes() {
+      return bytes;
+    }
+
+    @Override
+    public void close() {
+      synchronized (this) {
+        if (!open) {
+          return;
+        }
+        open = false;
+      }
+      if (budget != null) {
+        budget.release(bytes);
+      }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.cutflow.worker.inference;
+
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.image.ImageHeader;
+import io.cutflow.worker.image.PngWriter;
+
+/**
+ * The most Java heap one cutout holds at once, from the image's header and the job's options,
+ * counted buffer by buffer along {@link BackgroundRemover}'s path. With N pixels, W×H the oriented
+ * size, D the encoded size and M the model's input (1024×1024 for ISNet):
+ *
+ * <pre>
+ *  decode      D + max(R·N raster + 4N RGBA copy, 4N RGBA + 4N re-oriented copy)  (ImageHeader)
+ *  pre-process D + 4N image + 3·M_w·H resampled rows + 3M model-size RGB + filter tables
+ *  finish      4N image + 4M model output (a heap copy)
+ *              + the largest of: 5M model-size mask (floats, then bytes)
+ *                                N full-size mask + M_h·W resampled rows
+ *                                N mask + 6N post-process-mask (opened mask, float pass, result)
+ *                                N mask + 2·PNG (blocks, then the result; PNG ≤ 4N·1.0003
+ *                                  for RGBA, N for only-mask, incompressible pixels)
+ * </pre>
+ *
+ * The cutout is composed in place in the image's own RGBA array, so the output costs no second 4N.
+ * Defaults (RGBA out): finish ≈ 4N + N + 8N = 13 bytes per pixel, the largest term for every
+ * decoded format (16-bit RGBA PNG: decode 12N + D). A 50 MP image needs about 650 MB.
+ */
+public final class CutoutMemory {
+  /** Per axis, Pillow-style Lanczos tables: doubles and ints per output sample and tap. */
+  private static final long TABLE_BYTES_PER_SOURCE_PIXEL = 72;
+
+  private CutoutMemory() {}
+
+  /** Heap bytes to lease before decoding the image {@code header} describes. */
+  public static long bytes(ImageHeader header, CutoutOptions options, ModelProfile profile) {
+    long n = header.pixels();
+    long w = header.orientedWidth();
+    long h = header.orientedHeight();
+    long modelW = profile.inputWidth();
+    long modelH = profile.inputHeight();
+    long model = modelW * modelH;
+    long tables = TABLE_BYTES_PER_SOURCE_PIXEL * (w + h) + (64L << 10);
+
+    long decode = header.decodeBytes();
+    long preprocess = header.encodedBytes() + 4 * n + 3 * modelW * h + 3 * model + tables;
+
+    long resizeMask = n + modelH * w + tables;
+    long postProcess = options.postProcessMask() ? n + MaskRefiner.peakBytes(n) : 0;
+    int channels = options.onlyMask() ? 1 : 4;
+    long encode = n + PngWriter.peakBytes((int) w, (int) h, channels);
+    long finish =
+        4 * n
+            + 4 * model
+            + Math.max(Math.max(5 * model, resizeMask), Math.max(postProcess, encode));
+
+    return Math.max(Math.max(decode, preprocess), finish);
+  }
+}

@@ -1,0 +1,104 @@
+package io.cutflow.worker.service;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Just enough of S3 on loopback for the worker's fetch and finish stages: GET and PUT of whole
+ * objects, path-style ({@code /bucket/key}), 404 NoSuchKey otherwise. No signatures are checked.
+ */
+final class InMemoryS3 implements AutoCloseable {
+  private final HttpServer server;
+  private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+  private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final ExecutorService threads = Executors.newCachedThreadPool();
+
+  InMemoryS3() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", this::handle);
+    server.setExecutor(threads); // a held request must not hold up the others
+    server.start();
+  }
+
+  /** GETs of this object wait until the returned latch is counted down (an object store hang). */
+  CountDownLatch holdGets(String bucket, String key) {
+    CountDownLatch gate = new CountDownLatch(1);
+    holds.put(bucket + "/" + key, gate);
+    return gate;
+  }
+
+  String endpoint() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  void put(String bucket, String key, byte[] bytes) {
+    objects.put(bucket + "/" + key, bytes);
+  }
+
+  /** Keys written under {@code bucket}, e.g. by the finish stage. */
+  long countIn(String bucket) {
+    return objects.keySet().stream().filter(k -> k.startsWith(bucket + "/")).count();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath().substring(1);
+    byte[] body = ex.getRequestBody().readAllBytes();
+    ex.getResponseHeaders().add("x-amz-request-id", "in-memory");
+    switch (ex.getRequestMethod()) {
+      case "PUT" -> {
+        objects.put(path, body);
+        ex.getResponseHeaders().add("ETag", "\"" + Integer.toHexString(body.length) + "\"");
+        ex.sendResponseHeaders(200, -1);
+      }
+      case "GET", "HEAD" -> {
+        CountDownLatch gate = holds.get(path);
+        if (gate != null) {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        byte[] object = objects.get(path);
+        if (object == null) {
+          byte[] error =
+              ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>"
+                      + "<Message>no such key</Message><Resource>/"
+                      + path
+                      + "</Resource><RequestId>in-memory</RequestId></Error>")
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/xml");
+          ex.sendResponseHeaders(404, error.length);
+          ex.getResponseBody().write(error);
+        } else {
+          ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+          ex.getResponseHeaders().add("ETag", "\"" + Integer.toHexString(object.length) + "\"");
+          if (ex.getRequestMethod().equals("HEAD")) {
+            ex.getResponseHeaders().add("Content-Length", Integer.toString(object.length));
+            ex.sendResponseHeaders(200, -1);
+          } else {
+            ex.sendResponseHeaders(200, object.length);
+            ex.getResponseBody().write(object);
+          }
+        }
+      }
+      default -> ex.sendResponseHeaders(405, -1);
+    }
+    ex.close();
+  }
+
+  @Override
+  public void close() {
+    holds.values().forEach(CountDownLatch::countDown);
+    server.stop(0);
+    threads.shutdownNow();
+  }
+}
