@@ -206,7 +206,9 @@ public final class RunCommand implements Callable<Integer> {
             IngestClient.connect(config));
     if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
       System.err.println(
-          "cutflow run: workers did not start within 5 minutes; logs in " + supervisor.logDir());
+          "cutflow run: workers did not start within 5 minutes; logs in "
+              + supervisor.logDir()
+              + (keep ? "" : " (deleted on exit: run with --keep to read them)"));
       return 1;
     }
     System.err.printf(
