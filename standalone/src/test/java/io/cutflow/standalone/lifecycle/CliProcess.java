@@ -38,6 +38,11 @@ final class CliProcess implements AutoCloseable {
     Files.createDirectories(home.resolve("tmp"));
     Files.createDirectories(home.resolve("cache"));
     List<String> cmd = new ArrayList<>();
+    // A terminal's Ctrl-C is what the tests stand in for: coreutils' env restores SIGINT's default
+    // handling (a script's background job, e.g. under CI, would inherit it ignored) and execs in
+    // place, so the pid is the JVM's.
+    cmd.add("env");
+    cmd.add("--default-signal=INT");
     cmd.add(JavaProcess.javaExecutable().toString());
     cmd.add("-Xmx512m");
     cmd.add("-Djava.io.tmpdir=" + home.resolve("tmp"));

@@ -262,20 +262,13 @@ public final class CutoutWorker implements AutoCloseable {
       if (suspect == null) {
         fetch.submit(take(waiting.poll()));
       } else if (suspect.crashes() > settings.crashRetries()) {
-        failCrashed(take(waiting.poll()), suspect);
+        failures.workerCrashed(take(waiting.poll()), suspect, settings.crashRetries(), codec);
       } else if (tracker.inFlight() > 0) {
         return; // the suspect waits for the pipeline to empty
       } else {
         InFlightJob job = take(waiting.poll());
         alone.set(job);
-        log.atWarn()
-            .setMessage("running a record alone: it was in flight when a worker crashed")
-            .addKeyValue("partition", record.partition())
-            .addKeyValue("offset", record.offset())
-            .addKeyValue("crashes", suspect.crashes())
-            .addKeyValue("crash_retries", settings.crashRetries())
-            .addKeyValue("last_crash", suspect.reason())
-            .log();
+        SuspectRecords.logRunningAlone(record, suspect, settings.crashRetries());
         fetch.submit(job);
       }
     }
@@ -292,16 +285,6 @@ public final class CutoutWorker implements AutoCloseable {
       requestStop(ExitReason.RECYCLE_COUNT);
     }
     return job;
-  }
-
-  /** A record that killed too many workers: failed (result + dead letter), never run again. */
-  private void failCrashed(InFlightJob job, ControlMessage.Suspect suspect) {
-    try {
-      job.request = codec.decodeRequest(job.record.value()); // names the job and its input
-    } catch (InvalidJobException | RuntimeException e) {
-      // named by its key and position instead
-    }
-    failures.workerCrashed(job, suspect.crashes(), suspect.reason(), settings.crashRetries());
   }
 
   /** Partitions revoked or lost: their polled, undispatched records go to the next owner. */

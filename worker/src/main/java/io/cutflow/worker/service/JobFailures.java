@@ -2,10 +2,13 @@ package io.cutflow.worker.service;
 
 import io.cutflow.common.job.DeadLetter;
 import io.cutflow.common.job.FailureCode;
+import io.cutflow.common.job.InvalidJobException;
+import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.StageTimings;
+import io.cutflow.worker.supervisor.ControlMessage;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +106,19 @@ final class JobFailures {
             + " native library when decoded or run through the model) and the worker logs, then"
             + " replay the record from the dead-letter topic; if the crashes had another cause (the"
             + " machine out of memory, a worker killed by hand), replay it as is.");
+  }
+
+  /**
+   * A record that killed more workers than {@code retries} allow: failed (result + dead letter),
+   * never run again. Its request is decoded only to name the job and its input.
+   */
+  void workerCrashed(InFlightJob job, ControlMessage.Suspect suspect, int retries, JobCodec codec) {
+    try {
+      job.request = codec.decodeRequest(job.record.value());
+    } catch (InvalidJobException | RuntimeException e) {
+      // named by its key and position instead
+    }
+    workerCrashed(job, suspect.crashes(), suspect.reason(), retries);
   }
 
   /**

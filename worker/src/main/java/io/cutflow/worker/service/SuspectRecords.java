@@ -4,6 +4,9 @@ import io.cutflow.worker.supervisor.ControlMessage;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The records of the jobs topic that the supervisor named as in flight when a worker crashed
@@ -12,6 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * than {@link WorkerSettings#crashRetries()}.
  */
 final class SuspectRecords {
+  // The worker's logger, so log lines and logger settings stay as they were.
+  private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);
+
   private record Position(int partition, long offset) {}
 
   private final Map<Position, ControlMessage.Suspect> byPosition = new ConcurrentHashMap<>();
@@ -34,5 +40,18 @@ final class SuspectRecords {
 
   int size() {
     return byPosition.size();
+  }
+
+  /** The operator's line when a suspect runs alone. */
+  static void logRunningAlone(
+      ConsumerRecord<String, String> record, ControlMessage.Suspect suspect, int crashRetries) {
+    log.atWarn()
+        .setMessage("running a record alone: it was in flight when a worker crashed")
+        .addKeyValue("partition", record.partition())
+        .addKeyValue("offset", record.offset())
+        .addKeyValue("crashes", suspect.crashes())
+        .addKeyValue("crash_retries", crashRetries)
+        .addKeyValue("last_crash", suspect.reason())
+        .log();
   }
 }
