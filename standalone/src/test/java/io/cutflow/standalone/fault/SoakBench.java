@@ -54,7 +54,12 @@ public final class SoakBench {
     }
     List<Poison> poisons =
         PoisonInputs.all(
-            PoisonInputs.defaultCacheDir(), Files.readAllBytes(dir.resolve("car-1.jpg")));
+            PoisonInputs.defaultCacheDir(),
+            photos.stream()
+                .filter(b -> b.length > 2 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8)
+                .findFirst()
+                .orElseThrow(
+                    () -> new IllegalArgumentException(dir + " holds no JPEG to truncate")));
     // poison spread evenly: one every 100/percent images, cycling the four kinds
     int every = poisonPercent > 0 ? Math.max(1, 100 / poisonPercent) : Integer.MAX_VALUE;
     List<String> names = new ArrayList<>();
@@ -134,6 +139,10 @@ public final class SoakBench {
           curve.lastRow());
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    System.out.println(
+        done == ids.size()
+            ? "stopped: every job has a result"
+            : "stopped: no new result for " + stall.toMinutes() + " min");
     report(h, sup.stats(), ids, nameOfJob, h.results(), secs, curve);
   }
 
