@@ -36,19 +36,20 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * One isolated pipeline on a shared embedded stack: its own topics, consumer group and cutouts
- * bucket; submits jobs and reads back what the workers did (results, commits, outputs).
+ * bucket; submits jobs and reads back what the workers did (results, commits, outputs). Public for
+ * the fault suite and the soak bench ({@code io.cutflow.standalone.fault}).
  */
-final class RecycleHarness implements AutoCloseable {
-  final CutflowConfig config;
-  final Topics topics;
-  final String cutouts;
-  final ObjectStore store;
+public final class RecycleHarness implements AutoCloseable {
+  public final CutflowConfig config;
+  public final Topics topics;
+  public final String cutouts;
+  public final ObjectStore store;
   private final KafkaProducer<String, String> producer;
   private final JobSubmitter submitter;
   private final JobCodec codec = new JobCodec();
   private final Admin admin;
 
-  RecycleHarness(EmbeddedStack stack, String name, int partitions) {
+  public RecycleHarness(EmbeddedStack stack, String name, int partitions) {
     Map<String, String> o = new LinkedHashMap<>();
     o.put(KafkaConfig.TOPIC_JOBS.name(), name + "-jobs");
     o.put(KafkaConfig.TOPIC_RESULTS.name(), name + "-results");
@@ -91,16 +92,27 @@ final class RecycleHarness implements AutoCloseable {
 
   /** Uploads and publishes {@code images}; returns the job ids in order. */
   List<String> submit(List<byte[]> images) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < images.size(); i++) {
+      names.add("img-" + i + ".png");
+    }
+    return submit(names, images, "image/png");
+  }
+
+  /**
+   * Uploads and publishes {@code images} under {@code names} (the object key ends with the name, so
+   * failure messages name it); returns the job ids in order.
+   */
+  public List<String> submit(List<String> names, List<byte[]> images) {
+    return submit(names, images, null);
+  }
+
+  private List<String> submit(List<String> names, List<byte[]> images, String contentType) {
     List<CompletableFuture<JobRequest>> fs = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
       fs.add(
           submitter.submit(
-              JobSubmitter.newJobId(),
-              "img-" + i + ".png",
-              images.get(i),
-              "image/png",
-              null,
-              Map.of()));
+              JobSubmitter.newJobId(), names.get(i), images.get(i), contentType, null, Map.of()));
     }
     producer.flush();
     return fs.stream().map(CompletableFuture::join).map(JobRequest::jobId).toList();
@@ -113,7 +125,7 @@ final class RecycleHarness implements AutoCloseable {
   }
 
   /** Every record of {@code topic} up to its end now. */
-  List<ConsumerRecord<String, String>> readAll(String topic) {
+  public List<ConsumerRecord<String, String>> readAll(String topic) {
     try (KafkaConsumer<String, String> c = reader()) {
       List<TopicPartition> tps =
           c.partitionsFor(topic).stream()
@@ -135,7 +147,7 @@ final class RecycleHarness implements AutoCloseable {
   }
 
   /** Results so far, by job id. */
-  Map<String, List<JobResult>> results() {
+  public Map<String, List<JobResult>> results() {
     Map<String, List<JobResult>> out = new HashMap<>();
     for (ConsumerRecord<String, String> r : readAll(topics.results())) {
       try {
@@ -149,7 +161,7 @@ final class RecycleHarness implements AutoCloseable {
     return out;
   }
 
-  Set<String> okJobIds() {
+  public Set<String> okJobIds() {
     return results().entrySet().stream()
         .filter(e -> e.getValue().stream().anyMatch(JobResult::isOk))
         .map(Map.Entry::getKey)
@@ -160,7 +172,8 @@ final class RecycleHarness implements AutoCloseable {
    * Waits until every job has an ok result; returns how many are missing on timeout (0 = all
    * there).
    */
-  int awaitOk(List<String> jobIds, Duration timeout, Runnable each) throws InterruptedException {
+  public int awaitOk(List<String> jobIds, Duration timeout, Runnable each)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     int missing = jobIds.size();
     while (System.nanoTime() < deadline) {
