@@ -29,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -193,7 +192,6 @@ class FaultSuiteTest {
 
   @Test
   @Order(4)
-  @Disabled("enabled when memory-safe decoding lands")
   @DisplayName(
       "Poison inputs (zTXt bomb, 9990² PNG, truncated JPEG, non-image) among good photos:"
           + " each a precise failed result and dead letter (or, for the zTXt bomb, a cutout),"
