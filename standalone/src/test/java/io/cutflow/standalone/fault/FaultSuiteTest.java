@@ -43,6 +43,9 @@ import org.junit.jupiter.api.Timeout;
  * bucket), real worker processes with the real model under the recycling supervisor, real photos.
  * Each scenario injects its fault mid-batch, then asserts that every job got its result, that the
  * workers still work, and that no process it started outlives it.
+ *
+ * <p>Run one class at a time ({@code -Dtest=FaultSuiteTest}); a {@code @Disabled} scenario runs
+ * with {@code '-Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition'}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
