@@ -44,8 +44,7 @@ import org.junit.jupiter.api.Timeout;
  * Each scenario injects its fault mid-batch, then asserts that every job got its result, that the
  * workers still work, and that no process it started outlives it.
  *
- * <p>Run one class at a time ({@code -Dtest=FaultSuiteTest}); a {@code @Disabled} scenario runs
- * with {@code '-Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition'}.
+ * <p>Run one class at a time ({@code -Dtest=FaultSuiteTest}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
