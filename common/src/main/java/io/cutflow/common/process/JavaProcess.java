@@ -12,13 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,38 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class JavaProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
-  private static final Set<JavaProcess> LIVE = ConcurrentHashMap.newKeySet();
   private static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
-  private static final Optional<Path> SETSID =
-      Stream.of("/usr/bin/setsid", "/bin/setsid")
-          .map(Path::of)
-          .filter(Files::isExecutable)
-          .findFirst();
-
-  private static final List<Runnable> ORDERLY_STOPS = new CopyOnWriteArrayList<>();
-  private static volatile boolean shuttingDown;
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(JavaProcess::reap, "java-process-reaper"));
-  }
-
-  /**
-   * The JVM is shutting down: the owners stop their children in order, then whatever is left is
-   * destroyed. One hook for both, since JVM hooks run concurrently: a reaper of its own would kill
-   * the broker while an owner's workers still drain into it.
-   */
-  private static void reap() {
-    shuttingDown = true;
-    for (Runnable stop : List.copyOf(ORDERLY_STOPS)) {
-      try {
-        stop.run();
-      } catch (RuntimeException | Error e) {
-        LOG.atWarn().setMessage("orderly stop failed").setCause(e).log();
-      }
-    }
-    for (JavaProcess p : List.copyOf(LIVE)) {
-      p.destroy(Duration.ofSeconds(5));
-    }
+    Runtime.getRuntime().addShutdownHook(new Thread(ChildProcesses::reap, "java-process-reaper"));
   }
 
   /**
@@ -82,14 +50,12 @@ public final class JavaProcess implements AutoCloseable {
    * its own; the stop must be bounded in time. Closing the returned handle unregisters it.
    */
   public static AutoCloseable onShutdown(Runnable stop) {
-    Objects.requireNonNull(stop, "stop");
-    ORDERLY_STOPS.add(stop);
-    return () -> ORDERLY_STOPS.remove(stop);
+    return ChildProcesses.onShutdown(stop);
   }
 
   /** Whether the JVM has begun to shut down (no child starts from then on). */
   public static boolean shuttingDown() {
-    return shuttingDown;
+    return ChildProcesses.shuttingDown();
   }
 
   private final String name;
@@ -194,7 +160,7 @@ public final class JavaProcess implements AutoCloseable {
   /** Waits for exit; returns the exit status. */
   public int waitFor() throws InterruptedException {
     int rc = process.waitFor();
-    LIVE.remove(this);
+    ChildProcesses.LIVE.remove(this);
     return rc;
   }
 
@@ -202,7 +168,7 @@ public final class JavaProcess implements AutoCloseable {
   public boolean waitFor(Duration timeout) throws InterruptedException {
     boolean done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (done) {
-      LIVE.remove(this);
+      ChildProcesses.LIVE.remove(this);
     }
     return done;
   }
@@ -234,7 +200,7 @@ public final class JavaProcess implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     } finally {
-      LIVE.remove(this);
+      ChildProcesses.LIVE.remove(this);
     }
   }
 
@@ -381,7 +347,7 @@ public final class JavaProcess implements AutoCloseable {
 
     public JavaProcess start() throws IOException {
       String label = name != null ? name : mainClass.substring(mainClass.lastIndexOf('.') + 1);
-      if (shuttingDown) {
+      if (ChildProcesses.shuttingDown()) {
         // it would outlive the reaper: nothing would stop it
         throw new IOException("not starting " + label + ": the JVM is shutting down");
       }
@@ -390,7 +356,7 @@ public final class JavaProcess implements AutoCloseable {
         Files.createDirectories(log.getParent());
       }
       List<String> cmd = new ArrayList<>();
-      Path setsid = ownSession ? SETSID.orElse(null) : null;
+      Path setsid = ownSession ? ChildProcesses.SETSID.orElse(null) : null;
       if (setsid != null) {
         // setsid execs in place (our child is no process-group leader), so the pid stays the JVM's
         cmd.add(setsid.toString());
@@ -399,7 +365,7 @@ public final class JavaProcess implements AutoCloseable {
       cmd.addAll(jvmArgs);
       systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
       cmd.add("-cp");
-      cmd.add(absoluteClasspath(classpath));
+      cmd.add(ChildProcesses.absoluteClasspath(classpath));
       if (watchParent) {
         cmd.add(ChildMain.class.getName());
       }
@@ -419,8 +385,8 @@ public final class JavaProcess implements AutoCloseable {
       pb.environment().putAll(env);
       Process process = pb.start();
       JavaProcess jp = new JavaProcess(label, process, log, cmd, pipeStdout, setsid != null);
-      LIVE.add(jp);
-      if (shuttingDown) {
+      ChildProcesses.LIVE.add(jp);
+      if (ChildProcesses.shuttingDown()) {
         // the reaper may have passed LIVE already: stop it ourselves
         jp.destroy(Duration.ofSeconds(2));
         throw new IOException("not starting " + label + ": the JVM is shutting down");
@@ -430,24 +396,8 @@ public final class JavaProcess implements AutoCloseable {
     }
   }
 
-  /** Relative entries resolved against our working directory, since the child may run elsewhere. */
-  static String absoluteClasspath(String classpath) {
-    List<String> out = new ArrayList<>();
-    for (String entry : classpath.split(java.io.File.pathSeparator)) {
-      if (entry.isEmpty()) {
-        continue;
-      }
-      if (entry.endsWith("*")) {
-        out.add(entry);
-      } else {
-        out.add(Path.of(entry).toAbsolutePath().normalize().toString());
-      }
-    }
-    return String.join(java.io.File.pathSeparator, out);
-  }
-
   /** Live children started by this JVM (for diagnostics and tests). */
   public static Set<JavaProcess> live() {
-    return Set.copyOf(LIVE);
+    return Set.copyOf(ChildProcesses.LIVE);
   }
 }
