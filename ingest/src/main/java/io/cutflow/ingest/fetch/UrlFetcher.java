@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.SocketFactory;
+import okhttp3.ConnectionPool;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -88,6 +89,8 @@ public final class UrlFetcher {
         new OkHttpClient.Builder()
             .proxy(Proxy.NO_PROXY)
             .socketFactory(sockets)
+            // each fetch pins its own Dns, so a pooled connection is never reused: keep none idle
+            .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
             .followRedirects(false)
             .followSslRedirects(false)
             .retryOnConnectionFailure(false)

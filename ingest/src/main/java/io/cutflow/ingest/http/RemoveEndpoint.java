@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * rembg's {@code POST /api/remove}: one image in the form field {@code file}, answered with the PNG
- * once a worker has made it (the job goes through Kafka like any other). At most {@code
- * cutflow.ingest.max-waiting-removes} wait at once ({@link RemoveAdmission}).
+ * rembg's {@code POST /api/remove}: one image in the form field {@code file} (or by URL: {@code GET
+ * /api/remove?url=}), answered with the PNG once a worker has made it (the job goes through Kafka
+ * like any other). At most {@code cutflow.ingest.max-waiting-removes} wait at once ({@link
+ * RemoveAdmission}).
  */
 final class RemoveEndpoint {
   private final Uploads uploads;
@@ -76,6 +77,7 @@ final class RemoveEndpoint {
               + " with the form field 'file'",
           Map.of("allow", List.of("POST")));
     }
+    CutoutParams.parse(Responses.param(ctx)); // a bad option fails before anything is fetched
     answer(ctx, () -> urls.fetch(url).upload(), url);
   }
 

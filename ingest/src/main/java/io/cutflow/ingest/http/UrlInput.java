@@ -67,11 +67,19 @@ final class UrlInput {
           "malformed_json", "send a JSON object, e.g. {\"url\": \"https://example.com/a.jpg\"}");
     }
     JsonNode url = body.get("url");
-    if (url == null || !url.isTextual() || url.asText().isBlank()) {
+    if (url == null) {
+      // not a job by URL: the same answer as any other non-multipart body
+      throw ApiError.badRequest(
+          "multipart_required",
+          "send images as multipart/form-data file parts (e.g. curl -F file=@photo.jpg), or one"
+              + " image by URL as the JSON body {\"url\": \"https://...\"}; this JSON body has"
+              + " no 'url'");
+    }
+    if (!url.isTextual() || url.asText().isBlank()) {
       throw ApiError.badRequest(
           "missing_url",
-          "a JSON body needs the image's URL as a string in 'url', e.g. {\"url\":"
-              + " \"https://example.com/a.jpg\"}; to upload files, send multipart/form-data");
+          "'url' must be the image's http(s) URL as a string, e.g. {\"url\":"
+              + " \"https://example.com/a.jpg\"}");
     }
     Function<String, String> param =
         name -> {

@@ -181,7 +181,8 @@ class IngestApiUrlTest {
             400,
             "url_address_not_allowed");
     assertTrue(body.get("message").asText().contains("cloud metadata"), body.toString());
-    error(postJson("{\"uri\": \"http://example.test/a.png\"}"), 400, "missing_url");
+    error(postJson("{\"uri\": \"http://example.test/a.png\"}"), 400, "multipart_required");
+    error(postJson("{\"url\": 42}"), 400, "missing_url");
     error(postJson("{\"url\": "), 400, "malformed_json");
     error(postJson("{\"url\": \"" + image("/page.html") + "\"}"), 415, "unsupported_media_type");
     error(
