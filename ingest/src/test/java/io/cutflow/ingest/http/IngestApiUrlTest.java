@@ -39,6 +39,8 @@ class IngestApiUrlTest {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private InProcessApi api;
   private HttpServer images;
+  private final java.util.concurrent.atomic.AtomicInteger fetched =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
   void start() throws IOException {
@@ -57,6 +59,7 @@ class IngestApiUrlTest {
     images.createContext(
         "/photo.png",
         ex -> {
+          fetched.incrementAndGet();
           ex.getResponseHeaders().add("Content-Type", "image/png");
           ex.sendResponseHeaders(200, InProcessApi.PNG.length);
           ex.getResponseBody().write(InProcessApi.PNG);
@@ -141,6 +144,17 @@ class IngestApiUrlTest {
     assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
     assertArrayEquals(InProcessApi.PNG, r.body());
     assertEquals(job.jobId(), r.headers().firstValue("X-Cutflow-Job-Id").orElse(""));
+  }
+
+  @Test
+  void aBadOptionIsRefusedBeforeTheImageIsFetched() throws Exception {
+    int before = fetched.get();
+    error(get("/api/remove?om=perhaps&url=" + q(image("/photo.png"))), 400, "invalid_parameter");
+    error(
+        postJson("{\"url\": \"" + image("/photo.png") + "\", \"bgc\": \"1,2\"}"),
+        400,
+        "invalid_parameter");
+    assertEquals(before, fetched.get(), "nothing fetched");
   }
 
   @Test
