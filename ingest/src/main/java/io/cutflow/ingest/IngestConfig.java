@@ -64,6 +64,19 @@ public final class IngestConfig implements ConfigKeys {
           "",
           Validators.emptyOr(publicUrl()),
           "Base URL clients reach the ingest HTTP API at (e.g. https://cutflow.example.com or http://host:8080/prefix), used for the status_url, cutout_url, Location and output.url links; empty = links relative to the server root (/v1/jobs/{id}). Never taken from the request's Host header.");
+  public static final ConfigKey URL_FETCH_ALLOW_HOSTS =
+      DEF.define(
+          "cutflow.ingest.url-fetch.allow-hosts",
+          STRING,
+          "",
+          "Comma-separated host names (or IP literals) that images by URL (GET /api/remove?url=, POST /v1/jobs {\"url\"}) may be fetched from even though they resolve to loopback, private, link-local or other non-public addresses; empty = only public addresses. Names are matched exactly, case-insensitively.");
+  public static final ConfigKey URL_FETCH_TIMEOUT_MS =
+      DEF.define(
+          "cutflow.ingest.url-fetch.timeout-ms",
+          LONG,
+          30_000,
+          Validators.between(1, 600_000),
+          "Total time to fetch an image by URL (DNS, connecting, every redirect and the whole body); slower fetches are refused with 400 url_timeout.");
   public static final ConfigKey APPLICATION_ID =
       DEF.define(
           "cutflow.ingest.application-id",

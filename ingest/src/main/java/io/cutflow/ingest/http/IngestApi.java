@@ -5,6 +5,8 @@ import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.fetch.HostResolver;
+import io.cutflow.ingest.fetch.UrlFetcher;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.javalin.Javalin;
@@ -42,7 +44,28 @@ final class IngestApi {
       String apiKey,
       Duration removeTimeout,
       int maxWaitingRemoves,
-      String publicUrl) {
+      String publicUrl,
+      Set<String> urlAllowHosts,
+      Duration urlFetchTimeout) {
+
+    /** The defaults of the {@code cutflow.ingest.url-fetch.*} settings. */
+    Settings(
+        long maxUploadBytes,
+        int maxFiles,
+        String apiKey,
+        Duration removeTimeout,
+        int maxWaitingRemoves,
+        String publicUrl) {
+      this(
+          maxUploadBytes,
+          maxFiles,
+          apiKey,
+          removeTimeout,
+          maxWaitingRemoves,
+          publicUrl,
+          Set.of(),
+          Duration.ofMillis(Long.parseLong(IngestConfig.URL_FETCH_TIMEOUT_MS.defaultValue())));
+    }
 
     /** The defaults of {@code cutflow.ingest.max-waiting-removes} and {@code public-url}. */
     Settings(long maxUploadBytes, int maxFiles, String apiKey, Duration removeTimeout) {
@@ -82,7 +105,15 @@ final class IngestApi {
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
     this.submissions = new Submissions(submitter, status, metrics);
-    this.jobs = new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses, links);
+    UrlInput urls =
+        new UrlInput(
+            new UrlFetcher(
+                HostResolver.SYSTEM,
+                settings.urlAllowHosts(),
+                settings.maxUploadBytes(),
+                settings.urlFetchTimeout()));
+    this.jobs =
+        new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses, links, urls);
     RemoveAdmission admission =
         new RemoveAdmission(
             settings.maxWaitingRemoves(),
@@ -98,7 +129,8 @@ final class IngestApi {
             metrics,
             settings.removeTimeout(),
             responder,
-            admission);
+            admission,
+            urls);
     metrics.gauges(admission::waiting, submissions::outstanding);
   }
 
@@ -126,6 +158,8 @@ final class IngestApi {
     get(app, "/v1/jobs/{id}", secured("get_v1_jobs_id", jobs::status));
     get(app, "/v1/jobs/{id}/cutout", secured("get_v1_jobs_id_cutout", jobs::cutout));
     post(app, "/api/remove", secured("post_api_remove", remove::remove));
+    // not in the route table: a GET without ?url= answers 405 Allow: POST, as before it existed
+    app.get("/api/remove", secured("get_api_remove", remove::removeByUrl));
     get(app, "/healthz", open("get_healthz", ctx -> ctx.json(Map.of("status", "ok"))));
     get(app, "/readyz", open("get_readyz", this::readiness));
     get(

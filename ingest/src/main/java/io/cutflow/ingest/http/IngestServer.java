@@ -10,6 +10,7 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.fetch.UrlFetcher;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.javalin.Javalin;
@@ -106,7 +107,10 @@ public final class IngestServer implements AutoCloseable {
             config.getPassword(IngestConfig.API_KEY),
             Duration.ofMillis(config.getLong(IngestConfig.REMOVE_TIMEOUT_MS)),
             config.getInt(IngestConfig.MAX_WAITING_REMOVES),
-            config.getOptionalString(IngestConfig.PUBLIC_URL).orElse(""));
+            config.getOptionalString(IngestConfig.PUBLIC_URL).orElse(""),
+            UrlFetcher.hostList(
+                config.getOptionalString(IngestConfig.URL_FETCH_ALLOW_HOSTS).orElse("")),
+            Duration.ofMillis(config.getLong(IngestConfig.URL_FETCH_TIMEOUT_MS)));
     api.set(
         new IngestApi(
             settings,

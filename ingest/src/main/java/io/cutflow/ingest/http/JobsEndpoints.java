@@ -23,9 +23,16 @@ final class JobsEndpoints {
   private final Submissions submissions;
   private final Responses responses;
   private final Links links;
+  private final UrlInput urls;
 
   JobsEndpoints(
-      Uploads uploads, int maxFiles, Submissions submissions, Responses responses, Links links) {
+      Uploads uploads,
+      int maxFiles,
+      Submissions submissions,
+      Responses responses,
+      Links links,
+      UrlInput urls) {
+    this.urls = urls;
     this.uploads = uploads;
     this.maxFiles = maxFiles;
     this.submissions = submissions;
@@ -33,20 +40,34 @@ final class JobsEndpoints {
     this.links = links;
   }
 
-  /** {@code POST /v1/jobs}. */
+  /** {@code POST /v1/jobs}: multipart uploads, or a JSON body naming one image by URL. */
   void submit(Context ctx) {
-    List<Uploads.Upload> files = uploads.read(ctx, null);
-    if (files.size() > maxFiles) {
-      throw ApiError.badRequest(
-          "too_many_files", files.size() + " files in one request; at most " + maxFiles);
+    List<Uploads.Upload> files;
+    CutoutParams params;
+    String sourceUrl = null;
+    if (UrlInput.isJson(ctx)) {
+      UrlInput.JsonJob body = UrlInput.parse(ctx);
+      params = CutoutParams.parse(body.param()); // bad options fail before anything is fetched
+      UrlInput.Fetched fetched = urls.fetch(body.url());
+      files = List.of(fetched.upload());
+      sourceUrl = fetched.url();
+    } else {
+      files = uploads.read(ctx, null);
+      if (files.size() > maxFiles) {
+        throw ApiError.badRequest(
+            "too_many_files", files.size() + " files in one request; at most " + maxFiles);
+      }
+      params = CutoutParams.parse(Responses.param(ctx));
     }
-    CutoutParams params = CutoutParams.parse(Responses.param(ctx));
     List<Map<String, Object>> jobs = new ArrayList<>();
     List<CompletableFuture<JobRequest>> published = new ArrayList<>();
     for (Uploads.Upload upload : files) {
       String jobId = JobSubmitter.newJobId();
-      published.add(submissions.submit(jobId, upload, params));
+      published.add(submissions.submit(jobId, upload, params, sourceUrl));
       Map<String, Object> job = new LinkedHashMap<>();
+      if (sourceUrl != null) {
+        job.put("source_url", sourceUrl);
+      }
       job.put("job_id", jobId);
       job.put("file_name", upload.fileName());
       job.put("size_bytes", upload.bytes().length);

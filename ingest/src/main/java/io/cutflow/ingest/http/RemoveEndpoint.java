@@ -12,11 +12,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
- * rembg's {@code POST /api/remove}: one image in the form field {@code file}, answered with the PNG
- * once a worker has made it (the job goes through Kafka like any other). At most {@code
- * cutflow.ingest.max-waiting-removes} wait at once ({@link RemoveAdmission}).
+ * rembg's {@code POST /api/remove}: one image in the form field {@code file} (or by URL: {@code GET
+ * /api/remove?url=}), answered with the PNG once a worker has made it (the job goes through Kafka
+ * like any other). At most {@code cutflow.ingest.max-waiting-removes} wait at once ({@link
+ * RemoveAdmission}).
  */
 final class RemoveEndpoint {
   private final Uploads uploads;
@@ -27,6 +29,7 @@ final class RemoveEndpoint {
   private final Duration timeout;
   private final Executor responder;
   private final RemoveAdmission admission;
+  private final UrlInput urls;
 
   RemoveEndpoint(
       Uploads uploads,
@@ -36,7 +39,9 @@ final class RemoveEndpoint {
       HttpMetrics metrics,
       Duration timeout,
       Executor responder,
-      RemoveAdmission admission) {
+      RemoveAdmission admission,
+      UrlInput urls) {
+    this.urls = urls;
     this.uploads = uploads;
     this.submissions = submissions;
     this.responses = responses;
@@ -53,6 +58,38 @@ final class RemoveEndpoint {
    * is decided, on every path.
    */
   void remove(Context ctx) {
+    answer(ctx, () -> single(uploads.read(ctx, "file")), null);
+  }
+
+  /**
+   * rembg's {@code GET /api/remove?url=}: the image is fetched by this server ({@link UrlInput}),
+   * then handled as an upload. Without {@code url} it answers as before the route existed (405,
+   * {@code Allow: POST}), naming {@code url} as what makes a GET work.
+   */
+  void removeByUrl(Context ctx) {
+    String url = ctx.queryParam("url");
+    if (url == null) {
+      ctx.header("Allow", "POST");
+      throw new ApiError(
+          405,
+          "method_not_allowed",
+          "GET /api/remove needs the image's URL (?url=https://...); to upload an image use POST"
+              + " with the form field 'file'",
+          Map.of("allow", List.of("POST")));
+    }
+    CutoutParams.parse(Responses.param(ctx)); // a bad option fails before anything is fetched
+    answer(ctx, () -> urls.fetch(url).upload(), url);
+  }
+
+  private static Uploads.Upload single(List<Uploads.Upload> files) {
+    if (files.size() != 1) {
+      throw ApiError.badRequest(
+          "invalid_parameter", "send exactly one image in the form field 'file'");
+    }
+    return files.get(0);
+  }
+
+  private void answer(Context ctx, Supplier<Uploads.Upload> image, String sourceUrl) {
     try {
       admission.enter();
     } catch (ApiError refused) {
@@ -67,7 +104,7 @@ final class RemoveEndpoint {
           }
         };
     try {
-      CompletableFuture<Void> answer = submitAndAwait(ctx, leave);
+      CompletableFuture<Void> answer = submitAndAwait(ctx, leave, image, sourceUrl);
       ctx.future(() -> answer);
     } catch (RuntimeException e) {
       leave.run();
@@ -75,17 +112,14 @@ final class RemoveEndpoint {
     }
   }
 
-  private CompletableFuture<Void> submitAndAwait(Context ctx, Runnable leave) {
-    List<Uploads.Upload> files = uploads.read(ctx, "file");
-    if (files.size() != 1) {
-      throw ApiError.badRequest(
-          "invalid_parameter", "send exactly one image in the form field 'file'");
-    }
+  private CompletableFuture<Void> submitAndAwait(
+      Context ctx, Runnable leave, Supplier<Uploads.Upload> image, String sourceUrl) {
+    Uploads.Upload upload = image.get();
     CutoutParams params = CutoutParams.parse(Responses.param(ctx));
     String jobId = JobSubmitter.newJobId();
     CompletableFuture<JobResult> result = waiters.await(jobId);
     try {
-      Submissions.awaitPublished(List.of(submissions.submit(jobId, files.get(0), params)));
+      Submissions.awaitPublished(List.of(submissions.submit(jobId, upload, params, sourceUrl)));
     } catch (RuntimeException e) {
       waiters.forget(jobId);
       throw e;

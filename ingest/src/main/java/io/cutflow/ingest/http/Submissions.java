@@ -6,6 +6,7 @@ import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatus;
 import io.cutflow.ingest.status.JobStatusService;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,21 @@ final class Submissions {
 
   /** Uploads the image and publishes its job; completes when Kafka has it. */
   CompletableFuture<JobRequest> submit(String jobId, Uploads.Upload upload, CutoutParams params) {
+    return submit(jobId, upload, params, null);
+  }
+
+  /**
+   * As {@link #submit(String, Uploads.Upload, CutoutParams)}, for an image fetched from {@code
+   * sourceUrl} (null: uploaded), which the job's attributes record as {@code source_url}.
+   */
+  CompletableFuture<JobRequest> submit(
+      String jobId, Uploads.Upload upload, CutoutParams params, String sourceUrl) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("submitted_via", "http");
+    attributes.put("file_name", upload.fileName());
+    if (sourceUrl != null) {
+      attributes.put("source_url", sourceUrl);
+    }
     metrics.upload(upload.bytes().length);
     long t0 = System.nanoTime();
     if (inFlight.size() > 100_000) {
@@ -51,7 +67,7 @@ final class Submissions {
             upload.bytes(),
             upload.kind().mimeType(),
             params.options(),
-            Map.of("submitted_via", "http", "file_name", upload.fileName()))
+            attributes)
         .thenApply(
             request -> {
               inFlight.put(jobId, new Submitted(request, t0));

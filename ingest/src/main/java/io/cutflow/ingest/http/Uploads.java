@@ -74,24 +74,32 @@ final class Uploads {
       }
       String name =
           file.filename() == null || file.filename().isBlank() ? "image" : file.filename();
-      if (bytes.length == 0) {
-        throw ApiError.badRequest("empty_file", name + ": the file is empty");
-      }
-      ContentKind kind = ContentSniffer.sniff(bytes);
-      if (!kind.isDecodable()) {
-        throw new ApiError(
-            415,
-            "unsupported_media_type",
-            name
-                + ": detected "
-                + kind.mimeType()
-                + (kind.isImage() ? ", an image format Cutflow cannot decode" : ", not an image")
-                + " (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)",
-            Map.of("detected", kind.mimeType()));
-      }
-      out.add(new Upload(name, bytes, kind));
+      out.add(accept(name, bytes));
     }
     return out;
+  }
+
+  /**
+   * {@code bytes} as an upload named {@code name}: 400 when empty, 415 when not an image Cutflow
+   * decodes. Shared by multipart uploads and images fetched by URL.
+   */
+  static Upload accept(String name, byte[] bytes) {
+    if (bytes.length == 0) {
+      throw ApiError.badRequest("empty_file", name + ": the file is empty");
+    }
+    ContentKind kind = ContentSniffer.sniff(bytes);
+    if (!kind.isDecodable()) {
+      throw new ApiError(
+          415,
+          "unsupported_media_type",
+          name
+              + ": detected "
+              + kind.mimeType()
+              + (kind.isImage() ? ", an image format Cutflow cannot decode" : ", not an image")
+              + " (supported: JPEG, PNG, GIF, WebP, BMP, TIFF)",
+          Map.of("detected", kind.mimeType()));
+    }
+    return new Upload(name, bytes, kind);
   }
 
   /** Jetty reports an over-limit body as an exception somewhere in the cause chain. */

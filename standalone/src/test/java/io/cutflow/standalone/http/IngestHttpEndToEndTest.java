@@ -102,7 +102,10 @@ class IngestHttpEndToEndTest {
                     "cutflow.ops.host",
                     "127.0.0.1",
                     "cutflow.ingest.public-url",
-                    "http://127.0.0.1:" + port));
+                    "http://127.0.0.1:" + port,
+                    // images by URL: the test's image server is reached as localhost only
+                    "cutflow.ingest.url-fetch.allow-hosts",
+                    "localhost"));
     server = IngestServer.start(config, port, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(60)), "status store ready");
     base = server.url();
@@ -217,6 +220,62 @@ class IngestHttpEndToEndTest {
   }
 
   private long inProcessMillis = -1;
+
+  @Test
+  @Order(3)
+  void imagesByUrlAreFetchedByIngestAndLoopbackIsRefused() throws Exception {
+    com.sun.net.httpserver.HttpServer images =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    images.createContext(
+        "/shape.png",
+        ex -> {
+          ex.sendResponseHeaders(200, shapePng.length);
+          ex.getResponseBody().write(shapePng);
+          ex.close();
+        });
+    images.start();
+    try {
+      String imageUrl = "http://localhost:" + images.getAddress().getPort() + "/shape.png";
+      HttpResponse<byte[]> byUrl =
+          get(
+              "/api/remove?url=" + java.net.URLEncoder.encode(imageUrl, StandardCharsets.UTF_8),
+              true);
+      assertEquals(200, byUrl.statusCode(), () -> new String(byUrl.body(), StandardCharsets.UTF_8));
+      HttpResponse<byte[]> uploaded =
+          sendBytes(
+              post("/api/remove", true, List.of(part("file", "shape.png", shapePng)), Map.of()));
+      assertEquals(200, uploaded.statusCode());
+      assertArrayEquals(
+          alpha(ImageIO.read(new ByteArrayInputStream(uploaded.body()))),
+          alpha(ImageIO.read(new ByteArrayInputStream(byUrl.body()))),
+          "by URL: the same cutout as the upload");
+
+      // the API asked to fetch its own /healthz over loopback
+      String own = base + "/healthz";
+      JsonNode refused =
+          assertError(
+              getString(
+                  "/api/remove?url=" + java.net.URLEncoder.encode(own, StandardCharsets.UTF_8),
+                  true),
+              400,
+              "url_address_not_allowed");
+      assertTrue(refused.get("message").asText().contains("loopback"), refused.toString());
+
+      HttpResponse<String> queued =
+          send(
+              HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
+                  .header("X-API-Key", KEY)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"url\": \"" + imageUrl + "\"}"))
+                  .build());
+      assertEquals(202, queued.statusCode(), queued.body());
+      JsonNode job = json.readTree(queued.body()).get("jobs").get(0);
+      assertEquals(imageUrl, job.get("source_url").asText());
+      awaitStatus(job.get("job_id").asText(), "done");
+    } finally {
+      images.stop(0);
+    }
+  }
 
   /**
    * Not an assertion: prints /api/remove latency vs the worker's own processing time on an idle

@@ -107,6 +107,16 @@ public class ModelsCommand implements Callable<Integer> {
             m.sources().isEmpty() ? "-" : firstSource(m.sources().get(0)));
       }
       out.printf("%n* default model. Cache: %s%n", reg.cache());
+      out.printf("%nLicences (NC: non-commercial use only):%n");
+      for (ModelRegistry.ModelStatus s : rows) {
+        ModelSpec m = s.spec();
+        out.printf(
+            "%-2s %-24s %s%n",
+            m.nonCommercial() ? "NC" : "",
+            m.name(),
+            m.licence().isEmpty() ? "(not stated in the manifest)" : m.licence());
+      }
+      out.println();
       for (ModelRegistry.ModelStatus s : rows) {
         if (!s.detail().isEmpty()) {
           out.printf("%s: %s%n", s.spec().name(), s.detail());

@@ -1,12 +1,10 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
-import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.RemoverFactory;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -51,6 +48,22 @@ public final class RemoveCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
   Integer threads;
 
+  @Option(
+      names = {"-r", "--recursive"},
+      description =
+          "Also take images in sub-folders of a FILE folder, written under the same relative path in OUT.")
+  boolean recursive;
+
+  @Option(
+      names = "--skip-existing",
+      description = "Leave inputs whose output already exists alone (rembg p's default).")
+  boolean skipExisting;
+
+  @Option(
+      names = "--delete-input",
+      description = "Delete each input once its cutout is written and read back intact.")
+  boolean deleteInput;
+
   @Override
   public Integer call() throws Exception {
     CutoutOptions options = rembg.options();
@@ -76,63 +89,44 @@ public final class RemoveCommand implements Callable<Integer> {
           "cutflow remove: --out DIR is required when reading files (or use `-` for stdin → stdout)");
       return 2;
     }
-    List<String> failures = new ArrayList<>();
-    List<Path> files = expand(inputs, failures);
-    if (files.isEmpty() && failures.isEmpty()) {
+    RemoveBatch.Plan plan = RemoveBatch.plan(inputs, out, recursive);
+    if (plan.items().isEmpty() && plan.missing().isEmpty()) {
       err.println("cutflow remove: no input images found in " + inputs);
       return 2;
     }
     Files.createDirectories(out);
+    RemoveBatch.Outcome outcome;
     try (RemoverFactory.Loaded loaded = RemoverFactory.open(options.model(), threads);
         ProgressBar bar =
             new ProgressBarBuilder()
                 .setTaskName("remove")
-                .setInitialMax(files.size())
+                .setInitialMax(plan.items().size())
                 .setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
                 .hideEta()
                 .build()) {
-      for (Path file : files) {
-        bar.setExtraMessage(file.getFileName().toString());
-        try {
-          byte[] data = Files.readAllBytes(file);
-          BackgroundRemover.Cutout cutout = loaded.remover().remove(data, file.toString(), options);
-          Files.write(out.resolve(CutoutFileName.of(file)), cutout.png());
-        } catch (InvalidImageException | IOException e) {
-          failures.add(e.getMessage());
-        }
-        bar.step();
-      }
+      outcome =
+          RemoveBatch.run(
+              plan.items(),
+              (data, name) -> loaded.remover().remove(data, name, options).png(),
+              skipExisting,
+              deleteInput,
+              bar::step);
     }
-    int total =
-        files.size() + (int) failures.stream().filter(f -> f.startsWith("no such file")).count();
-    int ok = total - failures.size();
+    List<String> failures = new ArrayList<>(plan.missing());
+    failures.addAll(outcome.failures());
+    int total = plan.items().size() + plan.missing().size();
     for (String f : failures) {
       err.println("failed: " + f);
     }
     err.printf(
-        "%d of %d images written to %s%s%n",
-        ok, total, out, failures.isEmpty() ? "" : " (" + failures.size() + " failed)");
+        "%d of %d images written to %s%s%s%s%n",
+        outcome.written(),
+        total,
+        out,
+        outcome.skipped() == 0 ? "" : ", " + outcome.skipped() + " skipped (output exists)",
+        outcome.deleted() == 0 ? "" : ", " + outcome.deleted() + " inputs deleted",
+        failures.isEmpty() ? "" : " (" + failures.size() + " failed)");
     return failures.isEmpty() ? 0 : 1;
-  }
-
-  private static List<Path> expand(List<String> inputs, List<String> failures) throws IOException {
-    List<Path> files = new ArrayList<>();
-    for (String input : inputs) {
-      Path p = Path.of(input);
-      if (Files.isDirectory(p)) {
-        try (Stream<Path> s = Files.list(p)) {
-          s.filter(Files::isRegularFile)
-              .filter(f -> !f.getFileName().toString().startsWith("."))
-              .sorted()
-              .forEach(files::add);
-        }
-      } else if (Files.isRegularFile(p)) {
-        files.add(p);
-      } else {
-        failures.add("no such file: " + input);
-      }
-    }
-    return files;
   }
 }

@@ -6,6 +6,7 @@ import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
 import io.cutflow.worker.model.FetchProgress;
+import io.cutflow.worker.model.LicenceWarning;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
 import java.io.IOException;
@@ -96,6 +97,7 @@ public final class RemoverFactory {
       int warmupRuns)
       throws IOException, OrtException {
     ModelSpec spec = model == null ? registry.defaultModel() : registry.get(model);
+    LicenceWarning.warnOnce(spec);
     long t0 = System.nanoTime();
     Path file = registry.ensure(spec.name(), FetchProgress.NONE);
     InferenceSession session = new InferenceSession(file, profileOf(spec), settings);

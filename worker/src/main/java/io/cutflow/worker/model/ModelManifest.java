@@ -165,6 +165,10 @@ public final class ModelManifest {
       throw new IllegalArgumentException("output must be a non-negative output index");
     }
     String activation = n.path("activation").asText("none");
+    JsonNode nonCommercial = n.path("non_commercial");
+    if (!nonCommercial.isMissingNode() && !nonCommercial.isBoolean()) {
+      throw new IllegalArgumentException("non_commercial must be true or false");
+    }
     return new ModelSpec(
         name,
         optionalText(n, "description"),
@@ -178,7 +182,8 @@ public final class ModelManifest {
         normalization,
         output,
         ModelSpec.Activation.parse(activation),
-        optionalText(n, "licence"));
+        optionalText(n, "licence"),
+        nonCommercial.asBoolean(false));
   }
 
   private static ModelSource parseSource(JsonNode s) {

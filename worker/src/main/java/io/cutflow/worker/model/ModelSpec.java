@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param output index of the ONNX output holding the mask
  * @param activation activation to apply to that output before min-max normalisation
  * @param licence licence note
+ * @param nonCommercial the weights' licence forbids commercial use ({@code models list} says so,
+ *     and loading the model logs a warning once per process)
  */
 public record ModelSpec(
     String name,
@@ -36,7 +38,40 @@ public record ModelSpec(
     Normalization normalization,
     int output,
     Activation activation,
-    String licence) {
+    String licence,
+    boolean nonCommercial) {
+
+  /** A model whose licence allows commercial use. */
+  public ModelSpec(
+      String name,
+      String description,
+      Family family,
+      String file,
+      Long size,
+      String sha256,
+      String md5,
+      List<ModelSource> sources,
+      InputSize input,
+      Normalization normalization,
+      int output,
+      Activation activation,
+      String licence) {
+    this(
+        name,
+        description,
+        family,
+        file,
+        size,
+        sha256,
+        md5,
+        sources,
+        input,
+        normalization,
+        output,
+        activation,
+        licence,
+        false);
+  }
 
   public ModelSpec {
     Objects.requireNonNull(name, "name");
@@ -83,7 +118,11 @@ public record ModelSpec(
         }
       }
       throw new IllegalArgumentException(
-          "unknown family '" + s + "' (expected isnet, u2net or birefnet)");
+          "unknown family '"
+              + s
+              + "' (expected one of "
+              + Arrays.stream(values()).map(Family::id).toList()
+              + ")");
     }
   }
 

@@ -1,0 +1,166 @@
+package io.cutflow.worker.cli;
+
+import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.worker.image.InvalidImageException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The file side of {@code cutflow remove}, apart from the model: which inputs map to which outputs
+ * (folders, {@code --recursive} keeping relative paths), {@code --skip-existing}, and {@code
+ * --delete-input} only after the output is written and read back equal.
+ */
+final class RemoveBatch {
+
+  /** One input and the cutout it becomes. */
+  record Item(Path input, Path output) {}
+
+  /** The inputs found, and the ones named that do not exist. */
+  record Plan(List<Item> items, List<String> missing) {}
+
+  /** Makes the PNG of one image. */
+  @FunctionalInterface
+  interface Cutter {
+    byte[] png(byte[] data, String name) throws Exception;
+  }
+
+  /** What a run did. */
+  record Outcome(int written, int skipped, int deleted, List<String> failures) {}
+
+  private RemoveBatch() {}
+
+  /**
+   * Outputs for {@code inputs} under {@code out}: a file gives {@code OUT/<name>.png}; a folder its
+   * files (hidden ones left out), with {@code recursive} also those of its sub-folders as {@code
+   * OUT/<relative path>/<name>.png}. Nothing under {@code out} is taken as input, so OUT may lie
+   * inside an input folder.
+   */
+  static Plan plan(List<String> inputs, Path out, boolean recursive) throws IOException {
+    Path outAbs = out.toAbsolutePath().normalize();
+    List<Item> items = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String input : inputs) {
+      Path p = Path.of(input);
+      if (Files.isDirectory(p)) {
+        for (Path file : filesIn(p, outAbs, recursive)) {
+          Path relative = p.relativize(file).getParent();
+          Path dir = relative == null ? out : out.resolve(relative);
+          items.add(new Item(file, dir.resolve(CutoutFileName.of(file))));
+        }
+      } else if (Files.isRegularFile(p)) {
+        items.add(new Item(p, out.resolve(CutoutFileName.of(p))));
+      } else {
+        missing.add("no such file: " + input);
+      }
+    }
+    return new Plan(items, missing);
+  }
+
+  private static List<Path> filesIn(Path dir, Path outAbs, boolean recursive) throws IOException {
+    if (!recursive) {
+      try (Stream<Path> s = Files.list(dir)) {
+        return s.filter(Files::isRegularFile).filter(f -> !hidden(f)).sorted().toList();
+      }
+    }
+    List<Path> files = new ArrayList<>();
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+            boolean skip =
+                !d.equals(dir) && (hidden(d) || d.toAbsolutePath().normalize().startsWith(outAbs));
+            return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+            if (attrs.isRegularFile() && !hidden(f)) {
+              files.add(f);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    files.sort(null);
+    return files;
+  }
+
+  private static boolean hidden(Path p) {
+    return p.getFileName().toString().startsWith(".");
+  }
+
+  /**
+   * Runs the plan: each item skipped when {@code skipExisting} and its output exists, else cut out
+   * and written (via a temporary file, moved into place); with {@code deleteInput}, the input is
+   * deleted once its output has been read back byte for byte (never when it is the output itself,
+   * never for a skipped or failed item). {@code step} is called after each item.
+   */
+  static Outcome run(
+      List<Item> items, Cutter cutter, boolean skipExisting, boolean deleteInput, Runnable step) {
+    int written = 0;
+    int skipped = 0;
+    int deleted = 0;
+    List<String> failures = new ArrayList<>();
+    for (Item item : items) {
+      try {
+        if (skipExisting && Files.exists(item.output())) {
+          skipped++;
+          continue;
+        }
+        byte[] png = cutter.png(Files.readAllBytes(item.input()), item.input().toString());
+        writeVerified(item.output(), png);
+        written++;
+        if (deleteInput && !Files.isSameFile(item.input(), item.output())) {
+          Files.delete(item.input());
+          deleted++;
+        }
+      } catch (InvalidImageException | IOException e) {
+        failures.add(e.getMessage() == null ? item.input() + ": " + e : e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failures.add(item.input() + ": interrupted");
+        break;
+      } catch (Exception e) {
+        failures.add(item.input() + ": " + e);
+      } finally {
+        step.run();
+      }
+    }
+    return new Outcome(written, skipped, deleted, List.copyOf(failures));
+  }
+
+  /**
+   * Writes {@code png} to {@code target} through a temporary file in the same folder, moved into
+   * place, and reads it back: an {@link IOException} unless the file holds exactly {@code png}.
+   */
+  static void writeVerified(Path target, byte[] png) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    try {
+      Files.write(tmp, png);
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    if (!Arrays.equals(Files.readAllBytes(target), png)) {
+      throw new IOException(
+          target + ": the written cutout does not read back as written; input kept");
+    }
+  }
+}

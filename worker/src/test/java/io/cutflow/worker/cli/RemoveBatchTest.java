@@ -1,0 +1,156 @@
+package io.cutflow.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cutflow.worker.image.InvalidImageException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cutflow remove}'s file handling with a stand-in for the model (the "cutout" is the input
+ * reversed), so each rule is checked on real files: folders and {@code --recursive}, {@code
+ * --skip-existing}, {@code --delete-input} after a verified write.
+ */
+class RemoveBatchTest {
+  @TempDir Path tmp;
+
+  private static final RemoveBatch.Cutter REVERSE =
+      (data, name) -> {
+        byte[] out = new byte[data.length];
+        for (int i = 0; i < data.length; i++) {
+          out[i] = data[data.length - 1 - i];
+        }
+        return out;
+      };
+
+  private Path file(String relative, String content) throws IOException {
+    Path p = tmp.resolve(relative);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, content);
+    return p;
+  }
+
+  private static List<Path> outputs(RemoveBatch.Plan plan) {
+    return plan.items().stream().map(RemoveBatch.Item::output).toList();
+  }
+
+  @Test
+  void aFolderGivesItsOwnFilesAndRecursiveKeepsRelativePaths() throws IOException {
+    file("in/a.jpg", "a");
+    file("in/sub/b.png", "b");
+    file("in/sub/deeper/c.webp", "c");
+    file("in/.hidden.jpg", "h");
+    file("in/.git/d.jpg", "d");
+    Path out = tmp.resolve("out");
+
+    RemoveBatch.Plan flat = RemoveBatch.plan(List.of(tmp.resolve("in").toString()), out, false);
+    assertEquals(List.of(out.resolve("a.png")), outputs(flat));
+
+    RemoveBatch.Plan deep = RemoveBatch.plan(List.of(tmp.resolve("in").toString()), out, true);
+    assertEquals(
+        List.of(out.resolve("a.png"), out.resolve("sub/b.png"), out.resolve("sub/deeper/c.png")),
+        outputs(deep));
+
+    RemoveBatch.Outcome done = RemoveBatch.run(deep.items(), REVERSE, false, false, () -> {});
+    assertEquals(3, done.written());
+    assertEquals("c", Files.readString(out.resolve("sub/deeper/c.png")));
+  }
+
+  @Test
+  void anOutFolderInsideTheInputFolderIsNotTakenAsInput() throws IOException {
+    file("in/a.jpg", "a");
+    file("in/out/old.png", "previous cutout");
+    Path out = tmp.resolve("in/out");
+    RemoveBatch.Plan plan = RemoveBatch.plan(List.of(tmp.resolve("in").toString()), out, true);
+    assertEquals(List.of(out.resolve("a.png")), outputs(plan));
+  }
+
+  @Test
+  void missingInputsAreNamed() throws IOException {
+    RemoveBatch.Plan plan =
+        RemoveBatch.plan(List.of(tmp.resolve("nope.jpg").toString()), tmp.resolve("out"), false);
+    assertEquals(List.of(), plan.items());
+    assertEquals(List.of("no such file: " + tmp.resolve("nope.jpg")), plan.missing());
+  }
+
+  @Test
+  void skipExistingLeavesExistingOutputsAndTheirInputsAlone() throws IOException {
+    Path a = file("in/a.jpg", "abc");
+    Path b = file("in/b.jpg", "xyz");
+    Path out = tmp.resolve("out");
+    Path existing = file("out/a.png", "kept");
+    AtomicInteger calls = new AtomicInteger();
+    RemoveBatch.Cutter counting =
+        (data, name) -> {
+          calls.incrementAndGet();
+          return REVERSE.png(data, name);
+        };
+    List<RemoveBatch.Item> items =
+        RemoveBatch.plan(List.of(a.toString(), b.toString()), out, false).items();
+
+    RemoveBatch.Outcome o = RemoveBatch.run(items, counting, true, true, () -> {});
+    assertEquals(1, o.written());
+    assertEquals(1, o.skipped());
+    assertEquals(1, calls.get(), "the model ran for b only");
+    assertEquals("kept", Files.readString(existing));
+    assertEquals("zyx", Files.readString(out.resolve("b.png")));
+    assertTrue(Files.exists(a), "a skipped input is not deleted");
+    assertFalse(Files.exists(b), "b's cutout was verified, so b is deleted");
+
+    // without the flag the existing output is replaced
+    RemoveBatch.Outcome again =
+        RemoveBatch.run(items.subList(0, 1), REVERSE, false, false, () -> {});
+    assertEquals(1, again.written());
+    assertEquals("cba", Files.readString(existing));
+  }
+
+  @Test
+  void deleteInputKeepsInputsThatFailedOrAreTheirOwnOutput() throws IOException {
+    Path good = file("in/good.jpg", "good");
+    Path bad = file("in/bad.jpg", "bad");
+    Path self = file("in/self.png", "self"); // OUT = in: self.png's cutout is self.png
+    Path out = tmp.resolve("in");
+    RemoveBatch.Cutter failsOnBad =
+        (data, name) -> {
+          if (name.endsWith("bad.jpg")) {
+            throw new InvalidImageException(
+                InvalidImageException.Reason.NOT_AN_IMAGE, name, "not an image");
+          }
+          return REVERSE.png(data, name);
+        };
+    List<RemoveBatch.Item> items =
+        RemoveBatch.plan(List.of(good.toString(), bad.toString(), self.toString()), out, false)
+            .items();
+    List<String> steps = new ArrayList<>();
+    RemoveBatch.Outcome o = RemoveBatch.run(items, failsOnBad, false, true, () -> steps.add("x"));
+    assertEquals(3, steps.size(), "progress after every item");
+    assertEquals(2, o.written());
+    assertEquals(1, o.deleted());
+    assertEquals(List.of(bad + ": not an image"), o.failures());
+    assertFalse(Files.exists(good));
+    assertEquals("doog", Files.readString(out.resolve("good.png")));
+    assertTrue(Files.exists(bad), "a failed input is kept");
+    assertEquals("fles", Files.readString(self), "an input that is its own output is kept");
+  }
+
+  @Test
+  void aVerifiedWriteLeavesNoTemporaryFileAndReadsBackEqual() throws IOException {
+    Path target = tmp.resolve("w/x.png");
+    byte[] png = "PNG bytes".getBytes(StandardCharsets.UTF_8);
+    RemoveBatch.writeVerified(target, png);
+    assertArrayEquals(png, Files.readAllBytes(target));
+    try (var s = Files.list(target.getParent())) {
+      assertEquals(List.of(target), s.toList());
+    }
+  }
+}
