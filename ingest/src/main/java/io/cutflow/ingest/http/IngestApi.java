@@ -65,6 +65,7 @@ final class IngestApi {
   private final RemoveEndpoint remove;
   private final RouteTable routes = new RouteTable();
 
+  /** An API that answers every job from its own status store (one instance, or tests). */
   IngestApi(
       Settings settings,
       JobSubmitter submitter,
@@ -74,6 +75,23 @@ final class IngestApi {
       HttpMetrics metrics,
       BooleanSupplier ready,
       Executor responder) {
+    this(settings, submitter, store, status, waiters, metrics, ready, responder, null);
+  }
+
+  /**
+   * @param routing asks the instance holding a job's status for it (several instances); null =
+   *     every job is answered from this instance's store
+   */
+  IngestApi(
+      Settings settings,
+      JobSubmitter submitter,
+      ObjectStore store,
+      JobStatusService status,
+      ResultWaiters waiters,
+      HttpMetrics metrics,
+      BooleanSupplier ready,
+      Executor responder,
+      JobRouting routing) {
     this.settings = settings;
     this.status = status;
     this.metrics = metrics;
@@ -82,7 +100,8 @@ final class IngestApi {
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
     this.submissions = new Submissions(submitter, status, metrics);
-    this.jobs = new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses, links);
+    this.jobs =
+        new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses, links, routing);
     RemoveAdmission admission =
         new RemoveAdmission(
             settings.maxWaitingRemoves(),
