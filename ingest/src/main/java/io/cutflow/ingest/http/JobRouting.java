@@ -201,7 +201,8 @@ final class JobRouting {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     return (uri, headers) -> {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
+      // a hung owner costs at most this per attempt (a status or one PNG from the object store)
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
       headers.forEach(b::header);
       HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
       Map<String, String> returned = new LinkedHashMap<>();
