@@ -179,16 +179,27 @@ public final class IngestServer implements AutoCloseable {
       try {
         h = InetAddress.getLocalHost().getHostName();
       } catch (UnknownHostException e) {
-        throw new IllegalStateException(
-            "cannot name this machine for the other ingest instances (bind "
-                + host
-                + "); set cutflow.ingest.advertised-url to http://<reachable host>:"
-                + port,
-            e);
+        // one instance needs no peers; several need a reachable name, which only the operator knows
+        h = "127.0.0.1";
+        log.atWarn()
+            .setMessage(
+                "this machine's host name does not resolve; advertising loopback to other ingest"
+                    + " instances: set cutflow.ingest.advertised-url when running several")
+            .addKeyValue("bind", host)
+            .addKeyValue("error", e.getMessage())
+            .log();
       }
     }
     String bracketed = h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h;
-    return URI.create("http://" + bracketed + ":" + port);
+    URI uri = URI.create("http://" + bracketed + ":" + port);
+    if (uri.getHost() == null) {
+      throw new IllegalStateException(
+          "this machine's name '"
+              + h
+              + "' is not a valid URL host; set cutflow.ingest.advertised-url to http://<host>:"
+              + port);
+    }
+    return uri;
   }
 
   /** The bound port. */
