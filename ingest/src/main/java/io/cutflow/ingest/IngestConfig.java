@@ -77,6 +77,13 @@ public final class IngestConfig implements ConfigKeys {
           30_000,
           Validators.between(1, 600_000),
           "Total time to fetch an image by URL (DNS, connecting, every redirect and the whole body); slower fetches are refused with 400 url_timeout.");
+  public static final ConfigKey ADVERTISED_URL =
+      DEF.define(
+          "cutflow.ingest.advertised-url",
+          STRING,
+          "",
+          Validators.emptyOr(advertisedUrl()),
+          "http://host:port at which the other ingest instances reach this one (Kafka Streams application.server): a status or cutout request for a job whose status another instance holds is forwarded there. Empty = this instance's bind address (cutflow.ops.host, or this machine's host name for a wildcard bind) and bound HTTP port.");
   public static final ConfigKey APPLICATION_ID =
       DEF.define(
           "cutflow.ingest.application-id",
@@ -90,6 +97,40 @@ public final class IngestConfig implements ConfigKeys {
           STRING,
           "",
           "Kafka Streams state directory of the job-status store; empty = a fresh temporary directory per start (the store is then restored from its changelog topic).");
+
+  /** {@code http://host:port}: all that Kafka Streams' application.server carries. */
+  private static Validator advertisedUrl() {
+    Validator http = Validators.httpUrl();
+    return new Validator() {
+      @Override
+      public String problem(Object value) {
+        String problem = http.problem(value);
+        if (problem != null) {
+          return problem;
+        }
+        URI uri = URI.create(String.valueOf(value).trim());
+        if (!"http".equals(uri.getScheme())) {
+          return "is not plain http; instances talk to each other over http://host:port";
+        }
+        if (uri.getPort() < 1) {
+          return "has no port; give http://host:port";
+        }
+        String path = uri.getRawPath();
+        if ((path != null && !path.isEmpty() && !path.equals("/"))
+            || uri.getRawQuery() != null
+            || uri.getRawFragment() != null
+            || uri.getRawUserInfo() != null) {
+          return "has more than a host and port; give http://host:port";
+        }
+        return null;
+      }
+
+      @Override
+      public String allowed() {
+        return "http://host:port";
+      }
+    };
+  }
 
   /** An absolute http(s) URL with nothing a base URL cannot carry (query, fragment, user info). */
   private static Validator publicUrl() {

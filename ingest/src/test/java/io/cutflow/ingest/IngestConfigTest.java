@@ -52,4 +52,29 @@ class IngestConfigTest {
                     .validate());
     assertEquals("cutflow.ingest.max-waiting-removes", e.key());
   }
+
+  @Test
+  void advertisedUrlIsPlainHttpHostAndPort() {
+    assertTrue(
+        CutflowConfig.isolated(Map.of()).getOptionalString(IngestConfig.ADVERTISED_URL).isEmpty(),
+        "derived from the bind address by default");
+    for (String ok : new String[] {"http://ingest-0.ingest:8080", "http://10.0.0.5:8081/", " "}) {
+      CutflowConfig.isolated(Map.of("cutflow.ingest.advertised-url", ok)).validate();
+    }
+    for (String bad :
+        new String[] {
+          "ingest-0:8080",
+          "https://ingest-0:8443",
+          "http://ingest-0",
+          "http://ingest-0:8080/prefix",
+          "http://ingest-0:8080/?x=1"
+        }) {
+      CutflowConfigException e =
+          assertThrows(
+              CutflowConfigException.class,
+              () -> CutflowConfig.isolated(Map.of("cutflow.ingest.advertised-url", bad)).validate(),
+              bad);
+      assertEquals("cutflow.ingest.advertised-url", e.key());
+    }
+  }
 }

@@ -88,6 +88,7 @@ final class IngestApi {
   private final RemoveEndpoint remove;
   private final RouteTable routes = new RouteTable();
 
+  /** An API that answers every job from its own status store (one instance, or tests). */
   IngestApi(
       Settings settings,
       JobSubmitter submitter,
@@ -97,6 +98,23 @@ final class IngestApi {
       HttpMetrics metrics,
       BooleanSupplier ready,
       Executor responder) {
+    this(settings, submitter, store, status, waiters, metrics, ready, responder, null);
+  }
+
+  /**
+   * @param routing asks the instance holding a job's status for it (several instances); null =
+   *     every job is answered from this instance's store
+   */
+  IngestApi(
+      Settings settings,
+      JobSubmitter submitter,
+      ObjectStore store,
+      JobStatusService status,
+      ResultWaiters waiters,
+      HttpMetrics metrics,
+      BooleanSupplier ready,
+      Executor responder,
+      JobRouting routing) {
     this.settings = settings;
     this.status = status;
     this.metrics = metrics;
@@ -113,7 +131,8 @@ final class IngestApi {
                 settings.maxUploadBytes(),
                 settings.urlFetchTimeout()));
     this.jobs =
-        new JobsEndpoints(uploads, settings.maxFiles(), submissions, responses, links, urls);
+        new JobsEndpoints(
+            uploads, settings.maxFiles(), submissions, responses, links, urls, routing);
     RemoveAdmission admission =
         new RemoveAdmission(
             settings.maxWaitingRemoves(),

@@ -2,26 +2,35 @@ package io.cutflow.ingest.http;
 
 import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.KafkaConfig;
 import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.ResultWatcher;
 import io.cutflow.ingest.fetch.UrlFetcher;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.javalin.Javalin;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +50,7 @@ public final class IngestServer implements AutoCloseable {
 
   private final Javalin app;
   private final JobStatusService status;
+  private final ResultWatcher allResults;
   private final Producer<String, String> producer;
   private final ObjectStore store;
   private final ExecutorService responder;
@@ -49,12 +59,14 @@ public final class IngestServer implements AutoCloseable {
   private IngestServer(
       Javalin app,
       JobStatusService status,
+      ResultWatcher allResults,
       Producer<String, String> producer,
       ObjectStore store,
       ExecutorService responder,
       String host) {
     this.app = app;
     this.status = status;
+    this.allResults = allResults;
     this.producer = producer;
     this.store = store;
     this.responder = responder;
@@ -80,18 +92,22 @@ public final class IngestServer implements AutoCloseable {
     JobSubmitter submitter = new JobSubmitter(store, producer, codec, topics, raw);
     ResultWaiters waiters = new ResultWaiters();
     AtomicReference<IngestApi> api = new AtomicReference<>();
-    JobStatusService status =
-        JobStatusService.start(
-            config,
-            topics,
-            codec,
-            result -> {
-              waiters.accept(result);
-              IngestApi a = api.get();
-              if (a != null) {
-                a.onResult(result);
-              }
-            });
+    Consumer<JobResult> onResult =
+        result -> {
+          waiters.accept(result); // idempotent: the first of the two feeds below wakes the waiter
+          IngestApi a = api.get();
+          if (a != null) {
+            a.onResult(result);
+          }
+        };
+    // every result, whichever instance holds its job's status partition: with several instances,
+    // an /api/remove waiting here is woken even when the status topology runs that job elsewhere
+    // (positioned at the end now, before this instance publishes anything)
+    ResultWatcher allResults =
+        new ResultWatcher(
+            config.getString(KafkaConfig.BOOTSTRAP_SERVERS), topics.results(), codec, onResult);
+    JobStatusService status = JobStatusService.create(config, topics, codec, onResult);
+    AtomicReference<String> advertised = new AtomicReference<>();
     AtomicInteger threads = new AtomicInteger();
     ExecutorService responder =
         Executors.newCachedThreadPool(
@@ -120,24 +136,74 @@ public final class IngestServer implements AutoCloseable {
             waiters,
             new HttpMetrics(registry),
             status::isRunning,
-            responder));
+            responder,
+            JobRouting.overHttp(status::ownerOf, advertised::get)));
     String host = config.getString(OpsConfig.HOST);
     Javalin app = api.get().create();
     try {
       app.start(host, port);
+      // the status store starts once the port is bound: the advertised address defaults to it
+      URI self = advertisedUrl(config, host, app.port());
+      advertised.set(self.toString());
+      status.start(new HostInfo(self.getHost(), self.getPort()));
+      log.atInfo()
+          .setMessage("job-status store advertised to the other ingest instances")
+          .addKeyValue("application_server", self)
+          .log();
     } catch (RuntimeException e) {
+      app.stop();
       status.close();
+      allResults.close();
       producer.close();
       store.close();
       responder.shutdownNow();
       throw e;
     }
-    IngestServer server = new IngestServer(app, status, producer, store, responder, host);
+    IngestServer server =
+        new IngestServer(app, status, allResults, producer, store, responder, host);
     log.info(
         "ingest HTTP API on {} (api key {})",
         server.url(),
         settings.apiKey().isEmpty() ? "off" : "on");
     return server;
+  }
+
+  /**
+   * {@code cutflow.ingest.advertised-url}, else {@code http://<bind host>:<port>} with this
+   * machine's host name for a wildcard bind (the other instances must reach it; a loopback name
+   * would make every instance look like the same one).
+   */
+  static URI advertisedUrl(CutflowConfig config, String host, int port) {
+    Optional<String> configured = config.getOptionalString(IngestConfig.ADVERTISED_URL);
+    if (configured.isPresent()) {
+      return URI.create(configured.get().trim().replaceAll("/+$", ""));
+    }
+    String h = host;
+    if ("0.0.0.0".equals(host) || "::".equals(host) || host.isBlank()) {
+      try {
+        h = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        // one instance needs no peers; several need a reachable name, which only the operator knows
+        h = "127.0.0.1";
+        log.atWarn()
+            .setMessage(
+                "this machine's host name does not resolve; advertising loopback to other ingest"
+                    + " instances: set cutflow.ingest.advertised-url when running several")
+            .addKeyValue("bind", host)
+            .addKeyValue("error", e.getMessage())
+            .log();
+      }
+    }
+    String bracketed = h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h;
+    URI uri = URI.create("http://" + bracketed + ":" + port);
+    if (uri.getHost() == null) {
+      throw new IllegalStateException(
+          "this machine's name '"
+              + h
+              + "' is not a valid URL host; set cutflow.ingest.advertised-url to http://<host>:"
+              + port);
+    }
+    return uri;
   }
 
   /** The bound port. */
@@ -166,6 +232,7 @@ public final class IngestServer implements AutoCloseable {
     app.stop();
     responder.shutdownNow();
     status.close();
+    allResults.close();
     producer.close(Duration.ofSeconds(10));
     store.close();
   }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -24,15 +25,22 @@ final class JobsEndpoints {
   private final Responses responses;
   private final Links links;
   private final UrlInput urls;
+  private final JobRouting routing;
 
+  /**
+   * @param routing sends requests for jobs held by another instance there; null = every job is held
+   *     here (one instance, or tests without a status store)
+   */
   JobsEndpoints(
       Uploads uploads,
       int maxFiles,
       Submissions submissions,
       Responses responses,
       Links links,
-      UrlInput urls) {
+      UrlInput urls,
+      JobRouting routing) {
     this.urls = urls;
+    this.routing = routing;
     this.uploads = uploads;
     this.maxFiles = maxFiles;
     this.submissions = submissions;
@@ -93,13 +101,41 @@ final class JobsEndpoints {
 
   /** {@code GET /v1/jobs/{id}}. */
   void status(Context ctx) {
-    JobStatus s = submissions.lookup(JobIds.of(ctx));
+    String jobId = JobIds.of(ctx);
+    if (answeredByOwner(ctx, jobId)) {
+      return;
+    }
+    JobStatus s = submissions.lookup(jobId);
     ctx.json(JobView.of(s, links));
+  }
+
+  /**
+   * Passes the request to the instance that holds the job's status, if that is not this one. Its
+   * 404 for a job this instance has just queued (not yet read back by the owner's topology) is
+   * answered here instead, as "queued".
+   */
+  private boolean answeredByOwner(Context ctx, String jobId) {
+    if (routing == null) {
+      return false;
+    }
+    Optional<JobRouting.PeerAnswer> answer = routing.route(ctx, jobId);
+    if (answer.isEmpty()) {
+      return false;
+    }
+    if (answer.get().status() == 404 && submissions.submittedHere(jobId).isPresent()) {
+      return false;
+    }
+    JobRouting.copy(answer.get(), ctx);
+    return true;
   }
 
   /** {@code GET /v1/jobs/{id}/cutout}: the PNG once done, else 404 saying why. */
   void cutout(Context ctx) {
-    JobStatus s = submissions.lookup(JobIds.of(ctx));
+    String jobId = JobIds.of(ctx);
+    if (answeredByOwner(ctx, jobId)) {
+      return;
+    }
+    JobStatus s = submissions.lookup(jobId);
     switch (s.state()) {
       case QUEUED ->
           throw new ApiError(

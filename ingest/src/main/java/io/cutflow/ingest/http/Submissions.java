@@ -115,6 +115,14 @@ final class Submissions {
     }
   }
 
+  /** The job as queued here, while this instance has not seen its result. */
+  Optional<JobStatus> submittedHere(String jobId) {
+    Submitted submitted = inFlight.get(jobId);
+    return submitted == null
+        ? Optional.empty()
+        : Optional.of(JobStatus.queued(submitted.request()));
+  }
+
   /** A job's status; 404 when neither the status store nor this instance knows it. */
   JobStatus lookup(String jobId) {
     Optional<JobStatus> s = status.get(jobId);

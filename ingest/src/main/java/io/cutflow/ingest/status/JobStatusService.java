@@ -17,11 +17,15 @@ import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -29,18 +33,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link JobStatusTopology} as a {@link KafkaStreams} application and answers status queries
- * from its local store (interactive queries). One ingest instance owns every partition; several
- * instances with the same application id would each hold only their share of the store.
+ * from its local store (interactive queries). Several instances with the same application id each
+ * hold a share of the store's partitions; each advertises its HTTP address as {@code
+ * application.server}, and {@link #ownerOf(String)} says which instance holds a job's status so the
+ * API can ask it.
+ *
+ * <p>Created first, started once the HTTP server has bound its port ({@link #start(HostInfo)}),
+ * since the advertised address defaults to that port.
  */
 public final class JobStatusService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobStatusService.class);
 
-  private final KafkaStreams streams;
+  private final CutflowConfig config;
+  private final Topology topology;
   private final Path stateDir;
   private final boolean deleteStateDir;
+  private volatile KafkaStreams streams;
+  private volatile HostInfo self;
 
-  private JobStatusService(KafkaStreams streams, Path stateDir, boolean deleteStateDir) {
-    this.streams = streams;
+  private JobStatusService(
+      CutflowConfig config, Topology topology, Path stateDir, boolean deleteStateDir) {
+    this.config = config;
+    this.topology = topology;
     this.stateDir = stateDir;
     this.deleteStateDir = deleteStateDir;
   }
@@ -54,8 +68,8 @@ public final class JobStatusService implements AutoCloseable {
     }
   }
 
-  /** Builds and starts the application; it becomes queryable once {@link #isRunning()}. */
-  public static JobStatusService start(
+  /** Builds the application; nothing runs until {@link #start(HostInfo)}. */
+  public static JobStatusService create(
       CutflowConfig config, Topics topics, JobCodec codec, Consumer<JobResult> onResult) {
     Path dir;
     boolean temporary;
@@ -71,20 +85,34 @@ public final class JobStatusService implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the Kafka Streams state directory", e);
     }
-    KafkaStreams streams =
-        new KafkaStreams(JobStatusTopology.build(topics, codec, onResult), properties(config, dir));
-    streams.setUncaughtExceptionHandler(
+    return new JobStatusService(
+        config, JobStatusTopology.build(topics, codec, onResult), dir, temporary);
+  }
+
+  /**
+   * Starts the application, advertising {@code self} (this instance's HTTP host and port) to the
+   * other instances; it becomes queryable once {@link #isRunning()}.
+   */
+  public synchronized void start(HostInfo self) {
+    if (streams != null) {
+      throw new IllegalStateException("job-status streams already started");
+    }
+    KafkaStreams s = new KafkaStreams(topology, properties(config, stateDir, self));
+    s.setUncaughtExceptionHandler(
         e -> {
           log.error("job-status stream thread failed; replacing it", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    streams.setStateListener((now, before) -> log.info("job-status streams {} -> {}", before, now));
-    streams.start();
-    return new JobStatusService(streams, dir, temporary);
+    s.setStateListener((now, before) -> log.info("job-status streams {} -> {}", before, now));
+    this.self = self;
+    this.streams = s;
+    s.start();
   }
 
-  static Properties properties(CutflowConfig config, Path stateDir) {
+  static Properties properties(CutflowConfig config, Path stateDir, HostInfo self) {
     Properties p = new Properties();
+    // where the other instances reach this one's HTTP API (interactive queries across instances)
+    p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(IngestConfig.APPLICATION_ID));
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
@@ -106,11 +134,39 @@ public final class JobStatusService implements AutoCloseable {
   }
 
   public boolean isRunning() {
-    return streams.state() == KafkaStreams.State.RUNNING;
+    return state() == KafkaStreams.State.RUNNING;
   }
 
   public KafkaStreams.State state() {
-    return streams.state();
+    KafkaStreams s = streams;
+    return s == null ? KafkaStreams.State.CREATED : s.state();
+  }
+
+  /**
+   * Which instance holds the job's status right now, from the group's assignment metadata (the
+   * store is partitioned by job id, see {@link JobStatusTopology#REPARTITION}). {@link
+   * StatusOwner.Unknown} while the application is not running or a rebalance has not settled.
+   */
+  public StatusOwner ownerOf(String jobId) {
+    KafkaStreams s = streams;
+    KafkaStreams.State state = state();
+    if (s == null || state != KafkaStreams.State.RUNNING) {
+      return new StatusOwner.Unknown("job status store is " + state.name().toLowerCase());
+    }
+    KeyQueryMetadata md;
+    try {
+      md = s.queryMetadataForKey(JobStatusTopology.STORE, jobId, Serdes.String().serializer());
+    } catch (IllegalStateException e) {
+      return new StatusOwner.Unknown("no assignment metadata yet: " + e.getMessage());
+    }
+    if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md) || md.activeHost() == null) {
+      return new StatusOwner.Unknown("no instance holds the job's partition (rebalancing)");
+    }
+    HostInfo owner = md.activeHost();
+    if (owner.equals(self)) {
+      return StatusOwner.LOCAL;
+    }
+    return new StatusOwner.Remote(owner.host(), owner.port());
   }
 
   /** Waits until the store is queryable; false on timeout. */
@@ -118,8 +174,8 @@ public final class JobStatusService implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!isRunning()) {
       if (System.nanoTime() > deadline
-          || streams.state() == KafkaStreams.State.ERROR
-          || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+          || state() == KafkaStreams.State.ERROR
+          || state() == KafkaStreams.State.NOT_RUNNING) {
         return isRunning();
       }
       Thread.sleep(50);
@@ -133,15 +189,16 @@ public final class JobStatusService implements AutoCloseable {
    * @throws NotReadyException while the store is not queryable
    */
   public Optional<JobStatus> get(String jobId) {
-    if (!isRunning()) {
+    KafkaStreams s = streams;
+    if (s == null || !isRunning()) {
       throw new NotReadyException(
           "job status store is "
-              + streams.state().name().toLowerCase()
+              + state().name().toLowerCase()
               + " (starting or restoring from its changelog)");
     }
     try {
       ReadOnlyKeyValueStore<String, JobStatus> store =
-          streams.store(
+          s.store(
               StoreQueryParameters.fromNameAndType(
                   JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore()));
       return Optional.ofNullable(store.get(jobId));
@@ -152,8 +209,11 @@ public final class JobStatusService implements AutoCloseable {
 
   @Override
   public void close() {
+    KafkaStreams s = streams;
     // leave the group so that a replacement instance gets the partitions at once
-    streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    if (s != null) {
+      s.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    }
     if (deleteStateDir) {
       deleteRecursively(stateDir);
     }

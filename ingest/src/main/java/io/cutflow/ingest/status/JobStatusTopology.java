@@ -14,30 +14,44 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The job-status topology: the latest {@link JobStatus} per job id, in the key-value store {@link
- * #STORE}, from two inputs keyed by job id:
+ * #STORE}, from the jobs and results topics:
  *
  * <pre>
- *   jobs topic    → JobRequest → "queued" ─┐
- *                                          ├─ merge → groupByKey → reduce(JobStatus::merge) → STORE (+ changelog)
- *   results topic → JobResult  → "done"/"failed" ─┘
- *                                 └─ peek → onResult (wakes up requests waiting for that job)
+ *   jobs topic    → JobRequest → "queued" ─────────┐
+ *                                                  ├─ merge → key by job_id → repartition
+ *   results topic → JobResult  → "done"/"failed" ──┘        → peek → onResult (results only)
+ *                                                           → groupByKey → reduce(JobStatus::merge)
+ *                                                           → STORE (+ changelog)
  * </pre>
  *
- * Records that do not parse are skipped (the worker dead-letters bad job requests). The store is
- * logged, so a restarted instance restores it from the changelog topic; it is queried in place
- * (interactive queries) by {@link JobStatusService}.
+ * The key of the input records is ignored: a producer may key a job by anything (or nothing) and
+ * partition it any way (librdkafka's CRC32, Java's murmur2); the status is keyed by the {@code
+ * job_id} inside the record and the store partitioned by it, so request and result meet in one task
+ * and {@code KafkaStreams.queryMetadataForKey(STORE, jobId, ...)} names the instance that holds it.
+ * One repartition after the merge (not one per input) keeps a single internal topic whose partition
+ * count cannot differ between the two sides. Records that do not parse are skipped (the worker
+ * dead-letters bad job requests). The store is logged, so a restarted instance restores it from the
+ * changelog topic; it is queried in place (interactive queries) by {@link JobStatusService}.
  */
 public final class JobStatusTopology {
   private static final Logger log = LoggerFactory.getLogger(JobStatusTopology.class);
 
   /** Name of the status store (and, prefixed with the application id, of its changelog topic). */
   public static final String STORE = "job-status";
+
+  /**
+   * Name of the repartition step (its topic is {@code <application id>-by-job-id-repartition}): the
+   * store's partitioning, which {@code KafkaStreams.queryMetadataForKey} reproduces.
+   */
+  public static final String REPARTITION = "by-job-id";
 
   private JobStatusTopology() {}
 
@@ -48,17 +62,34 @@ public final class JobStatusTopology {
     KStream<String, JobStatus> queued =
         builder.stream(
                 topics.jobs(), Consumed.with(Serdes.String(), Serdes.String()).withName("jobs"))
-            .flatMapValues(json -> parseRequest(codec, json));
+            .flatMapValues(json -> parseRequest(codec, json), Named.as("parse-jobs"));
 
     KStream<String, JobStatus> finished =
         builder.stream(
                 topics.results(),
                 Consumed.with(Serdes.String(), Serdes.String()).withName("results"))
-            .flatMapValues(json -> parseResult(codec, json))
-            .peek((jobId, status) -> onResult.accept(status.result()));
+            .flatMapValues(json -> parseResult(codec, json), Named.as("parse-results"));
 
-    queued
-        .merge(finished)
+    // the record key is whatever the producer chose (another client's key, null) and its partition
+    // whatever its partitioner chose: key by the job id inside the record and repartition, so the
+    // request and the results of one job always reach the same task and the same store key
+    KStream<String, JobStatus> byJobId =
+        queued
+            .merge(finished, Named.as("jobs-and-results"))
+            .selectKey((key, status) -> status.jobId(), Named.as("key-by-job-id"))
+            .repartition(
+                Repartitioned.<String, JobStatus>as(REPARTITION)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(statusSerde));
+
+    byJobId
+        .peek(
+            (jobId, status) -> {
+              if (status.result() != null) {
+                onResult.accept(status.result());
+              }
+            },
+            Named.as("notify-results"))
         .groupByKey(Grouped.with(Serdes.String(), statusSerde))
         .reduce(
             JobStatus::merge,

@@ -187,6 +187,52 @@ class JobStatusTopologyTest {
   }
 
   @Test
+  void statusIsKeyedByTheJobIdInTheRecordWhateverTheProducersKey() {
+    // an outside producer keyed the job by something else, the worker keyed the result by job id
+    jobs.pipeInput("upload-7", codec.encode(request("k1")));
+    assertEquals(JobStatus.State.QUEUED, store.get("k1").state());
+    assertNull(store.get("upload-7"), "the producer's key is not a job id");
+    results.pipeInput("k1", codec.encode(ok("k1")));
+    assertEquals(JobStatus.State.DONE, store.get("k1").state());
+    assertNotNull(store.get("k1").request(), "request and result met under the job id");
+
+    // and the other way round: the job keyed by its id, the result by something else
+    jobs.pipeInput("k2", codec.encode(request("k2")));
+    results.pipeInput("worker-3", codec.encode(failed("k2", FailureCode.IMAGE_CORRUPT)));
+    assertEquals(JobStatus.State.FAILED, store.get("k2").state());
+    assertNotNull(store.get("k2").request());
+    assertNull(store.get("worker-3"));
+  }
+
+  @Test
+  void nullKeysAreKeyedByTheJobId() {
+    jobs.pipeInput((String) null, codec.encode(request("n1")));
+    assertEquals(JobStatus.State.QUEUED, store.get("n1").state());
+    results.pipeInput((String) null, codec.encode(ok("n1")));
+    JobStatus s = store.get("n1");
+    assertEquals(JobStatus.State.DONE, s.state());
+    assertNotNull(s.request());
+    assertEquals(List.of("n1"), seen.stream().map(JobResult::jobId).toList());
+  }
+
+  @Test
+  void jobsAndResultsGoThroughOneRepartitionTopicKeyedByJobId() {
+    jobs.pipeInput("other", codec.encode(request("r1")));
+    results.pipeInput((String) null, codec.encode(ok("r1")));
+    String repartition = APP + "-" + JobStatusTopology.REPARTITION + "-repartition";
+    assertTrue(
+        driver.producedTopicNames().contains(repartition), driver.producedTopicNames().toString());
+    TestOutputTopic<String, JobStatus> topic =
+        driver.createOutputTopic(
+            repartition, new StringDeserializer(), new JobStatusSerde().deserializer());
+    List<org.apache.kafka.streams.KeyValue<String, JobStatus>> records =
+        topic.readKeyValuesToList();
+    assertEquals(List.of("r1", "r1"), records.stream().map(kv -> kv.key).toList());
+    assertEquals(JobStatus.State.QUEUED, records.get(0).value.state());
+    assertEquals(JobStatus.State.DONE, records.get(1).value.state());
+  }
+
+  @Test
   void serdeRoundTrips() {
     JobStatus s = JobStatus.merge(JobStatus.queued(request("r")), JobStatus.finished(ok("r")));
     JobStatusSerde serde = new JobStatusSerde();

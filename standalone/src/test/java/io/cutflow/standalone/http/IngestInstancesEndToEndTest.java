@@ -1,0 +1,276 @@
+package io.cutflow.standalone.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.process.JavaProcess;
+import io.cutflow.ingest.http.IngestServer;
+import io.cutflow.standalone.infra.EmbeddedStack;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Two ingest instances with one application id against one embedded stack (real KRaft broker, real
+ * S3 server, one real worker process). Both {@link IngestServer}s run in this JVM, each on its own
+ * port with its own Kafka Streams instance, advertising its own address: the store's partitions are
+ * split between them and every status or cutout request for a job the other instance holds is
+ * forwarded there over HTTP. Then one instance stops and the other answers for every job once the
+ * group has rebalanced.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IngestInstancesEndToEndTest {
+  private static final String KEY = "two-instances-secret";
+  private static final Duration RESULT_WAIT = Duration.ofSeconds(240);
+
+  private final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private EmbeddedStack stack;
+  private JavaProcess worker;
+  private IngestServer a;
+  private IngestServer b;
+  private byte[] png;
+  private final List<String> jobs = new ArrayList<>();
+  private final List<String> notOk = new ArrayList<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "4")));
+    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
+    workerProps.put("cutflow.worker.intra-op-threads", "2");
+    workerProps.put("cutflow.worker.recycle-after", "0");
+    workerProps.put("cutflow.worker.id", "two-instances-worker");
+    worker =
+        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
+            .systemProperties(workerProps)
+            .jvmArgs("-Xmx1g")
+            .name("two-instances-worker")
+            .start();
+    CutflowConfig config =
+        stack
+            .config()
+            .withOverrides(
+                Map.of(
+                    "cutflow.ingest.api-key",
+                    KEY,
+                    "cutflow.ingest.application-id",
+                    "two-instances-" + UUID.randomUUID(),
+                    "cutflow.ops.host",
+                    "127.0.0.1"));
+    a = IngestServer.start(config, 0, new MetricRegistry());
+    b = IngestServer.start(config, 0, new MetricRegistry());
+    assertTrue(a.awaitReady(Duration.ofSeconds(120)), "instance a ready");
+    assertTrue(b.awaitReady(Duration.ofSeconds(120)), "instance b ready");
+    png = shapeImage();
+  }
+
+  @AfterAll
+  void stop() {
+    for (IngestServer s : new IngestServer[] {a, b}) {
+      if (s != null) {
+        s.close();
+      }
+    }
+    if (worker != null) {
+      System.out.println("worker log tail:\n" + worker.logTail(15));
+      worker.close();
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void twentyJobsSubmittedAlternatelyAreAnsweredByEitherInstance() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      jobs.add(submit(i % 2 == 0 ? a : b, "shape-" + i + ".png"));
+    }
+    int forwardedByA = 0;
+    int forwardedByB = 0;
+    for (String id : jobs) {
+      JsonNode viaA = awaitDone(a, id);
+      JsonNode viaB = awaitDone(b, id);
+      assertEquals(viaA.get("output").toString(), viaB.get("output").toString());
+      assertEquals(200, viaA.get("image").get("width").asInt(), viaA.toString());
+      HttpResponse<byte[]> cutA = get(a, "/v1/jobs/" + id + "/cutout");
+      HttpResponse<byte[]> cutB = get(b, "/v1/jobs/" + id + "/cutout");
+      assertEquals(200, cutA.statusCode(), () -> new String(cutA.body(), StandardCharsets.UTF_8));
+      assertEquals(200, cutB.statusCode(), () -> new String(cutB.body(), StandardCharsets.UTF_8));
+      assertEquals("image/png", cutA.headers().firstValue("Content-Type").orElse(""));
+      assertArrayEquals(cutA.body(), cutB.body(), "the same cutout from both instances");
+      BufferedImage cut = ImageIO.read(new ByteArrayInputStream(cutB.body()));
+      assertEquals(200, cut.getWidth());
+      assertTrue((cut.getRGB(100, 75) >>> 24) > 200, "centre opaque");
+      // exactly one of the two answered from its own store, the other asked it
+      boolean aForwarded = answeredBy(get(a, "/v1/jobs/" + id)) != null;
+      boolean bForwarded = answeredBy(get(b, "/v1/jobs/" + id)) != null;
+      assertTrue(aForwarded != bForwarded, "job " + id + ": a forwarded " + aForwarded);
+      forwardedByA += aForwarded ? 1 : 0;
+      forwardedByB += bForwarded ? 1 : 0;
+    }
+    // with 4 partitions split between two instances, both sides forward some of 20 jobs
+    assertTrue(forwardedByA > 0 && forwardedByB > 0, forwardedByA + " / " + forwardedByB);
+  }
+
+  @Test
+  @Order(2)
+  void apiRemoveReturnsThePngWhenAnotherInstanceHoldsTheJob() throws Exception {
+    // job ids are made by the server: remove until one lands on the other instance's partition
+    boolean sawForeign = false;
+    for (int i = 0; i < 10 && !sawForeign; i++) {
+      IngestServer on = i % 2 == 0 ? a : b;
+      HttpResponse<byte[]> r = send(post(on, "/api/remove", "remove-" + i + ".png"));
+      assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
+      assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
+      String id = r.headers().firstValue("X-Cutflow-Job-Id").orElseThrow();
+      jobs.add(id);
+      sawForeign = answeredBy(get(on, "/v1/jobs/" + id)) != null;
+    }
+    assertTrue(sawForeign, "no /api/remove job landed on the other instance in 10 tries");
+  }
+
+  @Test
+  @Order(3)
+  void afterOneInstanceStopsTheOtherAnswersForEveryJob() throws Exception {
+    // stopped mid-way: these jobs are still queued when a goes
+    for (int i = 0; i < 6; i++) {
+      jobs.add(submit(a, "late-" + i + ".png"));
+    }
+    a.close();
+    a = null;
+    for (String id : jobs) {
+      JsonNode done = awaitDone(b, id);
+      assertTrue(answeredByHeaderless(b, id), "b answers " + id + " from its own store now");
+      assertEquals(id, done.get("job_id").asText());
+      HttpResponse<byte[]> cut = get(b, "/v1/jobs/" + id + "/cutout");
+      assertEquals(200, cut.statusCode(), () -> new String(cut.body(), StandardCharsets.UTF_8));
+    }
+    // what a client saw while the group rebalanced: only retryable 503s, each with Retry-After
+    System.out.println("answers other than 200 while polling: " + notOk);
+    for (String s : notOk) {
+      assertTrue(s.startsWith("503 ") && s.contains("retry-after="), s);
+    }
+  }
+
+  private boolean answeredByHeaderless(IngestServer on, String id) throws Exception {
+    HttpResponse<byte[]> r = get(on, "/v1/jobs/" + id);
+    return r.statusCode() == 200 && answeredBy(r) == null;
+  }
+
+  private static String answeredBy(HttpResponse<?> r) {
+    return r.headers().firstValue("X-Cutflow-Answered-By").orElse(null);
+  }
+
+  private String submit(IngestServer on, String name) throws Exception {
+    HttpResponse<byte[]> r = send(post(on, "/v1/jobs", name));
+    String body = new String(r.body(), StandardCharsets.UTF_8);
+    assertEquals(202, r.statusCode(), body);
+    return json.readTree(body).get("jobs").get(0).get("job_id").asText();
+  }
+
+  private JsonNode awaitDone(IngestServer on, String id) throws Exception {
+    long deadline = System.nanoTime() + RESULT_WAIT.toNanos();
+    String last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<byte[]> r = get(on, "/v1/jobs/" + id);
+      String body = new String(r.body(), StandardCharsets.UTF_8);
+      last = r.statusCode() + " " + body;
+      if (r.statusCode() == 200) {
+        JsonNode s = json.readTree(body);
+        if ("done".equals(s.get("status").asText())) {
+          return s;
+        }
+      } else {
+        notOk.add(
+            r.statusCode()
+                + " retry-after="
+                + r.headers().firstValue("Retry-After").orElse("none")
+                + " "
+                + body);
+      }
+      Thread.sleep(200);
+    }
+    if (!worker.isAlive()) {
+      fail("worker died: " + worker.logTail(30));
+    }
+    fail("job " + id + " not done in time on " + on.url() + "; last answer: " + last);
+    return null;
+  }
+
+  private HttpResponse<byte[]> get(IngestServer on, String path) throws Exception {
+    return send(
+        HttpRequest.newBuilder(URI.create(on.url() + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("X-API-Key", KEY)
+            .GET()
+            .build());
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpRequest post(IngestServer on, String path, String fileName) {
+    String boundary = "cutflow-" + UUID.randomUUID();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.writeBytes(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + fileName
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(png);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return HttpRequest.newBuilder(URI.create(on.url() + path))
+        .timeout(Duration.ofSeconds(180))
+        .header("X-API-Key", KEY)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+        .build();
+  }
+
+  /** A red disc on a flat light background. */
+  private static byte[] shapeImage() throws Exception {
+    BufferedImage img = new BufferedImage(200, 150, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color(235, 235, 235));
+    g.fillRect(0, 0, 200, 150);
+    g.setColor(new Color(200, 30, 30));
+    g.fillOval(50, 25, 100, 100);
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+}
