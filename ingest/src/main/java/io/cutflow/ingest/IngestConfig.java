@@ -1,5 +1,6 @@
 package io.cutflow.ingest;
 
+import static io.cutflow.common.config.ConfigKey.Type.BOOLEAN;
 import static io.cutflow.common.config.ConfigKey.Type.INT;
 import static io.cutflow.common.config.ConfigKey.Type.LONG;
 import static io.cutflow.common.config.ConfigKey.Type.PASSWORD;
@@ -78,6 +79,12 @@ public final class IngestConfig implements ConfigKeys {
           "",
           "Kafka Streams state directory of the job-status store; empty = a fresh temporary directory per start (the store is then restored from its changelog topic).");
 
+  public static final ConfigKey BRIDGE_ENABLED =
+      DEF.define(
+          "cutflow.bridge.enabled",
+          BOOLEAN,
+          false,
+          "Run the bucket bridge (S3 event notifications -> jobs) inside cutflow ingest-server; cutflow up always runs it.");
   public static final ConfigKey BRIDGE_TOPIC =
       DEF.define(
           "cutflow.bridge.topic",

@@ -10,6 +10,7 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.bucket.BucketBridgeService;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.javalin.Javalin;
@@ -44,6 +45,7 @@ public final class IngestServer implements AutoCloseable {
   private final ObjectStore store;
   private final ExecutorService responder;
   private final String host;
+  private final BucketBridgeService bridge;
 
   private IngestServer(
       Javalin app,
@@ -51,13 +53,15 @@ public final class IngestServer implements AutoCloseable {
       Producer<String, String> producer,
       ObjectStore store,
       ExecutorService responder,
-      String host) {
+      String host,
+      BucketBridgeService bridge) {
     this.app = app;
     this.status = status;
     this.producer = producer;
     this.store = store;
     this.responder = responder;
     this.host = host;
+    this.bridge = bridge;
   }
 
   /**
@@ -128,7 +132,12 @@ public final class IngestServer implements AutoCloseable {
       responder.shutdownNow();
       throw e;
     }
-    IngestServer server = new IngestServer(app, status, producer, store, responder, host);
+    // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
+    BucketBridgeService bridge =
+        config.getBoolean(IngestConfig.BRIDGE_ENABLED)
+            ? BucketBridgeService.start(config, registry)
+            : null;
+    IngestServer server = new IngestServer(app, status, producer, store, responder, host, bridge);
     log.info(
         "ingest HTTP API on {} (api key {})",
         server.url(),
@@ -157,8 +166,21 @@ public final class IngestServer implements AutoCloseable {
     return status.awaitRunning(timeout);
   }
 
+  /** Whether the bucket bridge runs here ({@code cutflow.bridge.enabled}) and is running. */
+  public boolean bridgeRunning() {
+    return bridge != null && bridge.isRunning();
+  }
+
+  /** Waits until the bucket bridge runs; false on timeout or when it is not enabled. */
+  public boolean awaitBridge(Duration timeout) throws InterruptedException {
+    return bridge != null && bridge.awaitRunning(timeout);
+  }
+
   @Override
   public void close() {
+    if (bridge != null) {
+      bridge.close();
+    }
     app.stop();
     responder.shutdownNow();
     status.close();
