@@ -138,6 +138,13 @@ public final class IngestConfig implements ConfigKeys {
           5_000,
           Validators.atLeast(100),
           "How often cutflow watch lists a bucket (one paged ListObjectsV2 walk) or scans a folder.");
+  public static final ConfigKey WATCH_STABLE_MS =
+      DEF.define(
+          "cutflow.watch.stable-ms",
+          LONG,
+          2_000,
+          Validators.atLeast(0),
+          "cutflow watch DIR takes a file once its size and modification time have not changed for this long, so a file still being copied is not taken half-written.");
   public static final ConfigKey WATCH_PROGRESS_TOPIC =
       DEF.define(
           "cutflow.watch.progress-topic",

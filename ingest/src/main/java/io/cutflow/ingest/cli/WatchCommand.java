@@ -1,53 +1,102 @@
 package io.cutflow.ingest.cli;
 
 import io.cutflow.common.cli.ConnectionOptions;
+import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.bucket.BucketWatch;
+import io.cutflow.ingest.folder.FolderWatch;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code cutflow watch s3://BUCKET[/PREFIX]}: publishes the bucket's new uploads as bucket events
- * for the bridge, against real Kafka and S3, until Ctrl-C.
+ * {@code cutflow watch s3://BUCKET[/PREFIX]} publishes a bucket's new uploads as bucket events for
+ * the bridge; {@code cutflow watch DIR --out OUTDIR} is rembg's {@code p -w}: new files in DIR
+ * (recursively) come out as {@code OUTDIR/<relative path without extension>.png}. Both against real
+ * Kafka and S3, until Ctrl-C.
  */
 @Command(
     name = "watch",
     mixinStandardHelpOptions = true,
-    description =
-        "Watch a bucket (s3://BUCKET[/PREFIX]) for new uploads and publish them as bucket events,"
-            + " which the bucket bridge turns into jobs; runs until Ctrl-C.")
+    description = {
+      "Watch a bucket or a folder until Ctrl-C.",
+      "s3://BUCKET[/PREFIX]: publish new uploads as bucket events; the bucket bridge makes the"
+          + " jobs (cutflow.bridge.*).",
+      "DIR --out OUTDIR: cut out each new file (recursively, once its size is stable) into"
+          + " OUTDIR/<relative path without extension>.png; existing outputs are skipped."
+    })
 public final class WatchCommand implements Callable<Integer> {
-  @Parameters(
-      index = "0",
-      paramLabel = "s3://BUCKET[/PREFIX]",
-      description = "What to watch. The bridge (cutflow.bridge.*) decides which uploads make jobs.")
+  @Parameters(index = "0", paramLabel = "s3://BUCKET[/PREFIX]|DIR", description = "What to watch.")
   String target;
+
+  @Option(
+      names = {"-o", "--out"},
+      paramLabel = "OUTDIR",
+      description = "Where a watched folder's cutouts go (required with DIR).")
+  Path out;
+
+  @Mixin CutoutOptionsMixin jobOptions;
 
   @Mixin ConnectionOptions connection;
 
   @Override
   public Integer call() throws Exception {
-    String[] bucketPrefix = BucketWatch.parseTarget(target);
+    CutoutOptions options = jobOptions.options(); // a bad value fails before any connection
+    boolean bucket = target.startsWith("s3://");
+    if (bucket && out != null) {
+      System.err.println(
+          "cutflow watch: --out is for a folder; a bucket's cutouts go to cutflow.bucket.cutouts");
+      return 2;
+    }
+    if (!bucket && (out == null || !Files.isDirectory(Path.of(target)))) {
+      System.err.println(
+          "cutflow watch: give s3://BUCKET[/PREFIX], or an existing folder DIR with --out OUTDIR"
+              + " (got '"
+              + target
+              + "'"
+              + (out == null ? ", no --out" : "")
+              + ")");
+      return 2;
+    }
     CutflowConfig config = connection.config();
     Thread main = Thread.currentThread();
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              main.interrupt();
-              try {
-                stopped.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "cutflow-watch-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  main.interrupt(); // Ctrl-C: end the scan loop, then close the clients
+                  try {
+                    stopped.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "cutflow-watch-stop"));
+    try {
+      if (bucket) {
+        watchBucket(config);
+      } else {
+        watchFolder(config, options);
+      }
+    } catch (InterruptedException e) {
+      // Ctrl-C: the clients were closed on the way out
+    } finally {
+      stopped.countDown();
+    }
+    return 0;
+  }
+
+  private void watchBucket(CutflowConfig config) throws InterruptedException {
+    String[] bucketPrefix = BucketWatch.parseTarget(target);
     try (BucketWatch watch =
         BucketWatch.connect(
             config, bucketPrefix[0], bucketPrefix[1], Metrics.process().registry())) {
@@ -59,11 +108,15 @@ public final class WatchCommand implements Callable<Integer> {
               + " (Ctrl-C stops); uploads go to the bucket-events topic for the bridge");
       System.out.flush();
       watch.runHere();
-    } catch (InterruptedException e) {
-      // Ctrl-C: the clients are closed by try-with-resources
-    } finally {
-      stopped.countDown();
     }
-    return 0;
+  }
+
+  private void watchFolder(CutflowConfig config, CutoutOptions options) throws Exception {
+    Files.createDirectories(out);
+    try (FolderWatch watch = FolderWatch.connect(config, Path.of(target), out, options)) {
+      System.out.println("watching " + target + " -> " + out + " (Ctrl-C stops)");
+      System.out.flush();
+      watch.runHere();
+    }
   }
 }

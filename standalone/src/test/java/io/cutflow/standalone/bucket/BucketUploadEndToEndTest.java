@@ -1,5 +1,6 @@
 package io.cutflow.standalone.bucket;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.DeadLetter;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobCodec;
@@ -18,6 +20,7 @@ import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.bucket.BucketEvent;
 import io.cutflow.ingest.bucket.BucketEventFormat;
 import io.cutflow.ingest.bucket.BucketWatch;
+import io.cutflow.ingest.folder.FolderWatch;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
@@ -28,8 +31,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +55,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Uploads straight to {@code cutflow-inbox} become cutouts with no Cutflow command, as on {@code
@@ -65,6 +73,7 @@ class BucketUploadEndToEndTest {
   private record Upload(String key, byte[] bytes, String contentType, int width, int height) {}
 
   private final JobCodec codec = new JobCodec();
+  @TempDir Path tmp;
   private EmbeddedStack stack;
   private JavaProcess worker;
   private CutflowConfig config;
@@ -178,6 +187,7 @@ class BucketUploadEndToEndTest {
 
     Topics topics = new Topics(config);
     Map<String, Integer> jobsPerId = countByKey(topics.jobs());
+    jobsPerId.keySet().removeIf(id -> !id.startsWith("s3-")); // the folder test's jobs
     assertEquals(uploads.size(), jobsPerId.size(), "one job per upload: " + jobsPerId);
     jobsPerId.forEach((id, n) -> assertEquals(1, n, "jobs for " + id));
     countByKey(topics.results()).forEach((id, n) -> assertEquals(1, n, "results for " + id));
@@ -227,6 +237,126 @@ class BucketUploadEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
     assertEquals(200, status.statusCode(), status.body());
     assertEquals("done", new ObjectMapper().readTree(status.body()).get("status").asText());
+
+    measureOneUploadOnTheIdleStack(topics);
+  }
+
+  /**
+   * One more upload with nothing else queued: prints how long it took from the PUT to the job
+   * (watcher + bridge, from the jobs record's timestamp), to the worker's start and through the
+   * worker. The figure for the README note; asserts only that the cutout comes.
+   */
+  private void measureOneUploadOnTheIdleStack(Topics topics) throws Exception {
+    String key = "latency/one photo.jpg";
+    TestPhotos.Photo photo = TestPhotos.load(TestPhotos.dir(), List.of("girl-1.jpg")).get(0);
+    try (KafkaConsumer<String, String> c = consumer()) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (String topic : List.of(topics.jobs(), topics.results())) {
+        c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+      }
+      c.assign(parts);
+      c.seekToEnd(parts);
+      parts.forEach(c::position); // "end" resolved before the upload
+      long put = System.currentTimeMillis();
+      store.put(INBOX, key, photo.bytes(), "image/jpeg", Map.of());
+      long jobAt = -1;
+      JobResult result = null;
+      long resultAt = -1;
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (result == null) {
+        assertTrue(System.nanoTime() < deadline, "no result for " + key);
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+          if (r.topic().equals(topics.jobs())
+              && key.equals(codec.decodeRequest(r.value()).source().key())) {
+            jobAt = r.timestamp();
+          } else if (r.topic().equals(topics.results())
+              && key.equals(codec.decodeResult(r.value()).source().key())) {
+            result = codec.decodeResult(r.value());
+            resultAt = r.timestamp();
+          }
+        }
+      }
+      assertEquals(JobResult.Status.OK, result.status(), String.valueOf(result.failure()));
+      System.out.printf(
+          "idle-stack latency (watch interval 500 ms): upload->job %d ms (watcher + bridge),"
+              + " job->worker start %d ms, worker %d ms, upload->result %d ms%n",
+          jobAt - put,
+          result.startedAt().toEpochMilli() - jobAt,
+          result.finishedAt().toEpochMilli() - result.startedAt().toEpochMilli(),
+          resultAt - put);
+    }
+  }
+
+  @Test
+  void aWatchedFolderComesOutInOutdirAndASlowlyWrittenFileIsTakenOnceComplete() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("in"));
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    List<TestPhotos.Photo> photos =
+        TestPhotos.load(TestPhotos.dir(), List.of("car-1.jpg", "girl-1.jpg", "car-3.jpg"));
+    Files.write(in.resolve("done.jpg"), photos.get(0).bytes());
+    Files.write(out.resolve("done.png"), new byte[] {42}); // an earlier run's output
+    FolderWatch watch =
+        FolderWatch.connect(
+            config.withOverrides(Map.of("cutflow.watch.stable-ms", "1500")),
+            in,
+            out,
+            CutoutOptions.DEFAULTS);
+    Thread loop =
+        new Thread(
+            () -> {
+              try {
+                watch.runHere();
+              } catch (InterruptedException e) {
+                // stopped, as Ctrl-C does
+              }
+            },
+            "folder-watch");
+    loop.start();
+    try {
+      Files.createDirectories(in.resolve("a b/ç"));
+      Files.write(in.resolve("a b/ç/girl.jpg"), photos.get(1).bytes());
+      // written in 4 chunks 0.8 s apart, i.e. never still for the 1.5 s it takes to be taken
+      byte[] slow = photos.get(2).bytes();
+      Path slowFile = in.resolve("slow.jpeg");
+      int chunk = slow.length / 4 + 1;
+      for (int off = 0; off < slow.length; off += chunk) {
+        Files.write(
+            slowFile,
+            Arrays.copyOfRange(slow, off, Math.min(slow.length, off + chunk)),
+            off == 0
+                ? new StandardOpenOption[] {StandardOpenOption.CREATE_NEW}
+                : new StandardOpenOption[] {StandardOpenOption.APPEND});
+        Thread.sleep(800);
+      }
+      Path girl = out.resolve("a b/ç/girl.png");
+      Path slowOut = out.resolve("slow.png");
+      await(() -> Files.exists(girl) && Files.exists(slowOut), "folder cutouts");
+      assertSize(photos.get(1), girl);
+      assertSize(photos.get(2), slowOut);
+    } finally {
+      loop.interrupt();
+      loop.join(30_000);
+      watch.close();
+    }
+    assertTrue(!loop.isAlive(), "the watch stops when interrupted");
+    assertArrayEquals(new byte[] {42}, Files.readAllBytes(out.resolve("done.png")), "skipped");
+    Map<String, Integer> byFile = new HashMap<>();
+    for (List<String> values : readAll(new Topics(config).jobs()).values()) {
+      for (String v : values) {
+        String file = codec.decodeRequest(v).attributes().get("file");
+        if (file != null) {
+          byFile.merge(file, 1, Integer::sum);
+        }
+      }
+    }
+    assertEquals(Map.of("a b/ç/girl.jpg", 1, "slow.jpeg", 1), byFile, "each file taken once");
+  }
+
+  private static void assertSize(TestPhotos.Photo photo, Path png) throws Exception {
+    BufferedImage img = ImageIO.read(png.toFile());
+    assertNotNull(img, png.toString());
+    assertEquals(photo.width(), img.getWidth(), png.toString());
+    assertEquals(photo.height(), img.getHeight(), png.toString());
   }
 
   /** 10 photos under nested prefixes (spaces, non-ASCII, .jpeg, .png) and 2 bad files. */
@@ -271,7 +401,7 @@ class BucketUploadEndToEndTest {
       out.add(new Upload(keys.get(i), bytes, type, p.width(), p.height()));
     }
     out.add(3, new Upload("bad/notes.txt", "not an image".getBytes(), "text/plain", 0, 0));
-    byte[] truncated = java.util.Arrays.copyOf(photos.get(0).bytes(), 2000);
+    byte[] truncated = Arrays.copyOf(photos.get(0).bytes(), 2000);
     out.add(9, new Upload("bad/half.jpg", truncated, "image/jpeg", 0, 0));
     return out;
   }
@@ -292,6 +422,9 @@ class BucketUploadEndToEndTest {
                 + worker.logTail(20));
         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
           JobResult result = codec.decodeResult(r.value());
+          if (!INBOX.equals(result.source().bucket())) {
+            continue; // the folder test's jobs
+          }
           bySourceKey.computeIfAbsent(result.source().key(), k -> new ArrayList<>()).add(result);
         }
       }
