@@ -71,7 +71,8 @@ public final class WatchCostBench {
         double wallMs = (System.nanoTime() - wall0) / 1e6 / scans;
         double cpuMs = (threads.getCurrentThreadCpuTime() - cpu0) / 1e6 / scans;
         double s3CpuMs =
-            (s3.info().totalCpuDuration().orElse(Duration.ZERO).minus(s3Cpu0).toNanos()) / 1e6
+            (s3.info().totalCpuDuration().orElse(Duration.ZERO).minus(s3Cpu0).toNanos())
+                / 1e6
                 / scans;
         double pages =
             (registry.counter("cutflow.watch.requests").getCount() - pages0) / (double) scans;
