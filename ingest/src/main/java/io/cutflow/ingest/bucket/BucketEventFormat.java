@@ -31,14 +31,14 @@ public final class BucketEventFormat {
    */
   public static List<BucketEvent> parse(String json) throws InvalidBucketEventException {
     if (json == null) {
-      throw new InvalidBucketEventException("empty record (no value)");
+      throw new InvalidBucketEventException("empty record (no value)", null, true);
     }
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       throw new InvalidBucketEventException(
-          "not JSON: " + e.getOriginalMessage() + " at " + e.getLocation(), e);
+          "not JSON: " + e.getOriginalMessage() + " at " + e.getLocation(), e, true);
     }
     if (root == null || !root.isObject()) {
       throw new InvalidBucketEventException("not a JSON object");
@@ -71,7 +71,9 @@ public final class BucketEventFormat {
       key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       throw new InvalidBucketEventException(
-          where + ".s3.object.key '" + rawKey + "' is not URL-encoded: " + e.getMessage(), e);
+          where + ".s3.object.key '" + rawKey + "' is not URL-encoded: " + e.getMessage(),
+          e,
+          false);
     }
     if (key.isEmpty()) {
       throw new InvalidBucketEventException(where + ".s3.object.key is empty");

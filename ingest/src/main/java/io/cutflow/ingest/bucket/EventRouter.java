@@ -50,9 +50,12 @@ final class EventRouter implements Processor<String, String, String, EventRouter
         route(record, event, received);
       }
     } catch (InvalidBucketEventException e) {
-      deadLetter(record, e.getMessage());
+      deadLetter(
+          record,
+          e.notJson() ? FailureCode.MALFORMED_JSON : FailureCode.SCHEMA_VIOLATION,
+          e.getMessage());
     } catch (RuntimeException e) { // a bug must not stop the bridge either; the record is kept
-      deadLetter(record, "cannot be handled: " + e);
+      deadLetter(record, FailureCode.INTERNAL_ERROR, "cannot be handled: " + e);
     }
   }
 
@@ -81,7 +84,7 @@ final class EventRouter implements Processor<String, String, String, EventRouter
         record.withKey(d.job().jobId()).withValue(new Routed(false, codec.encode(d.job()))));
   }
 
-  private void deadLetter(Record<String, String> record, String reason) {
+  private void deadLetter(Record<String, String> record, FailureCode code, String reason) {
     metrics.count(Outcome.DEAD_LETTER);
     RecordMetadata md = context.recordMetadata().orElse(null);
     String topic = md == null ? null : md.topic();
@@ -103,7 +106,7 @@ final class EventRouter implements Processor<String, String, String, EventRouter
             partition,
             offset,
             null,
-            FailureCode.MALFORMED_JSON,
+            code,
             "bucket event: " + reason,
             WORKER_ID,
             Instant.now());

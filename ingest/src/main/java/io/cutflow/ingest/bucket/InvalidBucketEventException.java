@@ -4,11 +4,20 @@ package io.cutflow.ingest.bucket;
 public final class InvalidBucketEventException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  private final boolean notJson;
+
+  /** JSON, but not the shape of an event notification. */
   public InvalidBucketEventException(String message) {
-    super(message);
+    this(message, null, false);
   }
 
-  public InvalidBucketEventException(String message, Throwable cause) {
+  public InvalidBucketEventException(String message, Throwable cause, boolean notJson) {
     super(message, cause);
+    this.notJson = notJson;
+  }
+
+  /** Whether the record was not JSON at all (malformed_json) rather than the wrong shape. */
+  public boolean notJson() {
+    return notJson;
   }
 }

@@ -183,9 +183,9 @@ class BucketBridgeTopologyTest {
     assertEquals(FailureCode.MALFORMED_JSON, first.reason());
     assertTrue(first.message().startsWith("bucket event: not JSON"), first.message());
     assertEquals(EventRouter.WORKER_ID, first.workerId());
-    assertTrue(
-        codec.decodeDeadLetter(letters.get(1).value).message().contains("s3.bucket.name"),
-        letters.get(1).value);
+    DeadLetter second = codec.decodeDeadLetter(letters.get(1).value);
+    assertTrue(second.message().contains("s3.bucket.name"), letters.get(1).value);
+    assertEquals(FailureCode.SCHEMA_VIOLATION, second.reason(), "JSON, but not an event");
     assertTrue(
         codec.decodeDeadLetter(letters.get(2).value).message().contains("not URL-encoded"),
         letters.get(2).value);
