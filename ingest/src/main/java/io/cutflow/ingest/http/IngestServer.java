@@ -133,10 +133,19 @@ public final class IngestServer implements AutoCloseable {
       throw e;
     }
     // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
-    BucketBridgeService bridge =
-        config.getBoolean(IngestConfig.BRIDGE_ENABLED)
-            ? BucketBridgeService.start(config, registry)
-            : null;
+    BucketBridgeService bridge = null;
+    if (config.getBoolean(IngestConfig.BRIDGE_ENABLED)) {
+      try {
+        bridge = BucketBridgeService.start(config, registry);
+      } catch (RuntimeException e) {
+        app.stop();
+        status.close();
+        producer.close();
+        store.close();
+        responder.shutdownNow();
+        throw e;
+      }
+    }
     IngestServer server = new IngestServer(app, status, producer, store, responder, host, bridge);
     log.info(
         "ingest HTTP API on {} (api key {})",
