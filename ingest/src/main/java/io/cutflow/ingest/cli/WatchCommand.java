@@ -7,6 +7,7 @@ import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.folder.FolderWatch;
+import io.cutflow.ingest.folder.FolderWatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -51,20 +52,23 @@ public final class WatchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CutoutOptions options = jobOptions.options(); // a bad value fails before any connection
     boolean bucket = target.startsWith("s3://");
-    if (bucket && out != null) {
-      System.err.println(
-          "cutflow watch: --out is for a folder; a bucket's cutouts go to cutflow.bucket.cutouts");
-      return 2;
-    }
-    if (!bucket && (out == null || !Files.isDirectory(Path.of(target)))) {
-      System.err.println(
-          "cutflow watch: give s3://BUCKET[/PREFIX], or an existing folder DIR with --out OUTDIR"
-              + " (got '"
-              + target
-              + "'"
-              + (out == null ? ", no --out" : "")
-              + ")");
-      return 2;
+    // argument errors: one line, exit 2, before anything connects (IllegalArgumentException)
+    if (bucket) {
+      if (out != null) {
+        throw new IllegalArgumentException(
+            "--out is for a folder; a bucket's cutouts go to cutflow.bucket.cutouts");
+      }
+      BucketWatch.parseTarget(target);
+    } else {
+      if (!Files.isDirectory(Path.of(target))) {
+        throw new IllegalArgumentException(
+            "'" + target + "' is neither s3://BUCKET[/PREFIX] nor an existing folder");
+      }
+      if (out == null) {
+        throw new IllegalArgumentException(
+            "watching a folder needs --out OUTDIR, where its cutouts go");
+      }
+      FolderWatcher.checkOutside(Path.of(target), out);
     }
     CutflowConfig config = connection.config();
     Thread main = Thread.currentThread();

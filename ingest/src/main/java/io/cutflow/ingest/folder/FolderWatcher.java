@@ -53,20 +53,24 @@ public final class FolderWatcher {
 
   public FolderWatcher(
       Path dir, Path out, Duration stable, Submitter submitter, CutoutReader reader) {
+    checkOutside(dir, out);
     this.dir = dir.toAbsolutePath().normalize();
     this.out = out.toAbsolutePath().normalize();
-    if (this.out.startsWith(this.dir)) {
+    this.stable = stable;
+    this.submitter = submitter;
+    this.reader = reader;
+  }
+
+  /** Refuses an OUTDIR inside DIR: its cutouts would be taken as new images, forever. */
+  public static void checkOutside(Path dir, Path out) {
+    if (out.toAbsolutePath().normalize().startsWith(dir.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException(
           "--out "
               + out
               + " is inside the watched folder "
               + dir
-              + "; its cutouts would be taken"
-              + " as new images. Give an OUTDIR outside it.");
+              + "; its cutouts would be taken as new images. Give an OUTDIR outside it.");
     }
-    this.stable = stable;
-    this.submitter = submitter;
-    this.reader = reader;
   }
 
   /** Where a file's cutout goes: {@code OUTDIR/<relative path without extension>.png}. */
