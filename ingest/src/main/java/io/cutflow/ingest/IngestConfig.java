@@ -1,5 +1,6 @@
 package io.cutflow.ingest;
 
+import static io.cutflow.common.config.ConfigKey.Type.BOOLEAN;
 import static io.cutflow.common.config.ConfigKey.Type.INT;
 import static io.cutflow.common.config.ConfigKey.Type.LONG;
 import static io.cutflow.common.config.ConfigKey.Type.PASSWORD;
@@ -132,6 +133,80 @@ public final class IngestConfig implements ConfigKeys {
     };
   }
 
+  public static final ConfigKey BRIDGE_ENABLED =
+      DEF.define(
+          "cutflow.bridge.enabled",
+          BOOLEAN,
+          false,
+          "Run the bucket bridge (S3 event notifications -> jobs) inside cutflow ingest-server; cutflow up always runs it.");
+  public static final ConfigKey BRIDGE_TOPIC =
+      DEF.define(
+          "cutflow.bridge.topic",
+          STRING,
+          "cutflow.bucket-events",
+          Validators.kafkaName(),
+          "Topic of S3 event notifications (MinIO's Kafka target or AWS's Records JSON, and what cutflow watch publishes) that the bucket bridge turns into jobs.");
+  public static final ConfigKey BRIDGE_BUCKETS =
+      DEF.define(
+          "cutflow.bridge.buckets",
+          STRING,
+          "cutflow-inbox",
+          bucketList(),
+          "Buckets whose uploads become jobs (comma-separated); events of other buckets are skipped. The raw and cutouts buckets never make jobs.");
+  public static final ConfigKey BRIDGE_PREFIX =
+      DEF.define(
+          "cutflow.bridge.prefix",
+          STRING,
+          "",
+          "Only keys starting with this prefix become jobs; empty = every key.");
+  public static final ConfigKey BRIDGE_SUFFIXES =
+      DEF.define(
+          "cutflow.bridge.suffixes",
+          STRING,
+          "",
+          "Only keys ending in one of these suffixes (comma-separated, case-insensitive, e.g. .jpg,.jpeg,.png) become jobs; empty = every key (the worker fails non-images with not_an_image).");
+  public static final ConfigKey BRIDGE_OUTPUT_PREFIX =
+      DEF.define(
+          "cutflow.bridge.output-prefix",
+          STRING,
+          "",
+          "Prefix of the cutout keys of bucket-made jobs: <cutflow.bucket.cutouts>/<prefix><source key without extension>.png; empty = the source key's own path.");
+  public static final ConfigKey BRIDGE_DEDUP_WINDOW_MS =
+      DEF.define(
+          "cutflow.bridge.dedup-window-ms",
+          LONG,
+          7L * 24 * 60 * 60 * 1000,
+          Validators.atLeast(1),
+          "How long the bridge remembers a job id (bucket + key + eTag) to drop redelivered events; covers MinIO's queue_dir replay and watcher restarts.");
+  public static final ConfigKey BRIDGE_APPLICATION_ID =
+      DEF.define(
+          "cutflow.bridge.application-id",
+          STRING,
+          "cutflow-bucket-bridge",
+          Validators.kafkaName(),
+          "Kafka Streams application.id of the bucket bridge (consumer group, prefix of its de-duplication changelog and repartition topics).");
+  public static final ConfigKey WATCH_INTERVAL_MS =
+      DEF.define(
+          "cutflow.watch.interval-ms",
+          LONG,
+          5_000,
+          Validators.atLeast(100),
+          "How often cutflow watch lists a bucket (one paged ListObjectsV2 walk) or scans a folder.");
+  public static final ConfigKey WATCH_STABLE_MS =
+      DEF.define(
+          "cutflow.watch.stable-ms",
+          LONG,
+          2_000,
+          Validators.atLeast(0),
+          "cutflow watch DIR takes a file once its size and modification time have not changed for this long, so a file still being copied is not taken half-written.");
+  public static final ConfigKey WATCH_PROGRESS_TOPIC =
+      DEF.define(
+          "cutflow.watch.progress-topic",
+          STRING,
+          "cutflow.watch-progress",
+          Validators.kafkaName(),
+          "Compacted topic where bucket watchers record what they have published (bucket/key -> eTag), read back on start so a restart publishes nothing twice.");
+
   /** An absolute http(s) URL with nothing a base URL cannot carry (query, fragment, user info). */
   private static Validator publicUrl() {
     Validator http = Validators.httpUrl();
@@ -155,6 +230,27 @@ public final class IngestConfig implements ConfigKeys {
       @Override
       public String allowed() {
         return "http(s)://host[:port][/path]";
+      }
+    };
+  }
+
+  /** Comma-separated S3 bucket names, at least one. */
+  private static Validator bucketList() {
+    Validator bucket = Validators.bucketName();
+    return new Validator() {
+      @Override
+      public String problem(Object value) {
+        for (String part : String.valueOf(value).split(",", -1)) {
+          if (bucket.problem(part.trim()) != null) {
+            return "has '" + part.trim() + "', which is not a bucket name";
+          }
+        }
+        return null;
+      }
+
+      @Override
+      public String allowed() {
+        return "bucket[,bucket...]";
       }
     };
   }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       io.cutflow.worker.cli.QualityCommand.class,
       io.cutflow.worker.cli.ColdStartCommand.class,
       io.cutflow.ingest.cli.IngestCommand.class,
+      io.cutflow.ingest.cli.WatchCommand.class,
       RunCommand.class,
       BenchCommand.class,
       UpCommand.class,

@@ -4,6 +4,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.ops.OpsServer;
 import io.cutflow.ingest.IngestConfig;
+import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
@@ -27,9 +28,10 @@ import picocli.CommandLine.Option;
  * {@code cutflow up}: the embedded stack (Kafka, S3) and K supervised workers, kept running until
  * Ctrl-C or SIGTERM — each recycled after {@code cutflow.worker.recycle-after} images with a warm
  * standby, and replaced when it crashes — with every endpoint printed so other tools ({@code
- * cutflow ingest}, any Kafka producer, any S3 client) can use it. The HTTP API binds loopback
- * unless told otherwise. A signal stops everything in order ({@link OrderlyStop}) and deletes the
- * data unless {@code --data} keeps it.
+ * cutflow ingest}, any Kafka producer, any S3 client) can use it. Uploads to {@code cutflow-inbox}
+ * become jobs with no command ({@link BucketInbox}). The HTTP API binds loopback unless told
+ * otherwise. A signal stops everything in order ({@link OrderlyStop}) and deletes the data unless
+ * {@code --data} keeps it.
  */
 @Command(
     name = "up",
@@ -127,6 +129,7 @@ public final class UpCommand implements Callable<Integer> {
     CutflowConfig config = stack.config().withOverrides(overrides);
     Map<String, String> api = new LinkedHashMap<>();
     api.put(OpsConfig.HOST.name(), bindHost);
+    api.putAll(BucketInbox.bridgeOn());
     if (config.sourceOf(IngestConfig.STATE_DIR) == CutflowConfig.Source.DEFAULT) {
       // with the rest of the data: kept with --data, deleted without
       api.put(IngestConfig.STATE_DIR.name(), dir.resolve("ingest-state").toString());
@@ -161,6 +164,10 @@ public final class UpCommand implements Callable<Integer> {
           "workers did not start within 5 minutes; logs in " + supervisor.logDir());
     }
     HttpApi.awaitReady(http);
+    for (BucketWatch watch : BucketInbox.start(config)) {
+      // stopped first: no new jobs while the workers drain
+      stop.add(OrderlyStop.Phase.WORKERS, "bucket watcher", Duration.ofSeconds(35), watch);
+    }
     out.println("  HTTP API: " + HttpApi.describe(bindHost, http.port()));
     HttpApi.warnIfOpen(bindHost, http.port(), config, System.err);
     out.println("cutflow is up. Use it with:");
@@ -169,6 +176,7 @@ public final class UpCommand implements Callable<Integer> {
     out.println("  export CUTFLOW_S3_ACCESS_KEY=" + stack.s3().accessKey());
     out.println("  export CUTFLOW_S3_SECRET_KEY=" + stack.s3().secretKey());
     out.println("  ./cutflow ingest DIR --wait --out OUTDIR");
+    BucketInbox.describe(config, stack.s3().endpoint(), out);
     out.println(
         "  workers: "
             + settings.slots()

@@ -61,6 +61,26 @@ class CliArgumentErrorsTest {
   }
 
   @Test
+  void watchRefusesWhatItCannotWatchBeforeConnecting() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("in"));
+    assertOneLine(cutflow("watch", dir.toString()), "watch", "needs --out OUTDIR");
+    assertOneLine(
+        cutflow("watch", dir.toString(), "--out", dir.resolve("cutouts").toString()),
+        "watch",
+        "inside the watched folder",
+        "outside it");
+    assertOneLine(
+        cutflow("watch", tmp.resolve("missing").toString(), "--out", tmp.toString()),
+        "watch",
+        "neither s3://BUCKET[/PREFIX] nor an existing folder");
+    assertOneLine(
+        cutflow("watch", "s3://cutflow-inbox/a/", "--out", tmp.toString()),
+        "watch",
+        "--out is for a folder");
+    assertOneLine(cutflow("watch", "s3://"), "watch", "s3://BUCKET[/PREFIX]");
+  }
+
+  @Test
   void outThatIsAFileIsRefused() throws Exception {
     Path images = Files.createDirectories(tmp.resolve("images"));
     Files.write(images.resolve("a.jpg"), new byte[] {1});

@@ -15,4 +15,12 @@ class CutoutFileNameTest {
         ".hidden.png", CutoutFileName.of(Path.of(".hidden")), "a leading dot is not an extension");
     assertEquals("photo", CutoutFileName.baseName(Path.of("/a/b/photo.jpeg")));
   }
+
+  @Test
+  void anObjectKeyKeepsItsPrefixAndLosesOnlyTheLastSegmentsExtension() {
+    assertEquals("shop/shoes/a b.png", CutoutFileName.ofKey("shop/shoes/a b.jpg"));
+    assertEquals("v1.2/photo.png", CutoutFileName.ofKey("v1.2/photo"));
+    assertEquals("d/.hidden.png", CutoutFileName.ofKey("d/.hidden"));
+    assertEquals("x.png", CutoutFileName.ofKey("x.png"));
+  }
 }

@@ -13,6 +13,7 @@ import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.ResultWatcher;
+import io.cutflow.ingest.bucket.BucketBridgeService;
 import io.cutflow.ingest.fetch.UrlFetcher;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
@@ -55,6 +56,7 @@ public final class IngestServer implements AutoCloseable {
   private final ObjectStore store;
   private final ExecutorService responder;
   private final String host;
+  private final BucketBridgeService bridge;
 
   private IngestServer(
       Javalin app,
@@ -63,7 +65,8 @@ public final class IngestServer implements AutoCloseable {
       Producer<String, String> producer,
       ObjectStore store,
       ExecutorService responder,
-      String host) {
+      String host,
+      BucketBridgeService bridge) {
     this.app = app;
     this.status = status;
     this.allResults = allResults;
@@ -71,6 +74,7 @@ public final class IngestServer implements AutoCloseable {
     this.store = store;
     this.responder = responder;
     this.host = host;
+    this.bridge = bridge;
   }
 
   /**
@@ -159,8 +163,23 @@ public final class IngestServer implements AutoCloseable {
       responder.shutdownNow();
       throw e;
     }
+    // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
+    BucketBridgeService bridge = null;
+    if (config.getBoolean(IngestConfig.BRIDGE_ENABLED)) {
+      try {
+        bridge = BucketBridgeService.start(config, registry);
+      } catch (RuntimeException e) {
+        app.stop();
+        status.close();
+        allResults.close();
+        producer.close();
+        store.close();
+        responder.shutdownNow();
+        throw e;
+      }
+    }
     IngestServer server =
-        new IngestServer(app, status, allResults, producer, store, responder, host);
+        new IngestServer(app, status, allResults, producer, store, responder, host, bridge);
     log.info(
         "ingest HTTP API on {} (api key {})",
         server.url(),
@@ -227,8 +246,21 @@ public final class IngestServer implements AutoCloseable {
     return status.awaitRunning(timeout);
   }
 
+  /** Whether the bucket bridge runs here ({@code cutflow.bridge.enabled}) and is running. */
+  public boolean bridgeRunning() {
+    return bridge != null && bridge.isRunning();
+  }
+
+  /** Waits until the bucket bridge runs; false on timeout or when it is not enabled. */
+  public boolean awaitBridge(Duration timeout) throws InterruptedException {
+    return bridge != null && bridge.awaitRunning(timeout);
+  }
+
   @Override
   public void close() {
+    if (bridge != null) {
+      bridge.close();
+    }
     app.stop();
     responder.shutdownNow();
     status.close();

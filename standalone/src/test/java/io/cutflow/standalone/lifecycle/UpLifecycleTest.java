@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.store.ObjectStore;
+import io.cutflow.standalone.fault.TestPhotos;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +88,32 @@ class UpLifecycleTest {
 
   @Test
   @Order(2)
+  void anUploadToTheInboxBecomesACutoutWithNoCutflowCommand() throws Exception {
+    String out = up.out();
+    assertTrue(out.contains("S3 uploads: PUT cutflow-inbox/<key>"), out);
+    Map<String, String> s3 = new java.util.HashMap<>();
+    for (String name : List.of("ENDPOINT", "ACCESS_KEY", "SECRET_KEY")) {
+      Matcher m = Pattern.compile("export CUTFLOW_S3_" + name + "=(\\S+)").matcher(out);
+      assertTrue(m.find(), name + " printed:\n" + out);
+      s3.put("cutflow.s3." + name.toLowerCase().replace('_', '-'), m.group(1));
+    }
+    Assumptions.assumeTrue(TestPhotos.dir() != null, "no shared/testdata/photos");
+    TestPhotos.Photo photo = TestPhotos.load(TestPhotos.dir(), List.of("girl-1.jpg")).get(0);
+    try (ObjectStore store = ObjectStore.fromConfig(CutflowConfig.isolated(s3))) {
+      store.put("cutflow-inbox", "shop/a b.jpg", photo.bytes(), "image/jpeg", Map.of());
+      assertTrue(
+          up.await(() -> store.exists("cutflow-cutouts", "shop/a b.png"), Duration.ofMinutes(4)),
+          "no cutout at cutflow-cutouts/shop/a b.png; stderr:\n" + up.err());
+      BufferedImage cutout =
+          ImageIO.read(
+              new ByteArrayInputStream(store.get("cutflow-cutouts", "shop/a b.png", 64L << 20)));
+      assertEquals(photo.width(), cutout.getWidth());
+      assertEquals(photo.height(), cutout.getHeight());
+    }
+  }
+
+  @Test
+  @Order(3)
   void sigtermStopsEverythingAndDeletesTheData() throws Exception {
     List<Path> dataDirs = up.tempEntries("cutflow-up-");
     assertEquals(1, dataDirs.size(), "up's data directory: " + dataDirs);

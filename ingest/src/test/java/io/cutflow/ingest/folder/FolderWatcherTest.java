@@ -1,0 +1,143 @@
+package io.cutflow.ingest.folder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cutflow.common.job.FailureCode;
+import io.cutflow.common.job.JobRequest;
+import io.cutflow.common.job.JobResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The folder watcher with a recording submitter and a clock the test moves. */
+class FolderWatcherTest {
+  private static final long SECOND = 1_000_000_000L;
+
+  @TempDir Path root;
+  private final Map<String, byte[]> submitted = new LinkedHashMap<>();
+  private final List<String> jobIds = new ArrayList<>();
+
+  private FolderWatcher watcher(Path in, Path out) {
+    return new FolderWatcher(
+        in,
+        out,
+        Duration.ofSeconds(2),
+        (rel, bytes) -> {
+          submitted.put(rel, bytes);
+          String id = "job-" + jobIds.size();
+          jobIds.add(id);
+          return id;
+        },
+        r -> ("png of " + r.jobId()).getBytes());
+  }
+
+  @Test
+  void aFileWrittenInChunksIsTakenOnceWhenItHasHeldStillAndComplete() throws Exception {
+    Path in = Files.createDirectories(root.resolve("in/sub dir"));
+    FolderWatcher w = watcher(root.resolve("in"), root.resolve("out"));
+    Path f = in.resolve("é photo.jpg");
+    byte[] all = new byte[3000];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (byte) i;
+    }
+    long now = 0;
+    for (int chunk = 0; chunk < 3; chunk++) {
+      Files.write(
+          f,
+          java.util.Arrays.copyOfRange(all, chunk * 1000, chunk * 1000 + 1000),
+          chunk == 0
+              ? new java.nio.file.OpenOption[0]
+              : new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.APPEND});
+      Files.setLastModifiedTime(f, FileTime.from(Instant.ofEpochSecond(1000 + chunk)));
+      assertEquals(List.of(), w.scan(now), "still being written at chunk " + chunk);
+      now += SECOND; // chunks 1 s apart: never 2 s still
+      assertEquals(List.of(), w.scan(now));
+    }
+    // the last chunk came at now - 1 s
+    assertEquals(List.of(), w.scan(now + SECOND / 2), "1.5 s still is not enough");
+    assertEquals(List.of("sub dir/é photo.jpg"), w.scan(now + SECOND));
+    assertArrayEquals(all, submitted.get("sub dir/é photo.jpg"), "taken complete");
+    assertEquals(List.of(), w.scan(now + 10 * SECOND), "taken once");
+    assertEquals(1, w.pending());
+  }
+
+  @Test
+  void resultsBecomeOutputsAtTheRelativePathAndExistingOutputsAreSkipped() throws Exception {
+    Path in = Files.createDirectories(root.resolve("in"));
+    Path out = Files.createDirectories(root.resolve("out"));
+    Files.createDirectories(in.resolve("a/b"));
+    Files.write(in.resolve("a/b/c.jpeg"), new byte[] {1});
+    Files.write(in.resolve("done.jpg"), new byte[] {2});
+    Files.write(in.resolve(".hidden.jpg"), new byte[] {3});
+    Files.write(out.resolve("done.png"), new byte[] {9}); // from an earlier run
+    FolderWatcher w = watcher(in, out);
+    w.scan(0);
+    assertEquals(List.of("a/b/c.jpeg"), w.scan(3 * SECOND));
+
+    assertNull(w.onResult(ok("someone-else")), "other jobs are not ours");
+    Path written = w.onResult(ok(jobIds.get(0)));
+    assertEquals(out.resolve("a/b/c.png"), written);
+    assertEquals("png of job-0", Files.readString(written));
+    assertNull(w.onResult(ok(jobIds.get(0))), "a second result writes nothing");
+    assertEquals(0, w.pending());
+  }
+
+  @Test
+  void aFailedFileWritesNothing() throws Exception {
+    Path in = Files.createDirectories(root.resolve("in"));
+    Files.write(in.resolve("notes.txt"), new byte[] {1});
+    FolderWatcher w = watcher(in, root.resolve("out"));
+    w.scan(0);
+    w.scan(3 * SECOND);
+    JobRequest req =
+        JobRequest.of(jobIds.get(0), JobRequest.Source.of("raw-b", "k"), Instant.EPOCH);
+    JobResult failed =
+        JobResult.failed(
+            req,
+            FailureCode.NOT_AN_IMAGE,
+            "text",
+            null,
+            null,
+            "w",
+            null,
+            null,
+            null,
+            Instant.EPOCH);
+    assertNull(w.onResult(failed));
+    assertTrue(Files.notExists(root.resolve("out/notes.png")));
+  }
+
+  @Test
+  void anOutputFolderInsideTheWatchedOneIsRefused() throws IOException {
+    Path in = Files.createDirectories(root.resolve("in"));
+    var e = assertThrows(IllegalArgumentException.class, () -> watcher(in, in.resolve("cutouts")));
+    assertTrue(e.getMessage().contains("outside"), e.getMessage());
+  }
+
+  private static JobResult ok(String jobId) {
+    JobRequest req = JobRequest.of(jobId, JobRequest.Source.of("raw-b", "k"), Instant.EPOCH);
+    return JobResult.ok(
+        req,
+        new JobResult.StoredObject("cutouts-b", jobId + ".png", 1),
+        new JobResult.Image(1, 1),
+        "m",
+        "w",
+        1,
+        null,
+        Instant.EPOCH,
+        Instant.EPOCH);
+  }
+}
