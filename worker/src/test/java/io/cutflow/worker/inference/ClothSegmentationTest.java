@@ -206,6 +206,37 @@ class ClothSegmentationTest {
     }
   }
 
+  /**
+   * rembg resizes the label map, not each mask: Lanczos across an upper|full edge (1 to 3) passes
+   * through 2, so the lower mask gets a thin line there though no pixel was classed lower.
+   */
+  @Test
+  void theLabelMapIsResizedSoAnUpperFullEdgeShowsInTheLowerMask() {
+    ModelProfile p =
+        new ModelProfile(
+            "t", 4, 1, new double[3], new double[] {1, 1, 1}, 0, ModelProfile.Activation.NONE, 3);
+    // per pixel, the class with score 1 wins: upper, upper, full, full
+    float[] scores = new float[4 * 4];
+    int[] winner = {1, 1, 3, 3};
+    for (int i = 0; i < 4; i++) {
+      scores[winner[i] * 4 + i] = 1;
+    }
+    byte[] labels = ClothSegmentation.labels(FloatBuffer.wrap(scores), p, 16, 1);
+    assertEquals(1, labels[0]);
+    assertEquals(3, labels[15]);
+    byte[] lower = ClothSegmentation.mask(labels, 2, new byte[16]);
+    int line = 0;
+    for (int i = 0; i < 16; i++) {
+      if (labels[i] == 2) {
+        line++;
+        assertEquals((byte) 255, lower[i], "x=" + i);
+      } else {
+        assertEquals(0, lower[i], "x=" + i);
+      }
+    }
+    assertTrue(line > 0 && line < 6, "a thin line of label 2 at the edge, got " + line);
+  }
+
   @Test
   void argmaxTakesTheFirstOfEqualScoresAndThePaletteKeepsPillowsRamp() {
     ModelProfile p =
