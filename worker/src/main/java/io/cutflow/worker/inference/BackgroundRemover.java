@@ -10,6 +10,7 @@ import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
 import java.nio.FloatBuffer;
+import java.util.List;
 
 /**
  * Image bytes in, rembg-identical cutout PNG out, in stages the worker can overlap: {@link
@@ -222,7 +223,7 @@ public final class BackgroundRemover {
     int w = image.width();
     int h = image.height();
     byte[] labels = ClothSegmentation.labels(inferred.output(), profile(), w, h);
-    java.util.List<Integer> categories = ClothSegmentation.categories(options);
+    List<Integer> categories = ClothSegmentation.categories(options);
     if (categories.size() == 1) {
       // the label map becomes the mask: no second full-size array
       byte[] mask = ClothSegmentation.mask(labels, categories.get(0), labels);

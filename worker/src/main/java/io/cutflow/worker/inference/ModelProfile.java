@@ -1,5 +1,6 @@
 package io.cutflow.worker.inference;
 
+import io.cutflow.common.job.CutoutOptions;
 import java.util.Arrays;
 
 /**
@@ -50,7 +51,7 @@ public record ModelProfile(
    * How many cutouts a job with these options makes: all the model's masks, stacked vertically,
    * unless the job picks one ({@code cc}). Every full-size buffer of the output scales with it.
    */
-  public int cutouts(io.cutflow.common.job.CutoutOptions options) {
+  public int cutouts(CutoutOptions options) {
     return masks > 1 && options.clothCategory() == null ? masks : 1;
   }
 

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -82,7 +83,7 @@ public final class SamSegmenter implements AutoCloseable {
         if (shape.length != 4 || shape[2] != CANVAS_H || shape[3] != CANVAS_W) {
           throw new IllegalStateException(
               "SAM decoder's masks have shape "
-                  + java.util.Arrays.toString(shape)
+                  + Arrays.toString(shape)
                   + ", expected [1, N, 684, 1024]");
         }
         return unionBack(masks.getFloatBuffer(), (int) shape[1], width, height, s);
