@@ -125,8 +125,24 @@ public final class CutoutOptions {
           null,
           text -> text.isBlank() ? null : Arrays.stream(parseColor(text)).boxed().toList());
 
+  public static final Option CLOTH_CATEGORY =
+      new Option(
+          "cloth_category",
+          List.of("-cc", "--cloth-category"),
+          List.of("cc", "cloth_category"),
+          Kind.TEXT,
+          "CATEGORY",
+          "u2net_cloth_seg only: upper, lower or full; without it the three cutouts come"
+              + " stacked vertically (upper, lower, full), as rembg returns them.",
+          null,
+          CutoutOptions::parseClothCategory);
+
+  /** rembg's cloth categories, in the order {@code u2net_cloth_seg} stacks them. */
+  public static final List<String> CLOTH_CATEGORIES = List.of("upper", "lower", "full");
+
   /** Every option, in wire order. */
-  public static final List<Option> OPTIONS = List.of(MODEL, ONLY_MASK, POST_PROCESS_MASK, BGCOLOR);
+  public static final List<Option> OPTIONS =
+      List.of(MODEL, ONLY_MASK, POST_PROCESS_MASK, BGCOLOR, CLOTH_CATEGORY);
 
   /**
    * rembg server parameters Cutflow accepts over HTTP, validates, then ignores (reported in {@code
@@ -196,6 +212,14 @@ public final class CutoutOptions {
   public int[] bgcolorRgba() {
     List<Integer> bg = bgcolor();
     return bg == null ? null : bg.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * {@code upper}, {@code lower} or {@code full} for {@code u2net_cloth_seg}; null = all three,
+   * stacked. Other models ignore it.
+   */
+  public String clothCategory() {
+    return (String) get(CLOTH_CATEGORY);
   }
 
   // ---------------------------------------------------------------- JSON
@@ -327,6 +351,21 @@ public final class CutoutOptions {
               + "' (letters, digits, '.', '_', '-'; see `cutflow models list`)");
     }
     return model;
+  }
+
+  /** One of {@link #CLOTH_CATEGORIES}; blank = all three. */
+  static String parseClothCategory(String text) {
+    String c = text.trim().toLowerCase(Locale.ROOT);
+    if (c.isEmpty()) {
+      return null;
+    }
+    if (!CLOTH_CATEGORIES.contains(c)) {
+      throw new IllegalArgumentException(
+          "expected one of upper, lower, full (or nothing for all three stacked), got '"
+              + text
+              + "'");
+    }
+    return c;
   }
 
   private static Integer parseInt(String text, int min, int max) {

@@ -36,6 +36,28 @@ class CutoutOptionsTest {
   }
 
   @Test
+  void clothCategoryIsOneOfRembgsThreeByEveryName() throws Exception {
+    assertNull(CutoutOptions.DEFAULTS.clothCategory());
+    assertEquals("upper", CutoutOptions.CLOTH_CATEGORY.parse(" UPPER "));
+    assertNull(CutoutOptions.CLOTH_CATEGORY.parse(""));
+    assertEquals(List.of("-cc", "--cloth-category"), CutoutOptions.CLOTH_CATEGORY.cliNames());
+    assertEquals(List.of("cc", "cloth_category"), CutoutOptions.CLOTH_CATEGORY.httpNames());
+    CutoutOptions full = CutoutOptions.DEFAULTS.with(CutoutOptions.CLOTH_CATEGORY, "full");
+    String text = json.writeValueAsString(full);
+    assertTrue(text.contains("\"cloth_category\":\"full\""), text);
+    assertEquals(full, json.readValue(text, CutoutOptions.class));
+    InvalidOptionException bad =
+        assertThrows(
+            InvalidOptionException.class,
+            () -> CutoutOptions.builder().parse(CutoutOptions.CLOTH_CATEGORY, "cc", "shoes"));
+    assertTrue(bad.getMessage().startsWith("cc: "), bad.getMessage());
+    assertTrue(bad.getMessage().contains("upper, lower, full"), bad.getMessage());
+    assertThrows(
+        InvalidOptionException.class,
+        () -> CutoutOptions.fromJson(Map.of("cloth_category", "hat")));
+  }
+
+  @Test
   void oneParserPerKind() {
     for (String c : new String[] {"1,2,3,4", " 1, 2 ,3,4 ", "(1,2,3,4)", "[1, 2, 3, 4]"}) {
       assertEquals(List.of(1, 2, 3, 4), CutoutOptions.BGCOLOR.parse(c), c);

@@ -172,6 +172,18 @@ class JobCodecTest {
   }
 
   @Test
+  void clothCategoryIsOneOfThreeOnTheWire() throws Exception {
+    String ok =
+        MINIMAL.replace(
+            "\"submitted_at\"", "\"options\":{\"cloth_category\":\"lower\"},\"submitted_at\"");
+    assertEquals("lower", codec.decodeRequest(ok).options().clothCategory());
+    String bad = ok.replace("\"lower\"", "\"shoes\"");
+    InvalidJobException e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(bad));
+    assertEquals("schema_violation", e.code());
+    assertTrue(e.getMessage().contains("cloth_category"), e.getMessage());
+  }
+
+  @Test
   void bgcolorOutOfRangeIsRejected() throws Exception {
     String ok =
         MINIMAL.replace(

@@ -10,6 +10,7 @@ import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
 import java.nio.FloatBuffer;
+import java.util.List;
 
 /**
  * Image bytes in, rembg-identical cutout PNG out, in stages the worker can overlap: {@link
@@ -70,7 +71,11 @@ public final class BackgroundRemover {
   /** The raw model output for a prepared image, ready for {@link #finish}. */
   public record Inferred(Prepared prepared, FloatBuffer output) {}
 
-  /** The encoded result: a PNG (RGBA, or grey for only-mask) of the oriented input's size. */
+  /**
+   * The encoded result: a PNG (RGBA, or grey for only-mask) of the oriented input's size; for a
+   * model with several masks and no category chosen, the cutouts (or masks, as opaque grey RGBA)
+   * stacked vertically, so {@code height} is that many times the input's.
+   */
   public record Cutout(byte[] png, int width, int height, StageTimings timings) {}
 
   public Prepared prepare(byte[] data, String inputName, CutoutOptions options)
@@ -95,8 +100,7 @@ public final class BackgroundRemover {
     DecodedImage image;
     try (ImageDecoder.Pending pending = decoder.open(data, inputName)) {
       ImageHeader header = pending.header();
-      lease =
-          admission.admit(pending.name(), header, CutoutMemory.bytes(header, options, profile()));
+      lease = admit(pending.name(), header, options);
       try {
         image = pending.decode();
       } catch (InvalidImageException | RuntimeException | Error e) {
@@ -133,6 +137,33 @@ public final class BackgroundRemover {
     return new Prepared(image, input, options, t, lease);
   }
 
+  /** Leases the cutout's heap; a stacked job refused for size says how to make it fit. */
+  private MemoryBudget.Lease admit(String name, ImageHeader header, CutoutOptions options)
+      throws InvalidImageException, InterruptedException {
+    try {
+      return admission.admit(name, header, CutoutMemory.bytes(header, options, profile()));
+    } catch (InvalidImageException e) {
+      int k = profile().cutouts(options);
+      if (k == 1 || e.reason() != InvalidImageException.Reason.TOO_LARGE) {
+        throw e;
+      }
+      String detail = e.getMessage().substring(e.input().length() + 2);
+      throw new InvalidImageException(
+          e.reason(),
+          e.input(),
+          detail
+              + "; "
+              + profile().name()
+              + " without a cloth category stacks "
+              + k
+              + " cutouts, about "
+              + k
+              + " times the heap: ask for one with cc (cloth_category) upper, lower or full",
+          e.detected(),
+          null);
+    }
+  }
+
   public Inferred infer(Prepared p) throws OrtException {
     long t0 = System.nanoTime();
     FloatBuffer out = session.run(p.input());
@@ -148,10 +179,17 @@ public final class BackgroundRemover {
   public Cutout finish(Inferred inferred) {
     Prepared p = inferred.prepared();
     DecodedImage image = p.image();
-    CutoutOptions options = p.options();
-    StageTimings t = p.timings();
     long t0 = System.nanoTime();
+    if (profile().masks() > 1) {
+      return finishClasses(inferred, t0);
+    }
     byte[] mask = postprocessor.toMask(inferred.output(), image.width(), image.height());
+    return finishOne(image, mask, p.options(), p.timings(), t0);
+  }
+
+  /** One mask: composed in the image's own RGBA array, then encoded. */
+  private Cutout finishOne(
+      DecodedImage image, byte[] mask, CutoutOptions options, StageTimings t, long t0) {
     if (options.postProcessMask()) {
       mask = MaskRefiner.refine(mask, image.width(), image.height());
     }
@@ -171,6 +209,45 @@ public final class BackgroundRemover {
             : png.encodeRgba(image.width(), image.height(), pixels);
     t.record(StageTimings.ENCODE, t1);
     return new Cutout(encoded, image.width(), image.height(), t);
+  }
+
+  /**
+   * A segmentation into classes ({@link ClothSegmentation}): the job's one category as a single
+   * mask, or every category's cutout stacked vertically as rembg returns them (one mask alive at a
+   * time; {@link CutoutMemory} counts the stack).
+   */
+  private Cutout finishClasses(Inferred inferred, long t0) {
+    Prepared p = inferred.prepared();
+    DecodedImage image = p.image();
+    CutoutOptions options = p.options();
+    int w = image.width();
+    int h = image.height();
+    byte[] labels = ClothSegmentation.labels(inferred.output(), profile(), w, h);
+    List<Integer> categories = ClothSegmentation.categories(options);
+    if (categories.size() == 1) {
+      // the label map becomes the mask: no second full-size array
+      byte[] mask = ClothSegmentation.mask(labels, categories.get(0), labels);
+      return finishOne(image, mask, options, p.timings(), t0);
+    }
+    byte[] rgba = image.rgba();
+    byte[] stack = new byte[Math.multiplyExact(rgba.length, categories.size())];
+    byte[] buffer = new byte[labels.length];
+    for (int i = 0; i < categories.size(); i++) {
+      byte[] mask = ClothSegmentation.mask(labels, categories.get(i), buffer);
+      if (options.postProcessMask()) {
+        mask = MaskRefiner.refine(mask, w, h);
+      }
+      CutoutComposer.stackInto(stack, i, rgba, mask, options.onlyMask(), options.bgcolorRgba());
+    }
+    // neither is held while encoding
+    buffer = null;
+    labels = null;
+    p.timings().record(StageTimings.POSTPROCESS, t0);
+    long t1 = System.nanoTime();
+    int height = h * categories.size();
+    byte[] encoded = png.encodeRgba(w, height, stack);
+    p.timings().record(StageTimings.ENCODE, t1);
+    return new Cutout(encoded, w, height, p.timings());
   }
 
   /** Decode, pre-process, infer, post-process, compose and encode one image. */

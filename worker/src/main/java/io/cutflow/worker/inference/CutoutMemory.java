@@ -23,10 +23,20 @@ import io.cutflow.worker.image.PngWriter;
  * The cutout is composed in place in the image's own RGBA array, so the output costs no second 4N.
  * Defaults (RGBA out): finish ≈ 4N + N + 8N = 13 bytes per pixel, the largest term for every
  * decoded format (16-bit RGBA PNG: decode 12N + D). A 50 MP image needs about 650 MB.
+ *
+ * <p>A model with several masks ({@code u2net_cloth_seg}, C = masks + 1 class planes) holds C·M
+ * output floats and an N-byte label map. With one category chosen, the label map becomes the mask
+ * in place and the rest is as above. With k stacked cutouts: 4N image + 4kN stack + the larger of
+ * (N labels + N mask + the post-process mask's 7N) and the PNG of a W×kH RGBA image (≈ 8kN): about
+ * 40 bytes a pixel for k = 3, so such a job fits a third of the pixels a single cutout does; a
+ * stack over Java's largest array can never be made.
  */
 public final class CutoutMemory {
   /** Per axis, Pillow-style Lanczos tables: doubles and ints per output sample and tap. */
   private static final long TABLE_BYTES_PER_SOURCE_PIXEL = 72;
+
+  /** Java's largest array, about; a stacked output past it cannot be allocated. */
+  private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   private CutoutMemory() {}
 
@@ -39,18 +49,35 @@ public final class CutoutMemory {
     long modelH = profile.inputHeight();
     long model = modelW * modelH;
     long tables = TABLE_BYTES_PER_SOURCE_PIXEL * (w + h) + (64L << 10);
+    boolean classes = profile.masks() > 1;
+    int k = profile.cutouts(options);
+    if (4 * n * k > MAX_ARRAY) {
+      return Long.MAX_VALUE;
+    }
 
     long decode = header.decodeBytes();
     long preprocess = header.encodedBytes() + 4 * n + 3 * modelW * h + 3 * model + tables;
 
+    long output = 4 * model * (classes ? profile.masks() + 1 : 1);
+    long labels = classes ? n : 0;
     long resizeMask = n + modelH * w + tables;
     long postProcess = options.postProcessMask() ? n + MaskRefiner.peakBytes(n) : 0;
-    int channels = options.onlyMask() ? 1 : 4;
-    long encode = n + PngWriter.peakBytes((int) w, (int) h, channels);
-    long finish =
-        4 * n
-            + 4 * model
-            + Math.max(Math.max(5 * model, resizeMask), Math.max(postProcess, encode));
+    long finish;
+    if (k == 1) {
+      int channels = options.onlyMask() ? 1 : 4;
+      long encode = n + PngWriter.peakBytes((int) w, (int) h, channels);
+      // a single category's mask is the label map, made in place
+      finish =
+          4 * n + output + Math.max(Math.max(5 * model, resizeMask), Math.max(postProcess, encode));
+    } else {
+      long pieces = labels + n + postProcess;
+      long encode = PngWriter.peakBytes((int) w, (int) (h * k), 4);
+      finish =
+          4 * n
+              + output
+              + 4 * n * k
+              + Math.max(Math.max(5 * model, resizeMask), Math.max(pieces, encode));
+    }
 
     return Math.max(Math.max(decode, preprocess), finish);
   }

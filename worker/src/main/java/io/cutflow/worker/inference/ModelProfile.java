@@ -1,11 +1,13 @@
 package io.cutflow.worker.inference;
 
+import io.cutflow.common.job.CutoutOptions;
 import java.util.Arrays;
 
 /**
  * What the pre- and post-processing need to know about a model, taken from the manifest: input
  * size, per-channel normalisation, which output holds the mask and whether it still needs a
- * sigmoid. Every rembg family (ISNet, U²-Net, BiRefNet) differs only in these values.
+ * sigmoid. Every rembg family (ISNet, U²-Net, BiRefNet) differs only in these values; {@code masks}
+ * > 1 marks a model whose output is class scores ({@link ClothSegmentation}).
  */
 public record ModelProfile(
     String name,
@@ -14,7 +16,20 @@ public record ModelProfile(
     double[] mean,
     double[] std,
     int outputIndex,
-    Activation activation) {
+    Activation activation,
+    int masks) {
+
+  /** A model that gives one mask (a saliency map). */
+  public ModelProfile(
+      String name,
+      int inputWidth,
+      int inputHeight,
+      double[] mean,
+      double[] std,
+      int outputIndex,
+      Activation activation) {
+    this(name, inputWidth, inputHeight, mean, std, outputIndex, activation, 1);
+  }
 
   public enum Activation {
     NONE,
@@ -27,6 +42,17 @@ public record ModelProfile(
     }
     mean = mean.clone();
     std = std.clone();
+    if (masks < 1) {
+      throw new IllegalArgumentException(name + ": masks must be at least 1");
+    }
+  }
+
+  /**
+   * How many cutouts a job with these options makes: all the model's masks, stacked vertically,
+   * unless the job picks one ({@code cc}). Every full-size buffer of the output scales with it.
+   */
+  public int cutouts(CutoutOptions options) {
+    return masks > 1 && options.clothCategory() == null ? masks : 1;
   }
 
   /** rembg's isnet-general-use settings: 1024², mean 0.5, std 1.0, raw output. */

@@ -59,7 +59,8 @@ public final class RemoverFactory {
         spec.output(),
         spec.activation() == ModelSpec.Activation.SIGMOID
             ? ModelProfile.Activation.SIGMOID
-            : ModelProfile.Activation.NONE);
+            : ModelProfile.Activation.NONE,
+        spec.masks());
   }
 
   /** CLI convenience: default registry, default image limits, {@code threads} null = all cores. */

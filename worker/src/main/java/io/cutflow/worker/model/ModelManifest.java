@@ -169,6 +169,10 @@ public final class ModelManifest {
     if (!nonCommercial.isMissingNode() && !nonCommercial.isBoolean()) {
       throw new IllegalArgumentException("non_commercial must be true or false");
     }
+    JsonNode masks = n.path("masks");
+    if (!masks.isMissingNode() && !masks.isIntegralNumber()) {
+      throw new IllegalArgumentException("masks must be an integer");
+    }
     return new ModelSpec(
         name,
         optionalText(n, "description"),
@@ -183,7 +187,8 @@ public final class ModelManifest {
         output,
         ModelSpec.Activation.parse(activation),
         optionalText(n, "licence"),
-        nonCommercial.asBoolean(false));
+        nonCommercial.asBoolean(false),
+        masks.asInt(1));
   }
 
   private static ModelSource parseSource(JsonNode s) {

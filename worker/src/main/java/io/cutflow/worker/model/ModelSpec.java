@@ -24,6 +24,10 @@ import java.util.Optional;
  * @param licence licence note
  * @param nonCommercial the weights' licence forbids commercial use ({@code models list} says so,
  *     and loading the model logs a warning once per process)
+ * @param masks how many masks one run gives: 1 for a saliency map; more for a segmentation into
+ *     classes ({@code u2net_cloth_seg}: 3, upper/lower/full), whose cutouts are stacked vertically
+ *     when no single class is asked for, so a job holds that many cutouts (see {@code
+ *     CutoutMemory})
  */
 public record ModelSpec(
     String name,
@@ -39,7 +43,42 @@ public record ModelSpec(
     int output,
     Activation activation,
     String licence,
-    boolean nonCommercial) {
+    boolean nonCommercial,
+    int masks) {
+
+  /** A model that gives one mask. */
+  public ModelSpec(
+      String name,
+      String description,
+      Family family,
+      String file,
+      Long size,
+      String sha256,
+      String md5,
+      List<ModelSource> sources,
+      InputSize input,
+      Normalization normalization,
+      int output,
+      Activation activation,
+      String licence,
+      boolean nonCommercial) {
+    this(
+        name,
+        description,
+        family,
+        file,
+        size,
+        sha256,
+        md5,
+        sources,
+        input,
+        normalization,
+        output,
+        activation,
+        licence,
+        nonCommercial,
+        1);
+  }
 
   /** A model whose licence allows commercial use. */
   public ModelSpec(
@@ -85,6 +124,17 @@ public record ModelSpec(
     md5 = md5 == null ? null : md5.toLowerCase(Locale.ROOT);
     description = description == null ? "" : description;
     licence = licence == null ? "" : licence;
+    if (masks < 1) {
+      throw new IllegalArgumentException("masks must be at least 1, got " + masks);
+    }
+    if ((masks > 1) != (family == Family.U2NET_CLOTH_SEG)) {
+      throw new IllegalArgumentException(
+          "masks "
+              + masks
+              + " does not fit family "
+              + family.id()
+              + " (only u2net_cloth_seg gives several masks, 3)");
+    }
   }
 
   /**
@@ -105,7 +155,9 @@ public record ModelSpec(
   public enum Family {
     ISNET,
     U2NET,
-    BIREFNET;
+    BIREFNET,
+    /** rembg's u2net_cloth_seg: class scores (background, upper, lower, full), argmax. */
+    U2NET_CLOTH_SEG;
 
     public String id() {
       return name().toLowerCase(Locale.ROOT);

@@ -69,6 +69,9 @@ final class FinishStage {
 
   private void finish(InFlightJob job) {
     try {
+      // the result reports the decoded image's size (a stacked cutout's PNG is taller)
+      int width = job.inferred.prepared().image().width();
+      int height = job.inferred.prepared().image().height();
       BackgroundRemover.Cutout cutout = remover.finish(job.inferred);
       job.inferred = null;
       StageTimings t = cutout.timings();
@@ -108,7 +111,7 @@ final class FinishStage {
           JobResult.ok(
               job.request,
               new JobResult.StoredObject(out.bucket(), out.key(), cutout.png().length),
-              new JobResult.Image(cutout.width(), cutout.height()),
+              new JobResult.Image(width, height),
               loadedModel,
               workerId,
               null,

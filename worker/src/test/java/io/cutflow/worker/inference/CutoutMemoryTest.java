@@ -1,5 +1,7 @@
 package io.cutflow.worker.inference;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
@@ -7,6 +9,7 @@ import io.cutflow.common.image.ContentKind;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.ImageHeader;
+import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.model.ModelManifest;
 import io.cutflow.worker.model.ModelSpec;
@@ -28,12 +31,16 @@ class CutoutMemoryTest {
           ONLY_MASK,
           POST_PROCESS,
           POST_PROCESS.with(CutoutOptions.ONLY_MASK, true),
-          CutoutOptions.DEFAULTS.with(CutoutOptions.BGCOLOR, "255,255,255,255"));
+          CutoutOptions.DEFAULTS.with(CutoutOptions.BGCOLOR, "255,255,255,255"),
+          CutoutOptions.DEFAULTS.with(CutoutOptions.CLOTH_CATEGORY, "upper"),
+          POST_PROCESS.with(CutoutOptions.CLOTH_CATEGORY, "full"));
 
   /**
    * Every image under the default pixel limit, in the worst case every term allows (16-bit RGBA
    * raster, rotated, a download of the full byte limit), with any options and any model, fits the
-   * heap the supervisor gives workers by default: the limit and the heap are chosen together.
+   * heap the supervisor gives workers by default: the limit and the heap are chosen together. A job
+   * that makes k stacked cutouts (u2net_cloth_seg without a category) is documented to fit a k-th
+   * of the limit (its catalogue entry says so), and does.
    */
   @Test
   void theDefaultPixelLimitFitsTheDefaultWorkerHeap() {
@@ -43,21 +50,30 @@ class CutoutMemoryTest {
     long heap = xmx(SupervisorSettings.DEFAULT_JVM_ARGS);
     // As WorkerProcess builds it: two fetch threads, each may hold a download not yet admitted.
     MemoryBudget budget = MemoryBudget.forHeap(heap, 2 * maxBytes);
-    int side = (int) Math.sqrt(maxPixels);
-    int[][] shapes = {
-      {side, side},
-      {(int) (maxPixels / 5773), 5773},
-      {(int) (maxPixels / 1000), 1000},
-      {1000, 50_000}
-    };
+    int stacked = 0;
     for (ModelSpec spec : ModelManifest.loadDefault().models()) {
       ModelProfile profile = RemoverFactory.profileOf(spec);
-      for (int[] wh : shapes) {
-        for (int orientation : new int[] {1, 6}) {
-          ImageHeader worst =
-              new ImageHeader(ContentKind.PNG, wh[0], wh[1], orientation, 8, maxBytes);
-          assertTrue(worst.pixels() <= maxPixels);
-          for (CutoutOptions o : OPTIONS) {
+      for (CutoutOptions o : OPTIONS) {
+        int k = profile.cutouts(o);
+        if (k > 1) {
+          stacked++;
+          assertTrue(
+              spec.description().contains("a third of cutflow.image.max-pixels") && k == 3,
+              spec.name() + " documents what a stacked job fits: " + spec.description());
+        }
+        long limit = maxPixels / k;
+        int side = (int) Math.sqrt(limit);
+        int[][] shapes = {
+          {side, side},
+          {(int) (limit / 5773), 5773},
+          {(int) (limit / 1000), 1000},
+          {1000, (int) (limit / 1000)}
+        };
+        for (int[] wh : shapes) {
+          for (int orientation : new int[] {1, 6}) {
+            ImageHeader worst =
+                new ImageHeader(ContentKind.PNG, wh[0], wh[1], orientation, 8, maxBytes);
+            assertTrue(worst.pixels() <= limit);
             long need = CutoutMemory.bytes(worst, o, profile);
             assertTrue(
                 need <= budget.capacity(),
@@ -76,6 +92,39 @@ class CutoutMemoryTest {
         }
       }
     }
+    assertTrue(stacked > 0, "u2net_cloth_seg's stacked jobs were checked");
+  }
+
+  /**
+   * Stacked cloth cutouts hold three RGBA images and their PNG: a 50 MP job is refused from its
+   * header with image_too_large (and the figures), while the same image with one category fits.
+   */
+  @Test
+  void aStackedClothJobOverItsShareIsRefusedWhileOneCategoryFits() throws Exception {
+    CutflowConfig config = CutflowConfig.isolated(Map.of());
+    long maxBytes = config.getLong(WorkerConfig.IMAGE_MAX_BYTES);
+    MemoryBudget budget =
+        MemoryBudget.forHeap(xmx(SupervisorSettings.DEFAULT_JVM_ARGS), 2 * maxBytes);
+    ModelProfile cloth =
+        RemoverFactory.profileOf(ModelManifest.loadDefault().find("u2net_cloth_seg").orElseThrow());
+    ImageHeader big = new ImageHeader(ContentKind.JPEG, 8660, 5773, 1, 3, 20 << 20);
+    long stacked = CutoutMemory.bytes(big, CutoutOptions.DEFAULTS, cloth);
+    long upper =
+        CutoutMemory.bytes(
+            big, CutoutOptions.DEFAULTS.with(CutoutOptions.CLOTH_CATEGORY, "upper"), cloth);
+    // about 40 bytes a pixel stacked (4 image, 12 stack, 24 PNG of the stack), 13 for one
+    assertTrue(stacked >= 40 * big.pixels(), stacked / (double) big.pixels() + " B/px");
+    assertTrue(upper <= 14 * big.pixels(), upper / (double) big.pixels() + " B/px");
+    InvalidImageException e =
+        assertThrows(InvalidImageException.class, () -> budget.admit("big.jpg", big, stacked));
+    assertEquals(InvalidImageException.Reason.TOO_LARGE, e.reason());
+    assertTrue(e.getMessage().contains(stacked / (1 << 20) + " MiB"), e.getMessage());
+    try (MemoryBudget.Lease lease = budget.admit("big.jpg", big, upper)) {
+      assertEquals(upper, lease.bytes());
+    }
+    // a stack past Java's largest array can never be made, whatever the heap
+    ImageHeader huge = new ImageHeader(ContentKind.JPEG, 20_000, 10_000, 1, 3, 20 << 20);
+    assertEquals(Long.MAX_VALUE, CutoutMemory.bytes(huge, CutoutOptions.DEFAULTS, cloth));
   }
 
   /** The figure the key's documentation gives: about 13 bytes a pixel for a default cutout. */

@@ -36,6 +36,22 @@ class ModelManifestTest {
   }
 
   @Test
+  void onlyTheClothFamilyHasSeveralMasks() throws Exception {
+    String wrapped = "{\"default\":\"a\",\"models\":[%s]}";
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> parse(String.format(wrapped, model("a", "a.onnx", "\"masks\":3,"))));
+    assertTrue(e.getMessage().contains("model 'a'"), e.getMessage());
+    assertTrue(e.getMessage().contains("only u2net_cloth_seg"), e.getMessage());
+    String cloth = model("a", "a.onnx", "\"masks\":3,").replace("\"isnet\"", "\"u2net_cloth_seg\"");
+    assertEquals(3, parse(String.format(wrapped, cloth)).get("a").masks());
+    String one = model("a", "a.onnx", "").replace("\"isnet\"", "\"u2net_cloth_seg\"");
+    assertThrows(IllegalArgumentException.class, () -> parse(String.format(wrapped, one)));
+    assertEquals(1, parse(String.format(wrapped, model("a", "a.onnx", ""))).get("a").masks());
+  }
+
+  @Test
   void bundledManifestParsesAndIsComplete() {
     ModelManifest m = ModelManifest.loadDefault();
     assertTrue(m.models().size() >= 9, "expected at least 9 models, got " + m.names());

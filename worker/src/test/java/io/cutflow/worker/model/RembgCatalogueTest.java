@@ -66,6 +66,25 @@ class RembgCatalogueTest {
   }
 
   @Test
+  void clothSegmentationIsRembgsAndSaysWhatAStackedJobFits() {
+    ModelSpec m = ModelManifest.loadDefault().find("u2net_cloth_seg").orElseThrow();
+    assertEquals(
+        new Checksum(Checksum.Algorithm.MD5, "2434d1f3cb744e0e49386c906e5a08bb"),
+        m.checksum().orElseThrow());
+    assertEquals(
+        List.of(new ModelSource.UrlSource(java.net.URI.create(RELEASES + "u2net_cloth_seg.onnx"))),
+        m.sources());
+    assertEquals(ModelSpec.Family.U2NET_CLOTH_SEG, m.family());
+    assertEquals(3, m.masks());
+    assertEquals(new ModelSpec.InputSize(768, 768), m.input());
+    assertEquals(
+        new ModelSpec.Normalization(
+            new double[] {0.485, 0.456, 0.406}, new double[] {0.229, 0.224, 0.225}),
+        m.normalization());
+    assertTrue(m.description().contains("cc"), m.description());
+  }
+
+  @Test
   void isnetAnimeIsRembgs() {
     ModelSpec m = ModelManifest.loadDefault().find("isnet-anime").orElseThrow();
     assertEquals(
