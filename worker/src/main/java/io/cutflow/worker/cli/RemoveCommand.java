@@ -62,6 +62,9 @@ public final class RemoveCommand implements Callable<Integer> {
       }
       try (RemoverFactory.Loaded loaded = RemoverFactory.open(options.model(), threads)) {
         BackgroundRemover.Cutout cutout = loaded.remover().remove(data, "<stdin>", options);
+        if (cutout.note() != null) {
+          err.println("cutflow remove: <stdin>: " + cutout.note());
+        }
         OutputStream stdout = System.out;
         stdout.write(cutout.png());
         stdout.flush();
@@ -77,6 +80,7 @@ public final class RemoveCommand implements Callable<Integer> {
       return 2;
     }
     List<String> failures = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     List<Path> files = expand(inputs, failures);
     if (files.isEmpty() && failures.isEmpty()) {
       err.println("cutflow remove: no input images found in " + inputs);
@@ -98,6 +102,9 @@ public final class RemoveCommand implements Callable<Integer> {
           byte[] data = Files.readAllBytes(file);
           BackgroundRemover.Cutout cutout = loaded.remover().remove(data, file.toString(), options);
           Files.write(out.resolve(CutoutFileName.of(file)), cutout.png());
+          if (cutout.note() != null) {
+            notes.add(file + ": " + cutout.note());
+          }
         } catch (InvalidImageException | IOException e) {
           failures.add(e.getMessage());
         }
@@ -107,6 +114,9 @@ public final class RemoveCommand implements Callable<Integer> {
     int total =
         files.size() + (int) failures.stream().filter(f -> f.startsWith("no such file")).count();
     int ok = total - failures.size();
+    for (String n : notes) {
+      err.println("note: " + n);
+    }
     for (String f : failures) {
       err.println("failed: " + f);
     }
