@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class AlphaMatting {
   private static final Logger log = LoggerFactory.getLogger(AlphaMatting.class);
 
-  /** Estimated heap per unknown pixel: band 4, about 1.5 windows of 76, solver vectors 48. */
-  static final long BYTES_PER_UNKNOWN = 4 + 114 + 48;
+  /** Estimated heap per unknown pixel: band 4, about 1.5 windows of 76, solver vectors 56. */
+  static final long BYTES_PER_UNKNOWN = 4 + 114 + 56;
 
   private AlphaMatting() {}
 
@@ -58,9 +58,9 @@ public final class AlphaMatting {
     return pixels + Math.max(erosion, band + unknownAllowance(pixels));
   }
 
-  /** Heap for the unknown pixels' own buffers: five bytes a pixel of the image, 64 MiB at least. */
+  /** Heap for the unknown pixels' own buffers: six bytes a pixel of the image, 96 MiB at least. */
   static long unknownAllowance(long pixels) {
-    return Math.max(5 * pixels, 64L << 20);
+    return Math.max(6 * pixels, 96L << 20);
   }
 
   /**
@@ -108,10 +108,15 @@ public final class AlphaMatting {
     for (int id = 0; id < x.length; id++) {
       x[id] = (mask[band.imageIndex(band.positions[id])] & 0xFF) / 255.0;
     }
+    // IC(0) when its factor fits what is leased (it cuts the iterations several times), else Jacobi
+    IncompleteCholesky ic =
+        windowBytes + unknown * (52 + IncompleteCholesky.bytesPerUnknown()) <= allowance
+            ? IncompleteCholesky.of(laplacian)
+            : null;
     ConjugateGradient.Outcome solved =
         ConjugateGradient.solve(
             laplacian::apply,
-            laplacian.diagonal(),
+            ic != null ? ic::apply : ConjugateGradient.jacobi(laplacian.diagonal()),
             laplacian.rightHandSide(),
             x,
             ConjugateGradient.RELATIVE_TOLERANCE,
@@ -119,6 +124,7 @@ public final class AlphaMatting {
     log.atDebug()
         .setMessage("alpha matting solved")
         .addKeyValue("unknown", unknown)
+        .addKeyValue("preconditioner", ic != null ? "ic0" : "jacobi")
         .addKeyValue("windows", laplacian.windows())
         .addKeyValue("iterations", solved.iterations())
         .addKeyValue("residual", solved.relativeResidual())
@@ -134,7 +140,8 @@ public final class AlphaMatting {
           solved.iterations(),
           solved.relativeResidual());
     }
-    laplacian = null; // its windows are garbage from here on
+    laplacian = null; // its windows and the factor are garbage from here on
+    ic = null;
     float[] alpha = new float[x.length];
     for (int i = 0; i < x.length; i++) {
       alpha[i] = (float) Math.max(0.0, Math.min(1.0, x[i]));

@@ -21,15 +21,42 @@ public final class ConjugateGradient {
   /** What a solve did. */
   public record Outcome(boolean converged, int iterations, double relativeResidual) {}
 
+  /** Jacobi: z = r / diag(A) (entries ≤ 0 are treated as 1). */
+  public static BiConsumer<double[], double[]> jacobi(double[] diagonal) {
+    double[] inv = new double[diagonal.length];
+    for (int i = 0; i < inv.length; i++) {
+      inv[i] = diagonal[i] > 0 ? 1.0 / diagonal[i] : 1.0;
+    }
+    return (r, z) ->
+        chunks(
+            r.length,
+            (lo, hi) -> {
+              for (int i = lo; i < hi; i++) {
+                z[i] = r[i] * inv[i];
+              }
+            });
+  }
+
+  /** {@link #solve(BiConsumer, BiConsumer, double[], double[], double, int)} with Jacobi. */
+  public static Outcome solve(
+      BiConsumer<double[], double[]> a,
+      double[] diagonal,
+      double[] b,
+      double[] x,
+      double rtol,
+      int maxIterations) {
+    return solve(a, jacobi(diagonal), b, x, rtol, maxIterations);
+  }
+
   /**
    * Solves A x = b, starting from {@code x} (overwritten with the solution).
    *
    * @param a y = A x
-   * @param diagonal A's diagonal (entries ≤ 0 are treated as 1)
+   * @param m z = M⁻¹ r, the preconditioner
    */
   public static Outcome solve(
       BiConsumer<double[], double[]> a,
-      double[] diagonal,
+      BiConsumer<double[], double[]> m,
       double[] b,
       double[] x,
       double rtol,
@@ -40,10 +67,7 @@ public final class ConjugateGradient {
       java.util.Arrays.fill(x, 0.0);
       return new Outcome(true, 0, 0.0);
     }
-    double[] inv = new double[n];
-    for (int i = 0; i < n; i++) {
-      inv[i] = diagonal[i] > 0 ? 1.0 / diagonal[i] : 1.0;
-    }
+    double[] z = new double[n];
     double[] r = new double[n];
     double[] p = new double[n];
     double[] q = new double[n];
@@ -53,19 +77,21 @@ public final class ConjugateGradient {
         (lo, hi) -> {
           for (int i = lo; i < hi; i++) {
             r[i] = b[i] - q[i];
-            p[i] = r[i] * inv[i];
           }
         });
     double normR = Math.sqrt(dot(r, r));
     if (normR < rtol * normB) {
       return new Outcome(true, 0, normR / normB);
     }
-    double rz = dot(r, r, inv);
+    m.accept(r, p);
+    double rz = dot(r, p);
     for (int it = 1; it <= maxIterations; it++) {
       a.accept(p, q);
       double pq = dot(p, q);
-      if (!(pq > 0)) {
-        return new Outcome(false, it, normR / normB); // not positive definite, or NaN
+      // L_UU is only semi-definite where an unknown region touches no known pixel (b is 0 there,
+      // and CG stays in the range); pᵀAp may then round to ≤ 0 without harm. NaN is failure.
+      if (!Double.isFinite(pq) || pq == 0) {
+        return new Outcome(false, it, normR / normB);
       }
       double alpha = rz / pq;
       chunks(
@@ -80,14 +106,15 @@ public final class ConjugateGradient {
       if (normR < rtol * normB) {
         return new Outcome(true, it, normR / normB);
       }
-      double rzNext = dot(r, r, inv);
+      m.accept(r, z);
+      double rzNext = dot(r, z);
       double beta = rzNext / rz;
       rz = rzNext;
       chunks(
           n,
           (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-              p[i] = r[i] * inv[i] + beta * p[i];
+              p[i] = z[i] + beta * p[i];
             }
           });
     }
@@ -131,7 +158,7 @@ public final class ConjugateGradient {
     return s;
   }
 
-  /** Heap bytes a solve of {@code n} unknowns holds besides x and b. */
+  /** Heap bytes a solve of {@code n} unknowns holds besides x, b and the preconditioner. */
   static long bytes(long n) {
     return 4 * 8 * n;
   }

@@ -296,6 +296,64 @@ public final class MattingLaplacian {
     return d;
   }
 
+  /**
+   * The lower triangle of L<sub>UU</sub> in {@link IncompleteCholesky}'s layout: per unknown, the
+   * entries towards its twelve earlier 5×5 neighbours ({@code neighbours}, -1 where not unknown),
+   * then the diagonal.
+   */
+  float[] lowerStencil(int[] neighbours) {
+    double[] a = new double[band.size() * 13];
+    int[] slot = new int[25];
+    java.util.Arrays.fill(slot, -1);
+    for (int s = 0, dy = -2; dy <= 0; dy++) {
+      for (int dx = -2; dx <= 2; dx++) {
+        if (dy < 0 || dx < 0) {
+          slot[(dy + 2) * 5 + dx + 2] = s++;
+        }
+      }
+    }
+    double[] col = new double[AREA * 3];
+    int[] id = new int[AREA];
+    int bw = band.width;
+    for (int k = 0; k < centres.length; k++) {
+      int c = centres[k];
+      colours(band, rgba, c, col);
+      int o = k * DOUBLES_PER_WINDOW;
+      for (int j = 0; j < AREA; j++) {
+        id[j] = band.ids[c + (j / 3 - 1) * bw + j % 3 - 1];
+        col[3 * j] -= data[o];
+        col[3 * j + 1] -= data[o + 1];
+        col[3 * j + 2] -= data[o + 2];
+      }
+      for (int p = 0; p < AREA; p++) {
+        if (id[p] < 0) {
+          continue;
+        }
+        double r = col[3 * p];
+        double g = col[3 * p + 1];
+        double b = col[3 * p + 2];
+        double w0 = data[o + 3] * r + data[o + 4] * g + data[o + 5] * b;
+        double w1 = data[o + 4] * r + data[o + 6] * g + data[o + 7] * b;
+        double w2 = data[o + 5] * r + data[o + 7] * g + data[o + 8] * b;
+        for (int q = 0; q <= p; q++) {
+          if (id[q] < 0) {
+            continue;
+          }
+          double v =
+              (p == q ? 1.0 : 0.0)
+                  - (1.0 + w0 * col[3 * q] + w1 * col[3 * q + 1] + w2 * col[3 * q + 2]) / AREA;
+          int s = p == q ? 12 : slot[(q / 3 - p / 3 + 2) * 5 + q % 3 - p % 3 + 2];
+          a[id[p] * 13 + s] += v;
+        }
+      }
+    }
+    float[] out = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (float) a[i];
+    }
+    return out;
+  }
+
   /** Heap bytes for {@code windows} windows (centre and nine doubles each). */
   static long bytes(long windows) {
     return windows * (4 + 8L * DOUBLES_PER_WINDOW);

@@ -42,6 +42,36 @@ class AlphaMattingTest {
     assertTrue(Math.sqrt(rr / bb) < 2e-7, "relative residual " + Math.sqrt(rr / bb));
   }
 
+  @Test
+  void incompleteCholeskyConvergesFasterToTheSameSolution() {
+    int w = 90;
+    int h = 80;
+    double[] truth = new double[w * h];
+    byte[] rgba = MattingImages.hairyComposite(w, h, truth, 41);
+    byte[] mask = new byte[w * h];
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = (byte) (truth[i] >= 0.5 ? 255 : 0);
+    }
+    UnknownBand band = UnknownBand.of(Trimap.of(mask, w, h, 240, 10, 10), w, h);
+    MattingLaplacian op = MattingLaplacian.of(band, rgba);
+    double[] b = op.rightHandSide();
+    double[] xj = new double[band.size()];
+    double[] xi = new double[band.size()];
+    ConjugateGradient.Outcome jacobi =
+        ConjugateGradient.solve(op::apply, op.diagonal(), b, xj, 1e-7, 10_000);
+    IncompleteCholesky ic = IncompleteCholesky.of(op);
+    assertNotNull(ic);
+    ConjugateGradient.Outcome ichol =
+        ConjugateGradient.solve(op::apply, ic::apply, b, xi, 1e-7, 10_000);
+    assertTrue(jacobi.converged() && ichol.converged(), jacobi + " " + ichol);
+    assertTrue(
+        ichol.iterations() * 2 < jacobi.iterations(),
+        "IC(0) " + ichol.iterations() + " vs Jacobi " + jacobi.iterations() + " iterations");
+    for (int i = 0; i < xj.length; i++) {
+      assertEquals(xj[i], xi[i], 1e-4, "alpha of unknown " + i);
+    }
+  }
+
   /** Sum and mean square of |alpha − truth| over the unknown band (alpha from the RGBA bytes). */
   private static double[] errors(byte[] alpha255, double[] truth, byte[] trimap) {
     double sad = 0;
