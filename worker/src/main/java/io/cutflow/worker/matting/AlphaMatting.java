@@ -134,8 +134,10 @@ public final class AlphaMatting {
           "the matting system did not converge in "
               + solved.iterations()
               + " iterations (relative residual "
-              + solved.relativeResidual()
-              + ")",
+              + String.format(java.util.Locale.ROOT, "%.2g", solved.relativeResidual())
+              + ", "
+              + unknown
+              + " unknown pixels); a narrower band (-ae smaller, -af lower, -ab higher) is easier",
           unknown,
           solved.iterations(),
           solved.relativeResidual());
