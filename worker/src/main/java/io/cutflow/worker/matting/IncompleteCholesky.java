@@ -9,8 +9,10 @@ package io.cutflow.worker.matting;
  * about one operator application per use and cuts the iterations several times against Jacobi.
  *
  * <p>If a pivot is not positive (IC(0) of a matrix that is not an M-matrix may break down), the
- * diagonal is raised by a growing fraction of itself and the factorisation retried, as pymatting's
- * {@code ichol} shifts; {@link #of} returns null when every shift fails.
+ * diagonal is raised by a growing fraction of the mean diagonal and the factorisation retried, as
+ * pymatting's {@code ichol} shifts; {@link #of} returns null when every shift fails. The shift is
+ * absolute, not relative to each pixel's own diagonal: a pixel in a single window (an image corner)
+ * whose colour alone deviates has a diagonal near ε, which no relative shift lifts.
  */
 public final class IncompleteCholesky {
   private static final int SLOTS = 13; // 12 lower offsets + diagonal
@@ -76,8 +78,13 @@ public final class IncompleteCholesky {
     }
     float[] a = op.lowerStencil(nb);
     float[] f = new float[a.length];
+    double mean = 0;
+    for (int i = 0; i < n; i++) {
+      mean += a[i * SLOTS + DIAG];
+    }
+    mean /= Math.max(1, n);
     for (double shift : SHIFTS) {
-      if (factorise(a, nb, f, n, shift)) {
+      if (factorise(a, nb, f, n, shift * mean)) {
         return new IncompleteCholesky(band, f, nb);
       }
     }
@@ -87,7 +94,7 @@ public final class IncompleteCholesky {
   private static boolean factorise(float[] a, int[] nb, float[] f, int n, double shift) {
     for (int i = 0; i < n; i++) {
       int oi = i * SLOTS;
-      double d = a[oi + DIAG] * (1 + shift);
+      double d = a[oi + DIAG] + shift;
       for (int s = 0; s < 12; s++) {
         int j = nb[i * 12 + s];
         if (j < 0) {
