@@ -22,6 +22,11 @@ import java.util.stream.Collectors;
  * line in the table, an accessor below, the JSON Schema and the docs.
  */
 public final class CutoutOptions {
+  /**
+   * The largest {@code ae}: an erosion wider than any image allowed (rembg has no bound; the
+   * erosion costs the same at any size, this only keeps the number sane).
+   */
+  public static final int MAX_ERODE_SIZE = 65535;
 
   /** A value's shape: decides picocli's arity and which JSON type is accepted. */
   public enum Kind {
@@ -140,21 +145,75 @@ public final class CutoutOptions {
   /** rembg's cloth categories, in the order {@code u2net_cloth_seg} stacks them. */
   public static final List<String> CLOTH_CATEGORIES = List.of("upper", "lower", "full");
 
+  public static final Option ALPHA_MATTING =
+      new Option(
+          "alpha_matting",
+          List.of("-a", "--alpha-matting"),
+          List.of("a", "alpha_matting"),
+          Kind.BOOLEAN,
+          null,
+          "Refine soft edges by closed-form alpha matting (rembg -a).",
+          false,
+          CutoutOptions::parseBoolean);
+  public static final Option ALPHA_MATTING_FOREGROUND_THRESHOLD =
+      new Option(
+          "alpha_matting_foreground_threshold",
+          List.of("-af", "--alpha-matting-foreground-threshold"),
+          List.of("af", "alpha_matting_foreground_threshold"),
+          Kind.INTEGER,
+          "0..255",
+          "Alpha matting: mask values above this are foreground (default 240).",
+          240,
+          text -> parseInt(text, 0, 255));
+  public static final Option ALPHA_MATTING_BACKGROUND_THRESHOLD =
+      new Option(
+          "alpha_matting_background_threshold",
+          List.of("-ab", "--alpha-matting-background-threshold"),
+          List.of("ab", "alpha_matting_background_threshold"),
+          Kind.INTEGER,
+          "0..255",
+          "Alpha matting: mask values below this are background (default 10).",
+          10,
+          text -> parseInt(text, 0, 255));
+  public static final Option ALPHA_MATTING_ERODE_SIZE =
+      new Option(
+          "alpha_matting_erode_size",
+          List.of("-ae", "--alpha-matting-erode-size"),
+          List.of("ae", "alpha_matting_erode_size"),
+          Kind.INTEGER,
+          "N",
+          "Alpha matting: erode foreground and background by an N×N square (default 10;"
+              + " 0 = a 3×3 cross, as rembg).",
+          10,
+          text -> parseInt(text, 0, MAX_ERODE_SIZE));
+
   /** Every option, in wire order. */
   public static final List<Option> OPTIONS =
-      List.of(MODEL, ONLY_MASK, POST_PROCESS_MASK, BGCOLOR, CLOTH_CATEGORY);
+      List.of(
+          MODEL,
+          ONLY_MASK,
+          POST_PROCESS_MASK,
+          BGCOLOR,
+          ALPHA_MATTING,
+          ALPHA_MATTING_FOREGROUND_THRESHOLD,
+          ALPHA_MATTING_BACKGROUND_THRESHOLD,
+          ALPHA_MATTING_ERODE_SIZE,
+          CLOTH_CATEGORY);
+
+  /** Alpha matting's switch and its three settings. */
+  public static final List<Option> ALPHA_MATTING_OPTIONS =
+      List.of(
+          ALPHA_MATTING,
+          ALPHA_MATTING_FOREGROUND_THRESHOLD,
+          ALPHA_MATTING_BACKGROUND_THRESHOLD,
+          ALPHA_MATTING_ERODE_SIZE);
 
   /**
    * rembg server parameters Cutflow accepts over HTTP, validates, then ignores (reported in {@code
-   * X-Cutflow-Ignored}): alpha matting is not implemented, extras are per-model.
+   * X-Cutflow-Ignored}): extras are per-model.
    */
   public static final List<Option> IGNORED_OVER_HTTP =
-      List.of(
-          ignored("a", Kind.BOOLEAN, CutoutOptions::parseBoolean),
-          ignored("af", Kind.INTEGER, text -> parseInt(text, 0, 255)),
-          ignored("ab", Kind.INTEGER, text -> parseInt(text, 0, 255)),
-          ignored("ae", Kind.INTEGER, text -> parseInt(text, 0, Integer.MAX_VALUE)),
-          ignored("extras", Kind.ANY, text -> text));
+      List.of(ignored("extras", Kind.ANY, text -> text));
 
   public static final CutoutOptions DEFAULTS = new CutoutOptions(Map.of());
 
@@ -222,6 +281,26 @@ public final class CutoutOptions {
     return (String) get(CLOTH_CATEGORY);
   }
 
+  /** rembg's alpha_matting. */
+  public boolean alphaMatting() {
+    return (Boolean) get(ALPHA_MATTING);
+  }
+
+  /** rembg's alpha_matting_foreground_threshold: mask values above it are foreground. */
+  public int alphaMattingForegroundThreshold() {
+    return (Integer) get(ALPHA_MATTING_FOREGROUND_THRESHOLD);
+  }
+
+  /** rembg's alpha_matting_background_threshold: mask values below it are background. */
+  public int alphaMattingBackgroundThreshold() {
+    return (Integer) get(ALPHA_MATTING_BACKGROUND_THRESHOLD);
+  }
+
+  /** rembg's alpha_matting_erode_size: the side of the square both known regions are eroded by. */
+  public int alphaMattingErodeSize() {
+    return (Integer) get(ALPHA_MATTING_ERODE_SIZE);
+  }
+
   // ---------------------------------------------------------------- JSON
 
   /** Binds {@code options} of a job; unknown keys are ignored (forward compatibility). */
@@ -236,16 +315,21 @@ public final class CutoutOptions {
     return b.build();
   }
 
-  /** The wire form: every option, nulls left out. */
+  /**
+   * The wire form: every option, nulls left out, and alpha matting's four only when one differs
+   * from its default, so a job without matting is the same record it was before they existed.
+   */
   @JsonValue
   public Map<String, Object> toJson() {
+    boolean matting =
+        ALPHA_MATTING_OPTIONS.stream().anyMatch(o -> !o.defaultValue().equals(get(o)));
     Map<String, Object> json = new LinkedHashMap<>();
-    values.forEach(
-        (k, v) -> {
-          if (v != null) {
-            json.put(k, v);
-          }
-        });
+    for (Option o : OPTIONS) {
+      Object v = get(o);
+      if (v != null && (matting || !ALPHA_MATTING_OPTIONS.contains(o))) {
+        json.put(o.name(), v);
+      }
+    }
     return json;
   }
 

@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param output present when {@code status == OK}
  * @param image decoded size, when decoding got that far
  * @param attempt 1 for the first delivery; null when unknown
+ * @param notes what the worker did differently from what was asked, and why (e.g. alpha matting
+ *     fell back to the plain cutout); null when nothing
  */
 public record JobResult(
     String schema,
@@ -26,7 +28,8 @@ public record JobResult(
     Timings timingsMs,
     Instant submittedAt,
     Instant startedAt,
-    Instant finishedAt) {
+    Instant finishedAt,
+    java.util.List<String> notes) {
 
   public static final String SCHEMA = "cutflow.job-result/v1";
 
@@ -35,6 +38,27 @@ public record JobResult(
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(status, "status");
     timingsMs = timingsMs == null ? Timings.NONE : timingsMs;
+    notes = notes == null || notes.isEmpty() ? null : java.util.List.copyOf(notes);
+  }
+
+  /** The same result with {@code notes} (none: unchanged). */
+  public JobResult withNotes(java.util.List<String> notes) {
+    return new JobResult(
+        schema,
+        jobId,
+        status,
+        failure,
+        source,
+        output,
+        image,
+        model,
+        workerId,
+        attempt,
+        timingsMs,
+        submittedAt,
+        startedAt,
+        finishedAt,
+        notes);
   }
 
   /** A successful result. */
@@ -62,7 +86,8 @@ public record JobResult(
         timings,
         request.submittedAt(),
         startedAt,
-        finishedAt);
+        finishedAt,
+        null);
   }
 
   /** A failed result for a request that could be parsed. */
@@ -91,7 +116,8 @@ public record JobResult(
         timings,
         request.submittedAt(),
         startedAt,
-        finishedAt);
+        finishedAt,
+        null);
   }
 
   public boolean isOk() {
@@ -138,16 +164,30 @@ public record JobResult(
   /** Decoded image size (after EXIF orientation). */
   public record Image(int width, int height) {}
 
-  /** Milliseconds per stage; 0 for a stage that did not run. */
+  /** Milliseconds per stage; 0 for a stage that did not run ({@code matting}: only with -a). */
   public record Timings(
       long download,
       long decode,
       long preprocess,
       long inference,
       long postprocess,
+      long matting,
       long encode,
       long upload,
       long total) {
-    public static final Timings NONE = new Timings(0, 0, 0, 0, 0, 0, 0, 0);
+    public static final Timings NONE = new Timings(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /** Without alpha matting. */
+    public Timings(
+        long download,
+        long decode,
+        long preprocess,
+        long inference,
+        long postprocess,
+        long encode,
+        long upload,
+        long total) {
+      this(download, decode, preprocess, inference, postprocess, 0, encode, upload, total);
+    }
   }
 }

@@ -58,6 +58,36 @@ class CutoutOptionsTest {
   }
 
   @Test
+  void alphaMattingOptionsAreWrittenOnlyWhenOneIsSet() throws Exception {
+    CutoutOptions d = CutoutOptions.DEFAULTS;
+    assertFalse(d.alphaMatting());
+    assertEquals(240, d.alphaMattingForegroundThreshold());
+    assertEquals(10, d.alphaMattingBackgroundThreshold());
+    assertEquals(10, d.alphaMattingErodeSize());
+    CutoutOptions on = d.with(CutoutOptions.ALPHA_MATTING, true);
+    String text = json.writeValueAsString(on);
+    assertEquals(
+        "{\"only_mask\":false,\"post_process_mask\":false,\"alpha_matting\":true,"
+            + "\"alpha_matting_foreground_threshold\":240,"
+            + "\"alpha_matting_background_threshold\":10,\"alpha_matting_erode_size\":10}",
+        text);
+    assertEquals(on, json.readValue(text, CutoutOptions.class));
+    CutoutOptions tuned =
+        CutoutOptions.fromJson(Map.of("alpha_matting", true, "alpha_matting_erode_size", 3));
+    assertEquals(3, tuned.alphaMattingErodeSize());
+    InvalidOptionException e =
+        assertThrows(
+            InvalidOptionException.class,
+            () ->
+                CutoutOptions.builder()
+                    .parse(CutoutOptions.ALPHA_MATTING_FOREGROUND_THRESHOLD, "-af", "256"));
+    assertTrue(e.getMessage().startsWith("-af: "), e.getMessage());
+    assertThrows(
+        InvalidOptionException.class,
+        () -> CutoutOptions.fromJson(Map.of("alpha_matting_erode_size", -1)));
+  }
+
+  @Test
   void oneParserPerKind() {
     for (String c : new String[] {"1,2,3,4", " 1, 2 ,3,4 ", "(1,2,3,4)", "[1, 2, 3, 4]"}) {
       assertEquals(List.of(1, 2, 3, 4), CutoutOptions.BGCOLOR.parse(c), c);

@@ -58,8 +58,7 @@ final class Responses {
     if (!params.ignored().isEmpty()) {
       ctx.header(
           "X-Cutflow-Ignored",
-          String.join(",", params.ignored())
-              + "; alpha matting is not implemented: these parameters are accepted and ignored");
+          String.join(",", params.ignored()) + "; rembg's per-model extras: accepted and ignored");
     }
   }
 }

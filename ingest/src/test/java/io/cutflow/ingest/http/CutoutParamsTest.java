@@ -47,9 +47,19 @@ class CutoutParamsTest {
   }
 
   @Test
-  void alphaMattingIsValidatedThenIgnored() {
-    CutoutParams p = parse(Map.of("a", "true", "af", "240", "ab", "10", "ae", "15"));
-    assertEquals(List.of("a", "af", "ab", "ae"), p.ignored());
+  void alphaMattingIsAnOptionNoLongerIgnored() {
+    CutoutParams p = parse(Map.of("a", "true", "af", "230", "ab", "12", "ae", "15"));
+    assertTrue(p.ignored().isEmpty(), p.ignored().toString());
+    assertTrue(p.options().alphaMatting());
+    assertEquals(230, p.options().alphaMattingForegroundThreshold());
+    assertEquals(12, p.options().alphaMattingBackgroundThreshold());
+    assertEquals(15, p.options().alphaMattingErodeSize());
+    CutoutParams defaults = parse(Map.of("alpha_matting", "yes"));
+    assertTrue(defaults.options().alphaMatting());
+    assertEquals(240, defaults.options().alphaMattingForegroundThreshold());
+    assertEquals(10, defaults.options().alphaMattingBackgroundThreshold());
+    assertEquals(10, defaults.options().alphaMattingErodeSize());
+    assertEquals(List.of("extras"), parse(Map.of("extras", "{}")).ignored());
     assertEquals(400, assertThrows(ApiError.class, () -> parse(Map.of("af", "256"))).status());
     assertEquals(400, assertThrows(ApiError.class, () -> parse(Map.of("ae", "-1"))).status());
     assertEquals(400, assertThrows(ApiError.class, () -> parse(Map.of("a", "maybe"))).status());

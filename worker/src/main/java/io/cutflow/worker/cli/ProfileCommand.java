@@ -33,6 +33,7 @@ public final class ProfileCommand implements Callable<Integer> {
     StageTimings.PREPROCESS,
     StageTimings.INFERENCE,
     StageTimings.POSTPROCESS,
+    StageTimings.MATTING,
     StageTimings.ENCODE
   };
 
@@ -47,6 +48,13 @@ public final class ProfileCommand implements Callable<Integer> {
       description = "Timed passes over the directory (default ${DEFAULT-VALUE}).")
   int passes;
 
+  @Option(
+      names = {"-a", "--alpha-matting"},
+      description =
+          "Alpha matting as rembg -a (default thresholds 240/10/10); reports matting ms beside"
+              + " inference ms.")
+  boolean alphaMatting;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -58,35 +66,42 @@ public final class ProfileCommand implements Callable<Integer> {
     for (Path f : files) {
       data.add(Files.readAllBytes(f));
     }
+    CutoutOptions options = CutoutOptions.DEFAULTS.with(CutoutOptions.ALPHA_MATTING, alphaMatting);
     try (RemoverFactory.Loaded loaded = RemoverFactory.open(session.model(), session.threads())) {
       BackgroundRemover remover = loaded.remover();
       // One untimed pass so the JIT has compiled the Java stages as well as warmed the session.
       for (int i = 0; i < files.size(); i++) {
-        remover.remove(data.get(i), files.get(i).toString(), CutoutOptions.DEFAULTS);
+        remover.remove(data.get(i), files.get(i).toString(), options);
       }
       Map<String, Double> sum = new LinkedHashMap<>();
       out.printf(
-          "%-22s %9s %8s %8s %9s %8s %8s%n",
-          "image", "size", "decode", "pre", "inference", "post", "encode");
+          "%-22s %9s %8s %8s %9s %8s %8s %8s%n",
+          "image", "size", "decode", "pre", "inference", "post", "matting", "encode");
       int n = 0;
+      double meanRatio = 0;
       for (int pass = 0; pass < passes; pass++) {
         for (int i = 0; i < files.size(); i++) {
           BackgroundRemover.Cutout c =
-              remover.remove(data.get(i), files.get(i).toString(), CutoutOptions.DEFAULTS);
+              remover.remove(data.get(i), files.get(i).toString(), options);
           StageTimings t = c.timings();
           if (pass == passes - 1) {
             out.printf(
-                "%-22s %9s %8.1f %8.1f %9.1f %8.1f %8.1f%n",
+                "%-22s %9s %8.1f %8.1f %9.1f %8.1f %8.1f %8.1f%n",
                 files.get(i).getFileName(),
                 c.width() + "x" + c.height(),
                 t.get(STAGES[0]),
                 t.get(STAGES[1]),
                 t.get(STAGES[2]),
                 t.get(STAGES[3]),
-                t.get(STAGES[4]));
+                t.get(STAGES[4]),
+                t.get(STAGES[5]));
           }
           for (String s : STAGES) {
             sum.merge(s, t.get(s), Double::sum);
+          }
+          meanRatio += t.get(StageTimings.MATTING) / t.get(StageTimings.INFERENCE);
+          if (c.note() != null) {
+            out.printf("  %s: %s%n", files.get(i).getFileName(), c.note());
           }
           n++;
         }
@@ -106,6 +121,12 @@ public final class ProfileCommand implements Callable<Integer> {
       out.printf(
           "non-inference/inference ratio: %.3f (%.1f ms / %.1f ms)%n",
           other / inference, other, inference);
+      if (alphaMatting) {
+        double matting = sum.get(StageTimings.MATTING) / n;
+        out.printf(
+            "matting/inference ratio: %.3f (%.1f ms / %.1f ms; mean of per-image ratios %.3f)%n",
+            matting / inference, matting, inference, meanRatio / n);
+      }
     }
     return 0;
   }

@@ -75,6 +75,9 @@ public final class RemoveCommand implements Callable<Integer> {
       }
       try (RemoverFactory.Loaded loaded = RemoverFactory.open(options.model(), threads)) {
         BackgroundRemover.Cutout cutout = loaded.remover().remove(data, "<stdin>", options);
+        if (cutout.note() != null) {
+          err.println("cutflow remove: <stdin>: " + cutout.note());
+        }
         OutputStream stdout = System.out;
         stdout.write(cutout.png());
         stdout.flush();
@@ -89,6 +92,7 @@ public final class RemoveCommand implements Callable<Integer> {
           "cutflow remove: --out DIR is required when reading files (or use `-` for stdin → stdout)");
       return 2;
     }
+    List<String> notes = new ArrayList<>();
     RemoveBatch.Plan plan = RemoveBatch.plan(inputs, out, recursive);
     if (plan.items().isEmpty() && plan.missing().isEmpty()) {
       err.println("cutflow remove: no input images found in " + inputs);
@@ -108,7 +112,13 @@ public final class RemoveCommand implements Callable<Integer> {
       outcome =
           RemoveBatch.run(
               plan.items(),
-              (data, name) -> loaded.remover().remove(data, name, options).png(),
+              (data, name) -> {
+                BackgroundRemover.Cutout cutout = loaded.remover().remove(data, name, options);
+                if (cutout.note() != null) {
+                  notes.add(name + ": " + cutout.note());
+                }
+                return cutout.png();
+              },
               skipExisting,
               deleteInput,
               bar::step);
@@ -116,6 +126,9 @@ public final class RemoveCommand implements Callable<Integer> {
     List<String> failures = new ArrayList<>(plan.missing());
     failures.addAll(outcome.failures());
     int total = plan.items().size() + plan.missing().size();
+    for (String n : notes) {
+      err.println("note: " + n);
+    }
     for (String f : failures) {
       err.println("failed: " + f);
     }

@@ -9,6 +9,7 @@ import io.cutflow.worker.image.ImageHeader;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
+import io.cutflow.worker.matting.AlphaMatting;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -75,8 +76,15 @@ public final class BackgroundRemover {
    * The encoded result: a PNG (RGBA, or grey for only-mask) of the oriented input's size; for a
    * model with several masks and no category chosen, the cutouts (or masks, as opaque grey RGBA)
    * stacked vertically, so {@code height} is that many times the input's.
+   *
+   * @param note what the caller should be told besides the image (alpha matting fell back to the
+   *     plain cutout, and why); null when nothing
    */
-  public record Cutout(byte[] png, int width, int height, StageTimings timings) {}
+  public record Cutout(byte[] png, int width, int height, StageTimings timings, String note) {
+    public Cutout(byte[] png, int width, int height, StageTimings timings) {
+      this(png, width, height, timings, null);
+    }
+  }
 
   public Prepared prepare(byte[] data, String inputName, CutoutOptions options)
       throws InvalidImageException, InterruptedException {
@@ -194,9 +202,31 @@ public final class BackgroundRemover {
       mask = MaskRefiner.refine(mask, image.width(), image.height());
     }
     byte[] pixels = null;
+    String note = null;
     if (!options.onlyMask()) {
       pixels = image.rgba();
-      CutoutComposer.cutoutInPlace(pixels, mask);
+      // rembg's order: post-process the mask, then matting (or the plain cutout), then background
+      boolean matted = false;
+      if (options.alphaMatting()) {
+        t.record(StageTimings.POSTPROCESS, t0);
+        long tm = System.nanoTime();
+        AlphaMatting.Result r =
+            AlphaMatting.cutoutInPlace(
+                pixels,
+                mask,
+                image.width(),
+                image.height(),
+                options.alphaMattingForegroundThreshold(),
+                options.alphaMattingBackgroundThreshold(),
+                options.alphaMattingErodeSize());
+        t.record(StageTimings.MATTING, tm);
+        t0 = System.nanoTime();
+        matted = r.matted();
+        note = r.note();
+      }
+      if (!matted) {
+        CutoutComposer.cutoutInPlace(pixels, mask);
+      }
       if (options.bgcolor() != null) {
         CutoutComposer.applyBackground(pixels, options.bgcolorRgba());
       }
@@ -208,7 +238,7 @@ public final class BackgroundRemover {
             ? png.encodeGray(image.width(), image.height(), mask)
             : png.encodeRgba(image.width(), image.height(), pixels);
     t.record(StageTimings.ENCODE, t1);
-    return new Cutout(encoded, image.width(), image.height(), t);
+    return new Cutout(encoded, image.width(), image.height(), t, note);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.cutflow.worker.inference;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.ImageHeader;
 import io.cutflow.worker.image.PngWriter;
+import io.cutflow.worker.matting.AlphaMatting;
 
 /**
  * The most Java heap one cutout holds at once, from the image's header and the job's options,
@@ -18,6 +19,8 @@ import io.cutflow.worker.image.PngWriter;
  *                                N mask + 6N post-process-mask (opened mask, float pass, result)
  *                                N mask + 2·PNG (blocks, then the result; PNG ≤ 4N·1.0003
  *                                  for RGBA, N for only-mask, incompressible pixels)
+ *                                N mask + alpha matting (-a, not with only-mask: trimap N,
+ *                                  box-wide 14N, unknown pixels max(5N, 64 MiB); AlphaMatting)
  * </pre>
  *
  * The cutout is composed in place in the image's own RGBA array, so the output costs no second 4N.
@@ -66,10 +69,17 @@ public final class CutoutMemory {
     if (k == 1) {
       int channels = options.onlyMask() ? 1 : 4;
       long encode = n + PngWriter.peakBytes((int) w, (int) h, channels);
+      long matting =
+          options.alphaMatting() && !options.onlyMask() ? n + AlphaMatting.peakBytes(n) : 0;
       // a single category's mask is the label map, made in place
       finish =
-          4 * n + output + Math.max(Math.max(5 * model, resizeMask), Math.max(postProcess, encode));
+          4 * n
+              + output
+              + Math.max(
+                  Math.max(5 * model, resizeMask),
+                  Math.max(Math.max(postProcess, encode), matting));
     } else {
+      // stacked cutouts are not matted (see BackgroundRemover.finishClasses)
       long pieces = labels + n + postProcess;
       long encode = PngWriter.peakBytes((int) w, (int) (h * k), 4);
       finish =

@@ -9,6 +9,10 @@ public final class StageTimings {
   public static final String PREPROCESS = "preprocess";
   public static final String INFERENCE = "inference";
   public static final String POSTPROCESS = "postprocess";
+
+  /** Alpha matting (only with {@code -a}): trimap, closed-form alpha, foreground colours. */
+  public static final String MATTING = "matting";
+
   public static final String ENCODE = "encode";
 
   private final Map<String, Double> ms = new LinkedHashMap<>();

@@ -13,12 +13,16 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage 3, on a pool of I/O threads: post-process the mask, encode the PNG, upload it, and publish
  * the job's result.
  */
 final class FinishStage {
+  private static final Logger log = LoggerFactory.getLogger(FinishStage.class);
+
   private final ExecutorService pool;
   private final BackgroundRemover remover;
   private final ObjectStore store;
@@ -106,6 +110,9 @@ final class FinishStage {
               StageTimings.ENCODE)) {
         metrics.stage(stage, t.get(stage));
       }
+      if (t.asMap().containsKey(StageTimings.MATTING)) { // only jobs with alpha matting
+        metrics.stage(StageTimings.MATTING, t.get(StageTimings.MATTING));
+      }
       metrics.stage("upload", job.uploadMs);
       JobResult result =
           JobResult.ok(
@@ -118,6 +125,14 @@ final class FinishStage {
               job.timings(t),
               job.startedAt,
               Instant.now());
+      if (cutout.note() != null) {
+        result = result.withNotes(List.of(cutout.note()));
+        log.atInfo()
+            .setMessage("cutout note")
+            .addKeyValue("job_id", job.request.jobId())
+            .addKeyValue("note", cutout.note())
+            .log();
+      }
       publisher.publish(job, result, null);
     } catch (Throwable e) {
       failures.unexpected(job, "finish", e);

@@ -71,6 +71,7 @@ final class InFlightJob {
         Math.round(t.get(StageTimings.PREPROCESS)),
         Math.round(t.get(StageTimings.INFERENCE)),
         Math.round(t.get(StageTimings.POSTPROCESS)),
+        Math.round(t.get(StageTimings.MATTING)),
         Math.round(t.get(StageTimings.ENCODE)),
         uploadMs,
         total);

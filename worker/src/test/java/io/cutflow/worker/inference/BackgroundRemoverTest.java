@@ -124,6 +124,32 @@ class BackgroundRemoverTest {
   }
 
   @Test
+  void alphaMattingRunsBetweenMaskAndBackgroundColourAndIsTimed() throws Exception {
+    byte[] png = SyntheticImages.encode(SyntheticImages.disc(300, 200), "png");
+    CutoutOptions matting = CutoutOptions.DEFAULTS.with(CutoutOptions.ALPHA_MATTING, true);
+    BackgroundRemover.Cutout c = remover.remove(png, "disc.png", matting);
+    assertTrue(c.timings().get(StageTimings.MATTING) > 0, c.timings().toString());
+    assertTrue(c.note() == null, c.note());
+    byte[] alpha = alphaOf(c.png());
+    assertTrue(MaskAgreement.of(alpha, SyntheticImages.discMask(300, 200)).iou() > 0.95);
+    assertEquals(0, alpha[2 * 300 + 2], "a corner far from the disc is background");
+    // matting's colours are not premultiplied: the disc's red survives where alpha is partial
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(c.png()));
+    assertTrue(((img.getRGB(150, 100) >> 16) & 0xFF) > 150, "centre keeps the disc's red");
+    // with a background colour, it is applied after matting: the corner becomes opaque blue
+    BackgroundRemover.Cutout blue =
+        remover.remove(
+            png,
+            "disc.png",
+            matting.with(CutoutOptions.BGCOLOR, java.util.List.of(0, 0, 255, 255)));
+    assertEquals(0xFF0000FF, ImageIO.read(new ByteArrayInputStream(blue.png())).getRGB(2, 2));
+    // only-mask ignores matting (as rembg: the mask is returned before matting)
+    BackgroundRemover.Cutout mask =
+        remover.remove(png, "disc.png", matting.with(CutoutOptions.ONLY_MASK, true));
+    assertEquals(0.0, mask.timings().get(StageTimings.MATTING));
+  }
+
+  @Test
   void badInputFailsWithATypedErrorNamingTheInput() {
     byte[] notAnImage = "hello, I am text".getBytes();
     InvalidImageException e =

@@ -143,6 +143,31 @@ class CutoutMemoryTest {
         "the decode's own peak is counted");
   }
 
+  /**
+   * Alpha matting's buffers are leased (about 25 bytes a pixel in all), and a 24-megapixel photo
+   * with {@code -a} still fits the default worker heap.
+   */
+  @Test
+  void alphaMattingIsLeasedAndTwentyFourMegapixelsFitTheDefaultHeap() {
+    ModelProfile isnet = ModelProfile.isnet("isnet");
+    ImageHeader photo = new ImageHeader(ContentKind.JPEG, 6000, 4000, 1, 3, 8 << 20);
+    long n = photo.pixels();
+    CutoutOptions matting = CutoutOptions.DEFAULTS.with(CutoutOptions.ALPHA_MATTING, true);
+    long plain = CutoutMemory.bytes(photo, CutoutOptions.DEFAULTS, isnet);
+    long need = CutoutMemory.bytes(photo, matting, isnet);
+    assertTrue(need >= plain + 10 * n, need / (double) n + " B/px vs " + plain / (double) n);
+    assertTrue(need <= 26 * n + (32 << 20), need / (double) n + " B/px");
+    assertTrue(
+        CutoutMemory.bytes(photo, matting.with(CutoutOptions.ONLY_MASK, true), isnet) < need,
+        "only-mask skips matting");
+    CutflowConfig config = CutflowConfig.isolated(Map.of());
+    MemoryBudget budget =
+        MemoryBudget.forHeap(
+            xmx(SupervisorSettings.DEFAULT_JVM_ARGS),
+            2 * config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
+    assertTrue(need <= budget.capacity(), (need >> 20) + " MiB > " + (budget.capacity() >> 20));
+  }
+
   /** {@code -Xmx1g} and the like, in bytes. */
   static long xmx(List<String> jvmArgs) {
     for (String a : jvmArgs) {
