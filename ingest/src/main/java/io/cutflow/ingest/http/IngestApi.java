@@ -99,7 +99,7 @@ final class IngestApi {
             settings.removeTimeout(),
             responder,
             admission);
-    metrics.gauges(admission::waiting, submissions::outstanding);
+    metrics.gauges(admission::waiting, submissions::outstanding, ready);
   }
 
   /** The application: every route in one place. */

@@ -1,6 +1,5 @@
 package io.cutflow.worker.supervisor;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
@@ -120,7 +119,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     for (int i = 0; i < settings.slots(); i++) {
       Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, ledger, () -> closing);
       slots.add(slot);
-      registry.register("cutflow.supervisor.worker.rss." + i, (Gauge<Long>) slot::activeRss);
+      SupervisorTally.slotMetrics(registry, i, slot::activeRss, settings.maxRssMb());
     }
   }
 
