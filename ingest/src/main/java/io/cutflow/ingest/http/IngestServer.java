@@ -14,6 +14,7 @@ import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.javalin.Javalin;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +69,7 @@ public final class IngestServer implements AutoCloseable {
     Topics topics = new Topics(config);
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
       topics.ensureTopics(admin);
+      topics.ensureTopics(admin, Duration.ofSeconds(30), List.of(topics.throughput()));
     }
     ObjectStore store = ObjectStore.fromConfig(config);
     String raw = config.getString(StorageConfig.BUCKET_RAW);

@@ -4,6 +4,7 @@ import io.cutflow.common.job.InvalidJobException;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.ingest.stats.ThroughputTopology;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  *                                          ├─ merge → groupByKey → reduce(JobStatus::merge) → STORE (+ changelog)
  *   results topic → JobResult  → "done"/"failed" ─┘
  *                                 └─ peek → onResult (wakes up requests waiting for that job)
+ *   results topic → JobResult → {@link ThroughputTopology} (1 m and 1 h windows → throughput topic)
  * </pre>
  *
  * Records that do not parse are skipped (the worker dead-letters bad job requests). The store is
@@ -50,12 +52,14 @@ public final class JobStatusTopology {
                 topics.jobs(), Consumed.with(Serdes.String(), Serdes.String()).withName("jobs"))
             .flatMapValues(json -> parseRequest(codec, json));
 
-    KStream<String, JobStatus> finished =
+    KStream<String, JobResult> results =
         builder.stream(
                 topics.results(),
                 Consumed.with(Serdes.String(), Serdes.String()).withName("results"))
-            .flatMapValues(json -> parseResult(codec, json))
-            .peek((jobId, status) -> onResult.accept(status.result()));
+            .flatMapValues(json -> parseResult(codec, json));
+    KStream<String, JobStatus> finished =
+        results.peek((jobId, result) -> onResult.accept(result)).mapValues(JobStatus::finished);
+    ThroughputTopology.addTo(results, codec, topics.throughput());
 
     queued
         .merge(finished)
@@ -79,9 +83,9 @@ public final class JobStatusTopology {
     }
   }
 
-  private static List<JobStatus> parseResult(JobCodec codec, String json) {
+  private static List<JobResult> parseResult(JobCodec codec, String json) {
     try {
-      return List.of(JobStatus.finished(codec.decodeResult(json)));
+      return List.of(codec.decodeResult(json));
     } catch (InvalidJobException | RuntimeException e) {
       log.debug("skipping a result record that does not parse: {}", e.getMessage());
       return List.of();
