@@ -299,6 +299,7 @@ final class Slot {
 
   private void onReady(SupervisedWorker w, ControlMessage.Ready ready) {
     w.ready = true;
+    w.opsPort = ready.opsPort();
     // CPU the process used to get here: on a machine whose cores the active workers keep busy,
     // this is what each recycle costs them.
     long cpuMs = w.process.handle().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
