@@ -66,6 +66,23 @@ prometheus --config.file="$CONFIG" --storage.tsdb.path="$WORK/prom-data" \
   --web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
 PROM_PID=$!
 
+# a first scrape of every process before any image, so counters are seen from their start
+python3 - "$PROM" <<'PY'
+import json, sys, time, urllib.request
+prom, deadline = sys.argv[1], time.time() + 60
+while time.time() < deadline:
+    try:
+        with urllib.request.urlopen(f"{prom}/api/v1/targets", timeout=5) as r:
+            t = json.load(r)["data"]["activeTargets"]
+        if len(t) >= 3 and all(x["health"] == "up" for x in t):
+            sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(1)
+sys.exit("Prometheus did not scrape ingest, supervisor and worker within 60 s")
+PY
+sleep 3
+
 # photos and two images the worker cannot decode (JPEG headers pass the ingest's sniffing)
 mkdir -p "$WORK/in"
 n=0

@@ -5,6 +5,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobResult;
 import java.util.Collection;
 import java.util.HashMap;
@@ -76,6 +77,10 @@ public final class WorkerMetrics {
     this.inputPixels = registry.counter("cutflow.worker.input-pixels");
     for (String stage : STAGES) {
       registry.timer("cutflow.worker.stage." + stage);
+    }
+    // every code at 0 from the start: increase() and rate() then see a process's first failure
+    for (FailureCode code : FailureCode.values()) {
+      registry.counter("cutflow.worker.failures." + code.code());
     }
   }
 
