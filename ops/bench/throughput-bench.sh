@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPU cost of the ingest's throughput topology per 1,000 results (ThroughputBench): the ingest
 # topology with and without the windows, on TopologyTestDriver, in thread CPU time.
-# Usage: ops/bench/throughput-bench.sh [RESULTS]   (default 20000)
+# Usage: ops/bench/throughput-bench.sh [RESULTS]   (default 10000)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$HERE"

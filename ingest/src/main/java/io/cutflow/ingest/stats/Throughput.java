@@ -37,23 +37,25 @@ public final class Throughput {
 
   /** Counts one result. */
   public Throughput add(JobResult r) {
-    if (r.isOk()) {
+    return add(ResultSample.of(r));
+  }
+
+  Throughput add(ResultSample r) {
+    if (r.ok()) {
       ok++;
     } else {
       failed++;
-      byFailureCode.merge(r.failure().code().code(), 1L, Long::sum);
+      byFailureCode.merge(r.failureCode(), 1L, Long::sum);
     }
-    byModel.merge(r.model() == null ? "unknown" : r.model(), 1L, Long::sum);
-    byWorker.merge(r.workerId() == null ? "unknown" : r.workerId(), 1L, Long::sum);
-    if (r.image() != null) {
-      inputPixels += (long) r.image().width() * r.image().height();
-    }
+    byModel.merge(r.model(), 1L, Long::sum);
+    byWorker.merge(r.worker(), 1L, Long::sum);
+    inputPixels += r.inputPixels();
     // a failure before the worker timed anything has no latency to count
-    if (r.timingsMs().total() > 0) {
-      totalMs.recordValue(Math.min(MAX_MS, r.timingsMs().total()));
+    if (r.totalMs() > 0) {
+      totalMs.recordValue(Math.min(MAX_MS, r.totalMs()));
     }
-    if (r.timingsMs().inference() > 0) {
-      inferenceMs.recordValue(Math.min(MAX_MS, r.timingsMs().inference()));
+    if (r.inferenceMs() > 0) {
+      inferenceMs.recordValue(Math.min(MAX_MS, r.inferenceMs()));
     }
     return this;
   }
@@ -105,11 +107,20 @@ public final class Throughput {
     return inferenceMs.getTotalCount() == 0 ? 0 : inferenceMs.getValueAtPercentile(percentile);
   }
 
-  // the serde's half: histograms in HdrHistogram's compressed encoding
+  // the serde's half: histograms in HdrHistogram's V2 encoding (zero runs and varint counts: a
+  // few hundred bytes for a window; the Deflater of the "compressed" form costs more CPU than it
+  // saves here). One buffer per thread: the worst-case size is large and the stream thread is one.
+  private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
 
   static byte[] encode(Histogram h) {
-    ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
-    int n = h.encodeIntoCompressedByteBuffer(buf);
+    int need = h.getNeededByteBufferCapacity();
+    ByteBuffer buf = BUFFER.get();
+    if (buf == null || buf.capacity() < need) {
+      buf = ByteBuffer.allocate(need);
+      BUFFER.set(buf);
+    }
+    buf.clear();
+    int n = h.encodeIntoByteBuffer(buf);
     byte[] out = new byte[n];
     buf.flip();
     buf.get(out);
@@ -117,12 +128,8 @@ public final class Throughput {
   }
 
   static Throughput withHistograms(byte[] total, byte[] inference) {
-    try {
-      return new Throughput(
-          Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(total), MAX_MS),
-          Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(inference), MAX_MS));
-    } catch (java.util.zip.DataFormatException e) {
-      throw new IllegalArgumentException("a throughput histogram does not decode: " + e, e);
-    }
+    return new Throughput(
+        Histogram.decodeFromByteBuffer(ByteBuffer.wrap(total), MAX_MS),
+        Histogram.decodeFromByteBuffer(ByteBuffer.wrap(inference), MAX_MS));
   }
 }

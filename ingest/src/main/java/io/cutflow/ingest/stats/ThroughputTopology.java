@@ -1,12 +1,8 @@
 package io.cutflow.ingest.stats;
 
-import io.cutflow.common.job.InvalidJobException;
-import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -24,7 +20,8 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <pre>
  *   results (parsed JobResult, keyed by job id)
- *     → groupBy("all")  (one repartition topic: every result to one task)
+ *     → ResultSample (the few fields the windows need) → groupBy("all") (one repartition topic:
+ *       every result to one task)
  *     ├→ tumbling 1 m windows, 30 s grace → aggregate(Throughput::add) → store throughput-1m ─┐
  *     └→ tumbling 1 h windows, 5 m grace  → aggregate(Throughput::add) → store throughput-1h ─┴→ JSON → throughput topic
  * </pre>
@@ -74,17 +71,19 @@ public final class ThroughputTopology {
   private ThroughputTopology() {}
 
   /** Adds the windowed aggregation of {@code results} and its output to {@code throughputTopic}. */
-  public static void addTo(KStream<String, JobResult> results, JobCodec codec, String topic) {
-    KGroupedStream<String, JobResult> all =
-        results.groupBy(
-            (jobId, result) -> "all",
-            Grouped.with("throughput-all", Serdes.String(), resultSerde(codec)));
+  public static void addTo(KStream<String, JobResult> results, String topic) {
+    KGroupedStream<String, ResultSample> all =
+        results
+            .mapValues(ResultSample::of, Named.as("throughput-sample"))
+            .groupBy(
+                (jobId, sample) -> "all",
+                Grouped.with("throughput-all", Serdes.String(), ResultSample.serde()));
     ThroughputSerde serde = new ThroughputSerde();
     for (Window w : Window.values()) {
       all.windowedBy(TimeWindows.ofSizeAndGrace(w.size, w.grace))
           .aggregate(
               Throughput::new,
-              (key, result, agg) -> agg.add(result),
+              (key, sample, agg) -> agg.add(sample),
               Named.as("throughput-aggregate-" + w.label),
               Materialized.<String, Throughput, WindowStore<Bytes, byte[]>>as(w.store)
                   .withKeySerde(Serdes.String())
@@ -107,21 +106,5 @@ public final class ThroughputTopology {
               Produced.with(Serdes.String(), Serdes.String())
                   .withName("throughput-out-" + w.label));
     }
-  }
-
-  /** Results on the repartition topic: their wire JSON. */
-  static Serde<JobResult> resultSerde(JobCodec codec) {
-    return Serdes.serdeFrom(
-        (topic, r) -> r == null ? null : codec.encode(r).getBytes(StandardCharsets.UTF_8),
-        (topic, bytes) -> {
-          if (bytes == null) {
-            return null;
-          }
-          try {
-            return codec.decodeResult(new String(bytes, StandardCharsets.UTF_8));
-          } catch (InvalidJobException e) {
-            throw new IllegalStateException("a result on the repartition topic does not parse", e);
-          }
-        });
   }
 }

@@ -59,7 +59,7 @@ public final class JobStatusTopology {
             .flatMapValues(json -> parseResult(codec, json));
     KStream<String, JobStatus> finished =
         results.peek((jobId, result) -> onResult.accept(result)).mapValues(JobStatus::finished);
-    ThroughputTopology.addTo(results, codec, topics.throughput());
+    ThroughputTopology.addTo(results, topics.throughput());
 
     queued
         .merge(finished)
