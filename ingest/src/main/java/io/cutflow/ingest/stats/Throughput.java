@@ -1,0 +1,135 @@
+package io.cutflow.ingest.stats;
+
+import io.cutflow.common.job.JobResult;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one window (or several merged) saw of the results topic: ok and failed counts, failures by
+ * code, images by model and by worker, input pixels, and the worker's {@code total} and {@code
+ * inference} latency as HdrHistograms (mergeable: windows add up exactly). Mutable, one thread.
+ */
+public final class Throughput {
+  /** Latencies above an hour are recorded as an hour. */
+  static final long MAX_MS = 3_600_000L;
+
+  private static final int DIGITS = 2;
+
+  long ok;
+  long failed;
+  long inputPixels;
+  final Map<String, Long> byModel = new TreeMap<>();
+  final Map<String, Long> byWorker = new TreeMap<>();
+  final Map<String, Long> byFailureCode = new TreeMap<>();
+  final Histogram totalMs;
+  final Histogram inferenceMs;
+
+  public Throughput() {
+    this(new Histogram(MAX_MS, DIGITS), new Histogram(MAX_MS, DIGITS));
+  }
+
+  private Throughput(Histogram total, Histogram inference) {
+    this.totalMs = total;
+    this.inferenceMs = inference;
+  }
+
+  /** Counts one result. */
+  public Throughput add(JobResult r) {
+    return add(ResultSample.of(r));
+  }
+
+  Throughput add(ResultSample r) {
+    if (r.ok()) {
+      ok++;
+    } else {
+      failed++;
+      byFailureCode.merge(r.failureCode(), 1L, Long::sum);
+    }
+    byModel.merge(r.model(), 1L, Long::sum);
+    byWorker.merge(r.worker(), 1L, Long::sum);
+    inputPixels += r.inputPixels();
+    // a failure before the worker timed anything has no latency to count
+    if (r.totalMs() > 0) {
+      totalMs.recordValue(Math.min(MAX_MS, r.totalMs()));
+    }
+    if (r.inferenceMs() > 0) {
+      inferenceMs.recordValue(Math.min(MAX_MS, r.inferenceMs()));
+    }
+    return this;
+  }
+
+  /** Adds {@code other} into this one. */
+  public Throughput merge(Throughput other) {
+    ok += other.ok;
+    failed += other.failed;
+    inputPixels += other.inputPixels;
+    other.byModel.forEach((k, v) -> byModel.merge(k, v, Long::sum));
+    other.byWorker.forEach((k, v) -> byWorker.merge(k, v, Long::sum));
+    other.byFailureCode.forEach((k, v) -> byFailureCode.merge(k, v, Long::sum));
+    totalMs.add(other.totalMs);
+    inferenceMs.add(other.inferenceMs);
+    return this;
+  }
+
+  public long ok() {
+    return ok;
+  }
+
+  public long failed() {
+    return failed;
+  }
+
+  public long inputPixels() {
+    return inputPixels;
+  }
+
+  public Map<String, Long> byModel() {
+    return byModel;
+  }
+
+  public Map<String, Long> byWorker() {
+    return byWorker;
+  }
+
+  public Map<String, Long> byFailureCode() {
+    return byFailureCode;
+  }
+
+  /** The {@code total} latency at {@code percentile} (0..100), ms; 0 when none was recorded. */
+  public long totalMs(double percentile) {
+    return totalMs.getTotalCount() == 0 ? 0 : totalMs.getValueAtPercentile(percentile);
+  }
+
+  /** The {@code inference} latency at {@code percentile} (0..100), ms; 0 when none. */
+  public long inferenceMs(double percentile) {
+    return inferenceMs.getTotalCount() == 0 ? 0 : inferenceMs.getValueAtPercentile(percentile);
+  }
+
+  // the serde's half: histograms in HdrHistogram's V2 encoding (zero runs and varint counts: a
+  // few hundred bytes for a window; the Deflater of the "compressed" form costs more CPU than it
+  // saves here). One buffer per thread: the worst-case size is large and the stream thread is one.
+  private static final ThreadLocal<ByteBuffer> BUFFER = new ThreadLocal<>();
+
+  static byte[] encode(Histogram h) {
+    int need = h.getNeededByteBufferCapacity();
+    ByteBuffer buf = BUFFER.get();
+    if (buf == null || buf.capacity() < need) {
+      buf = ByteBuffer.allocate(need);
+      BUFFER.set(buf);
+    }
+    buf.clear();
+    int n = h.encodeIntoByteBuffer(buf);
+    byte[] out = new byte[n];
+    buf.flip();
+    buf.get(out);
+    return out;
+  }
+
+  static Throughput withHistograms(byte[] total, byte[] inference) {
+    return new Throughput(
+        Histogram.decodeFromByteBuffer(ByteBuffer.wrap(total), MAX_MS),
+        Histogram.decodeFromByteBuffer(ByteBuffer.wrap(inference), MAX_MS));
+  }
+}
