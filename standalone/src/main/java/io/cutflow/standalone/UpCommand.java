@@ -68,8 +68,23 @@ public final class UpCommand implements Callable<Integer> {
           "Keep broker data, buckets and logs here (default: a temp dir, deleted on exit).")
   Path data;
 
+  @Option(
+      names = "--scrape-interval",
+      paramLabel = "SECONDS",
+      defaultValue = "5",
+      description =
+          "Scrape and rule-evaluation interval of the Prometheus configuration up writes (default"
+              + " ${DEFAULT-VALUE}).")
+  int scrapeInterval;
+
   @Override
   public Integer call() throws Exception {
+    if (scrapeInterval < 1) {
+      throw new IllegalArgumentException(
+          "--scrape-interval must be at least 1 second, got "
+              + scrapeInterval
+              + "; e.g. --scrape-interval 5");
+    }
     CliChecks.workers(workers);
     if (data != null) {
       CliChecks.writableDir("--data", data);
@@ -159,6 +174,15 @@ public final class UpCommand implements Callable<Integer> {
                 supervisor.registry(),
                 supervisor::allActive,
                 () -> "a worker slot is between workers"));
+    // a Prometheus on this machine: every process's /metrics, workers followed across recycles
+    String apiHost = "0.0.0.0".equals(bindHost) || "::".equals(bindHost) ? "127.0.0.1" : bindHost;
+    PrometheusFiles prometheus =
+        PrometheusFiles.write(
+            dir.resolve("prometheus"),
+            apiHost + ":" + http.port(),
+            "127.0.0.1:" + ops.port(),
+            Duration.ofSeconds(scrapeInterval));
+    supervisor.onEndpoints(prometheus::workers);
     if (!supervisor.awaitActive(Duration.ofMinutes(5))) {
       throw new IOException(
           "workers did not start within 5 minutes; logs in " + supervisor.logDir());
@@ -187,6 +211,8 @@ public final class UpCommand implements Callable<Integer> {
             + "; metrics: "
             + ops.url()
             + "/metrics");
+    out.println("  Prometheus (scrapes every process, loads the alert rules):");
+    out.println("    " + prometheus.command());
     out.println("logs and data: " + dir + ". Ctrl-C stops everything.");
     out.flush();
     new CountDownLatch(1).await(); // until the stop interrupts us

@@ -38,6 +38,13 @@ public final class KafkaConfig implements ConfigKeys {
           "cutflow.dead-letters",
           Validators.kafkaName(),
           "Topic of records that can never succeed (bad JSON, undecodable image), with the reason.");
+  public static final ConfigKey TOPIC_THROUGHPUT =
+      DEF.define(
+          "cutflow.kafka.topic.throughput",
+          STRING,
+          "cutflow.throughput",
+          Validators.kafkaName(),
+          "Topic of windowed throughput statistics (1m and 1h windows, JSON) the ingest publishes.");
   public static final ConfigKey PARTITIONS =
       DEF.define(
           "cutflow.kafka.partitions",

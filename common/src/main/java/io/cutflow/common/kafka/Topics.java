@@ -29,6 +29,7 @@ public final class Topics {
   private final String jobs;
   private final String results;
   private final String deadLetters;
+  private final String throughput;
   private final int partitions;
   private final short replicationFactor;
 
@@ -37,15 +38,28 @@ public final class Topics {
         config.getString(KafkaConfig.TOPIC_JOBS),
         config.getString(KafkaConfig.TOPIC_RESULTS),
         config.getString(KafkaConfig.TOPIC_DEAD_LETTERS),
+        config.getString(KafkaConfig.TOPIC_THROUGHPUT),
         config.getInt(KafkaConfig.PARTITIONS),
         config.getShort(KafkaConfig.REPLICATION_FACTOR));
   }
 
+  /** With the default throughput topic, {@code cutflow.throughput}. */
   public Topics(
       String jobs, String results, String deadLetters, int partitions, short replicationFactor) {
+    this(jobs, results, deadLetters, "cutflow.throughput", partitions, replicationFactor);
+  }
+
+  public Topics(
+      String jobs,
+      String results,
+      String deadLetters,
+      String throughput,
+      int partitions,
+      short replicationFactor) {
     this.jobs = jobs;
     this.results = results;
     this.deadLetters = deadLetters;
+    this.throughput = throughput;
     this.partitions = partitions;
     this.replicationFactor = replicationFactor;
   }
@@ -62,6 +76,11 @@ public final class Topics {
     return deadLetters;
   }
 
+  /** Windowed throughput statistics the ingest publishes (see {@code ingest.stats}). */
+  public String throughput() {
+    return throughput;
+  }
+
   public int partitions() {
     return partitions;
   }
@@ -70,7 +89,7 @@ public final class Topics {
     return replicationFactor;
   }
 
-  /** jobs, results, dead letters. */
+  /** jobs, results, dead letters (the pipeline's; the ingest adds {@link #throughput()}). */
   public List<String> all() {
     return List.of(jobs, results, deadLetters);
   }
@@ -88,11 +107,16 @@ public final class Topics {
    * @return the topics this call created
    */
   public Set<String> ensureTopics(Admin admin, Duration timeout) {
+    return ensureTopics(admin, timeout, all());
+  }
+
+  /** As {@link #ensureTopics(Admin, Duration)}, for {@code names}. */
+  public Set<String> ensureTopics(Admin admin, Duration timeout, List<String> names) {
     try {
       Set<String> existing =
           admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
-      for (String name : new LinkedHashSet<>(all())) {
+      for (String name : new LinkedHashSet<>(names)) {
         if (!existing.contains(name)) {
           missing.add(new NewTopic(name, partitions, replicationFactor));
         }
@@ -121,10 +145,10 @@ public final class Topics {
       return created;
     } catch (ExecutionException e) {
       throw new IllegalStateException(
-          "cannot create topics " + all() + ": " + e.getCause(), e.getCause());
+          "cannot create topics " + names + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException(
-          "timed out creating topics " + all() + " after " + timeout, e);
+          "timed out creating topics " + names + " after " + timeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating topics", e);

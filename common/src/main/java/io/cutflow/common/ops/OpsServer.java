@@ -3,7 +3,6 @@ package io.cutflow.common.ops;
 import com.codahale.metrics.MetricRegistry;
 import io.javalin.Javalin;
 import io.prometheus.client.CollectorRegistry;
-import io.prometheus.client.dropwizard.DropwizardExports;
 import io.prometheus.client.exporter.common.TextFormat;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -19,8 +18,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /healthz}: 200 {@code {"status":"ok"}} while the process is alive;
  *   <li>{@code GET /readyz}: 200 {@code {"status":"ready"}} when the readiness check says so, else
  *       503 {@code {"status":"not_ready","reason":"..."}};
- *   <li>{@code GET /metrics}: the registry in Prometheus text format 0.0.4 (Dropwizard names with
- *       {@code .} and {@code -} turned into {@code _}).
+ *   <li>{@code GET /metrics}: the registry in Prometheus text format 0.0.4, named by {@link
+ *       MetricNames} (unmapped Dropwizard names with {@code .} and {@code -} turned into {@code
+ *       _}).
  * </ul>
  *
  * Each server has its own Prometheus {@link CollectorRegistry} (never the global default), so
@@ -61,7 +61,7 @@ public final class OpsServer implements AutoCloseable {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(ready, "ready");
     CollectorRegistry prometheus = new CollectorRegistry();
-    new DropwizardExports(registry).register(prometheus);
+    MetricNames.collector(registry).register(prometheus);
 
     Javalin app =
         Javalin.create(

@@ -5,35 +5,21 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.cutflow.common.ops.MetricNames;
 import io.prometheus.client.CollectorRegistry;
-import io.prometheus.client.dropwizard.DropwizardExports;
-import io.prometheus.client.dropwizard.samplebuilder.CustomMappingSampleBuilder;
-import io.prometheus.client.dropwizard.samplebuilder.MapperConfig;
 import io.prometheus.client.exporter.common.TextFormat;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
- * The ingest's Dropwizard metrics and their Prometheus rendering:
- *
- * <ul>
- *   <li>{@code ingest.http.requests.<route>.<status>} (Timer) → {@code
- *       ingest_http_requests{route,status}} summary: request count and latency by route and status;
- *   <li>{@code ingest.upload.bytes} (Counter): image bytes accepted; {@code
- *       ingest.upload.file-bytes} (Histogram): size per accepted image;
- *   <li>{@code ingest.time-to-result} (Timer): from submission to the result reaching this ingest,
- *       for jobs this instance submitted;
- *   <li>{@code ingest.remove.timeouts} (Counter): {@code /api/remove} calls answered 504;
- *   <li>{@code ingest.remove.refused} (Counter): {@code /api/remove} calls refused with 503 because
- *       {@code cutflow.ingest.max-waiting-removes} were already waiting;
- *   <li>{@code ingest.remove.waiting} (Gauge): {@code /api/remove} calls waiting now;
- *   <li>{@code ingest.jobs.queued} (Gauge): jobs this instance queued without a result yet.
- * </ul>
+ * The ingest's Dropwizard metrics, rendered in Prometheus format under the names of {@link
+ * MetricNames} (every one documented in {@code docs/metrics.md}): requests by route and status (a
+ * count and a latency summary), upload bytes, time to result, {@code /api/remove} timeouts and
+ * refusals, waiting removes, queued jobs and readiness.
  */
 final class HttpMetrics {
   private final MetricRegistry registry;
@@ -51,19 +37,14 @@ final class HttpMetrics {
     this.timeToResult = registry.timer("ingest.time-to-result");
     this.removeTimeouts = registry.counter("ingest.remove.timeouts");
     this.removeRefused = registry.counter("ingest.remove.refused");
-    MapperConfig byRouteAndStatus =
-        new MapperConfig(
-            "ingest.http.requests.*.*",
-            "ingest_http_requests",
-            Map.of("route", "${0}", "status", "${1}"));
-    new DropwizardExports(registry, new CustomMappingSampleBuilder(List.of(byRouteAndStatus)))
-        .register(prometheus);
+    MetricNames.collector(registry).register(prometheus);
   }
 
   void request(String route, int status, long nanos) {
     registry
         .timer("ingest.http.requests." + route + "." + status)
         .update(nanos, TimeUnit.NANOSECONDS);
+    registry.meter("ingest.http.count." + route + "." + status).mark();
   }
 
   void upload(long bytes) {
@@ -89,9 +70,10 @@ final class HttpMetrics {
   }
 
   /** The gauges of this API instance (replacing those of an earlier one in the same registry). */
-  void gauges(IntSupplier waitingRemoves, IntSupplier queuedJobs) {
+  void gauges(IntSupplier waitingRemoves, IntSupplier queuedJobs, BooleanSupplier ready) {
     gauge("ingest.remove.waiting", waitingRemoves);
     gauge("ingest.jobs.queued", queuedJobs);
+    gauge("ingest.ready", () -> ready.getAsBoolean() ? 1 : 0);
   }
 
   private void gauge(String name, IntSupplier value) {

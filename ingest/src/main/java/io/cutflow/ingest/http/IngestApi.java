@@ -7,6 +7,7 @@ import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.fetch.HostResolver;
 import io.cutflow.ingest.fetch.UrlFetcher;
+import io.cutflow.ingest.stats.ThroughputTopology;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.javalin.Javalin;
@@ -18,6 +19,7 @@ import io.javalin.json.JavalinJackson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,7 +152,7 @@ final class IngestApi {
             responder,
             admission,
             urls);
-    metrics.gauges(admission::waiting, submissions::outstanding);
+    metrics.gauges(admission::waiting, submissions::outstanding, ready);
   }
 
   /** The application: every route in one place. */
@@ -179,6 +181,7 @@ final class IngestApi {
     post(app, "/api/remove", secured("post_api_remove", remove::remove));
     // not in the route table: a GET without ?url= answers 405 Allow: POST, as before it existed
     app.get("/api/remove", secured("get_api_remove", remove::removeByUrl));
+    get(app, "/v1/stats", secured("get_v1_stats", this::stats));
     get(app, "/healthz", open("get_healthz", ctx -> ctx.json(Map.of("status", "ok"))));
     get(app, "/readyz", open("get_readyz", this::readiness));
     get(
@@ -304,6 +307,18 @@ final class IngestApi {
               ? "an API key is required: send it as X-API-Key or Authorization: Bearer"
               : "wrong API key");
     }
+  }
+
+  /** {@code GET /v1/stats?window=1m|1h}: throughput of the last minute or hour. */
+  private void stats(Context ctx) {
+    String label = ctx.queryParam("window") == null ? "1m" : ctx.queryParam("window");
+    ThroughputTopology.Window window;
+    try {
+      window = ThroughputTopology.Window.of(label);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("invalid_window", e.getMessage());
+    }
+    ctx.json(status.throughput(window, Instant.now()));
   }
 
   private void readiness(Context ctx) {

@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -85,6 +86,7 @@ public final class IngestServer implements AutoCloseable {
     Topics topics = new Topics(config);
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
       topics.ensureTopics(admin);
+      topics.ensureTopics(admin, Duration.ofSeconds(30), List.of(topics.throughput()));
     }
     ObjectStore store = ObjectStore.fromConfig(config);
     String raw = config.getString(StorageConfig.BUCKET_RAW);

@@ -1,16 +1,21 @@
 package io.cutflow.ingest.status;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.KafkaConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.ingest.IngestConfig;
+import io.cutflow.ingest.stats.Throughput;
+import io.cutflow.ingest.stats.ThroughputQuery;
+import io.cutflow.ingest.stats.ThroughputTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.Properties;
@@ -28,6 +33,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,6 +210,30 @@ public final class JobStatusService implements AutoCloseable {
       return Optional.ofNullable(store.get(jobId));
     } catch (InvalidStateStoreException e) {
       throw new NotReadyException("job status store is not queryable right now: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The last minute or hour of throughput (see {@link ThroughputQuery}) from the local window
+   * store.
+   *
+   * @throws NotReadyException while the store is not queryable
+   */
+  public ObjectNode throughput(ThroughputTopology.Window window, Instant now) {
+    if (!isRunning()) {
+      throw new NotReadyException(
+          "throughput store is "
+              + streams.state().name().toLowerCase()
+              + " (starting or restoring)");
+    }
+    try {
+      ReadOnlyWindowStore<String, Throughput> store =
+          streams.store(
+              StoreQueryParameters.fromNameAndType(
+                  window.store, QueryableStoreTypes.<String, Throughput>windowStore()));
+      return ThroughputQuery.last(window, store, now);
+    } catch (InvalidStateStoreException e) {
+      throw new NotReadyException("throughput store is not queryable right now: " + e.getMessage());
     }
   }
 

@@ -4,6 +4,7 @@ import io.cutflow.common.job.InvalidJobException;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.ingest.stats.ThroughputTopology;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  *   results topic → JobResult  → "done"/"failed" ──┘        → peek → onResult (results only)
  *                                                           → groupByKey → reduce(JobStatus::merge)
  *                                                           → STORE (+ changelog)
+ *   results topic → JobResult → {@link ThroughputTopology} (1 m and 1 h windows → throughput topic)
  * </pre>
  *
  * The key of the input records is ignored: a producer may key a job by anything (or nothing) and
@@ -64,11 +66,14 @@ public final class JobStatusTopology {
                 topics.jobs(), Consumed.with(Serdes.String(), Serdes.String()).withName("jobs"))
             .flatMapValues(json -> parseRequest(codec, json), Named.as("parse-jobs"));
 
-    KStream<String, JobStatus> finished =
+    KStream<String, JobResult> results =
         builder.stream(
                 topics.results(),
                 Consumed.with(Serdes.String(), Serdes.String()).withName("results"))
             .flatMapValues(json -> parseResult(codec, json), Named.as("parse-results"));
+    KStream<String, JobStatus> finished =
+        results.mapValues(JobStatus::finished, Named.as("finished"));
+    ThroughputTopology.addTo(results, codec, topics.throughput());
 
     // the record key is whatever the producer chose (another client's key, null) and its partition
     // whatever its partitioner chose: key by the job id inside the record and repartition, so the
@@ -110,9 +115,9 @@ public final class JobStatusTopology {
     }
   }
 
-  private static List<JobStatus> parseResult(JobCodec codec, String json) {
+  private static List<JobResult> parseResult(JobCodec codec, String json) {
     try {
-      return List.of(JobStatus.finished(codec.decodeResult(json)));
+      return List.of(codec.decodeResult(json));
     } catch (InvalidJobException | RuntimeException e) {
       log.debug("skipping a result record that does not parse: {}", e.getMessage());
       return List.of();

@@ -460,8 +460,8 @@ class IngestHttpEndToEndTest {
     assertTrue(hasRequestSeries(text, "post_api_remove", "200"), text);
     assertTrue(hasRequestSeries(text, "post_v1_jobs", "415"), text);
     assertTrue(hasRequestSeries(text, "get_v1_jobs_id", "401"), text);
-    assertTrue(text.contains("ingest_upload_bytes "), text);
-    assertTrue(text.contains("ingest_time_to_result_count "), text);
+    assertTrue(text.contains("cutflow_ingest_upload_bytes_total "), text);
+    assertTrue(text.contains("cutflow_ingest_time_to_result_seconds_count "), text);
   }
 
   /** A request-count series with these labels, in whatever order the exporter writes them. */
@@ -470,7 +470,7 @@ class IngestHttpEndToEndTest {
         .lines()
         .anyMatch(
             l ->
-                l.startsWith("ingest_http_requests_count{")
+                l.startsWith("cutflow_ingest_http_requests_total{")
                     && l.contains("route=\"" + route + "\"")
                     && l.contains("status=\"" + status + "\""));
   }

@@ -5,9 +5,13 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobResult;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -17,8 +21,10 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The worker's Dropwizard metrics: a timer per stage, images/s, failures by code, queue depths,
- * consumer lag, resident memory — exported on {@code /metrics} in Prometheus format.
+ * The worker's Dropwizard metrics: a timer per stage, images/s, results by model and status,
+ * failures by code, input pixels, queue depths, consumer lag (max and per partition), resident
+ * memory — exported on {@code /metrics} under the names of {@code common.ops.MetricNames}, each
+ * documented in {@code docs/metrics.md}.
  */
 public final class WorkerMetrics {
   private final MetricRegistry registry;
@@ -28,7 +34,14 @@ public final class WorkerMetrics {
   private final AtomicLong lastCommitMillis = new AtomicLong();
   private final AtomicLong firstAssignmentMillis = new AtomicLong();
   private final AtomicLong firstRecordMillis = new AtomicLong();
+  private final Counter inputPixels;
+  private final Map<Integer, Long> partitionLag = new ConcurrentHashMap<>();
   private long lastLagUpdate;
+
+  /** The stages every result passes (timers exist from the start, so each has a series). */
+  static final List<String> STAGES =
+      List.of("download", "decode", "preprocess", "inference", "postprocess", "encode", "upload");
+
   private volatile Listener listener = new Listener() {};
 
   /**
@@ -61,6 +74,14 @@ public final class WorkerMetrics {
     this.total = registry.timer("cutflow.worker.stage.total");
     registry.register("cutflow.worker.consumer.lag", (Gauge<Long>) lag::get);
     registry.register("cutflow.worker.rss.bytes", (Gauge<Long>) ResidentMemory::current);
+    this.inputPixels = registry.counter("cutflow.worker.input-pixels");
+    for (String stage : STAGES) {
+      registry.timer("cutflow.worker.stage." + stage);
+    }
+    // every code at 0 from the start: increase() and rate() then see a process's first failure
+    for (FailureCode code : FailureCode.values()) {
+      registry.counter("cutflow.worker.failures." + code.code());
+    }
   }
 
   void gauges(IntSupplier inferenceQueue, IntSupplier inFlight) {
@@ -77,6 +98,11 @@ public final class WorkerMetrics {
   void finished(JobResult result, int count) {
     listener.finished(count);
     total.update(result.timingsMs().total(), TimeUnit.MILLISECONDS);
+    String model = result.model() == null || result.model().isBlank() ? "unknown" : result.model();
+    registry.meter("cutflow.worker.results." + model + "." + result.status().wire()).mark();
+    if (result.image() != null) {
+      inputPixels.inc((long) result.image().width() * result.image().height());
+    }
     if (result.isOk()) {
       images.mark();
     } else {
@@ -107,21 +133,48 @@ public final class WorkerMetrics {
     listener = value;
   }
 
-  /** Max lag over this consumer's partitions, from the client's own metric; refreshed every 2 s. */
+  /**
+   * Max lag over this consumer's partitions and the lag of each assigned partition, from the
+   * client's own metrics; refreshed every 2 s. A partition no longer assigned loses its gauge.
+   */
   void updateLag(Consumer<?, ?> consumer) {
     long now = System.currentTimeMillis();
     if (now - lastLagUpdate < 2000) {
       return;
     }
     lastLagUpdate = now;
+    Map<Integer, Long> seen = new HashMap<>();
     for (Map.Entry<MetricName, ? extends Metric> e : consumer.metrics().entrySet()) {
-      if (e.getKey().name().equals("records-lag-max") && e.getKey().tags().get("topic") == null) {
-        Object v = e.getValue().metricValue();
-        if (v instanceof Double d && !d.isNaN()) {
-          lag.set(d.longValue());
-        }
+      Object v = e.getValue().metricValue();
+      if (!(v instanceof Double d) || d.isNaN()) {
+        continue;
+      }
+      Map<String, String> tags = e.getKey().tags();
+      if (e.getKey().name().equals("records-lag-max") && tags.get("topic") == null) {
+        lag.set(d.longValue());
+      } else if (e.getKey().name().equals("records-lag") && tags.get("partition") != null) {
+        seen.put(Integer.valueOf(tags.get("partition")), d.longValue());
       }
     }
+    partitionLag(seen);
+  }
+
+  /** The lag of each partition now assigned (those missing lose their gauge). */
+  void partitionLag(Map<Integer, Long> lags) {
+    for (Integer gone : List.copyOf(partitionLag.keySet())) {
+      if (!lags.containsKey(gone)) {
+        partitionLag.remove(gone);
+        registry.remove("cutflow.worker.consumer.partition-lag." + gone);
+      }
+    }
+    lags.forEach(
+        (p, value) -> {
+          if (partitionLag.put(p, value) == null) {
+            registry.register(
+                "cutflow.worker.consumer.partition-lag." + p,
+                (Gauge<Long>) () -> partitionLag.getOrDefault(p, 0L));
+          }
+        });
   }
 
   void lastCommit(long epochMillis) {

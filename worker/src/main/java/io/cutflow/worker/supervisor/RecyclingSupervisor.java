@@ -1,6 +1,5 @@
 package io.cutflow.worker.supervisor;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
@@ -19,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +75,9 @@ public final class RecyclingSupervisor implements AutoCloseable {
 
   private final SupervisorSettings settings;
   private final MetricRegistry registry;
+  // supervisor thread only
+  private Consumer<List<WorkerEndpoint>> endpointListener;
+  private List<WorkerEndpoint> lastEndpoints;
   private final Path logDir;
   private final ScheduledExecutorService loop;
   private final List<Slot> slots = new ArrayList<>();
@@ -120,7 +123,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     for (int i = 0; i < settings.slots(); i++) {
       Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, ledger, () -> closing);
       slots.add(slot);
-      registry.register("cutflow.supervisor.worker.rss." + i, (Gauge<Long>) slot::activeRss);
+      SupervisorTally.slotMetrics(registry, i, slot::activeRss, settings.maxRssMb());
     }
   }
 
@@ -207,7 +210,53 @@ public final class RecyclingSupervisor implements AutoCloseable {
     return Slot.nearQuota(finished, recycleAfter);
   }
 
+  /**
+   * A live worker's operations endpoint (its {@code /metrics}), from its {@code READY}.
+   *
+   * @param role {@code active} or {@code standby}
+   */
+  public record WorkerEndpoint(int slot, String workerId, int opsPort, String role) {}
+
+  /**
+   * Calls {@code listener} (on the supervisor thread) with every live worker's endpoint whenever
+   * that set changes: a worker said READY, became active, or exited. Recycling starts replacements
+   * on new ports; this is how a scrape configuration follows them.
+   */
+  public void onEndpoints(Consumer<List<WorkerEndpoint>> listener) {
+    loop.execute(
+        () -> {
+          endpointListener = listener;
+          lastEndpoints = null;
+          publishEndpoints();
+        });
+  }
+
+  private void publishEndpoints() {
+    List<WorkerEndpoint> now = new ArrayList<>();
+    for (Slot slot : slots) {
+      for (SupervisedWorker w : new SupervisedWorker[] {slot.active, slot.standby}) {
+        if (w != null && w.ready && w.opsPort > 0 && !w.retired) {
+          now.add(
+              new WorkerEndpoint(
+                  slot.index,
+                  slot.instanceId + "-" + w.serial,
+                  w.opsPort,
+                  w == slot.active ? "active" : "standby"));
+        }
+      }
+    }
+    if (endpointListener != null && !now.equals(lastEndpoints)) {
+      lastEndpoints = now;
+      try {
+        endpointListener.accept(List.copyOf(now));
+      } catch (RuntimeException e) {
+        log.atWarn().setMessage("endpoint listener failed").setCause(e).log();
+      }
+    }
+  }
+
   private void sampleRss() {
+    publishEndpoints();
     for (Slot slot : slots) {
       for (SupervisedWorker w : new SupervisedWorker[] {slot.active, slot.standby}) {
         if (w != null) {

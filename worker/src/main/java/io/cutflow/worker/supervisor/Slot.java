@@ -124,7 +124,7 @@ final class Slot {
           .setCause(e)
           .log();
       crashesInARow++;
-      tally.crash();
+      tally.crash(index);
       ensureProcess();
       return;
     }
@@ -231,7 +231,7 @@ final class Slot {
       crashesInARow = 0;
       predecessorLastCommitMs = w.lastCommitMs;
     } else if (!closing.getAsBoolean()) {
-      tally.crash();
+      tally.crash(index);
       long now = System.currentTimeMillis();
       long ranMs = now - (w.goAtMs > 0 ? w.goAtMs : now);
       crashesInARow = ranMs > 60_000 ? 1 : crashesInARow + 1;
@@ -299,6 +299,7 @@ final class Slot {
 
   private void onReady(SupervisedWorker w, ControlMessage.Ready ready) {
     w.ready = true;
+    w.opsPort = ready.opsPort();
     // CPU the process used to get here: on a machine whose cores the active workers keep busy,
     // this is what each recycle costs them.
     long cpuMs = w.process.handle().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
@@ -394,7 +395,7 @@ final class Slot {
     } else if (standby == w) {
       standby = null;
       if (!closing.getAsBoolean()) {
-        tally.crash();
+        tally.crash(index);
         crashesInARow++;
         log.atWarn()
             .setMessage("standby worker died before taking over")

@@ -27,6 +27,7 @@ final class SupervisedWorker {
   final int serial;
   final JavaProcess process;
   boolean ready;
+  int opsPort; // from READY; 0 before
   boolean lowered; // its autogroup runs at the standby nice
   boolean exited; // sent EXIT
   boolean retired;

@@ -1,11 +1,13 @@
 package io.cutflow.worker.supervisor;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * What the supervisor counts, kept for {@link SupervisorStats} and mirrored in its metric registry.
@@ -25,15 +27,34 @@ final class SupervisorTally {
     this.registry = registry;
     registry.counter("cutflow.supervisor.crashes");
     registry.counter("cutflow.supervisor.standby-boosts");
+    // present from the start, so rates and alerts have a series before the first event
+    registry.counter("cutflow.supervisor.recycles.count");
+    registry.counter("cutflow.supervisor.recycles.rss");
+    registry.timer("cutflow.supervisor.handover-gap");
+    registry.timer("cutflow.supervisor.warm-up-cpu");
   }
 
   void started() {
     started++;
   }
 
-  void crash() {
+  void crash(int slot) {
     crashes++;
     registry.counter("cutflow.supervisor.crashes").inc();
+    registry.counter("cutflow.supervisor.slot." + slot + ".crashes").inc();
+  }
+
+  /**
+   * Per slot: its crash counter (at 0) and the RSS of its active worker; and the RSS ceiling every
+   * worker is recycled at ({@code maxRssMb}, 0 = none).
+   */
+  static void slotMetrics(MetricRegistry registry, int slot, LongSupplier rss, long maxRssMb) {
+    registry.counter("cutflow.supervisor.slot." + slot + ".crashes");
+    registry.register("cutflow.supervisor.worker.rss." + slot, (Gauge<Long>) rss::getAsLong);
+    if (!registry.getGauges().containsKey("cutflow.supervisor.worker.rss-limit")) {
+      registry.register(
+          "cutflow.supervisor.worker.rss-limit", (Gauge<Long>) () -> maxRssMb * 1024 * 1024);
+    }
   }
 
   /** A planned recycle; {@code key} is "count" or "rss". */
@@ -48,7 +69,7 @@ final class SupervisorTally {
 
   void warmUpCpu(long cpuMs) {
     warmUpCpu.add(cpuMs);
-    registry.histogram("cutflow.supervisor.warm-up-cpu-ms").update(cpuMs);
+    registry.timer("cutflow.supervisor.warm-up-cpu").update(cpuMs, TimeUnit.MILLISECONDS);
   }
 
   void handoverGap(long gapMs) {

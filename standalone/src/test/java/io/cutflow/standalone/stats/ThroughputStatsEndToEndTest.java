@@ -1,0 +1,256 @@
+package io.cutflow.standalone.stats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.process.JavaProcess;
+import io.cutflow.ingest.http.IngestServer;
+import io.cutflow.standalone.infra.EmbeddedStack;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * {@code GET /v1/stats} on the real stack (KRaft broker, S3 server, a worker process with the ONNX
+ * model, the ingest in this JVM): 5 photos and 2 truncated JPEGs through the HTTP API give ok 5 and
+ * failed 2 for the last minute (those of them inside its windows, when a loaded machine spreads the
+ * batch wider) and for the last hour.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ThroughputStatsEndToEndTest {
+  private static final Path PHOTOS = Path.of("/work/shared/testdata/photos");
+  private static final Duration WAIT = Duration.ofSeconds(180);
+
+  private final ObjectMapper json = new ObjectMapper();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private EmbeddedStack stack;
+  private JavaProcess worker;
+  private IngestServer server;
+
+  @BeforeAll
+  void start() throws Exception {
+    stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
+    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
+    workerProps.put("cutflow.worker.intra-op-threads", "2");
+    workerProps.put("cutflow.worker.recycle-after", "0");
+    workerProps.put("cutflow.worker.id", "stats-worker");
+    worker =
+        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
+            .systemProperties(workerProps)
+            .jvmArgs("-Xmx1g")
+            .name("stats-worker")
+            .start();
+    CutflowConfig config =
+        stack
+            .config()
+            .withOverrides(
+                Map.of(
+                    "cutflow.ingest.application-id",
+                    "e2e-stats-" + UUID.randomUUID(),
+                    "cutflow.ops.host",
+                    "127.0.0.1"));
+    server = IngestServer.start(config, 0, new MetricRegistry());
+    assertTrue(server.awaitReady(Duration.ofSeconds(90)), "status store ready");
+  }
+
+  @AfterAll
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (worker != null) {
+      System.out.println("worker log tail:\n" + worker.logTail(15));
+      worker.close();
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void fiveOkAndTwoBadImagesShowInTheLastMinute() throws Exception {
+    List<String> names =
+        List.of("animal-1.jpg", "car-1.jpg", "girl-1.jpg", "cloth-1.jpg", "anime-girl-1.jpg");
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    for (String n : names) {
+      files.put(n, Files.readAllBytes(PHOTOS.resolve(n)));
+    }
+    // a JPEG header passes the ingest's sniffing; the worker cannot decode the rest
+    byte[] photo = files.get("car-1.jpg");
+    files.put("bad-1.jpg", Arrays.copyOf(photo, 400));
+    files.put("bad-2.jpg", Arrays.copyOf(photo, 600));
+    HttpResponse<String> posted = send(post(files));
+    assertEquals(202, posted.statusCode(), posted.body());
+    List<String> ids = new ArrayList<>();
+    json.readTree(posted.body()).get("jobs").forEach(j -> ids.add(j.get("job_id").asText()));
+    assertEquals(7, ids.size());
+    List<JsonNode> finished = new ArrayList<>();
+    for (String id : ids) {
+      finished.add(awaitFinished(id));
+    }
+    assertEquals(5, finished.stream().filter(j -> j.get("status").asText().equals("done")).count());
+
+    // "the last minute" covers the current and the previous minute window; on a loaded machine the
+    // batch can take longer than that, so the expectation counts what finished inside [from, to)
+    JsonNode minute = awaitMinute(finished);
+    Instant from = Instant.parse(minute.get("from").asText());
+    long ok = count(finished, "done", from);
+    long failed = count(finished, "failed", from);
+    if (ok + failed < 7) {
+      System.out.println("the batch straddled more than the last minute's windows: " + minute);
+    }
+    assertEquals(ok, minute.get("ok").asLong(), minute.toString());
+    assertEquals(failed, minute.get("failed").asLong(), minute.toString());
+    assertEquals(failed, sum(minute.get("by_failure_code")), minute.toString());
+    assertEquals(ok + failed, sum(minute.get("by_model")), minute.toString());
+    assertTrue(minute.get("images_per_second").asDouble() > 0, minute.toString());
+    long p50 = minute.get("latency_ms").get("p50").asLong();
+    long p95 = minute.get("latency_ms").get("p95").asLong();
+    assertTrue(p50 > 0 && p95 >= p50, minute.toString());
+    assertTrue(minute.get("inference_latency_ms").get("p95").asLong() > 0, minute.toString());
+
+    // the last hour holds the whole batch: exactly 5 ok and 2 failed
+    JsonNode hour = awaitStats("1h", 7);
+    assertEquals(5, hour.get("ok").asLong(), hour.toString());
+    assertEquals(2, hour.get("failed").asLong(), hour.toString());
+    assertEquals(2, sum(hour.get("by_failure_code")), hour.toString());
+    assertEquals(7, hour.get("by_worker").get("stats-worker").asLong(), hour.toString());
+
+    HttpResponse<String> bad = get("/v1/stats?window=5m");
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertEquals("invalid_window", json.readTree(bad.body()).get("error").asText(), bad.body());
+  }
+
+  /** Results of the batch with {@code status} that finished at or after {@code from}. */
+  private static long count(List<JsonNode> jobs, String status, Instant from) {
+    return jobs.stream()
+        .filter(j -> j.get("status").asText().equals(status))
+        .filter(j -> !Instant.parse(j.get("finished_at").asText()).isBefore(from))
+        .count();
+  }
+
+  /** Polls {@code window=1m} until it counts every result of the batch inside its windows. */
+  private JsonNode awaitMinute(List<JsonNode> batch) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = get("/v1/stats?window=1m");
+      if (r.statusCode() == 200) {
+        last = json.readTree(r.body());
+        Instant from = Instant.parse(last.get("from").asText());
+        long want = count(batch, "done", from) + count(batch, "failed", from);
+        if (want > 0 && last.get("ok").asLong() + last.get("failed").asLong() >= want) {
+          return last;
+        }
+      }
+      Thread.sleep(200);
+    }
+    fail("window 1m did not count the batch's results: " + last);
+    return null;
+  }
+
+  private static long sum(JsonNode counts) {
+    long n = 0;
+    for (JsonNode v : counts) {
+      n += v.asLong();
+    }
+    return n;
+  }
+
+  /** Polls until the window counts {@code total} results (the stats trail the status by a hop). */
+  private JsonNode awaitStats(String window, long total) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = get("/v1/stats?window=" + window);
+      if (r.statusCode() == 200) {
+        last = json.readTree(r.body());
+        if (last.get("ok").asLong() + last.get("failed").asLong() >= total) {
+          return last;
+        }
+      }
+      Thread.sleep(200);
+    }
+    fail("window " + window + " did not reach " + total + " results: " + last);
+    return null;
+  }
+
+  private JsonNode awaitFinished(String id) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    String status = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = get("/v1/jobs/" + id);
+      if (r.statusCode() == 200) {
+        JsonNode job = json.readTree(r.body());
+        status = job.get("status").asText();
+        if (status.equals("done") || status.equals("failed")) {
+          return job;
+        }
+      }
+      Thread.sleep(200);
+    }
+    if (!worker.isAlive()) {
+      fail("worker died: " + worker.logTail(30));
+    }
+    fail("job " + id + " not finished in time: " + status);
+    return null;
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return send(
+        HttpRequest.newBuilder(URI.create(server.url() + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build());
+  }
+
+  private HttpRequest post(Map<String, byte[]> files) {
+    String boundary = "cutflow-" + UUID.randomUUID();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    files.forEach(
+        (name, bytes) -> {
+          body.writeBytes(
+              ("--"
+                      + boundary
+                      + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                      + name
+                      + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                  .getBytes(StandardCharsets.UTF_8));
+          body.writeBytes(bytes);
+          body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        });
+    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return HttpRequest.newBuilder(URI.create(server.url() + "/v1/jobs"))
+        .timeout(Duration.ofSeconds(120))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+        .build();
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+}
