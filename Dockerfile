@@ -25,12 +25,14 @@ COPY common/pom.xml common/
 COPY worker/pom.xml worker/
 COPY ingest/pom.xml ingest/
 COPY standalone/pom.xml standalone/
+# (best effort: modules that depend on their siblings cannot resolve them yet)
 RUN mvn -B -ntp -q dependency:go-offline -DexcludeReactor=true || true
 COPY . .
-# the jars of all modules and their runtime dependencies into one folder (no install: the
-# reactor resolves its own modules from their target/ folders)
+# the runtime classpath the `./cutflow` launcher uses (standalone/target/classpath.txt: the modules'
+# jars and their dependencies as Maven resolved them for standalone), copied into one folder
 RUN mvn -B -ntp -q -DskipTests -Dspotless.check.skip=true package \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=/opt/cutflow/lib \
+ && mkdir -p /opt/cutflow/lib \
+ && tr ':' '\n' < standalone/target/classpath.txt | xargs -I{} cp {} /opt/cutflow/lib/ \
  && cp standalone/target/cutflow-standalone-*.jar /opt/cutflow/lib/
 ARG CUTFLOW_FETCH_MODELS=default
 # `models fetch` verifies size and SHA-256 against models/models.json and fails on a mismatch
