@@ -2,6 +2,8 @@ package io.cutflow.worker.supervisor;
 
 import io.cutflow.worker.WorkerConfig;
 import java.util.BitSet;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Ops ports of a supervisor's worker processes. Base 0: each worker takes an ephemeral port (the
@@ -11,9 +13,9 @@ import java.util.BitSet;
  * predecessor can run at the same time. A port is held from {@link #acquire()} until {@link
  * #release(int)}, i.e. until its process has exited.
  */
-final class WorkerPorts {
+public final class WorkerPorts {
   /** Processes per slot that can hold a port at once: active, standby, draining predecessor. */
-  static final int PER_SLOT = 3;
+  public static final int PER_SLOT = 3;
 
   private final int base;
   private final int size;
@@ -39,6 +41,14 @@ final class WorkerPorts {
               + slots
               + " slots) below 65536: lower it");
     }
+  }
+
+  /**
+   * Every port of the pool for {@code base} and {@code slots} (what a scraper must cover); empty
+   * for base 0 (ephemeral ports).
+   */
+  public static List<Integer> pool(int base, int slots) {
+    return base == 0 ? List.of() : IntStream.range(base, base + PER_SLOT * slots).boxed().toList();
   }
 
   /** True when workers get ports from a fixed pool. */

@@ -29,6 +29,8 @@ class WorkerPortsTest {
   void handsOutTheLowestFreePortAndReusesReleasedOnes() {
     WorkerPorts ports = new WorkerPorts(9401, 2);
     assertEquals("9401-9406", ports.describe());
+    assertEquals(java.util.List.of(9401, 9402, 9403, 9404, 9405, 9406), WorkerPorts.pool(9401, 2));
+    assertEquals(java.util.List.of(), WorkerPorts.pool(0, 2));
     assertEquals(9401, ports.acquire());
     assertEquals(9402, ports.acquire());
     assertEquals(9403, ports.acquire());
