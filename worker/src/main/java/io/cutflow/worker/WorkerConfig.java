@@ -99,6 +99,13 @@ public final class WorkerConfig implements ConfigKeys {
           0,
           Validators.port(),
           "Port of a worker's /healthz, /readyz, /metrics; 0 = ephemeral (several workers share a host).");
+  public static final ConfigKey WORKER_PORT_BASE =
+      DEF.define(
+          "cutflow.supervisor.worker-port-base",
+          INT,
+          0,
+          Validators.port(),
+          "First of the fixed ops ports (/healthz, /readyz, /metrics) that the worker supervisor (cutflow worker) gives its worker processes: the pool is [base, base + 3 x slots), 3 per slot because an active worker, its warm standby and a draining predecessor can run at once; each new worker gets the lowest port no live worker holds. Set it where something outside the host scrapes the workers (containers: 9401 gives 9401-9403 for one slot). 0 = ephemeral ports (several supervisors share a host); the supervisor then overrides cutflow.worker.http-port with 0.");
   public static final ConfigKey RECYCLE_AFTER =
       DEF.define(
           "cutflow.worker.recycle-after",

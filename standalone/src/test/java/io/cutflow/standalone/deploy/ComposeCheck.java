@@ -95,6 +95,7 @@ final class ComposeCheck {
         out.equal(where + ".healthcheck", "path", "/readyz", url[1]);
       }
     }
+    out.workerPortsFixed(where + ".environment", command, c);
     if ("worker".equals(command.get(0))) {
       Map<String, Object> deploy = (Map<String, Object>) service.get("deploy");
       if (deploy == null || !(deploy.get("replicas") instanceof Integer)) {
@@ -197,10 +198,14 @@ final class ComposeCheck {
         .orElse(CutflowConfig.isolated(Map.of()));
   }
 
-  /** Every scrape target of ops/prometheus/prometheus.yml is a compose service's metrics port. */
+  /**
+   * Every scrape target of ops/prometheus/prometheus.yml is a compose service's metrics port (its
+   * ops port, or one of its worker JVMs' fixed ports), and every such port is scraped.
+   */
   @SuppressWarnings("unchecked")
   void prometheus(Map<String, Object> prometheus) {
     Set<String> scraped = new HashSet<>();
+    Set<String> scrapedTargets = new HashSet<>();
     for (Object o : (List<Object>) prometheus.get("scrape_configs")) {
       Map<String, Object> job = (Map<String, Object>) o;
       String where = "ops/prometheus/prometheus.yml job " + job.get("job_name");
@@ -223,6 +228,13 @@ final class ComposeCheck {
           continue;
         }
         scraped.add(hp[0]);
+        scrapedTargets.add(target);
+        List<Integer> workerPorts = StackFiles.workerPorts(commands.get(hp[0]), c);
+        if (workerPorts.contains(Integer.valueOf(hp[1]))) {
+          out.equal(
+              where + " target " + target, "job of a worker JVM", "worker", job.get("job_name"));
+          continue;
+        }
         out.equal(
             where + " target " + target,
             "port",
@@ -230,6 +242,19 @@ final class ComposeCheck {
             hp[1]);
       }
     }
+    configs.forEach(
+        (name, c) -> {
+          if (c != null) {
+            StackFiles.workerPorts(commands.get(name), c).stream()
+                .map(p -> name + ":" + p)
+                .filter(t -> !scrapedTargets.contains(t))
+                .forEach(
+                    t ->
+                        out.problem(
+                            "ops/prometheus/prometheus.yml",
+                            "does not scrape the worker JVM port " + t));
+          }
+        });
     configs.keySet().stream()
         .filter(n -> !"watch".equals(commands.get(n).get(0)) && !scraped.contains(n))
         .forEach(n -> out.problem("ops/prometheus/prometheus.yml", "does not scrape service " + n));

@@ -13,6 +13,12 @@ import java.util.Map;
 
 /** ops/k8s/ (Kustomize) against the code: settings, commands, probes, scaling. */
 final class KubernetesCheck {
+  /**
+   * Names of the worker JVMs' container ports: what the README's scrape job for them keeps
+   * (annotations name one port per pod, taken by the supervisor's).
+   */
+  static final String WORKER_PORT_NAME = "worker-[0-9]+";
+
   private final StackFiles out;
   private final Duration drain;
   private final List<Map<String, Object>> objects = new ArrayList<>();
@@ -91,6 +97,24 @@ final class KubernetesCheck {
     for (Object o : (List<Object>) container.getOrDefault("ports", List.of())) {
       Map<String, Object> p = (Map<String, Object>) o;
       ports.put(String.valueOf(p.get("name")), p.get("containerPort"));
+    }
+    out.workerPortsFixed(where + " env", args, c);
+    for (int workerPort : StackFiles.workerPorts(args, c)) {
+      boolean named =
+          ports.entrySet().stream()
+              .anyMatch(
+                  e ->
+                      e.getKey().matches(WORKER_PORT_NAME)
+                          && String.valueOf(workerPort).equals(String.valueOf(e.getValue())));
+      if (!named) {
+        out.problem(
+            where,
+            "worker JVM port "
+                + workerPort
+                + " is not a container port named like "
+                + WORKER_PORT_NAME
+                + " (what the worker scrape job keeps)");
+      }
     }
     probe(where + " readinessProbe", container.get("readinessProbe"), "/readyz", port, ports);
     probe(where + " livenessProbe", container.get("livenessProbe"), "/healthz", port, ports);

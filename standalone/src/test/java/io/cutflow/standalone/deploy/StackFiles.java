@@ -9,7 +9,9 @@ import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.config.StorageConfig;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.standalone.CutflowCli;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.model.ModelCache;
+import io.cutflow.worker.supervisor.WorkerPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -152,6 +154,35 @@ final class StackFiles {
     return "ingest-server".equals(command)
         ? config.getInt(IngestConfig.HTTP_PORT)
         : config.getInt(OpsConfig.PORT);
+  }
+
+  /**
+   * The fixed ops ports of a `cutflow worker` container's worker JVMs ({@link WorkerPorts}): empty
+   * for other commands, or where they are ephemeral, which no scraper can follow.
+   */
+  static List<Integer> workerPorts(List<String> args, CutflowConfig config) {
+    if (args == null || args.isEmpty() || !"worker".equals(args.get(0))) {
+      return List.of();
+    }
+    CommandLine.ParseResult parsed =
+        CutflowCli.commandLine().parseArgs(args.toArray(String[]::new)).subcommand();
+    int slots = parsed.matchedOptionValue("--slots", 1);
+    return WorkerPorts.pool(config.getInt(WorkerConfig.WORKER_PORT_BASE), slots);
+  }
+
+  /** A worker container whose worker JVMs are not on fixed ports, so not scraped, is a problem. */
+  void workerPortsFixed(String where, List<String> args, CutflowConfig config) {
+    if (args != null && !args.isEmpty() && "worker".equals(args.get(0))) {
+      List<Integer> pool = workerPorts(args, config);
+      if (pool.isEmpty()) {
+        problem(
+            where,
+            WorkerConfig.WORKER_PORT_BASE.envName()
+                + " is unset or 0: the worker JVMs' /metrics sit on ephemeral ports nothing scrapes");
+      } else if (pool.contains(config.getInt(OpsConfig.PORT))) {
+        problem(where, "the worker ports " + pool + " include the supervisor's ops port");
+      }
+    }
   }
 
   void sameAsDefault(String where, ConfigKey key, Object actual) {

@@ -7,6 +7,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.ops.OpsServer;
 import io.cutflow.standalone.CutflowCli;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.SupervisorSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,11 +31,15 @@ class StackFilesTest {
   static final Duration DRAIN = SupervisorSettings.defaults().stopTimeout();
 
   static List<String> composeProblems(String composeText) {
+    return composeProblems(
+        composeText, StackFiles.read(ROOT.resolve("ops/prometheus/prometheus.yml")));
+  }
+
+  static List<String> composeProblems(String composeText, String prometheusText) {
     StackFiles out = new StackFiles();
     ComposeCheck compose = new ComposeCheck(out, DRAIN);
     compose.check(StackFiles.yaml(composeText));
-    compose.prometheus(
-        StackFiles.yaml(StackFiles.read(ROOT.resolve("ops/prometheus/prometheus.yml"))));
+    compose.prometheus(StackFiles.yaml(prometheusText));
     return out.problems();
   }
 
@@ -86,6 +91,55 @@ class StackFilesTest {
     assertTrue(problems.contains("cutflow.worker.recycle-after"), problems);
     assertTrue(problems.contains("MINIO_NOTIFY_KAFKA_TOPIC_CUTFLOW (the bridge topic)"), problems);
     assertTrue(problems.contains("'ingest-serve' is not a cutflow command"), problems);
+  }
+
+  /**
+   * The worker JVMs' /metrics are on fixed ports that compose and Kubernetes expose to scraping.
+   */
+  @Test
+  void workerJvmPortsAreFixedAndEveryOneIsScraped(@TempDir Path dir) throws Exception {
+    String compose = StackFiles.read(ROOT.resolve("docker-compose.yml"));
+    String base = WorkerConfig.WORKER_PORT_BASE.envName();
+    assertEquals("CUTFLOW_SUPERVISOR_WORKER_PORT_BASE", base);
+    assertTrue(compose.contains(base + ": \"9401\""), "the worker service fixes its JVMs' ports");
+    String k8s = StackFiles.read(ROOT.resolve("ops/k8s/worker.yaml"));
+    assertTrue(k8s.contains("{name: " + base + ", value: \"9401\"}"), k8s);
+    for (int i = 1; i <= 3; i++) {
+      assertTrue(k8s.contains("{name: worker-" + i + ", containerPort: 940" + i + "}"), k8s);
+    }
+    String readme = StackFiles.read(ROOT.resolve("README.md"));
+    assertTrue(
+        readme.contains("regex: " + KubernetesCheck.WORKER_PORT_NAME),
+        "the README's scrape job keeps the port names the manifest uses");
+
+    // without the setting the worker JVMs are on ephemeral ports, which nothing can scrape
+    String ephemeral = String.join("\n", composeProblems(compose.replace(base + ":", "#")));
+    assertTrue(ephemeral.contains(base + " is unset or 0"), ephemeral);
+
+    // a pool port Prometheus does not scrape
+    String prometheus = StackFiles.read(ROOT.resolve("ops/prometheus/prometheus.yml"));
+    assertTrue(prometheus.contains("port: 9403"), prometheus);
+    String unscraped =
+        String.join("\n", composeProblems(compose, prometheus.replace("port: 9403", "port: 9400")));
+    assertTrue(unscraped.contains("does not scrape the worker JVM port worker:9403"), unscraped);
+    // two slots need six ports
+    String twoSlots =
+        String.join(
+            "\n", composeProblems(compose.replace("\"--slots\", \"1\"", "\"--slots\", \"2\"")));
+    assertTrue(twoSlots.contains("does not scrape the worker JVM port worker:9406"), twoSlots);
+
+    // a copy of the manifests whose third worker port has another name fails
+    try (var files = Files.list(ROOT.resolve("ops/k8s"))) {
+      for (Path f : files.toList()) {
+        Files.copy(f, dir.resolve(f.getFileName().toString()));
+      }
+    }
+    Files.writeString(
+        dir.resolve("worker.yaml"), k8s.replace("{name: worker-3,", "{name: standby-ops,"));
+    StackFiles out = new StackFiles();
+    new KubernetesCheck(out, DRAIN).check(dir);
+    String problems = String.join("\n", out.problems());
+    assertTrue(problems.contains("worker JVM port 9403 is not a container port named"), problems);
   }
 
   @Test

@@ -74,6 +74,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
   static final long STANDBY_START_DELAY_MS = 3000;
 
   private final SupervisorSettings settings;
+  private final String workerPorts; // for the start log: a fixed range or "ephemeral"
   private final MetricRegistry registry;
   // supervisor thread only
   private Consumer<List<WorkerEndpoint>> endpointListener;
@@ -119,6 +120,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     // Every ready worker hears of every change: partitions move between slots on a rebalance.
     ledger.onChange(changed -> readyWorkers().forEach(w -> changed.forEach(w::send)));
     WorkerLauncher launcher = new WorkerLauncher(config, workerConfig, settings, logDir);
+    this.workerPorts = launcher.ports().describe();
     StandbyLowering lowering = new StandbyLowering(priority, loop);
     for (int i = 0; i < settings.slots(); i++) {
       Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, ledger, () -> closing);
@@ -147,6 +149,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
         .addKeyValue("max_rss_mb", settings.maxRssMb())
         .addKeyValue("warm_standby", settings.warmStandby())
         .addKeyValue("standby_nice", s.priority.available() ? s.priority.nice() : 0)
+        .addKeyValue("worker_ports", s.workerPorts)
         .addKeyValue("logs", s.logDir)
         .log();
     if (!s.priority.available() && s.priority.nice() > 0 && settings.warmStandby()) {

@@ -19,6 +19,7 @@ final class WorkerLauncher {
   private final CutflowConfig workerConfig;
   private final SupervisorSettings settings;
   private final Path logDir;
+  private final WorkerPorts ports;
 
   /**
    * @param workerConfig what the workers run with (for settings the supervisor applies itself)
@@ -29,18 +30,26 @@ final class WorkerLauncher {
     this.workerConfig = workerConfig;
     this.settings = settings;
     this.logDir = logDir;
+    this.ports = new WorkerPorts(config.getInt(WorkerConfig.WORKER_PORT_BASE), settings.slots());
   }
 
-  /** The environment of worker {@code serial} of the slot with {@code instanceId}. */
-  Map<String, String> environment(String instanceId, int serial) {
+  WorkerPorts ports() {
+    return ports;
+  }
+
+  /**
+   * The environment of worker {@code serial} of the slot with {@code instanceId}, whose ops server
+   * listens on {@code httpPort} (0: ephemeral).
+   */
+  Map<String, String> environment(String instanceId, int serial, int httpPort) {
     Map<String, String> props = new LinkedHashMap<>(config.resolvedValues());
     props.putAll(settings.workerProperties());
     props.put(WorkerConfig.GROUP_INSTANCE_ID.name(), instanceId);
     props.put(WorkerConfig.ID.name(), instanceId + "-" + serial);
     props.put(WorkerConfig.RECYCLE_AFTER.name(), Integer.toString(settings.recycleAfter()));
     props.put(WorkerConfig.MAX_RSS_MB.name(), Long.toString(settings.maxRssMb()));
-    // two processes per slot: never a fixed port
-    props.put(WorkerConfig.HTTP_PORT.name(), "0");
+    // up to three processes per slot: never the configured port, a pool port or an ephemeral one
+    props.put(WorkerConfig.HTTP_PORT.name(), Integer.toString(httpPort));
     // Settings travel in the environment, not on the command line, where `ps` would show secrets.
     Map<String, String> env = new LinkedHashMap<>();
     props.forEach((k, v) -> env.put(ConfigKey.envName(k), v));
@@ -53,10 +62,31 @@ final class WorkerLauncher {
 
   /** Starts worker {@code serial} of slot {@code slot}; it speaks {@link ControlMessage}s. */
   JavaProcess launch(int slot, String instanceId, int serial) throws IOException {
+    int port;
+    try {
+      port = ports.acquire();
+    } catch (IllegalStateException e) {
+      // as a failed start: the slot retries after its backoff, by when a lingering worker may be
+      // gone
+      throw new IOException(e.getMessage(), e);
+    }
+    JavaProcess process;
+    try {
+      process = start(slot, instanceId, serial, port);
+    } catch (IOException | RuntimeException e) {
+      ports.release(port);
+      throw e;
+    }
+    // held until the process is gone, whoever ends it (drain, crash, kill)
+    process.handle().onExit().thenRun(() -> ports.release(port));
+    return process;
+  }
+
+  private JavaProcess start(int slot, String instanceId, int serial, int port) throws IOException {
     return JavaProcess.builder(settings.mainClass())
         .name("worker-" + slot + "-" + serial)
         .jvmArgs(settings.jvmArgs().toArray(String[]::new))
-        .env(environment(instanceId, serial))
+        .env(environment(instanceId, serial, port))
         .args("--control-stdin")
         // the worker reads stdin itself; EOF there already means "supervisor gone"
         .watchParent(false)

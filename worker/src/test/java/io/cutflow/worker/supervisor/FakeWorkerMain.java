@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * which the supervisor records as a crash. FAKE_MODE=fail-start exits 1 before READY. With
  * FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file. With FAKE_NICE_REPORT (a directory) it
  * appends its autogroup's nice just before READY ("warming=N") and after GO ("active=N") to {@code
- * <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record.
+ * <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record. Its READY reports
+ * CUTFLOW_WORKER_HTTP_PORT as its ops port (binding none).
  *
  * <p>With FAKE_RECORDS=N it works through a scripted partition instead ({@link PoisonScript}):
  * records 0..N-1 of partition 0, FAKE_BATCH at a time, each TAKEN and DONE, and it dies by SIGKILL
@@ -45,7 +46,11 @@ public final class FakeWorkerMain {
     String workerId = System.getenv().getOrDefault("CUTFLOW_WORKER_ID", "unknown");
     Thread.sleep(warm);
     reportNice(niceReport, workerId, "warming");
-    say(new ControlMessage.Ready(ProcessHandle.current().pid(), 0, warm));
+    // a real worker reports the port its ops server bound: the one it was given, or an ephemeral
+    // one
+    int port =
+        Integer.parseInt(System.getenv().getOrDefault("CUTFLOW_WORKER_HTTP_PORT", "0").strip());
+    say(new ControlMessage.Ready(ProcessHandle.current().pid(), port, warm));
     System.out.flush();
     PoisonScript script = new PoisonScript(workerId);
     CountDownLatch go = new CountDownLatch(1);

@@ -87,6 +87,44 @@ class RecyclingSupervisorTest {
   }
 
   @Test
+  void withAPortBaseEveryWorkerGetsAPoolPortNoOtherLiveWorkerHolds(@TempDir Path dir)
+      throws Exception {
+    int base = 39_401; // the fake binds nothing; it reports the port it was given
+    java.util.Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<String> clashes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(
+                Map.of(WorkerConfig.WORKER_PORT_BASE.name(), Integer.toString(base))),
+            fake(
+                dir,
+                1,
+                20,
+                Map.of(
+                    "FAKE_WARM_MS", "100", "FAKE_RECORD_MS", "80", "FAKE_BYE_WAIT_MS", "700")))) {
+      s.onEndpoints(
+          endpoints -> {
+            List<Integer> ports =
+                endpoints.stream().map(RecyclingSupervisor.WorkerEndpoint::opsPort).toList();
+            seen.addAll(ports);
+            if (java.util.Set.copyOf(ports).size() != ports.size()) {
+              clashes.add(endpoints.toString());
+            }
+          });
+      SupervisorStats st =
+          await(
+              s, x -> x.recyclesByReason().getOrDefault("count", 0L) >= 4, Duration.ofSeconds(60));
+      assertEquals(0, st.crashes(), st.toString());
+    }
+    assertEquals(List.of(), clashes, "two live workers reported the same port");
+    assertTrue(seen.contains(base), "the first worker takes the lowest port: " + seen);
+    assertTrue(seen.size() >= 2, "a standby beside its active worker takes another: " + seen);
+    assertTrue(
+        seen.stream().allMatch(p -> p >= base && p < base + WorkerPorts.PER_SLOT),
+        "every port from the pool of one slot: " + seen);
+  }
+
+  @Test
   void killedWorkerIsReplacedAndCloseStopsEverything(@TempDir Path dir) throws Exception {
     RecyclingSupervisor s =
         RecyclingSupervisor.start(
