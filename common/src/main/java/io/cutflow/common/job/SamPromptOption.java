@@ -45,6 +45,12 @@ public final class SamPromptOption {
     }
     for (Iterator<String> keys = root.fieldNames(); keys.hasNext(); ) {
       String key = keys.next();
+      if (key.equals("cc") || key.equals("cloth_category")) {
+        throw new IllegalArgumentException(
+            "\""
+                + key
+                + "\" in extras: give it as its own option (-cc, cc=, options.cloth_category)");
+      }
       if (!EXTRAS_KEY.equals(key)) {
         // rembg's other extras pick other weights (sam_model, sam_quant) or a local file
         // (model_path); Cutflow's models come from the manifest, so say so instead of dropping it

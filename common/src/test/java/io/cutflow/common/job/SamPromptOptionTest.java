@@ -119,6 +119,7 @@ class SamPromptOptionTest {
             "\"point\" or \"rectangle\""
           },
           {"{\"sam_model\": \"sam_vit_h_4b8939\"}", "reads only \"sam_prompt\""},
+          {"{\"cc\": \"upper\"}", "its own option (-cc, cc=, options.cloth_category)"},
           {"{", "not JSON"}
         }) {
       InvalidOptionException e =
