@@ -51,12 +51,12 @@ import org.junit.jupiter.api.io.TempDir;
  * sets, loaded by {@link RemoverFactory} and run by {@link BackgroundRemover#remove} with a point
  * prompt, the mask checked against values computed by hand.
  *
- * <p>The tiny decoder makes two masks from the embedding (the canvas itself): red − 128, and green
- * − c where c is a quarter of the first point's x on the canvas, so the prompt decides the second.
- * The image is 8×4, red 255 in columns 0..3, green 255 in row 3; its scale onto the 1024×684 canvas
- * is 128, and each image pixel maps back onto a canvas pixel exactly, so the mask at (x, y) is 255
- * where x < 4, or where y = 3 and 255 > c. A point at x = 4 gives c = 4·128/4 = 128: row 3 is in. A
- * point at x = 8 gives c = 256: row 3 is out.
+ * <p>The tiny decoder ({@link TinySam}) makes two masks from the embedding (the canvas itself): red
+ * − 128, and green − c where c is a quarter of the first point's x on the canvas, so the prompt
+ * decides the second. The image is 8×4, red 255 in columns 0..3, green 255 in row 3; its scale onto
+ * the 1024×684 canvas is 128, and each image pixel maps back onto a canvas pixel exactly, so the
+ * mask at (x, y) is 255 where x < 4, or where y = 3 and 255 > c. A point at x = 4 gives c = 4·128/4
+ * = 128: row 3 is in. A point at x = 8 gives c = 256: row 3 is out.
  */
 class SamCatalogueTest {
   private static final int W = 8;
@@ -71,14 +71,8 @@ class SamCatalogueTest {
 
   @BeforeEach
   void serveTheTinyFiles() throws Exception {
-    encoder =
-        Files.readAllBytes(
-            new TinyOnnx()
-                .input("input_image", 684, 1024, 3)
-                .output("image_embeddings", 684, 1024, 3)
-                .node("Identity", List.of("input_image"), List.of("image_embeddings"))
-                .write(tmp.resolve("encoder.onnx")));
-    decoder = Files.readAllBytes(promptedDecoder(tmp.resolve("decoder.onnx")));
+    encoder = Files.readAllBytes(TinySam.encoder(tmp.resolve("encoder.onnx")));
+    decoder = Files.readAllBytes(TinySam.promptedDecoder(tmp.resolve("decoder.onnx")));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/encoder", ex -> send(ex, encoder));
     server.createContext("/decoder", ex -> send(ex, decoder));
@@ -96,42 +90,6 @@ class SamCatalogueTest {
     try (OutputStream o = ex.getResponseBody()) {
       o.write(body);
     }
-  }
-
-  /**
-   * masks = [red − 128, green − max(x of the points on the canvas)/4], shaped [1, 2, 684, 1024];
-   * one prompt point plus rembg's padding point (0, 0).
-   */
-  private static Path promptedDecoder(Path file) {
-    return new TinyOnnx()
-        .input("image_embeddings", 684, 1024, 3)
-        .input("point_coords", 1, 2, 2)
-        .input("point_labels", 1, 2)
-        .input("mask_input", 1, 1, 256, 256)
-        .input("has_mask_input", 1)
-        .input("orig_im_size", 2)
-        .output("masks", 1, 2, 684, 1024)
-        .output("iou_predictions", 1, 2)
-        .output("low_res_masks", 1, 2, 2)
-        .constant("rg", new float[] {1, 0, 0, 1, 0, 0}, 3, 2)
-        .constant("xOnly", new float[] {1, 0}, 2, 1)
-        .constant("quarter", new float[] {0.25f}, 1)
-        .constant("second", new float[] {0, 1}, 1, 2)
-        .constant("redOffset", new float[] {128, 0}, 2)
-        .constant("zero", new float[] {0}, 1, 1, 1, 1)
-        .node("MatMul", List.of("point_coords", "xOnly"), List.of("xs"))
-        .node("ReduceMax", List.of("xs"), List.of("maxX"), "axes", new long[] {1}, "keepdims", 1L)
-        .node("Mul", List.of("maxX", "quarter"), List.of("c"))
-        .node("MatMul", List.of("c", "second"), List.of("c2"))
-        .node("Add", List.of("c2", "redOffset"), List.of("offsets12"))
-        .node("Transpose", List.of("offsets12"), List.of("offsets"), "perm", new long[] {2, 0, 1})
-        .node("MatMul", List.of("image_embeddings", "rg"), List.of("hw2"))
-        .node("Transpose", List.of("hw2"), List.of("chw"), "perm", new long[] {2, 0, 1})
-        .node("Sub", List.of("chw", "offsets"), List.of("d"))
-        .node("Add", List.of("d", "zero"), List.of("masks"))
-        .node("Identity", List.of("point_labels"), List.of("iou_predictions"))
-        .node("Identity", List.of("point_coords"), List.of("low_res_masks"))
-        .write(file);
   }
 
   /** The bundled manifest's sam entry as it is, its two URLs moved to the local server. */
