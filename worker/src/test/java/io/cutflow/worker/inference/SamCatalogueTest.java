@@ -237,6 +237,46 @@ class SamCatalogueTest {
   }
 
   @Test
+  void modelsFetchTakesTheDigestsFromTheSettingsAndFetchesBothFiles() throws Exception {
+    String manifest = manifest().toString();
+    String cache = tmp.resolve("cli-cache").toString();
+    String[] refused =
+        modelsCommand("fetch", "sam", "--no-progress", "--cache", cache, "--manifest", manifest);
+    assertEquals("1", refused[0], refused[1] + refused[2]);
+    assertTrue(
+        refused[2].contains("sam: FAILED model file sam_vit_b_01ec64.encoder.onnx"), refused[2]);
+    assertTrue(refused[2].contains(ENCODER_KEY), refused[2]);
+
+    Map<String, String> digests = rightDigests();
+    digests.forEach(System::setProperty);
+    try {
+      String[] fetched =
+          modelsCommand("fetch", "sam", "--no-progress", "--cache", cache, "--manifest", manifest);
+      assertEquals("0", fetched[0], fetched[1] + fetched[2]);
+      assertEquals(
+          List.of(
+              "sam: ok " + Path.of(cache).resolve("sam_vit_b_01ec64.encoder.onnx"),
+              "sam: ok " + Path.of(cache).resolve("sam_vit_b_01ec64.decoder.onnx")),
+          fetched[1].lines().toList());
+      String[] list = modelsCommand("list", "--cache", cache, "--manifest", manifest);
+      assertTrue(list[1].matches("(?s).*sam\\.encoder +sam +1024x684 +\\? +verified .*"), list[1]);
+      assertTrue(list[1].matches("(?s).*sam\\.decoder +sam +1024x684 +\\? +verified .*"), list[1]);
+    } finally {
+      digests.keySet().forEach(System::clearProperty);
+    }
+  }
+
+  private static String[] modelsCommand(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cl = new picocli.CommandLine(new io.cutflow.worker.cli.ModelsCommand());
+    cl.setOut(new java.io.PrintWriter(out));
+    cl.setErr(new java.io.PrintWriter(err));
+    int rc = cl.execute(args);
+    return new String[] {String.valueOf(rc), out.toString(), err.toString()};
+  }
+
+  @Test
   void withoutAPromptTheJobFailsNamingTheOption() throws Exception {
     try (RemoverFactory.Loaded loaded = open(registry(rightDigests()))) {
       InvalidOptionException e =
