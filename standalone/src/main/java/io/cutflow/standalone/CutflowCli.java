@@ -77,6 +77,11 @@ public final class CutflowCli implements Runnable {
             cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
             return 2;
           }
+          if (ex instanceof io.cutflow.worker.model.ModelFetchException) {
+            // no model, no run: the message says why and what to set or fetch
+            cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 1;
+          }
           throw ex;
         });
     return cli;

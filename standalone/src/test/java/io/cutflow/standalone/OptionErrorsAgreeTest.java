@@ -57,6 +57,36 @@ class OptionErrorsAgreeTest {
   }
 
   @Test
+  void samWithoutAPromptGivesTheSameErrorFromCliHttpAndKafka() throws Exception {
+    String problem = io.cutflow.common.job.CutoutOptions.missingPrompt("sam");
+    StringWriter err = new StringWriter();
+    CommandLine cli = CutflowCli.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute("remove", "-m", "sam", "-o", tmp.toString(), "photo.jpg");
+    assertEquals(2, exit, err.toString());
+    assertEquals(
+        List.of("cutflow remove: sam_prompt: " + problem), err.toString().lines().toList());
+
+    ApiError http =
+        assertThrows(ApiError.class, () -> CutoutParams.parse(Map.of("model", "sam")::get));
+    assertEquals(400, http.status());
+    assertEquals("invalid_parameter", http.code());
+    assertEquals("sam_prompt: " + problem, http.getMessage());
+
+    String job =
+        """
+        {"schema":"cutflow.job-request/v1","job_id":"img-1",
+         "source":{"bucket":"cutflow-raw","key":"a.jpg"},
+         "options":{"model":"sam"},"submitted_at":"2025-01-31T12:00:00Z"}""";
+    InvalidJobException kafka =
+        assertThrows(InvalidJobException.class, () -> new JobCodec().decodeRequest(job));
+    assertEquals("schema_violation", kafka.code());
+    assertEquals(
+        "cutflow.jobs-0@0: invalid job request: options.sam_prompt: " + problem,
+        CutoutWorker.invalidJobMessage("cutflow.jobs-0@0", kafka));
+  }
+
+  @Test
   void cliAndHttpAcceptTheSameColourSpellings() {
     for (String colour : new String[] {"1,2,3,4", "(1, 2, 3, 4)", "[1,2,3,4]"}) {
       assertEquals(

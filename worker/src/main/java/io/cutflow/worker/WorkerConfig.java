@@ -154,6 +154,23 @@ public final class WorkerConfig implements ConfigKeys {
           "",
           "Directory of fetched, verified model files; empty = $CUTFLOW_MODEL_CACHE, else <repo>/models/cache, else ~/.cache/cutflow/models.");
 
+  public static final ConfigKey SAM_ENCODER_SHA256 =
+      DEF.define(
+          "cutflow.models.sam-encoder-sha256",
+          STRING,
+          "",
+          Validators.emptyOr(
+              Validators.matching(Pattern.compile("[0-9a-fA-F]{64}"), "64 hex digits")),
+          "SHA-256 of the sam model's encoder file (sam_vit_b_01ec64.encoder.onnx). rembg publishes no checksum for it, so Cutflow fetches and loads model sam only once you give the digest of the file you trust; empty = sam unavailable (the error names this setting).");
+  public static final ConfigKey SAM_DECODER_SHA256 =
+      DEF.define(
+          "cutflow.models.sam-decoder-sha256",
+          STRING,
+          "",
+          Validators.emptyOr(
+              Validators.matching(Pattern.compile("[0-9a-fA-F]{64}"), "64 hex digits")),
+          "SHA-256 of the sam model's decoder file (sam_vit_b_01ec64.decoder.onnx); as cutflow.models.sam-encoder-sha256.");
+
   @Override
   public ConfigDef definition() {
     return DEF;

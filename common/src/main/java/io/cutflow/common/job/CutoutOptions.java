@@ -34,7 +34,9 @@ public final class CutoutOptions {
     BOOLEAN,
     COLOUR,
     INTEGER,
-    ANY
+    ANY,
+    /** rembg's extras JSON as text (CLI, HTTP); in a job, the structure it holds. */
+    JSON
   }
 
   /**
@@ -69,6 +71,9 @@ public final class CutoutOptions {
     public Object check(Object value) {
       if (value == null) {
         return defaultValue;
+      }
+      if (kind == Kind.JSON) {
+        return SamPromptOption.check(value);
       }
       if (kind == Kind.BOOLEAN) {
         if (value instanceof Boolean) {
@@ -187,6 +192,25 @@ public final class CutoutOptions {
           10,
           text -> parseInt(text, 0, MAX_ERODE_SIZE));
 
+  /**
+   * The {@code sam} model's prompt: rembg's {@code -x/--extras} and server {@code extras} (a JSON
+   * object whose {@code sam_prompt} Cutflow reads); a job's {@code options.sam_prompt} holds the
+   * marks. Other models ignore it, as rembg does. See {@link SamPromptOption}.
+   */
+  public static final Option SAM_PROMPT =
+      new Option(
+          "sam_prompt",
+          List.of("-x", "--extras"),
+          List.of("extras"),
+          Kind.JSON,
+          "JSON",
+          "sam only: where to cut, as rembg's extras: "
+              + SamPromptOption.EXAMPLE
+              + " (label 1 foreground, 0 background), or {\"type\": \"rectangle\", \"data\":"
+              + " [x1, y1, x2, y2]}, in image pixels. Other models ignore it, as rembg does.",
+          null,
+          SamPromptOption::parseExtras);
+
   /** Every option, in wire order. */
   public static final List<Option> OPTIONS =
       List.of(
@@ -198,7 +222,8 @@ public final class CutoutOptions {
           ALPHA_MATTING_FOREGROUND_THRESHOLD,
           ALPHA_MATTING_BACKGROUND_THRESHOLD,
           ALPHA_MATTING_ERODE_SIZE,
-          CLOTH_CATEGORY);
+          CLOTH_CATEGORY,
+          SAM_PROMPT);
 
   /** Alpha matting's switch and its three settings. */
   public static final List<Option> ALPHA_MATTING_OPTIONS =
@@ -210,10 +235,12 @@ public final class CutoutOptions {
 
   /**
    * rembg server parameters Cutflow accepts over HTTP, validates, then ignores (reported in {@code
-   * X-Cutflow-Ignored}): extras are per-model.
+   * X-Cutflow-Ignored}); none since {@code extras} carries the sam prompt.
    */
-  public static final List<Option> IGNORED_OVER_HTTP =
-      List.of(ignored("extras", Kind.ANY, text -> text));
+  public static final List<Option> IGNORED_OVER_HTTP = List.of();
+
+  /** rembg's name of the prompted model: a job for it without a prompt is invalid. */
+  public static final String SAM_MODEL = "sam";
 
   public static final CutoutOptions DEFAULTS = new CutoutOptions(Map.of());
 
@@ -301,6 +328,15 @@ public final class CutoutOptions {
     return (Integer) get(ALPHA_MATTING_ERODE_SIZE);
   }
 
+  /**
+   * The {@code sam} model's marks ({@link SamPromptOption}: {@code type}, {@code data}, {@code
+   * label}), or null.
+   */
+  @SuppressWarnings("unchecked")
+  public List<Map<String, Object>> samPrompt() {
+    return (List<Map<String, Object>>) get(SAM_PROMPT);
+  }
+
   // ---------------------------------------------------------------- JSON
 
   /** Binds {@code options} of a job; unknown keys are ignored (forward compatibility). */
@@ -374,9 +410,24 @@ public final class CutoutOptions {
       return this;
     }
 
+    /**
+     * @throws InvalidOptionException for model {@value #SAM_MODEL} without a prompt (rembg would
+     *     cut at the image's centre; a guess Cutflow does not make for a batch)
+     */
     public CutoutOptions build() {
+      if (SAM_MODEL.equals(values.get(MODEL.name())) && values.get(SAM_PROMPT.name()) == null) {
+        throw new InvalidOptionException(SAM_PROMPT.name(), missingPrompt(SAM_MODEL));
+      }
       return new CutoutOptions(values);
     }
+  }
+
+  /** Why a prompted model's job without a prompt fails, naming every way to give one. */
+  public static String missingPrompt(String model) {
+    return "model '"
+        + model
+        + "' needs a prompt: -x/--extras (CLI), extras (HTTP) or options.sam_prompt (job), e.g. "
+        + SamPromptOption.EXAMPLE;
   }
 
   // ---------------------------------------------------------------- parsers (one per kind)
@@ -469,9 +520,5 @@ public final class CutoutOptions {
               + n);
     }
     return n;
-  }
-
-  private static Option ignored(String httpName, Kind kind, Function<String, Object> parser) {
-    return new Option(httpName, List.of(), List.of(httpName), kind, null, null, null, parser);
   }
 }

@@ -10,10 +10,9 @@ import java.util.function.Function;
  * Cutout options from HTTP parameters, under rembg's server names and Cutflow's long names (each
  * option's {@code httpNames} in {@link CutoutOptions#OPTIONS}: {@code model}, {@code om} / {@code
  * only_mask}, {@code ppm} / {@code post_process_mask}, {@code bgc} / {@code bgcolor}, {@code a},
- * {@code af}, {@code ab}, {@code ae} for alpha matting). rembg's {@code extras} is validated, then
- * ignored ({@link CutoutOptions#IGNORED_OVER_HTTP}). Parsing is {@link CutoutOptions}'s, so the
- * values and messages are the CLI's and Kafka's; a bad value is {@link ApiError} 400 {@code
- * invalid_parameter} naming the parameter as sent.
+ * {@code af}, {@code ab}, {@code ae} for alpha matting, {@code extras} for the sam prompt). Parsing
+ * is {@link CutoutOptions}'s, so the values and messages are the CLI's and Kafka's; a bad value is
+ * {@link ApiError} 400 {@code invalid_parameter} naming the parameter as sent.
  *
  * @param ignored the accepted-but-ignored parameters present in the request (for {@code
  *     X-Cutflow-Ignored})

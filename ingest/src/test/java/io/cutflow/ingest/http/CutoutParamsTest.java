@@ -59,10 +59,31 @@ class CutoutParamsTest {
     assertEquals(240, defaults.options().alphaMattingForegroundThreshold());
     assertEquals(10, defaults.options().alphaMattingBackgroundThreshold());
     assertEquals(10, defaults.options().alphaMattingErodeSize());
-    assertEquals(List.of("extras"), parse(Map.of("extras", "{}")).ignored());
+    assertTrue(parse(Map.of("extras", "{}")).ignored().isEmpty());
     assertEquals(400, assertThrows(ApiError.class, () -> parse(Map.of("af", "256"))).status());
     assertEquals(400, assertThrows(ApiError.class, () -> parse(Map.of("ae", "-1"))).status());
     assertEquals(400, assertThrows(ApiError.class, () -> parse(Map.of("a", "maybe"))).status());
+  }
+
+  @Test
+  void extrasCarriesTheSamPromptAndSamWithoutOneIs400() {
+    CutoutParams p =
+        parse(
+            Map.of(
+                "model",
+                "sam",
+                "extras",
+                "{\"sam_prompt\": [{\"type\": \"point\", \"data\": [5, 6], \"label\": 1}]}"));
+    assertTrue(p.ignored().isEmpty());
+    assertEquals(
+        List.of(Map.of("type", "point", "data", List.of(5, 6), "label", 1)),
+        p.options().samPrompt());
+    ApiError e = assertThrows(ApiError.class, () -> parse(Map.of("model", "sam")));
+    assertEquals(400, e.status());
+    assertTrue(e.getMessage().contains("sam_prompt"), e.getMessage());
+    ApiError bad =
+        assertThrows(ApiError.class, () -> parse(Map.of("extras", "{\"sam_prompt\": [1]}")));
+    assertTrue(bad.getMessage().contains("extras: sam_prompt[0]"), bad.getMessage());
   }
 
   @Test

@@ -191,9 +191,8 @@ class IngestHttpEndToEndTest {
         sendBytes(post("/api/remove", true, List.of(part("file", "shape.png", shapePng)), params));
     assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
     assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
-    assertTrue(
-        r.headers().firstValue("X-Cutflow-Ignored").orElse("").startsWith("extras;"),
-        r.headers().map().toString());
+    // extras is the sam prompt now, no longer accepted-and-ignored
+    assertTrue(r.headers().firstValue("X-Cutflow-Ignored").isEmpty(), r.headers().map().toString());
     assertNotNull(r.headers().firstValue("X-Cutflow-Job-Id").orElse(null));
     BufferedImage viaHttp = ImageIO.read(new ByteArrayInputStream(r.body()));
     assertEquals(320, viaHttp.getWidth());

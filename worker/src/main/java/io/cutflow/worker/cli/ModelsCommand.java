@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.worker.model.ChecksumSettings;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelCache;
 import io.cutflow.worker.model.ModelFetcher;
@@ -62,7 +63,10 @@ public class ModelsCommand implements Callable<Integer> {
     Path c = subCache != null ? subCache : cache;
     Path m = subManifest != null ? subManifest : manifest;
     ModelManifest mf = m != null ? ModelManifest.load(m) : ModelManifest.loadDefault();
-    return new ModelRegistry(mf, ModelCache.resolve(c), new ModelFetcher());
+    return new ModelRegistry(
+        mf.withChecksumSettings(ChecksumSettings.ofProcess()),
+        ModelCache.resolve(c),
+        new ModelFetcher());
   }
 
   /** {@code models list}. */
@@ -90,7 +94,7 @@ public class ModelsCommand implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       List<ModelRegistry.ModelStatus> rows = new ArrayList<>();
       for (ModelRegistry.ModelStatus s : reg.list()) {
-        rows.add(verify ? reg.status(s.spec().name(), true) : s);
+        rows.add(verify ? reg.status(s.spec(), true) : s);
       }
       String fmt = "%-1s %-24s %-9s %-10s %10s  %-8s  %s%n";
       out.printf(fmt, "", "NAME", "FAMILY", "INPUT", "SIZE", "STATE", "SOURCE");
@@ -108,8 +112,7 @@ public class ModelsCommand implements Callable<Integer> {
       }
       out.printf("%n* default model. Cache: %s%n", reg.cache());
       out.printf("%nLicences (NC: non-commercial use only):%n");
-      for (ModelRegistry.ModelStatus s : rows) {
-        ModelSpec m = s.spec();
+      for (ModelSpec m : reg.manifest().models()) {
         out.printf(
             "%-2s %-24s %s%n",
             m.nonCommercial() ? "NC" : "",
@@ -178,9 +181,11 @@ public class ModelsCommand implements Callable<Integer> {
       try (ModelRegistry.Batch batch = reg.batch()) {
         for (String n : todo.stream().distinct().toList()) {
           try (BarProgress bar = new BarProgress(n, !noProgress)) {
-            Path p = batch.ensure(n, bar);
+            List<Path> files = batch.ensureAll(n, bar);
             bar.finish();
-            out.printf("%s: ok %s%n", n, p);
+            for (Path p : files) {
+              out.printf("%s: ok %s%n", n, p);
+            }
           } catch (IOException | RuntimeException e) {
             failed++;
             err.printf("%s: FAILED %s%n", n, e.getMessage());

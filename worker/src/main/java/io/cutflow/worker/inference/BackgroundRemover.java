@@ -2,6 +2,7 @@ package io.cutflow.worker.inference;
 
 import ai.onnxruntime.OrtException;
 import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.job.InvalidOptionException;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageAdmission;
 import io.cutflow.worker.image.ImageDecoder;
@@ -69,8 +70,15 @@ public final class BackgroundRemover {
       StageTimings timings,
       MemoryBudget.Lease memory) {}
 
-  /** The raw model output for a prepared image, ready for {@link #finish}. */
-  public record Inferred(Prepared prepared, FloatBuffer output) {}
+  /**
+   * The raw model output for a prepared image, ready for {@link #finish}; for {@code sam}, the mask
+   * itself ({@link SamSegmenter} gives it at the image's size) and no output.
+   */
+  public record Inferred(Prepared prepared, FloatBuffer output, byte[] mask) {
+    public Inferred(Prepared prepared, FloatBuffer output) {
+      this(prepared, output, null);
+    }
+  }
 
   /**
    * The encoded result: a PNG (RGBA, or grey for only-mask) of the oriented input's size; for a
@@ -102,6 +110,7 @@ public final class BackgroundRemover {
    */
   public Prepared prepare(byte[] data, String inputName, CutoutOptions options, FloatBuffer buffer)
       throws InvalidImageException, InterruptedException {
+    checkOptions(options);
     StageTimings t = new StageTimings();
     long t0 = System.nanoTime();
     MemoryBudget.Lease lease;
@@ -128,7 +137,21 @@ public final class BackgroundRemover {
   /** Pre-processes an image decoded elsewhere (outside any memory budget). */
   public Prepared prepare(
       DecodedImage image, CutoutOptions options, FloatBuffer buffer, StageTimings t) {
+    checkOptions(options);
     return prepare(image, options, buffer, t, MemoryBudget.Lease.NONE);
+  }
+
+  /**
+   * What this model cannot run without: a prompt for {@code sam} (whatever its name in the
+   * manifest; a job naming model {@code sam} is refused earlier, by {@link CutoutOptions}).
+   *
+   * @throws InvalidOptionException naming the option and how to give it
+   */
+  public void checkOptions(CutoutOptions options) {
+    if (session.sam() != null && options.samPrompt() == null) {
+      throw new InvalidOptionException(
+          CutoutOptions.SAM_PROMPT.name(), CutoutOptions.missingPrompt(profile().name()));
+    }
   }
 
   private Prepared prepare(
@@ -140,7 +163,9 @@ public final class BackgroundRemover {
     long t0 = System.nanoTime();
     FloatBuffer input = buffer != null ? buffer : session.newInputBuffer();
     input.clear();
-    preprocessor.prepare(image, input);
+    if (session.sam() == null) {
+      preprocessor.prepare(image, input);
+    }
     t.record(StageTimings.PREPROCESS, t0);
     return new Prepared(image, input, options, t, lease);
   }
@@ -174,6 +199,19 @@ public final class BackgroundRemover {
 
   public Inferred infer(Prepared p) throws OrtException {
     long t0 = System.nanoTime();
+    if (session.sam() != null) {
+      DecodedImage image = p.image();
+      byte[] mask =
+          session
+              .sam()
+              .mask(
+                  image.rgba(),
+                  image.width(),
+                  image.height(),
+                  SamPrompt.of(p.options().samPrompt()));
+      p.timings().record(StageTimings.INFERENCE, t0);
+      return new Inferred(p, null, mask);
+    }
     FloatBuffer out = session.run(p.input());
     p.timings().record(StageTimings.INFERENCE, t0);
     return new Inferred(p, out);
@@ -188,11 +226,27 @@ public final class BackgroundRemover {
     Prepared p = inferred.prepared();
     DecodedImage image = p.image();
     long t0 = System.nanoTime();
-    if (profile().masks() > 1) {
-      return finishClasses(inferred, t0);
+    Cutout c;
+    if (inferred.mask() != null) {
+      c = finishOne(image, inferred.mask(), p.options(), p.timings(), t0);
+    } else if (profile().masks() > 1) {
+      c = finishClasses(inferred, t0);
+    } else {
+      byte[] mask = postprocessor.toMask(inferred.output(), image.width(), image.height());
+      c = finishOne(image, mask, p.options(), p.timings(), t0);
     }
-    byte[] mask = postprocessor.toMask(inferred.output(), image.width(), image.height());
-    return finishOne(image, mask, p.options(), p.timings(), t0);
+    if (p.options().samPrompt() != null && session.sam() == null) {
+      // rembg hands extras to every model and only sam reads them; say so rather than fail
+      String ignored = "sam_prompt ignored: model " + profile().name() + " takes no prompt";
+      c =
+          new Cutout(
+              c.png(),
+              c.width(),
+              c.height(),
+              c.timings(),
+              c.note() == null ? ignored : c.note() + "; " + ignored);
+    }
+    return c;
   }
 
   /** One mask: composed in the image's own RGBA array, then encoded. */

@@ -32,7 +32,45 @@ public final class InferenceSession implements AutoCloseable {
   private final ModelProfile profile;
   private final String inputName;
   private final long[] inputShape;
+
+  /** The encoder and decoder of a {@code sam} model, instead of {@code session}; else null. */
+  private final SamSegmenter sam;
+
   private volatile boolean warm;
+
+  private InferenceSession(SamSegmenter sam, ModelProfile profile) {
+    this.env = OrtEnvironment.getEnvironment();
+    this.session = null;
+    this.profile = profile;
+    this.inputName = null;
+    this.inputShape = null;
+    this.sam = sam;
+  }
+
+  /**
+   * A {@code sam} model's two sessions: its input depends on the job's prompt, so {@link
+   * BackgroundRemover} runs it through {@link #sam()} rather than {@link #run}.
+   */
+  public static InferenceSession sam(
+      Path encoder, Path decoder, ModelProfile profile, Settings settings) throws OrtException {
+    long start = System.nanoTime();
+    InferenceSession s =
+        new InferenceSession(
+            new SamSegmenter(encoder, decoder, settings.intraOpThreads()), profile);
+    log.atInfo()
+        .setMessage("model session created")
+        .addKeyValue("model", profile.name())
+        .addKeyValue("file", encoder + ", " + decoder)
+        .addKeyValue("intra_op_threads", settings.intraOpThreads())
+        .addKeyValue("load_ms", (System.nanoTime() - start) / 1_000_000)
+        .log();
+    return s;
+  }
+
+  /** The encoder and decoder of a {@code sam} model; null for every other model. */
+  public SamSegmenter sam() {
+    return sam;
+  }
 
   /**
    * @param memoryPattern ONNX Runtime's memory-pattern planning: off by default. With it on, the
@@ -67,6 +105,7 @@ public final class InferenceSession implements AutoCloseable {
       options.setMemoryPatternOptimization(settings.memoryPattern());
       this.session = env.createSession(modelFile.toString(), options);
     }
+    this.sam = null;
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
     this.inputName = in.getKey();
     this.inputShape = new long[] {1, 3, profile.inputHeight(), profile.inputWidth()};
@@ -102,6 +141,10 @@ public final class InferenceSession implements AutoCloseable {
    * image can fill one while the model reads another.
    */
   public FloatBuffer newInputBuffer() {
+    if (sam != null) {
+      // sam's input is made in infer (it depends on the prompt): pooled buffers stay unused
+      return ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
     return ByteBuffer.allocateDirect(3 * profile.inputWidth() * profile.inputHeight() * Float.BYTES)
         .order(ByteOrder.nativeOrder())
         .asFloatBuffer();
@@ -109,6 +152,9 @@ public final class InferenceSession implements AutoCloseable {
 
   /** Runs the model on {@code input} (NCHW, position 0); returns the selected output (a copy). */
   public synchronized FloatBuffer run(FloatBuffer input) throws OrtException {
+    if (sam != null) {
+      throw new IllegalStateException(profile.name() + " runs with a prompt: use sam()");
+    }
     input.rewind();
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, inputShape);
         OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
@@ -123,7 +169,11 @@ public final class InferenceSession implements AutoCloseable {
     FloatBuffer input = newInputBuffer(); // zeros: a mid-grey image after normalisation
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      run(input);
+      if (sam != null) {
+        sam.mask(new byte[4 * 64 * 64], 64, 64, SamPrompt.centre(64, 64));
+      } else {
+        run(input);
+      }
       times.add((System.nanoTime() - t0) / 1_000_000);
     }
     warm = true;
@@ -146,6 +196,10 @@ public final class InferenceSession implements AutoCloseable {
 
   @Override
   public void close() throws OrtException {
-    session.close();
+    if (sam != null) {
+      sam.close();
+    } else {
+      session.close();
+    }
   }
 }

@@ -100,8 +100,16 @@ public final class RemoverFactory {
     ModelSpec spec = model == null ? registry.defaultModel() : registry.get(model);
     LicenceWarning.warnOnce(spec);
     long t0 = System.nanoTime();
-    Path file = registry.ensure(spec.name(), FetchProgress.NONE);
-    InferenceSession session = new InferenceSession(file, profileOf(spec), settings);
+    Path file;
+    InferenceSession session;
+    if (spec.family() == ModelSpec.Family.SAM) {
+      List<Path> files = registry.ensureAll(spec.name(), FetchProgress.NONE);
+      file = files.get(0);
+      session = InferenceSession.sam(files.get(0), files.get(1), profileOf(spec), settings);
+    } else {
+      file = registry.ensure(spec.name(), FetchProgress.NONE);
+      session = new InferenceSession(file, profileOf(spec), settings);
+    }
     long loaded = System.nanoTime();
     BackgroundRemover remover =
         new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter(), budget);

@@ -1,24 +1,23 @@
 package io.cutflow.worker.inference;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.job.SamPromptOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * rembg's {@code sam_prompt}: a JSON array of marks, {@code
  * {"type":"point","data":[x,y],"label":1}} (label 1 foreground, 0 background) or {@code
  * {"type":"rectangle","data":[x1,y1,x2,y2]}} (a box, which SAM takes as its two corners labelled 2
  * and 3), in the image's pixels. Without a prompt rembg puts one foreground point at the image's
- * centre ({@link #centre}).
+ * centre ({@link #centre}); Cutflow requires a prompt ({@link CutoutOptions#missingPrompt}) and
+ * uses the centre only to warm a session up.
  *
  * @param points x, y per point, in image pixels
  * @param labels SAM's label per point
  */
 public record SamPrompt(List<double[]> points, List<Integer> labels) {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   public SamPrompt {
     points = List.copyOf(points);
     labels = List.copyOf(labels);
@@ -33,69 +32,32 @@ public record SamPrompt(List<double[]> points, List<Integer> labels) {
   }
 
   /**
-   * Parses rembg's JSON form.
+   * Parses rembg's JSON form (validated as {@link SamPromptOption} validates the option).
    *
    * @throws IllegalArgumentException naming the mark and what is wrong with it
    */
   public static SamPrompt parse(String json) {
-    JsonNode root;
-    try {
-      root = JSON.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          "sam_prompt is not JSON (" + e.getOriginalMessage() + ")", e);
-    }
-    if (root == null || !root.isArray()) {
-      throw new IllegalArgumentException(
-          "sam_prompt must be a JSON array of marks, e.g."
-              + " [{\"type\":\"point\",\"data\":[x,y],\"label\":1}]");
-    }
+    return of(SamPromptOption.check(json));
+  }
+
+  /** The prompt of validated marks ({@link CutoutOptions#samPrompt()}). */
+  public static SamPrompt of(List<Map<String, Object>> marks) {
     List<double[]> points = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
-    int i = 0;
-    for (JsonNode mark : root) {
-      String where = "sam_prompt[" + i++ + "]";
-      String type = mark.path("type").asText("");
-      double[] data = numbers(mark.path("data"), where);
-      switch (type) {
-        case "point" -> {
-          JsonNode label = mark.path("label");
-          if (data.length != 2 || !label.isInt()) {
-            throw new IllegalArgumentException(
-                where + ": a point needs \"data\": [x, y] and an integer \"label\" (1 or 0)");
-          }
-          points.add(data);
-          labels.add(label.asInt());
-        }
-        case "rectangle" -> {
-          if (data.length != 4) {
-            throw new IllegalArgumentException(
-                where + ": a rectangle needs \"data\": [x1, y1, x2, y2]");
-          }
-          points.add(new double[] {data[0], data[1]});
-          points.add(new double[] {data[2], data[3]});
-          labels.add(2);
-          labels.add(3);
-        }
-        default ->
-            throw new IllegalArgumentException(
-                where + ": \"type\" must be \"point\" or \"rectangle\", got '" + type + "'");
+    for (Map<String, Object> mark : marks) {
+      @SuppressWarnings("unchecked")
+      List<Number> data = (List<Number>) mark.get("data");
+      if ("point".equals(mark.get("type"))) {
+        points.add(new double[] {data.get(0).doubleValue(), data.get(1).doubleValue()});
+        labels.add(((Number) mark.get("label")).intValue());
+      } else {
+        // SAM takes a box as its two corners labelled 2 and 3
+        points.add(new double[] {data.get(0).doubleValue(), data.get(1).doubleValue()});
+        points.add(new double[] {data.get(2).doubleValue(), data.get(3).doubleValue()});
+        labels.add(2);
+        labels.add(3);
       }
     }
     return new SamPrompt(points, labels);
-  }
-
-  private static double[] numbers(JsonNode data, String where) {
-    if (!data.isArray()) {
-      throw new IllegalArgumentException(where + ": \"data\" must be an array of numbers");
-    }
-    double[] v = new double[data.size()];
-    for (int i = 0; i < v.length; i++) {
-      if (!data.get(i).isNumber()) {
-        throw new IllegalArgumentException(where + ": \"data\" must be an array of numbers");
-      }
-      v[i] = data.get(i).asDouble();
-    }
-    return v;
   }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
@@ -53,11 +54,16 @@ public final class WarmUpImage {
   public static List<Long> warm(BackgroundRemover remover, InferenceSession session, int runs)
       throws OrtException {
     byte[] data = jpeg();
+    // sam cuts only where a prompt points: the subject's centre, rembg's default point
+    CutoutOptions base =
+        session.sam() == null
+            ? CutoutOptions.DEFAULTS
+            : CutoutOptions.DEFAULTS.with(
+                CutoutOptions.SAM_PROMPT,
+                List.of(
+                    Map.of("type", "point", "data", List.of(WIDTH / 2, HEIGHT / 2), "label", 1)));
     CutoutOptions[] variants = {
-      CutoutOptions.DEFAULTS,
-      CutoutOptions.DEFAULTS
-          .with(CutoutOptions.ONLY_MASK, true)
-          .with(CutoutOptions.POST_PROCESS_MASK, true)
+      base, base.with(CutoutOptions.ONLY_MASK, true).with(CutoutOptions.POST_PROCESS_MASK, true)
     };
     List<Long> times = new ArrayList<>();
     for (int i = 0; i < runs; i++) {

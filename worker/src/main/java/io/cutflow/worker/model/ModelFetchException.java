@@ -19,6 +19,13 @@ public class ModelFetchException extends IOException {
     this.failures = List.copyOf(failures);
   }
 
+  /** A model that cannot be fetched for a reason of its own (the message says which and why). */
+  public ModelFetchException(ModelSpec spec, String message) {
+    super(message);
+    this.model = spec.name();
+    this.failures = List.of();
+  }
+
   private static String message(ModelSpec spec, Path target, List<String> failures) {
     StringBuilder sb = new StringBuilder("could not fetch model '").append(spec.name()).append("'");
     if (failures.isEmpty()) {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The model manifest ({@code models/models.json}): every model Cutflow knows and which one is the
@@ -35,20 +36,31 @@ public final class ModelManifest {
     Map<String, ModelSpec> byName = new LinkedHashMap<>();
     Map<String, String> byFile = new LinkedHashMap<>();
     for (ModelSpec m : models) {
+      if (m.family() == ModelSpec.Family.SAM && m.parts().isEmpty()) {
+        throw new IllegalArgumentException(
+            this.origin
+                + ": model '"
+                + m.name()
+                + "': family sam needs \"parts\": "
+                + ModelSpec.SAM_PARTS
+                + ", one file entry each");
+      }
       if (byName.putIfAbsent(m.name(), m) != null) {
         throw new IllegalArgumentException(
             this.origin + ": duplicate model name '" + m.name() + "'");
       }
-      String other = byFile.putIfAbsent(m.file(), m.name());
-      if (other != null) {
-        throw new IllegalArgumentException(
-            this.origin
-                + ": models '"
-                + other
-                + "' and '"
-                + m.name()
-                + "' share the cache file "
-                + m.file());
+      for (ModelSpec f : m.files()) {
+        String other = byFile.putIfAbsent(f.file(), f.name());
+        if (other != null) {
+          throw new IllegalArgumentException(
+              this.origin
+                  + ": models '"
+                  + other
+                  + "' and '"
+                  + f.name()
+                  + "' share the cache file "
+                  + f.file());
+        }
       }
     }
     if (byName.isEmpty()) {
@@ -118,38 +130,6 @@ public final class ModelManifest {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-': " + name);
     }
-    String file = requiredText(n, "file");
-    if (file.contains("/") || file.contains("\\") || file.startsWith(".")) {
-      throw new IllegalArgumentException("file must be a plain file name: " + file);
-    }
-    Long size = null;
-    JsonNode sizeNode = n.path("size");
-    if (!sizeNode.isMissingNode() && !sizeNode.isNull()) {
-      if (!sizeNode.canConvertToLong() || !sizeNode.isIntegralNumber() || sizeNode.asLong() <= 0) {
-        throw new IllegalArgumentException("size must be a positive integer or null");
-      }
-      size = sizeNode.asLong();
-    }
-    String sha256 = optionalText(n, "sha256");
-    String md5 = optionalText(n, "md5");
-    if (sha256 != null
-        && !Checksum.Algorithm.SHA256.looksValid(sha256.toLowerCase(java.util.Locale.ROOT))) {
-      throw new IllegalArgumentException("sha256 must be 64 hex digits: " + sha256);
-    }
-    if (md5 != null && !Checksum.Algorithm.MD5.looksValid(md5.toLowerCase(java.util.Locale.ROOT))) {
-      throw new IllegalArgumentException("md5 must be 32 hex digits: " + md5);
-    }
-    if (sha256 == null && md5 == null) {
-      throw new IllegalArgumentException("needs a sha256 or an md5");
-    }
-    List<ModelSource> sources = new ArrayList<>();
-    JsonNode srcs = n.path("sources");
-    if (!srcs.isArray() || srcs.isEmpty()) {
-      throw new IllegalArgumentException("needs at least one source");
-    }
-    for (JsonNode s : srcs) {
-      sources.add(parseSource(s));
-    }
     JsonNode input = n.path("input");
     ModelSpec.InputSize inputSize =
         new ModelSpec.InputSize(
@@ -173,22 +153,159 @@ public final class ModelManifest {
     if (!masks.isMissingNode() && !masks.isIntegralNumber()) {
       throw new IllegalArgumentException("masks must be an integer");
     }
+    ModelSpec.Family family = ModelSpec.Family.parse(requiredText(n, "family"));
+    String description = optionalText(n, "description");
+    String licence = optionalText(n, "licence");
+    JsonNode partsNode = n.path("parts");
+    if (!partsNode.isMissingNode()) {
+      // a model of several files: each part is a file entry of its own, named <model>.<role>
+      if (!partsNode.isObject() || partsNode.isEmpty()) {
+        throw new IllegalArgumentException("parts must be an object of role: file entry");
+      }
+      for (String field : List.of("file", "sources", "sha256", "md5", "size")) {
+        if (n.has(field)) {
+          throw new IllegalArgumentException(
+              "\"" + field + "\" belongs in each of \"parts\", not in a model made of parts");
+        }
+      }
+      List<ModelSpec> parts = new ArrayList<>();
+      for (var it = partsNode.fields(); it.hasNext(); ) {
+        var e = it.next();
+        FileEntry f;
+        try {
+          f = fileEntry(e.getValue());
+        } catch (RuntimeException ex) {
+          throw new IllegalArgumentException("parts." + e.getKey() + ": " + ex.getMessage(), ex);
+        }
+        parts.add(
+            new ModelSpec(
+                name + "." + e.getKey(),
+                description,
+                family,
+                f.file,
+                f.size,
+                f.sha256,
+                f.md5,
+                f.sources,
+                inputSize,
+                normalization,
+                output,
+                ModelSpec.Activation.parse(activation),
+                licence,
+                nonCommercial.asBoolean(false),
+                1,
+                List.of(),
+                f.sha256Setting));
+      }
+      return new ModelSpec(
+          name,
+          description,
+          family,
+          null,
+          null,
+          null,
+          null,
+          List.of(),
+          inputSize,
+          normalization,
+          output,
+          ModelSpec.Activation.parse(activation),
+          licence,
+          nonCommercial.asBoolean(false),
+          masks.asInt(1),
+          parts,
+          null);
+    }
+    FileEntry f = fileEntry(n);
     return new ModelSpec(
         name,
-        optionalText(n, "description"),
-        ModelSpec.Family.parse(requiredText(n, "family")),
-        file,
-        size,
-        sha256,
-        md5,
-        sources,
+        description,
+        family,
+        f.file,
+        f.size,
+        f.sha256,
+        f.md5,
+        f.sources,
         inputSize,
         normalization,
         output,
         ModelSpec.Activation.parse(activation),
-        optionalText(n, "licence"),
+        licence,
         nonCommercial.asBoolean(false),
-        masks.asInt(1));
+        masks.asInt(1),
+        List.of(),
+        f.sha256Setting);
+  }
+
+  /** What one file needs: name in the cache, size, checksum (or the setting giving it), sources. */
+  private record FileEntry(
+      String file,
+      Long size,
+      String sha256,
+      String md5,
+      String sha256Setting,
+      List<ModelSource> sources) {}
+
+  private static FileEntry fileEntry(JsonNode n) {
+    String file = requiredText(n, "file");
+    if (file.contains("/") || file.contains("\\") || file.startsWith(".")) {
+      throw new IllegalArgumentException("file must be a plain file name: " + file);
+    }
+    Long size = null;
+    JsonNode sizeNode = n.path("size");
+    if (!sizeNode.isMissingNode() && !sizeNode.isNull()) {
+      if (!sizeNode.canConvertToLong() || !sizeNode.isIntegralNumber() || sizeNode.asLong() <= 0) {
+        throw new IllegalArgumentException("size must be a positive integer or null");
+      }
+      size = sizeNode.asLong();
+    }
+    String sha256 = optionalText(n, "sha256");
+    String md5 = optionalText(n, "md5");
+    String sha256Setting = optionalText(n, "sha256_setting");
+    if (sha256 != null
+        && !Checksum.Algorithm.SHA256.looksValid(sha256.toLowerCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException("sha256 must be 64 hex digits: " + sha256);
+    }
+    if (md5 != null && !Checksum.Algorithm.MD5.looksValid(md5.toLowerCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException("md5 must be 32 hex digits: " + md5);
+    }
+    if (sha256 == null && md5 == null && sha256Setting == null) {
+      throw new IllegalArgumentException(
+          "needs a sha256, an md5, or the sha256_setting an operator fills");
+    }
+    List<ModelSource> sources = new ArrayList<>();
+    JsonNode srcs = n.path("sources");
+    if (!srcs.isArray() || srcs.isEmpty()) {
+      throw new IllegalArgumentException("needs at least one source");
+    }
+    for (JsonNode s : srcs) {
+      sources.add(parseSource(s));
+    }
+    return new FileEntry(file, size, sha256, md5, sha256Setting, sources);
+  }
+
+  /**
+   * This manifest with the SHA-256 of each file that names a {@code sha256_setting} taken from
+   * {@code settings} (setting name to value; empty when unset). A file whose setting is unset keeps
+   * no checksum, and the registry refuses it naming the setting.
+   */
+  public ModelManifest withChecksumSettings(Function<String, Optional<String>> settings) {
+    List<ModelSpec> bound = new ArrayList<>();
+    for (ModelSpec m : models.values()) {
+      if (m.parts().isEmpty()) {
+        bound.add(bind(m, settings));
+      } else {
+        bound.add(m.withParts(m.parts().stream().map(p -> bind(p, settings)).toList()));
+      }
+    }
+    return new ModelManifest(bound, defaultName, origin);
+  }
+
+  private static ModelSpec bind(ModelSpec f, Function<String, Optional<String>> settings) {
+    if (f.sha256Setting() == null || f.sha256() != null) {
+      return f;
+    }
+    return settings.apply(f.sha256Setting()).map(f::withSha256).orElse(f);
   }
 
   private static ModelSource parseSource(JsonNode s) {

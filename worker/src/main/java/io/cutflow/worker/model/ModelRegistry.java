@@ -37,10 +37,15 @@ public final class ModelRegistry {
     return create(null);
   }
 
-  /** Bundled manifest and the given cache directory (or the resolved one when null). */
+  /**
+   * Bundled manifest (checksums an operator gives taken from this process's settings, {@link
+   * ChecksumSettings}) and the given cache directory (or the resolved one when null).
+   */
   public static ModelRegistry create(Path cacheDir) {
     return new ModelRegistry(
-        ModelManifest.loadDefault(), ModelCache.resolve(cacheDir), new ModelFetcher());
+        ModelManifest.loadDefault().withChecksumSettings(ChecksumSettings.ofProcess()),
+        ModelCache.resolve(cacheDir),
+        new ModelFetcher());
   }
 
   public ModelManifest manifest() {
@@ -70,13 +75,15 @@ public final class ModelRegistry {
       ModelSpec spec, Path path, State state, boolean isDefault, String detail) {}
 
   /**
-   * Every model with its cheap local state (no hashing: a file is VERIFIED only when its sidecar
-   * says so).
+   * Every model file with its cheap local state (no hashing: a file is VERIFIED only when its
+   * sidecar says so); a model of several files ({@code sam}) has a row per file.
    */
   public List<ModelStatus> list() {
     List<ModelStatus> out = new ArrayList<>();
     for (ModelSpec m : manifest.models()) {
-      out.add(status(m, false));
+      for (ModelSpec f : m.files()) {
+        out.add(status(f, false));
+      }
     }
     return out;
   }
@@ -86,9 +93,30 @@ public final class ModelRegistry {
     return status(get(name), deep);
   }
 
-  private ModelStatus status(ModelSpec m, boolean deep) {
+  /**
+   * State of one model file (a row of {@link #list}); {@code deep} hashes the file when no valid
+   * verification record exists.
+   */
+  public ModelStatus status(ModelSpec m, boolean deep) {
+    if (!m.parts().isEmpty()) {
+      throw new IllegalArgumentException(
+          "model '" + m.name() + "' is several files: ask for the state of each of files()");
+    }
     Path path = cache.pathFor(m);
     boolean isDefault = m.name().equals(manifest.defaultName());
+    if (m.checksum().isEmpty() && m.sha256Setting() != null) {
+      boolean present = Files.exists(path);
+      return new ModelStatus(
+          m,
+          path,
+          present ? State.PRESENT : State.MISSING,
+          isDefault,
+          "no published checksum: unusable until "
+              + m.sha256Setting()
+              + " ("
+              + ChecksumSettings.envName(m.sha256Setting())
+              + ") gives its SHA-256");
+    }
     if (!Files.exists(path)) {
       return new ModelStatus(m, path, State.MISSING, isDefault, "");
     }
@@ -149,6 +177,13 @@ public final class ModelRegistry {
     }
   }
 
+  /** Verified local copies of every file of the model (one for most, two for {@code sam}). */
+  public List<Path> ensureAll(String name, FetchProgress progress) throws IOException {
+    try (Batch b = batch()) {
+      return b.ensureAll(name, progress);
+    }
+  }
+
   /** {@link #ensure} for the default model. */
   public Path ensureDefault(FetchProgress progress) throws IOException {
     return ensure(manifest.defaultName(), progress);
@@ -170,8 +205,52 @@ public final class ModelRegistry {
       this.session = session;
     }
 
+    /**
+     * The model's one file.
+     *
+     * @throws IllegalArgumentException for a model of several files (use {@link #ensureAll})
+     */
     public Path ensure(String name, FetchProgress progress) throws IOException {
       ModelSpec spec = get(name);
+      if (!spec.parts().isEmpty()) {
+        throw new IllegalArgumentException(
+            "model '"
+                + name
+                + "' is "
+                + spec.parts().size()
+                + " files ("
+                + spec.family().id()
+                + "); this command handles one-file models only");
+      }
+      return ensure(spec, progress);
+    }
+
+    /** Every file of the model, each verified (fetched when missing or invalid), in order. */
+    public List<Path> ensureAll(String name, FetchProgress progress) throws IOException {
+      List<Path> out = new ArrayList<>();
+      for (ModelSpec f : get(name).files()) {
+        out.add(ensure(f, progress));
+      }
+      return out;
+    }
+
+    private Path ensure(ModelSpec spec, FetchProgress progress) throws IOException {
+      String name = spec.name();
+      if (spec.checksum().isEmpty() && spec.sha256Setting() != null) {
+        // the publisher gives no checksum: never fetch nor load it unverified
+        throw new ModelFetchException(
+            spec,
+            "model file "
+                + spec.file()
+                + " of '"
+                + name
+                + "' has no published checksum; set "
+                + spec.sha256Setting()
+                + " ("
+                + ChecksumSettings.envName(spec.sha256Setting())
+                + ") to the SHA-256 of the file you trust, then fetch it with"
+                + " ./cutflow models fetch");
+      }
       Path path = cache.pathFor(spec);
       ModelVerifier verifier = fetcher.verifier();
       if (verifier.isVerifiedCheaply(path, spec)) {

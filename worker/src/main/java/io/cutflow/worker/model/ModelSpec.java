@@ -28,6 +28,12 @@ import java.util.Optional;
  *     classes ({@code u2net_cloth_seg}: 3, upper/lower/full), whose cutouts are stacked vertically
  *     when no single class is asked for, so a job holds that many cutouts (see {@code
  *     CutoutMemory})
+ * @param parts the files of a model made of several ({@code sam}: {@code encoder}, {@code
+ *     decoder}), each a one-file spec named {@code <name>.<role>} that is fetched and verified on
+ *     its own; empty for a one-file model. A model with parts has no {@code file}, {@code sources}
+ *     or checksum of its own.
+ * @param sha256Setting the setting that gives this file's SHA-256 when its publisher gives none
+ *     (rembg's sam files): without it the file is never fetched nor loaded; null otherwise
  */
 public record ModelSpec(
     String name,
@@ -44,7 +50,49 @@ public record ModelSpec(
     Activation activation,
     String licence,
     boolean nonCommercial,
-    int masks) {
+    int masks,
+    List<ModelSpec> parts,
+    String sha256Setting) {
+
+  /** The roles of a {@code sam} model's files, in the order rembg loads them. */
+  public static final List<String> SAM_PARTS = List.of("encoder", "decoder");
+
+  /** A one-file model. */
+  public ModelSpec(
+      String name,
+      String description,
+      Family family,
+      String file,
+      Long size,
+      String sha256,
+      String md5,
+      List<ModelSource> sources,
+      InputSize input,
+      Normalization normalization,
+      int output,
+      Activation activation,
+      String licence,
+      boolean nonCommercial,
+      int masks) {
+    this(
+        name,
+        description,
+        family,
+        file,
+        size,
+        sha256,
+        md5,
+        sources,
+        input,
+        normalization,
+        output,
+        activation,
+        licence,
+        nonCommercial,
+        masks,
+        List.of(),
+        null);
+  }
 
   /** A model that gives one mask. */
   public ModelSpec(
@@ -115,7 +163,10 @@ public record ModelSpec(
   public ModelSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(family, "family");
-    Objects.requireNonNull(file, "file");
+    parts = parts == null ? List.of() : List.copyOf(parts);
+    if (parts.isEmpty()) {
+      Objects.requireNonNull(file, "file");
+    }
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(normalization, "normalization");
     Objects.requireNonNull(activation, "activation");
@@ -135,6 +186,76 @@ public record ModelSpec(
               + family.id()
               + " (only u2net_cloth_seg gives several masks, 3)");
     }
+    List<String> roles =
+        parts.stream().map(p -> p.name().substring(p.name().lastIndexOf('.') + 1)).toList();
+    // a sam model's parts are themselves specs of family sam, without parts
+    if (!parts.isEmpty() && (family != Family.SAM || !roles.equals(SAM_PARTS))) {
+      throw new IllegalArgumentException(
+          "family "
+              + family.id()
+              + " with parts "
+              + roles
+              + " (only sam is several files: "
+              + SAM_PARTS
+              + ")");
+    }
+  }
+
+  /** The files to fetch and verify: the parts, or the model itself. */
+  public List<ModelSpec> files() {
+    return parts.isEmpty() ? List.of(this) : parts;
+  }
+
+  /** The part of this model with {@code role} ({@code encoder}, {@code decoder}). */
+  public ModelSpec part(String role) {
+    return parts.stream()
+        .filter(p -> p.name().equals(name + "." + role))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException(name + " has no " + role + " file"));
+  }
+
+  /** This spec with the SHA-256 an operator gave for it (see {@link #sha256Setting}). */
+  public ModelSpec withSha256(String hex) {
+    return new ModelSpec(
+        name,
+        description,
+        family,
+        file,
+        size,
+        hex,
+        md5,
+        sources,
+        input,
+        normalization,
+        output,
+        activation,
+        licence,
+        nonCommercial,
+        masks,
+        parts,
+        sha256Setting);
+  }
+
+  /** This model with its parts replaced (after their checksums were filled in). */
+  public ModelSpec withParts(List<ModelSpec> newParts) {
+    return new ModelSpec(
+        name,
+        description,
+        family,
+        file,
+        size,
+        sha256,
+        md5,
+        sources,
+        input,
+        normalization,
+        output,
+        activation,
+        licence,
+        nonCommercial,
+        masks,
+        newParts,
+        sha256Setting);
   }
 
   /**
@@ -157,7 +278,9 @@ public record ModelSpec(
     U2NET,
     BIREFNET,
     /** rembg's u2net_cloth_seg: class scores (background, upper, lower, full), argmax. */
-    U2NET_CLOTH_SEG;
+    U2NET_CLOTH_SEG,
+    /** rembg's sam: an encoder and a decoder file, cut where the job's prompt points. */
+    SAM;
 
     public String id() {
       return name().toLowerCase(Locale.ROOT);

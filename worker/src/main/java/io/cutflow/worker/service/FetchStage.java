@@ -3,6 +3,7 @@ package io.cutflow.worker.service;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.InvalidJobException;
+import io.cutflow.common.job.InvalidOptionException;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.common.store.ObjectStoreException;
@@ -93,6 +94,13 @@ final class FetchStage {
         return;
       }
       CutoutOptions options = job.request.options();
+      try {
+        remover.checkOptions(options); // sam without a prompt: invalid, as JobCodec's refusals
+      } catch (InvalidOptionException e) {
+        failures.fail(
+            job, FailureCode.SCHEMA_VIOLATION, job.name() + ": options." + e.getMessage());
+        return;
+      }
       long t0 = System.nanoTime();
       byte[] data;
       try {

@@ -172,6 +172,30 @@ class ModelFamilyTest {
     assertArrayEquals(new int[] {255, 229, 178, 127, 76, 25, 0, 0}, maskRows(twoOutputs, first));
   }
 
+  @Test
+  void aSamPromptOnAnotherModelIsIgnoredWithANoteAsRembgIgnoresIt() throws Exception {
+    Path model = weightedSum("plain.onnx", 1, 0, 0);
+    ModelProfile profile = profileOf("isnet-general-use");
+    CutoutOptions prompted =
+        CutoutOptions.DEFAULTS
+            .with(CutoutOptions.ONLY_MASK, true)
+            .with(
+                CutoutOptions.SAM_PROMPT,
+                List.of(java.util.Map.of("type", "point", "data", List.of(1, 1), "label", 1)));
+    try (InferenceSession session =
+        new InferenceSession(model, profile, new InferenceSession.Settings(1, false))) {
+      BackgroundRemover remover =
+          new BackgroundRemover(session, new ImageDecoder(ImageLimits.defaults()), new PngWriter());
+      BackgroundRemover.Cutout with = remover.remove(image(), "rows.png", prompted);
+      BackgroundRemover.Cutout without =
+          remover.remove(
+              image(), "rows.png", CutoutOptions.DEFAULTS.with(CutoutOptions.ONLY_MASK, true));
+      assertArrayEquals(without.png(), with.png(), "the prompt changes nothing");
+      assertEquals("sam_prompt ignored: model isnet-general-use takes no prompt", with.note());
+      assertEquals(null, without.note());
+    }
+  }
+
   private static double sigmoid(double x) {
     return 1 / (1 + Math.exp(-x));
   }

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,58 @@ class ModelManifestTest {
     assertEquals(1, parse(String.format(wrapped, model("a", "a.onnx", ""))).get("a").masks());
   }
 
+  /** A sam entry: two parts, each a file entry of its own. */
+  private static String sam(String encoderExtra, String decoderExtra) {
+    String part =
+        "{\"file\":\"%s\",%s\"sources\":[{\"type\":\"url\",\"url\":\"http://127.0.0.1/%s\"}]}";
+    return "{\"name\":\"s\",\"family\":\"sam\",\"parts\":{"
+        + "\"encoder\":"
+        + String.format(part, "s.encoder.onnx", encoderExtra, "e")
+        + ",\"decoder\":"
+        + String.format(part, "s.decoder.onnx", decoderExtra, "d")
+        + "},\"input\":{\"width\":1024,\"height\":684},"
+        + "\"normalization\":{\"mean\":[0,0,0],\"std\":[1,1,1]}}";
+  }
+
+  @Test
+  void aModelOfTwoFilesHasAChecksumOrASettingPerFile() throws Exception {
+    String wrapped = "{\"default\":\"s\",\"models\":[%s]}";
+    String sha = "\"sha256\":\"" + "a".repeat(64) + "\",";
+    String setting = "\"sha256_setting\":\"cutflow.models.sam-decoder-sha256\",";
+    ModelSpec s = parse(String.format(wrapped, sam(sha, setting))).get("s");
+    assertEquals(
+        List.of("s.encoder", "s.decoder"), s.files().stream().map(ModelSpec::name).toList());
+    assertEquals("a".repeat(64), s.part("encoder").sha256());
+    assertNull(s.part("decoder").sha256());
+    assertEquals("cutflow.models.sam-decoder-sha256", s.part("decoder").sha256Setting());
+    // the setting fills the decoder's checksum; the encoder keeps its own
+    ModelManifest bound =
+        parse(String.format(wrapped, sam(sha, setting)))
+            .withChecksumSettings(
+                name ->
+                    java.util.Optional.of("b".repeat(64))
+                        .filter(v -> name.endsWith("decoder-sha256")));
+    assertEquals("b".repeat(64), bound.get("s").part("decoder").sha256());
+    assertEquals("a".repeat(64), bound.get("s").part("encoder").sha256());
+
+    for (String[] bad :
+        new String[][] {
+          {sam(sha, ""), "parts.decoder: needs a sha256, an md5, or the sha256_setting"},
+          {sam(sha, setting).replace("\"decoder\"", "\"mask\""), "only sam is several files"},
+          {
+            sam(sha, setting).replace("\"parts\"", "\"file\":\"x.onnx\",\"parts\""),
+            "belongs in each"
+          },
+          {model("s", "s.onnx", "").replace("\"isnet\"", "\"sam\""), "family sam needs \"parts\""},
+          {sam(sha, setting).replace("\"sam\"", "\"isnet\""), "only sam is several files"}
+        }) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> parse(String.format(wrapped, bad[0])), bad[0]);
+      assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+    }
+  }
+
   @Test
   void bundledManifestParsesAndIsComplete() {
     ModelManifest m = ModelManifest.loadDefault();
@@ -62,9 +116,13 @@ class ModelManifestTest {
       assertTrue(s.input().width() > 0 && s.input().height() > 0, s.name());
       assertEquals(3, s.normalization().mean().length, s.name());
       assertEquals(3, s.normalization().std().length, s.name());
-      assertFalse(s.sources().isEmpty(), s.name() + " has no source");
-      assertTrue(s.checksum().isPresent(), s.name() + " has no checksum");
-      assertTrue(files.add(s.file()), "duplicate file " + s.file());
+      for (ModelSpec f : s.files()) {
+        assertFalse(f.sources().isEmpty(), f.name() + " has no source");
+        // a file its publisher gives no checksum for names the setting an operator fills
+        assertTrue(
+            f.checksum().isPresent() || f.sha256Setting() != null, f.name() + " has no checksum");
+        assertTrue(files.add(f.file()), "duplicate file " + f.file());
+      }
     }
     for (String n :
         new String[] {

@@ -169,6 +169,20 @@ class RembgCatalogueTest {
     for (ModelSpec m : ModelManifest.loadDefault().models()) {
       assertTrue(out.contains(m.name()), m.name());
     }
+    // sam: a row per file, its licence once, and what it needs before it can be used
+    assertTrue(
+        out.matches(
+            "(?s).*\\n +sam\\.encoder +sam +1024x684 .*sam_vit_b_01ec64\\.encoder\\.onnx\\n.*"),
+        out);
+    assertTrue(
+        out.matches(
+            "(?s).*\\n +sam\\.decoder +sam +1024x684 .*sam_vit_b_01ec64\\.decoder\\.onnx\\n.*"),
+        out);
+    assertTrue(out.matches("(?s).*\\n +sam +Segment Anything .*Apache-2\\.0.*"), out);
+    assertTrue(
+        out.contains(
+            "sam.encoder: no published checksum: unusable until cutflow.models.sam-encoder-sha256"),
+        out);
   }
 
   @Test

@@ -12,9 +12,16 @@ import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
+import io.cutflow.worker.image.ImageDecoder;
+import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.image.PngWriter;
+import io.cutflow.worker.inference.BackgroundRemover;
+import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.inference.SharedRemover;
+import io.cutflow.worker.inference.TinySam;
 import io.cutflow.worker.supervisor.ControlMessage;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +38,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The run loop on Kafka's MockConsumer / MockProducer (no broker): records that can never succeed
@@ -131,6 +139,61 @@ class CutoutWorkerTest {
     worker.requestStop(ExitReason.STOPPED);
     assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
     assertEquals(3, worker.finishedCount());
+  }
+
+  @Test
+  void aWorkerServingSamRefusesAJobWithoutAPromptAsAnInvalidOption(@TempDir Path dir)
+      throws Exception {
+    // The job names no model (the worker's: sam) and no prompt; refused before the download.
+    CutflowConfig config =
+        CutflowConfig.isolated(Map.of("cutflow.s3.endpoint", "http://127.0.0.1:9"));
+    Topics topics = new Topics(config);
+    TopicPartition tp = new TopicPartition(topics.jobs(), 0);
+    MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
+    MockProducer<String, String> producer =
+        new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+    try (InferenceSession sam = TinySam.session(dir)) {
+      BackgroundRemover remover =
+          new BackgroundRemover(sam, new ImageDecoder(ImageLimits.defaults()), new PngWriter());
+      CutoutWorker worker =
+          new CutoutWorker(
+              consumer,
+              producer,
+              ObjectStore.fromConfig(config),
+              remover,
+              sam,
+              "sam",
+              new JobCodec(),
+              topics,
+              "cutouts",
+              1 << 20,
+              new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
+              new WorkerMetrics(new MetricRegistry()));
+      consumer.updateBeginningOffsets(Map.of(tp, 0L));
+      consumer.schedulePollTask(
+          () -> {
+            consumer.rebalance(List.of(tp));
+            consumer.addRecord(
+                new ConsumerRecord<>(tp.topic(), 0, 0, "job-s", job("job-s", "s.jpg")));
+          });
+      CompletableFuture<ExitReason> run = CompletableFuture.supplyAsync(worker::run);
+      await(() -> producer.history().size() == 2, "a result and a dead letter");
+      JobCodec codec = new JobCodec();
+      for (ProducerRecord<String, String> r : producer.history()) {
+        String message;
+        if (r.topic().equals(topics.results())) {
+          JobResult result = codec.decodeResult(r.value());
+          assertEquals(FailureCode.SCHEMA_VIOLATION, result.failure().code(), r.value());
+          message = result.failure().message();
+        } else {
+          assertEquals(topics.deadLetters(), r.topic());
+          message = codec.decodeDeadLetter(r.value()).message();
+        }
+        assertTrue(message.contains("options.sam_prompt: model 'sam' needs a prompt"), message);
+      }
+      worker.requestStop(ExitReason.STOPPED);
+      assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
+    }
   }
 
   /**
