@@ -68,6 +68,12 @@ final class HttpApi {
         + "/api/remove)";
   }
 
+  /** The web UI's address: the API's root, on loopback for a wildcard bind. */
+  static String webUi(String host, int port) {
+    String h = isWildcard(host) ? "127.0.0.1" : host;
+    return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port + "/";
+  }
+
   /**
    * Bound beyond loopback with no API key: anyone who can reach the port may upload and read
    * cutouts. Warns on {@code err} (and in the log), naming the key that closes it.

@@ -195,6 +195,7 @@ public final class UpCommand implements Callable<Integer> {
       stop.add(OrderlyStop.Phase.WORKERS, "bucket watcher", Duration.ofSeconds(35), watch);
     }
     out.println("  HTTP API: " + HttpApi.describe(bindHost, http.port()));
+    out.println("  web UI: " + HttpApi.webUi(bindHost, http.port()) + "  (open it in a browser)");
     HttpApi.warnIfOpen(bindHost, http.port(), config, System.err);
     out.println("cutflow is up. Use it with:");
     out.println("  export CUTFLOW_KAFKA_BOOTSTRAP_SERVERS=" + stack.kafka().bootstrapServers());

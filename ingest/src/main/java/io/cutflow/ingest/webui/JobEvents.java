@@ -54,6 +54,9 @@ public final class JobEvents implements AutoCloseable {
 
     /** Sends a comment line (keeps proxies and the page's reader from timing out). */
     boolean ping();
+
+    /** Ends the response (the server is stopping). */
+    default void close() {}
   }
 
   private final Set<Sink> sinks = ConcurrentHashMap.newKeySet();
@@ -154,6 +157,11 @@ public final class JobEvents implements AutoCloseable {
                   client.sendComment("ping");
                   return !client.terminated();
                 }
+
+                @Override
+                public void close() {
+                  client.close();
+                }
               };
           client.onClose(() -> sinks.remove(sink));
           // first line at once: the page knows it is connected (and asks for what it missed)
@@ -188,6 +196,14 @@ public final class JobEvents implements AutoCloseable {
   public void close() {
     running = false;
     sender.interrupt();
+    // open streams would hold the HTTP server's stop until its timeout
+    for (Sink s : sinks) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        log.debug("closing an event stream: {}", e.toString());
+      }
+    }
     sinks.clear();
   }
 }
