@@ -134,11 +134,6 @@ public final class JobEvents implements AutoCloseable {
     return sinks.size();
   }
 
-  /** Events dropped because the queue was full. */
-  public long dropped() {
-    return dropped.get();
-  }
-
   /** The Javalin handler of {@code GET /v1/events}: one open response per page. */
   public Handler handler() {
     return new SseHandler(
