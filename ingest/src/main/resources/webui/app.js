@@ -494,7 +494,7 @@
     });
     g.stroke();
     const last = state.rates[state.rates.length - 1];
-    canvas.setAttribute('aria-label', 'Cluster throughput, last minute: ' + last.toFixed(2) + ' images/s');
+    canvas.setAttribute('aria-label', 'Throughput, last minute: ' + last.toFixed(2) + ' images/s');
   }
 
   // ------------------------------------------------------------------ ZIP
