@@ -5,11 +5,16 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.http.IngestServer;
+import io.cutflow.ingest.webui.WebUiSettings;
+import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.model.ModelRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +24,30 @@ final class HttpApi {
 
   private HttpApi() {}
 
-  /** Starts it on {@code port} of {@code cutflow.ops.host} in {@code config}. */
-  static IngestServer start(CutflowConfig config, int port) {
-    return IngestServer.start(config, port, Metrics.process().registry());
+  /**
+   * Starts it on {@code port} of {@code cutflow.ops.host} in {@code config}; the web UI offers
+   * {@code models}.
+   */
+  static IngestServer start(
+      CutflowConfig config, int port, List<WebUiSettings.ModelChoice> models) {
+    return IngestServer.start(config, port, Metrics.process().registry(), models);
+  }
+
+  /**
+   * The web UI's model catalogue: every model of the manifest whose weights are in the cache, the
+   * one the workers load ({@code cutflow.worker.model}, else the manifest's default) marked served.
+   */
+  static List<WebUiSettings.ModelChoice> models(ModelRegistry registry, CutflowConfig config) {
+    String configured = config.getString(WorkerConfig.MODEL);
+    String served = configured.isBlank() ? registry.defaultModel().name() : configured;
+    List<WebUiSettings.ModelChoice> out = new ArrayList<>();
+    for (ModelRegistry.ModelStatus m : registry.list()) {
+      if (m.state() == ModelRegistry.State.PRESENT || m.state() == ModelRegistry.State.VERIFIED) {
+        String name = m.spec().name();
+        out.add(new WebUiSettings.ModelChoice(name, m.spec().description(), name.equals(served)));
+      }
+    }
+    return out;
   }
 
   /** Waits until job status answers (its Kafka Streams application runs). */
@@ -40,6 +66,12 @@ final class HttpApi {
         + "  (docs/http-api.md; rembg-compatible POST "
         + (isWildcard(host) ? "http://127.0.0.1:" + port : url)
         + "/api/remove)";
+  }
+
+  /** The web UI's address: the API's root, on loopback for a wildcard bind. */
+  static String webUi(String host, int port) {
+    String h = isWildcard(host) ? "127.0.0.1" : host;
+    return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port + "/";
   }
 
   /**

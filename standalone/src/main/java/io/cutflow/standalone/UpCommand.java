@@ -103,7 +103,7 @@ public final class UpCommand implements Callable<Integer> {
     registry.ensureDefault(FetchProgress.NONE);
     OrderlyStop stop = OrderlyStop.install("up");
     try {
-      up(stop, base, bindHost, httpPort, registry.cache().dir());
+      up(stop, base, bindHost, httpPort, registry);
       return 0;
     } catch (Exception e) {
       if (stop.signalled()) {
@@ -115,8 +115,10 @@ public final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private void up(OrderlyStop stop, CutflowConfig base, String bindHost, int httpPort, Path models)
+  private void up(
+      OrderlyStop stop, CutflowConfig base, String bindHost, int httpPort, ModelRegistry registry)
       throws Exception {
+    Path models = registry.cache().dir();
     PrintStream out = System.out;
     Path dir =
         data != null ? Files.createDirectories(data) : Files.createTempDirectory("cutflow-up-");
@@ -162,7 +164,7 @@ public final class UpCommand implements Callable<Integer> {
             OrderlyStop.Phase.INGEST,
             "HTTP API",
             Duration.ofSeconds(45),
-            HttpApi.start(config.withOverrides(api), httpPort));
+            HttpApi.start(config.withOverrides(api), httpPort, HttpApi.models(registry, config)));
     OpsServer ops =
         stop.add(
             OrderlyStop.Phase.INGEST,
@@ -193,6 +195,7 @@ public final class UpCommand implements Callable<Integer> {
       stop.add(OrderlyStop.Phase.WORKERS, "bucket watcher", Duration.ofSeconds(35), watch);
     }
     out.println("  HTTP API: " + HttpApi.describe(bindHost, http.port()));
+    out.println("  web UI: " + HttpApi.webUi(bindHost, http.port()) + "  (open it in a browser)");
     HttpApi.warnIfOpen(bindHost, http.port(), config, System.err);
     out.println("cutflow is up. Use it with:");
     out.println("  export CUTFLOW_KAFKA_BOOTSTRAP_SERVERS=" + stack.kafka().bootstrapServers());

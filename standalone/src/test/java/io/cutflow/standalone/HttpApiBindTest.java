@@ -44,4 +44,12 @@ class HttpApiBindTest {
     assertTrue(HttpApi.describe("::1", 80).startsWith("http://[::1]:80"));
     assertFalse(HttpApi.isLoopback("0.0.0.0"));
   }
+
+  @Test
+  void theWebUiIsTheRootOfAnAddressABrowserCanOpen() {
+    assertEquals("http://127.0.0.1:8080/", HttpApi.webUi("0.0.0.0", 8080));
+    assertEquals("http://127.0.0.1:8080/", HttpApi.webUi("::", 8080));
+    assertEquals("http://10.0.0.5:80/", HttpApi.webUi("10.0.0.5", 80));
+    assertEquals("http://[::1]:80/", HttpApi.webUi("::1", 80));
+  }
 }

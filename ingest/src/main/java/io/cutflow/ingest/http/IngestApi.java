@@ -10,6 +10,7 @@ import io.cutflow.ingest.fetch.UrlFetcher;
 import io.cutflow.ingest.stats.ThroughputTopology;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
+import io.cutflow.ingest.webui.WebUiRoutes;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -89,6 +90,7 @@ final class IngestApi {
   private final JobsEndpoints jobs;
   private final RemoveEndpoint remove;
   private final RouteTable routes = new RouteTable();
+  private List<WebUiRoutes.Route> webUi = List.of();
 
   /** An API that answers every job from its own status store (one instance, or tests). */
   IngestApi(
@@ -155,6 +157,14 @@ final class IngestApi {
     metrics.gauges(admission::waiting, submissions::outstanding, ready);
   }
 
+  /**
+   * Serves the web UI's routes too (the page, its events and ZIPs); call before {@link #create}.
+   */
+  IngestApi withWebUi(WebUiRoutes ui) {
+    this.webUi = ui.routes();
+    return this;
+  }
+
   /** The application: every route in one place. */
   Javalin create() {
     Javalin app =
@@ -192,6 +202,14 @@ final class IngestApi {
             ctx ->
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape())));
+    for (WebUiRoutes.Route r : webUi) {
+      Handler h = r.secured() ? secured(r.name(), r.handler()) : open(r.name(), r.handler());
+      if (r.method().equals("POST")) {
+        post(app, r.path(), h);
+      } else {
+        get(app, r.path(), h);
+      }
+    }
 
     app.exception(
         Exception.class, (e, ctx) -> Responses.error(ctx, Errors.of(e, method(ctx), path(ctx))));

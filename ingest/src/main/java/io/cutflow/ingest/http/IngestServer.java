@@ -15,8 +15,12 @@ import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.ResultWatcher;
 import io.cutflow.ingest.bucket.BucketBridgeService;
 import io.cutflow.ingest.fetch.UrlFetcher;
+import io.cutflow.ingest.status.JobStatus;
 import io.cutflow.ingest.status.JobStatusService;
 import io.cutflow.ingest.status.ResultWaiters;
+import io.cutflow.ingest.webui.JobEvents;
+import io.cutflow.ingest.webui.WebUiRoutes;
+import io.cutflow.ingest.webui.WebUiSettings;
 import io.javalin.Javalin;
 import java.net.InetAddress;
 import java.net.URI;
@@ -58,6 +62,7 @@ public final class IngestServer implements AutoCloseable {
   private final ExecutorService responder;
   private final String host;
   private final BucketBridgeService bridge;
+  private final JobEvents events;
 
   private IngestServer(
       Javalin app,
@@ -67,7 +72,9 @@ public final class IngestServer implements AutoCloseable {
       ObjectStore store,
       ExecutorService responder,
       String host,
-      BucketBridgeService bridge) {
+      BucketBridgeService bridge,
+      JobEvents events) {
+    this.events = events;
     this.app = app;
     this.status = status;
     this.allResults = allResults;
@@ -83,6 +90,18 @@ public final class IngestServer implements AutoCloseable {
    * HTTP is up; job status answers 503 until the status store is ready ({@link #awaitReady}).
    */
   public static IngestServer start(CutflowConfig config, int port, MetricRegistry registry) {
+    return start(config, port, registry, List.of());
+  }
+
+  /**
+   * As {@link #start(CutflowConfig, int, MetricRegistry)}, with the models the web UI offers (see
+   * {@link WebUiSettings#models()}; {@code cutflow up} knows them, a lone ingest does not).
+   */
+  public static IngestServer start(
+      CutflowConfig config,
+      int port,
+      MetricRegistry registry,
+      List<WebUiSettings.ModelChoice> models) {
     Topics topics = new Topics(config);
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
       topics.ensureTopics(admin);
@@ -109,9 +128,18 @@ public final class IngestServer implements AutoCloseable {
     // every result, whichever instance holds its job's status partition: with several instances,
     // an /api/remove waiting here is woken even when the status topology runs that job elsewhere
     // (positioned at the end now, before this instance publishes anything)
+    // the web UI's events come from here too: every instance follows every result, so a page
+    // connected to any instance hears about all of its jobs
+    JobEvents events = new JobEvents();
     ResultWatcher allResults =
         new ResultWatcher(
-            config.getString(KafkaConfig.BOOTSTRAP_SERVERS), topics.results(), codec, onResult);
+            config.getString(KafkaConfig.BOOTSTRAP_SERVERS),
+            topics.results(),
+            codec,
+            result -> {
+              onResult.accept(result);
+              events.publish(result);
+            });
     JobStatusService status = JobStatusService.create(config, topics, codec, onResult);
     AtomicReference<String> advertised = new AtomicReference<>();
     AtomicInteger threads = new AtomicInteger();
@@ -144,6 +172,17 @@ public final class IngestServer implements AutoCloseable {
             status::isRunning,
             responder,
             JobRouting.overHttp(status::ownerOf, advertised::get)));
+    api.get()
+        .withWebUi(
+            new WebUiRoutes(
+                new WebUiSettings(
+                    settings.maxUploadBytes(),
+                    settings.maxFiles(),
+                    !settings.apiKey().isEmpty(),
+                    models),
+                events,
+                store,
+                jobId -> events.recent(jobId).or(() -> finished(status, jobId))));
     String host = config.getString(OpsConfig.HOST);
     Javalin app = api.get().create();
     try {
@@ -163,6 +202,7 @@ public final class IngestServer implements AutoCloseable {
       producer.close();
       store.close();
       responder.shutdownNow();
+      events.close();
       throw e;
     }
     // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
@@ -177,16 +217,26 @@ public final class IngestServer implements AutoCloseable {
         producer.close();
         store.close();
         responder.shutdownNow();
+        events.close();
         throw e;
       }
     }
     IngestServer server =
-        new IngestServer(app, status, allResults, producer, store, responder, host, bridge);
+        new IngestServer(app, status, allResults, producer, store, responder, host, bridge, events);
     log.info(
         "ingest HTTP API on {} (api key {})",
         server.url(),
         settings.apiKey().isEmpty() ? "off" : "on");
     return server;
+  }
+
+  /** A job's result from this instance's status store; empty while queued, unknown or not ready. */
+  private static Optional<JobResult> finished(JobStatusService status, String jobId) {
+    try {
+      return status.get(jobId).map(JobStatus::result);
+    } catch (JobStatusService.NotReadyException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -263,6 +313,7 @@ public final class IngestServer implements AutoCloseable {
     if (bridge != null) {
       bridge.close();
     }
+    events.close(); // ends the pages' open event streams before the server stops
     app.stop();
     responder.shutdownNow();
     status.close();

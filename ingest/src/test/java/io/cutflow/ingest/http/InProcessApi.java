@@ -10,6 +10,9 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.ResultWaiters;
+import io.cutflow.ingest.webui.JobEvents;
+import io.cutflow.ingest.webui.WebUiRoutes;
+import io.cutflow.ingest.webui.WebUiSettings;
 import io.javalin.Javalin;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -45,6 +48,8 @@ final class InProcessApi implements AutoCloseable {
 
   final MetricRegistry registry = new MetricRegistry();
   final ResultWaiters waiters = new ResultWaiters();
+  final JobEvents events = new JobEvents();
+  volatile JobResult lastResult;
   final IngestApi api;
   final Javalin app;
   private final HttpServer s3;
@@ -92,6 +97,16 @@ final class InProcessApi implements AutoCloseable {
             new HttpMetrics(registry),
             () -> true,
             Runnable::run);
+    api.withWebUi(
+        new WebUiRoutes(
+            new WebUiSettings(
+                settings.maxUploadBytes(),
+                settings.maxFiles(),
+                !settings.apiKey().isEmpty(),
+                List.of(new WebUiSettings.ModelChoice("test-model", "a model", true))),
+            events,
+            store,
+            events::recent));
     app = api.create().start("127.0.0.1", 0);
   }
 
@@ -118,8 +133,10 @@ final class InProcessApi implements AutoCloseable {
             JobResult.Timings.NONE,
             Instant.now(),
             Instant.now());
+    lastResult = result;
     waiters.accept(result);
     api.onResult(result);
+    events.publish(result);
   }
 
   private JobRequest decode(String json) {
@@ -137,6 +154,7 @@ final class InProcessApi implements AutoCloseable {
 
   @Override
   public void close() {
+    events.close();
     app.stop();
     store.close();
     s3.stop(0);

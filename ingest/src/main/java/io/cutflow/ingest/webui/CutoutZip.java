@@ -1,0 +1,132 @@
+package io.cutflow.ingest.webui;
+
+import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.job.JobResult;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Cutouts as a ZIP written straight to a stream: each cutout is read from the object store, written
+ * as one entry and let go before the next is read, so the server holds one PNG at a time, never the
+ * archive. Entries are STORED: a PNG does not deflate further.
+ */
+public final class CutoutZip {
+  /** One entry: its name in the archive and where the cutout lies. */
+  public record Entry(String name, String bucket, String key) {}
+
+  /** Reads a cutout's bytes; empty when it is gone (the entry is then left out). */
+  @FunctionalInterface
+  public interface Source {
+    Optional<byte[]> read(String bucket, String key);
+  }
+
+  private CutoutZip() {}
+
+  /**
+   * The entries for these jobs' results, in order: done jobs only, each named after the uploaded
+   * file ({@code photo.jpg} → {@code photo.png}, the name {@code cutflow remove} gives), made
+   * unique and safe to unpack (no directories, no {@code ..}).
+   */
+  public static List<Entry> entries(
+      List<String> jobIds, Function<String, Optional<JobResult>> find) {
+    List<Entry> out = new ArrayList<>();
+    Set<String> used = new HashSet<>();
+    for (String id : jobIds) {
+      Optional<JobResult> r = find.apply(id);
+      if (r.isEmpty() || !r.get().isOk() || r.get().output() == null) {
+        continue;
+      }
+      JobResult.StoredObject o = r.get().output();
+      String source = r.get().source() == null ? id : r.get().source().key();
+      out.add(new Entry(uniqueName(entryName(source, id), used), o.bucket(), o.key()));
+    }
+    return out;
+  }
+
+  /**
+   * The archive name for a source key {@code <jobId>/<file name>} (what the ingest stores): the
+   * file name's base plus {@code .png}, with path separators, control characters and the characters
+   * Windows refuses replaced.
+   */
+  static String entryName(String sourceKey, String jobId) {
+    String last = sourceKey.substring(sourceKey.lastIndexOf('/') + 1);
+    String name = CutoutFileName.ofKey(last.isBlank() ? jobId : last);
+    StringBuilder safe = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      // separators, controls and what Windows refuses in a file name
+      safe.append(c < 0x20 || c == 0x7f || "\\/:*?\"<>|".indexOf(c) >= 0 ? '_' : c);
+    }
+    String s = safe.toString();
+    // ".png" alone or a name of dots would unpack oddly
+    return s.replace(".", "").equals("png") || s.startsWith(".") ? jobId + ".png" : s;
+  }
+
+  private static String uniqueName(String name, Set<String> used) {
+    String candidate = name;
+    int n = 2;
+    String base = name.substring(0, name.length() - 4);
+    while (!used.add(candidate.toLowerCase(Locale.ROOT))) {
+      candidate = base + " (" + n++ + ").png";
+    }
+    return candidate;
+  }
+
+  /**
+   * Writes the archive to {@code out} (not closed: the caller owns the response), one cutout at a
+   * time; a cutout gone from the store since its result is left out. Returns how many were written.
+   */
+  public static int write(OutputStream out, List<Entry> entries, Source source) throws IOException {
+    ZipOutputStream zip = new ZipOutputStream(new NonClosing(out));
+    int written = 0;
+    for (Entry e : entries) {
+      Optional<byte[]> bytes = source.read(e.bucket(), e.key());
+      if (bytes.isEmpty()) {
+        continue;
+      }
+      byte[] png = bytes.get();
+      ZipEntry z = new ZipEntry(e.name());
+      z.setMethod(ZipEntry.STORED);
+      z.setSize(png.length);
+      z.setCompressedSize(png.length);
+      CRC32 crc = new CRC32();
+      crc.update(png);
+      z.setCrc(crc.getValue());
+      zip.putNextEntry(z);
+      zip.write(png);
+      zip.closeEntry();
+      zip.flush(); // this entry leaves now, before the next cutout is read
+      written++;
+    }
+    zip.finish();
+    zip.close();
+    return written;
+  }
+
+  /** Lets the ZIP finish without closing the response under it. */
+  private static final class NonClosing extends java.io.FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+}
