@@ -58,7 +58,7 @@ class OptionErrorsAgreeTest {
 
   @Test
   void samWithoutAPromptGivesTheSameErrorFromCliHttpAndKafka() throws Exception {
-    String problem = io.cutflow.common.job.CutoutOptions.missingPrompt("sam");
+    String problem = io.cutflow.common.job.SamPromptOption.missingPrompt("sam");
     StringWriter err = new StringWriter();
     CommandLine cli = CutflowCli.commandLine();
     cli.setErr(new PrintWriter(err, true));

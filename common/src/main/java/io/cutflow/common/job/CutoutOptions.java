@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -103,7 +102,7 @@ public final class CutoutOptions {
           "Model name (see `cutflow models list`); default: the manifest's default"
               + " (for jobs: the one the workers serve).",
           null,
-          CutoutOptions::parseModel);
+          OptionParsers::parseModel);
   public static final Option ONLY_MASK =
       new Option(
           "only_mask",
@@ -113,7 +112,7 @@ public final class CutoutOptions {
           null,
           "Output the mask (8-bit grey) instead of the cutout.",
           false,
-          CutoutOptions::parseBoolean);
+          OptionParsers::parseBoolean);
   public static final Option POST_PROCESS_MASK =
       new Option(
           "post_process_mask",
@@ -123,7 +122,7 @@ public final class CutoutOptions {
           null,
           "Clean the mask: opening, Gaussian blur, threshold (rembg -ppm).",
           false,
-          CutoutOptions::parseBoolean);
+          OptionParsers::parseBoolean);
   public static final Option BGCOLOR =
       new Option(
           "bgcolor",
@@ -133,7 +132,10 @@ public final class CutoutOptions {
           "R,G,B,A",
           "Composite onto this background colour (each 0..255; (R,G,B,A) also accepted).",
           null,
-          text -> text.isBlank() ? null : Arrays.stream(parseColor(text)).boxed().toList());
+          text ->
+              text.isBlank()
+                  ? null
+                  : Arrays.stream(OptionParsers.parseColor(text)).boxed().toList());
 
   public static final Option CLOTH_CATEGORY =
       new Option(
@@ -145,7 +147,7 @@ public final class CutoutOptions {
           "u2net_cloth_seg only: upper, lower or full; without it the three cutouts come"
               + " stacked vertically (upper, lower, full), as rembg returns them.",
           null,
-          CutoutOptions::parseClothCategory);
+          OptionParsers::parseClothCategory);
 
   /** rembg's cloth categories, in the order {@code u2net_cloth_seg} stacks them. */
   public static final List<String> CLOTH_CATEGORIES = List.of("upper", "lower", "full");
@@ -159,7 +161,7 @@ public final class CutoutOptions {
           null,
           "Refine soft edges by closed-form alpha matting (rembg -a).",
           false,
-          CutoutOptions::parseBoolean);
+          OptionParsers::parseBoolean);
   public static final Option ALPHA_MATTING_FOREGROUND_THRESHOLD =
       new Option(
           "alpha_matting_foreground_threshold",
@@ -169,7 +171,7 @@ public final class CutoutOptions {
           "0..255",
           "Alpha matting: mask values above this are foreground (default 240).",
           240,
-          text -> parseInt(text, 0, 255));
+          text -> OptionParsers.parseInt(text, 0, 255));
   public static final Option ALPHA_MATTING_BACKGROUND_THRESHOLD =
       new Option(
           "alpha_matting_background_threshold",
@@ -179,7 +181,7 @@ public final class CutoutOptions {
           "0..255",
           "Alpha matting: mask values below this are background (default 10).",
           10,
-          text -> parseInt(text, 0, 255));
+          text -> OptionParsers.parseInt(text, 0, 255));
   public static final Option ALPHA_MATTING_ERODE_SIZE =
       new Option(
           "alpha_matting_erode_size",
@@ -190,7 +192,7 @@ public final class CutoutOptions {
           "Alpha matting: erode foreground and background by an N×N square (default 10;"
               + " 0 = a 3×3 cross, as rembg).",
           10,
-          text -> parseInt(text, 0, MAX_ERODE_SIZE));
+          text -> OptionParsers.parseInt(text, 0, MAX_ERODE_SIZE));
 
   /**
    * The {@code sam} model's prompt: rembg's {@code -x/--extras} and server {@code extras} (a JSON
@@ -416,109 +418,10 @@ public final class CutoutOptions {
      */
     public CutoutOptions build() {
       if (SAM_MODEL.equals(values.get(MODEL.name())) && values.get(SAM_PROMPT.name()) == null) {
-        throw new InvalidOptionException(SAM_PROMPT.name(), missingPrompt(SAM_MODEL));
+        throw new InvalidOptionException(
+            SAM_PROMPT.name(), SamPromptOption.missingPrompt(SAM_MODEL));
       }
       return new CutoutOptions(values);
     }
-  }
-
-  /** Why a prompted model's job without a prompt fails, naming every way to give one. */
-  public static String missingPrompt(String model) {
-    return "model '"
-        + model
-        + "' needs a prompt: -x/--extras (CLI), extras (HTTP) or options.sam_prompt (job), e.g. "
-        + SamPromptOption.EXAMPLE;
-  }
-
-  // ---------------------------------------------------------------- parsers (one per kind)
-
-  /**
-   * Parses a colour: {@code R,G,B,A}, or the tuple forms {@code (R,G,B,A)} / {@code [R,G,B,A]}
-   * (rembg's CLI and server take the first; Python users type the others).
-   */
-  public static int[] parseColor(String text) {
-    String t = text.trim();
-    if (t.startsWith("(") && t.endsWith(")") || t.startsWith("[") && t.endsWith("]")) {
-      t = t.substring(1, t.length() - 1);
-    }
-    String[] parts = t.split("\\s*,\\s*", -1);
-    String shape = "expected R,G,B,A (four integers 0..255), got '" + text + "'";
-    if (parts.length != 4) {
-      throw new IllegalArgumentException(shape);
-    }
-    int[] rgba = new int[4];
-    for (int i = 0; i < 4; i++) {
-      try {
-        rgba[i] = Integer.parseInt(parts[i].trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(shape);
-      }
-    }
-    for (int c : rgba) {
-      if (c < 0 || c > 255) {
-        throw new IllegalArgumentException("each of R,G,B,A must be 0..255, got '" + text + "'");
-      }
-    }
-    return rgba;
-  }
-
-  /** What rembg's server (FastAPI) takes for a boolean; blank = false. */
-  static Boolean parseBoolean(String text) {
-    return switch (text.trim().toLowerCase(Locale.ROOT)) {
-      case "true", "1", "yes", "on", "t", "y" -> true;
-      case "false", "0", "no", "off", "f", "n", "" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              "expected a boolean (true/false, 1/0, yes/no, on/off), got '" + text + "'");
-    };
-  }
-
-  /** A model name as in {@code models/models.json}; blank = the default model. */
-  static String parseModel(String text) {
-    String model = text.trim();
-    if (model.isEmpty()) {
-      return null;
-    }
-    if (!model.matches("[A-Za-z0-9._-]{1,100}")) {
-      throw new IllegalArgumentException(
-          "not a model name: '"
-              + text
-              + "' (letters, digits, '.', '_', '-'; see `cutflow models list`)");
-    }
-    return model;
-  }
-
-  /** One of {@link #CLOTH_CATEGORIES}; blank = all three. */
-  static String parseClothCategory(String text) {
-    String c = text.trim().toLowerCase(Locale.ROOT);
-    if (c.isEmpty()) {
-      return null;
-    }
-    if (!CLOTH_CATEGORIES.contains(c)) {
-      throw new IllegalArgumentException(
-          "expected one of upper, lower, full (or nothing for all three stacked), got '"
-              + text
-              + "'");
-    }
-    return c;
-  }
-
-  private static Integer parseInt(String text, int min, int max) {
-    int n;
-    try {
-      n = Integer.parseInt(text.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected an integer, got '" + text + "'");
-    }
-    if (n < min || n > max) {
-      throw new IllegalArgumentException(
-          "must be "
-              + min
-              + ".."
-              + (max == Integer.MAX_VALUE ? "" : String.valueOf(max))
-              + ", got "
-              + n);
-    }
-    return n;
   }
 }

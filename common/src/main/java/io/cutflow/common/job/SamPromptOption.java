@@ -145,4 +145,12 @@ public final class SamPromptOption {
     }
     return List.copyOf(v);
   }
+
+  /** Why a prompted model's job without a prompt fails, naming every way to give one. */
+  public static String missingPrompt(String model) {
+    return "model '"
+        + model
+        + "' needs a prompt: -x/--extras (CLI), extras (HTTP) or options.sam_prompt (job), e.g. "
+        + EXAMPLE;
+  }
 }

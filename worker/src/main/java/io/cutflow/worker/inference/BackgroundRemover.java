@@ -3,6 +3,7 @@ package io.cutflow.worker.inference;
 import ai.onnxruntime.OrtException;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.InvalidOptionException;
+import io.cutflow.common.job.SamPromptOption;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageAdmission;
 import io.cutflow.worker.image.ImageDecoder;
@@ -150,7 +151,7 @@ public final class BackgroundRemover {
   public void checkOptions(CutoutOptions options) {
     if (session.sam() != null && options.samPrompt() == null) {
       throw new InvalidOptionException(
-          CutoutOptions.SAM_PROMPT.name(), CutoutOptions.missingPrompt(profile().name()));
+          CutoutOptions.SAM_PROMPT.name(), SamPromptOption.missingPrompt(profile().name()));
     }
   }
 

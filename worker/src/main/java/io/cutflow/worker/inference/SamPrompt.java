@@ -11,8 +11,9 @@ import java.util.Map;
  * {"type":"point","data":[x,y],"label":1}} (label 1 foreground, 0 background) or {@code
  * {"type":"rectangle","data":[x1,y1,x2,y2]}} (a box, which SAM takes as its two corners labelled 2
  * and 3), in the image's pixels. Without a prompt rembg puts one foreground point at the image's
- * centre ({@link #centre}); Cutflow requires a prompt ({@link CutoutOptions#missingPrompt}) and
- * uses the centre only to warm a session up.
+ * centre ({@link #centre}); Cutflow requires a prompt ({@link
+ * io.cutflow.common.job.SamPromptOption#missingPrompt}) and uses the centre only to warm a session
+ * up.
  *
  * @param points x, y per point, in image pixels
  * @param labels SAM's label per point

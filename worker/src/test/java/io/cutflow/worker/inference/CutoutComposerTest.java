@@ -3,7 +3,7 @@ package io.cutflow.worker.inference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.job.OptionParsers;
 import io.cutflow.worker.image.DecodedImage;
 import org.junit.jupiter.api.Test;
 
@@ -67,12 +67,12 @@ class CutoutComposerTest {
 
   @Test
   void colourParsingNamesTheProblem() {
-    assertArrayEquals(new int[] {1, 2, 3, 4}, CutoutOptions.parseColor("1, 2,3,4"));
+    assertArrayEquals(new int[] {1, 2, 3, 4}, OptionParsers.parseColor("1, 2,3,4"));
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class, () -> CutoutOptions.parseColor("1,2,3"));
+            IllegalArgumentException.class, () -> OptionParsers.parseColor("1,2,3"));
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("R,G,B,A"));
     org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> CutoutOptions.parseColor("1,2,3,256"));
+        IllegalArgumentException.class, () -> OptionParsers.parseColor("1,2,3,256"));
   }
 }
