@@ -76,7 +76,7 @@ public final class IncompleteCholesky {
         nb[i * 12 + s] = xx < 0 || xx >= bw || yy < 0 ? -1 : Math.max(-1, band.ids[yy * bw + xx]);
       }
     }
-    float[] a = op.lowerStencil(nb);
+    float[] a = op.lowerStencil();
     float[] f = new float[a.length];
     double mean = 0;
     for (int i = 0; i < n; i++) {
