@@ -322,11 +322,8 @@ public final class MattingLaplacian {
     return d;
   }
 
-  /**
-   * The lower triangle of L<sub>UU</sub> in {@link IncompleteCholesky}'s layout: per unknown, the
-   * entries towards its twelve earlier 5×5 neighbours, then the diagonal.
-   */
-  float[] lowerStencil() {
+  /** L<sub>UU</sub> assembled into its stencil (13 doubles per unknown; the windows can go). */
+  public AssembledLaplacian assemble() {
     double[] a = new double[band.size() * 13];
     int[] slot = new int[25];
     Arrays.fill(slot, -1);
@@ -357,11 +354,7 @@ public final class MattingLaplacian {
         }
       }
     }
-    float[] out = new float[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = (float) a[i];
-    }
-    return out;
+    return new AssembledLaplacian(band, a);
   }
 
   /** Heap bytes for {@code windows} windows (centre and nine doubles each). */

@@ -26,15 +26,20 @@ class MattingLaplacianTest {
     double tol = 1e-9 * Math.max(1, scale);
     double[] e = new double[n];
     double[] col = new double[n];
+    double[] assembledCol = new double[n];
+    AssembledLaplacian assembled = op.assemble();
     for (int j = 0; j < n; j++) {
       e[j] = 1;
       op.apply(e, col);
+      assembled.apply(e, assembledCol);
       e[j] = 0;
       for (int i = 0; i < n; i++) {
         double expected = dense[pixel[i]][pixel[j]];
         int fi = i;
         int fj = j;
         assertEquals(expected, col[i], tol, () -> "L_UU[" + fi + "][" + fj + "]");
+        assertEquals(
+            col[i], assembledCol[i], 1e-12, () -> "assembled L_UU[" + fi + "][" + fj + "]");
       }
     }
     double[] b = op.rightHandSide();
@@ -48,6 +53,7 @@ class MattingLaplacianTest {
       }
       assertEquals(expected, b[i], tol, "b[" + i + "]");
       assertEquals(dense[pixel[i]][pixel[i]], diag[i], tol, "diag[" + i + "]");
+      assertEquals(diag[i], assembled.diagonal()[i], 1e-12, "assembled diag[" + i + "]");
     }
   }
 
@@ -109,7 +115,7 @@ class MattingLaplacianTest {
       double xx = ConjugateGradient.dot(x, x);
       assertTrue(ConjugateGradient.dot(x, y) >= -1e-12 * xx, "xᵀLx " + ConjugateGradient.dot(x, y));
     }
-    IncompleteCholesky ic = IncompleteCholesky.of(op);
+    IncompleteCholesky ic = IncompleteCholesky.of(op.assemble());
     assertTrue(ic != null, "IC(0) factor");
     double[] alpha = new double[n];
     ConjugateGradient.Outcome solved =
