@@ -22,8 +22,14 @@ import org.slf4j.LoggerFactory;
 public final class AlphaMatting {
   private static final Logger log = LoggerFactory.getLogger(AlphaMatting.class);
 
-  /** Estimated heap per unknown pixel: band 4, about 1.5 windows of 76, solver vectors 56. */
-  static final long BYTES_PER_UNKNOWN = 4 + 114 + 56;
+  /**
+   * Estimated heap per unknown pixel while the windows (about 1.5 of 76 bytes) and the assembled
+   * stencil (105) coexist, with the band (4) and the right-hand side (8).
+   */
+  static final long BYTES_PER_UNKNOWN = 4 + 114 + 105 + 8;
+
+  /** Heap per unknown pixel while solving: band, stencil and six CG vectors; IC(0) adds its own. */
+  static final long SOLVE_BYTES_PER_UNKNOWN = 4 + 105 + 48;
 
   private AlphaMatting() {}
 
@@ -92,11 +98,11 @@ public final class AlphaMatting {
           0);
     }
     UnknownBand band = UnknownBand.of(trimap, w, h);
-    MattingLaplacian laplacian = MattingLaplacian.of(band, rgba);
-    long windowBytes = MattingLaplacian.bytes(laplacian.windows());
-    if (windowBytes + unknown * 52 > allowance) {
+    MattingLaplacian windows = MattingLaplacian.of(band, rgba);
+    long windowBytes = MattingLaplacian.bytes(windows.windows());
+    if (windowBytes + unknown * (AssembledLaplacian.bytesPerUnknown() + 12) > allowance) {
       return Result.fallback(
-          laplacian.windows()
+          windows.windows()
               + " matting windows need about "
               + (windowBytes >> 20)
               + " MiB, more than leased",
@@ -104,20 +110,25 @@ public final class AlphaMatting {
           0,
           0);
     }
+    double[] b = windows.rightHandSide();
+    // assembled once, the windows go: applying the stencil is several times cheaper
+    AssembledLaplacian laplacian = windows.assemble();
+    int windowCount = windows.windows();
+    windows = null;
     double[] x = new double[band.size()];
     for (int id = 0; id < x.length; id++) {
       x[id] = (mask[band.imageIndex(band.positions[id])] & 0xFF) / 255.0;
     }
     // IC(0) when its factor fits what is leased (it cuts the iterations several times), else Jacobi
     IncompleteCholesky ic =
-        windowBytes + unknown * (52 + IncompleteCholesky.bytesPerUnknown()) <= allowance
+        unknown * (SOLVE_BYTES_PER_UNKNOWN + IncompleteCholesky.bytesPerUnknown()) <= allowance
             ? IncompleteCholesky.of(laplacian)
             : null;
     ConjugateGradient.Outcome solved =
         ConjugateGradient.solve(
             laplacian::apply,
             ic != null ? ic::apply : ConjugateGradient.jacobi(laplacian.diagonal()),
-            laplacian.rightHandSide(),
+            b,
             x,
             ConjugateGradient.RELATIVE_TOLERANCE,
             ConjugateGradient.MAX_ITERATIONS);
@@ -125,7 +136,7 @@ public final class AlphaMatting {
         .setMessage("alpha matting solved")
         .addKeyValue("unknown", unknown)
         .addKeyValue("preconditioner", ic != null ? "ic0" : "jacobi")
-        .addKeyValue("windows", laplacian.windows())
+        .addKeyValue("windows", windowCount)
         .addKeyValue("iterations", solved.iterations())
         .addKeyValue("residual", solved.relativeResidual())
         .log();
@@ -142,7 +153,8 @@ public final class AlphaMatting {
           solved.iterations(),
           solved.relativeResidual());
     }
-    laplacian = null; // its windows and the factor are garbage from here on
+    laplacian = null; // the stencil, the factor and b are garbage from here on
+    b = null;
     ic = null;
     float[] alpha = new float[x.length];
     for (int i = 0; i < x.length; i++) {

@@ -7,9 +7,17 @@ import java.util.stream.IntStream;
  * The closed-form matting Laplacian (Levin, Lischinski &amp; Weiss 2008) restricted to the unknown
  * pixels, applied without storing it. For a 3×3 window k with colour mean μ and covariance Σ, and M
  * = (Σ + ε/9·I)⁻¹, the window adds to L<sub>ij</sub> (i, j in k): δ<sub>ij</sub> − (1 + (I<sub>i
- * </sub>−μ)ᵀ M (I<sub>j</sub>−μ)) / 9. Applying it to x within the window is therefore {@code x_i −
- * (s + c_iᵀ M v) / 9} with s = Σx<sub>j</sub> and v = Σ c<sub>j</sub> x<sub>j</sub>: nine doubles
- * per window (μ and M) instead of 81 matrix entries.
+ * </sub>−μ)ᵀ M (I<sub>j</sub>−μ)) / 9. With M = GᵀG (G the inverse of the Cholesky factor of Σ +
+ * ε/9·I) and g<sub>i</sub> = G(I<sub>i</sub>−μ), applying it to x within the window is {@code x_i −
+ * (s + g_i·w) / 9} with s = Σx<sub>j</sub> and w = Σ g<sub>j</sub> x<sub>j</sub>: nine doubles per
+ * window (μ and G) instead of 81 matrix entries.
+ *
+ * <p>Why G and not M: where a window's colours are (nearly) collinear — black and white pixels,
+ * grey ramps — Σ + ε/9·I has eigenvalues ~0.3 and ~1e-8, M has entries ~1e8 whose cancellation
+ * against colour differences loses every digit when M is formed by cofactors, and the computed
+ * window stops being positive semi-definite (a negative diagonal on a 24 MP photo; CG then
+ * diverges). The Gram form g<sub>i</sub>·g<sub>j</sub> with a triangular G keeps each window
+ * semi-definite to rounding.
  *
  * <p>As pymatting's {@code cf_laplacian}: ε = 1e-7 added to the summed covariance before dividing
  * by the window's 9 pixels, windows only where they fit inside the image, and windows whose pixels
@@ -26,13 +34,22 @@ public final class MattingLaplacian {
   private static final int AREA = 9;
   private static final int DOUBLES_PER_WINDOW = 9;
 
+  /** v / 255.0 for each byte value v (the same doubles as dividing). */
+  private static final double[] UNIT = new double[256];
+
+  static {
+    for (int v = 0; v < 256; v++) {
+      UNIT[v] = v / 255.0;
+    }
+  }
+
   private final UnknownBand band;
   private final byte[] rgba;
 
   /** Box index of each window's centre, in row order. */
   private final int[] centres;
 
-  /** Per window: μ (3), then M's m00 m01 m02 m11 m12 m22. */
+  /** Per window: μ (3), then G's g00 g10 g11 g20 g21 g22 (M = GᵀG, G lower triangular). */
   private final double[] data;
 
   /** Window number where each stripe starts; the last entry is the window count. */
@@ -125,22 +142,30 @@ public final class MattingLaplacian {
     a11 /= AREA;
     a12 /= AREA;
     a22 /= AREA;
-    // the inverse of a symmetric 3×3 by cofactors
-    double c00 = a11 * a22 - a12 * a12;
-    double c01 = a02 * a12 - a01 * a22;
-    double c02 = a01 * a12 - a02 * a11;
-    double det = a00 * c00 + a01 * c01 + a02 * c02;
-    double inv = 1.0 / det;
+    // Cholesky factor L of Σ + ε/9·I, then G = L⁻¹ (lower triangular); pivots are ≥ ε/9 in exact
+    // arithmetic and far above rounding (Σ ≤ 0.25), the guard is for NaN-free output only
+    double l00 = Math.sqrt(a00);
+    double l10 = a01 / l00;
+    double l20 = a02 / l00;
+    double l11 = Math.sqrt(Math.max(a11 - l10 * l10, Double.MIN_NORMAL));
+    double l21 = (a12 - l20 * l10) / l11;
+    double l22 = Math.sqrt(Math.max(a22 - l20 * l20 - l21 * l21, Double.MIN_NORMAL));
+    double g00 = 1.0 / l00;
+    double g11 = 1.0 / l11;
+    double g22 = 1.0 / l22;
+    double g10 = -l10 * g00 * g11;
+    double g21 = -l21 * g11 * g22;
+    double g20 = -(l20 * g00 + l21 * g10) * g22;
     int o = k * DOUBLES_PER_WINDOW;
     data[o] = m0;
     data[o + 1] = m1;
     data[o + 2] = m2;
-    data[o + 3] = c00 * inv;
-    data[o + 4] = c01 * inv;
-    data[o + 5] = c02 * inv;
-    data[o + 6] = (a00 * a22 - a02 * a02) * inv;
-    data[o + 7] = (a01 * a02 - a00 * a12) * inv;
-    data[o + 8] = (a00 * a11 - a01 * a01) * inv;
+    data[o + 3] = g00;
+    data[o + 4] = g10;
+    data[o + 5] = g11;
+    data[o + 6] = g20;
+    data[o + 7] = g21;
+    data[o + 8] = g22;
   }
 
   /** The nine RGB colours (0..1) of the window centred at box index {@code c}, row by row. */
@@ -214,54 +239,67 @@ public final class MattingLaplacian {
           .forEach(
               s -> {
                 int stripe = first + 2 * s;
-                double[] col = new double[AREA * 3];
-                double[] xs = new double[AREA];
+                double[] g = new double[AREA * 3];
+                int[] id = new int[AREA];
                 for (int k = stripes[stripe]; k < stripes[stripe + 1]; k++) {
-                  applyWindow(k, x, foreground, y, col, xs);
+                  applyWindow(k, x, foreground, y, g, id);
                 }
               });
     }
   }
 
-  private void applyWindow(int k, double[] x, double fg, double[] y, double[] col, double[] xs) {
+  /**
+   * g<sub>j</sub> = G(I<sub>j</sub> − μ) of the nine pixels of window {@code k} into {@code g} (27
+   * doubles), and their unknown numbers (or known codes) into {@code id}.
+   */
+  private void whitened(int k, double[] g, int[] id) {
     int c = centres[k];
     int bw = band.width;
-    int[] ids = band.ids;
-    colours(band, rgba, c, col);
+    int iw = band.imageWidth;
+    int image = (band.y0 + c / bw) * iw + band.x0 + c % bw;
     int o = k * DOUBLES_PER_WINDOW;
     double mu0 = data[o];
     double mu1 = data[o + 1];
     double mu2 = data[o + 2];
-    double s = 0;
-    double v0 = 0;
-    double v1 = 0;
-    double v2 = 0;
-    int j = 0;
-    for (int dy = -1; dy <= 1; dy++) {
-      for (int dx = -1; dx <= 1; dx++, j++) {
-        int id = ids[c + dy * bw + dx];
-        double xv = id >= 0 ? x[id] : id == UnknownBand.KNOWN_FOREGROUND ? fg : 0.0;
-        xs[j] = xv;
-        col[3 * j] -= mu0;
-        col[3 * j + 1] -= mu1;
-        col[3 * j + 2] -= mu2;
-        s += xv;
-        v0 += col[3 * j] * xv;
-        v1 += col[3 * j + 1] * xv;
-        v2 += col[3 * j + 2] * xv;
-      }
+    double g00 = data[o + 3];
+    double g10 = data[o + 4];
+    double g11 = data[o + 5];
+    double g20 = data[o + 6];
+    double g21 = data[o + 7];
+    double g22 = data[o + 8];
+    int[] ids = band.ids;
+    for (int j = 0; j < AREA; j++) {
+      int dy = j / 3 - 1;
+      int dx = j % 3 - 1;
+      id[j] = ids[c + dy * bw + dx];
+      int p = 4 * (image + dy * iw + dx);
+      double r = UNIT[rgba[p] & 0xFF] - mu0;
+      double gr = UNIT[rgba[p + 1] & 0xFF] - mu1;
+      double bl = UNIT[rgba[p + 2] & 0xFF] - mu2;
+      g[3 * j] = g00 * r;
+      g[3 * j + 1] = g10 * r + g11 * gr;
+      g[3 * j + 2] = g20 * r + g21 * gr + g22 * bl;
     }
-    double w0 = data[o + 3] * v0 + data[o + 4] * v1 + data[o + 5] * v2;
-    double w1 = data[o + 4] * v0 + data[o + 6] * v1 + data[o + 7] * v2;
-    double w2 = data[o + 5] * v0 + data[o + 7] * v1 + data[o + 8] * v2;
-    j = 0;
-    for (int dy = -1; dy <= 1; dy++) {
-      for (int dx = -1; dx <= 1; dx++, j++) {
-        int id = ids[c + dy * bw + dx];
-        if (id >= 0) {
-          double cw = col[3 * j] * w0 + col[3 * j + 1] * w1 + col[3 * j + 2] * w2;
-          y[id] += xs[j] - (s + cw) / AREA;
-        }
+  }
+
+  private void applyWindow(int k, double[] x, double fg, double[] y, double[] g, int[] id) {
+    whitened(k, g, id);
+    double s = 0;
+    double w0 = 0;
+    double w1 = 0;
+    double w2 = 0;
+    for (int j = 0; j < AREA; j++) {
+      int i = id[j];
+      double xv = i >= 0 ? x[i] : i == UnknownBand.KNOWN_FOREGROUND ? fg : 0.0;
+      s += xv;
+      w0 += g[3 * j] * xv;
+      w1 += g[3 * j + 1] * xv;
+      w2 += g[3 * j + 2] * xv;
+    }
+    for (int j = 0; j < AREA; j++) {
+      int i = id[j];
+      if (i >= 0) {
+        y[i] += x[i] - (s + g[3 * j] * w0 + g[3 * j + 1] * w1 + g[3 * j + 2] * w2) / AREA;
       }
     }
   }
@@ -269,42 +307,26 @@ public final class MattingLaplacian {
   /** The diagonal of L<sub>UU</sub>, for the Jacobi preconditioner. */
   public double[] diagonal() {
     double[] d = new double[band.size()];
-    double[] col = new double[AREA * 3];
-    int bw = band.width;
+    double[] g = new double[AREA * 3];
+    int[] id = new int[AREA];
     for (int k = 0; k < centres.length; k++) {
-      int c = centres[k];
-      colours(band, rgba, c, col);
-      int o = k * DOUBLES_PER_WINDOW;
-      int j = 0;
-      for (int dy = -1; dy <= 1; dy++) {
-        for (int dx = -1; dx <= 1; dx++, j++) {
-          int id = band.ids[c + dy * bw + dx];
-          if (id >= 0) {
-            double r = col[3 * j] - data[o];
-            double g = col[3 * j + 1] - data[o + 1];
-            double b = col[3 * j + 2] - data[o + 2];
-            double q =
-                data[o + 3] * r * r
-                    + data[o + 6] * g * g
-                    + data[o + 8] * b * b
-                    + 2 * (data[o + 4] * r * g + data[o + 5] * r * b + data[o + 7] * g * b);
-            d[id] += 1.0 - (1.0 + q) / AREA;
-          }
+      whitened(k, g, id);
+      for (int j = 0; j < AREA; j++) {
+        if (id[j] >= 0) {
+          double q =
+              g[3 * j] * g[3 * j] + g[3 * j + 1] * g[3 * j + 1] + g[3 * j + 2] * g[3 * j + 2];
+          d[id[j]] += 1.0 - (1.0 + q) / AREA;
         }
       }
     }
     return d;
   }
 
-  /**
-   * The lower triangle of L<sub>UU</sub> in {@link IncompleteCholesky}'s layout: per unknown, the
-   * entries towards its twelve earlier 5×5 neighbours ({@code neighbours}, -1 where not unknown),
-   * then the diagonal.
-   */
-  float[] lowerStencil(int[] neighbours) {
+  /** L<sub>UU</sub> assembled into its stencil (13 doubles per unknown; the windows can go). */
+  public AssembledLaplacian assemble() {
     double[] a = new double[band.size() * 13];
     int[] slot = new int[25];
-    java.util.Arrays.fill(slot, -1);
+    Arrays.fill(slot, -1);
     for (int s = 0, dy = -2; dy <= 0; dy++) {
       for (int dx = -2; dx <= 2; dx++) {
         if (dy < 0 || dx < 0) {
@@ -312,46 +334,27 @@ public final class MattingLaplacian {
         }
       }
     }
-    double[] col = new double[AREA * 3];
+    double[] g = new double[AREA * 3];
     int[] id = new int[AREA];
-    int bw = band.width;
     for (int k = 0; k < centres.length; k++) {
-      int c = centres[k];
-      colours(band, rgba, c, col);
-      int o = k * DOUBLES_PER_WINDOW;
-      for (int j = 0; j < AREA; j++) {
-        id[j] = band.ids[c + (j / 3 - 1) * bw + j % 3 - 1];
-        col[3 * j] -= data[o];
-        col[3 * j + 1] -= data[o + 1];
-        col[3 * j + 2] -= data[o + 2];
-      }
+      whitened(k, g, id);
       for (int p = 0; p < AREA; p++) {
         if (id[p] < 0) {
           continue;
         }
-        double r = col[3 * p];
-        double g = col[3 * p + 1];
-        double b = col[3 * p + 2];
-        double w0 = data[o + 3] * r + data[o + 4] * g + data[o + 5] * b;
-        double w1 = data[o + 4] * r + data[o + 6] * g + data[o + 7] * b;
-        double w2 = data[o + 5] * r + data[o + 7] * g + data[o + 8] * b;
         for (int q = 0; q <= p; q++) {
           if (id[q] < 0) {
             continue;
           }
-          double v =
-              (p == q ? 1.0 : 0.0)
-                  - (1.0 + w0 * col[3 * q] + w1 * col[3 * q + 1] + w2 * col[3 * q + 2]) / AREA;
+          double gg =
+              g[3 * p] * g[3 * q] + g[3 * p + 1] * g[3 * q + 1] + g[3 * p + 2] * g[3 * q + 2];
+          double v = (p == q ? 1.0 : 0.0) - (1.0 + gg) / AREA;
           int s = p == q ? 12 : slot[(q / 3 - p / 3 + 2) * 5 + q % 3 - p % 3 + 2];
           a[id[p] * 13 + s] += v;
         }
       }
     }
-    float[] out = new float[a.length];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = (float) a[i];
-    }
-    return out;
+    return new AssembledLaplacian(band, a);
   }
 
   /** Heap bytes for {@code windows} windows (centre and nine doubles each). */

@@ -59,7 +59,7 @@ class AlphaMattingTest {
     double[] xi = new double[band.size()];
     ConjugateGradient.Outcome jacobi =
         ConjugateGradient.solve(op::apply, op.diagonal(), b, xj, 1e-7, 10_000);
-    IncompleteCholesky ic = IncompleteCholesky.of(op);
+    IncompleteCholesky ic = IncompleteCholesky.of(op.assemble());
     assertNotNull(ic);
     ConjugateGradient.Outcome ichol =
         ConjugateGradient.solve(op::apply, ic::apply, b, xi, 1e-7, 10_000);
