@@ -31,12 +31,18 @@ final class BenchCpu {
   private Map<String, Long> after;
   private final Map<Long, Map<String, Long>> workerThreadsBefore = new LinkedHashMap<>();
   private final Map<String, Long> workerThreads = new LinkedHashMap<>();
+  private final Map<String, Long> launcherThreadsBefore;
+  private final Map<String, Long> brokerThreadsBefore;
+  private Map<String, Long> launcherThreads;
+  private Map<String, Long> brokerThreads;
 
   private BenchCpu(long launcher, long broker, long s3) {
     this.launcher = launcher;
     this.broker = broker;
     this.s3 = s3;
     this.before = snapshot();
+    this.launcherThreadsBefore = ProcessCpu.threadNanos(launcher);
+    this.brokerThreadsBefore = ProcessCpu.threadNanos(broker);
   }
 
   static BenchCpu start(EmbeddedStack stack) {
@@ -46,6 +52,8 @@ final class BenchCpu {
 
   void stop() {
     after = snapshot();
+    launcherThreads = ProcessCpu.delta(launcherThreadsBefore, ProcessCpu.threadNanos(launcher));
+    brokerThreads = ProcessCpu.delta(brokerThreadsBefore, ProcessCpu.threadNanos(broker));
     workerThreadsBefore.forEach(
         (pid, b) -> ProcessCpu.delta(b, ProcessCpu.threadNanos(pid)).forEach(this::addThread));
   }
@@ -105,16 +113,24 @@ final class BenchCpu {
             + " by thread: %s%n",
         perImage(inference, images),
         perImage(worker - inference, images),
-        workerThreads.entrySet().stream()
-            .filter(e -> e.getValue() * 200 >= worker)
-            .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
-            .map(e -> e.getKey() + " " + Math.round(perImage(e.getValue(), images)))
-            .collect(Collectors.joining(", ")));
+        top(workerThreads, images));
+    out.printf("  launcher by thread: %s%n", top(launcherThreads, images));
+    out.printf("  broker by thread: %s%n", top(brokerThreads, images));
     double workerPerImage = perImage(worker, images);
     out.printf(
         "worker-only ratio (raw CPU per image / worker CPU per image): %.2f"
             + " (raw %.0f ms, worker %.0f ms)%n",
         rawCpuMsPerImage / workerPerImage, rawCpuMsPerImage, workerPerImage);
+  }
+
+  /** The thread groups with at least 2% of the CPU time in {@code threads}, largest first. */
+  private static String top(Map<String, Long> threads, int images) {
+    long sum = threads.values().stream().mapToLong(Long::longValue).sum();
+    return threads.entrySet().stream()
+        .filter(e -> e.getValue() > 0 && e.getValue() * 50 >= sum)
+        .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
+        .map(e -> e.getKey() + " " + Math.round(perImage(e.getValue(), images)))
+        .collect(Collectors.joining(", "));
   }
 
   private static double perImage(long nanos, int images) {
