@@ -92,6 +92,37 @@ class RgbaDestinationTest {
     }
   }
 
+  /** An RGB PNG with a tRNS colour: whatever the codec makes of it, both paths agree. */
+  @Test
+  void rgbPngWithATransparentColourAgreesWithTheGeneralPath() throws Exception {
+    int w = 8;
+    int h = 4;
+    byte[] raw = new byte[(3 * w + 1) * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int p = y * (3 * w + 1) + 1 + 3 * x;
+        raw[p] = (byte) (x * 30);
+        raw[p + 1] = (byte) (y * 60);
+        raw[p + 2] = (byte) 7;
+      }
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+    byte[] ihdr = new byte[13];
+    TestImages.putInt(ihdr, 0, w);
+    TestImages.putInt(ihdr, 4, h);
+    ihdr[8] = 8;
+    ihdr[9] = 2;
+    TestImages.chunk(out, "IHDR", ihdr);
+    // pixel (0, 0) is transparent: R 0, G 0, B 7 as 16-bit samples
+    TestImages.chunk(out, "tRNS", new byte[] {0, 0, 0, 0, 0, 7});
+    TestImages.chunk(out, "IDAT", TestImages.zlib(raw));
+    TestImages.chunk(out, "IEND", new byte[0]);
+    byte[] png = out.toByteArray();
+    DecodedImage d = decoder.decode(png, "trns.png");
+    assertArrayEquals(general(png), d.rgba());
+  }
+
   @Test
   void truncatedPngIsStillRefused() {
     byte[] png = TestImages.write(randomArgb(64, 64, 3), "png");
