@@ -85,6 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
     // (1) Raw: the model alone, the whole thread budget, tensors prepared beforehand.
     double rawPerSecond;
     double pipelinePerSecond;
+    double rawCpuMsPerImage;
     try (InferenceSession session =
         new InferenceSession(
             modelFile,
@@ -101,6 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         tensors.add(t);
       }
       int runs = 0;
+      long cpu0 = ProcessCpu.processNanos(ProcessHandle.current().pid());
       long t0 = System.nanoTime();
       for (int p = 0; p < passes; p++) {
         for (FloatBuffer t : tensors) {
@@ -109,16 +111,18 @@ public final class BenchCommand implements Callable<Integer> {
         }
       }
       double secs = (System.nanoTime() - t0) / 1e9;
+      rawCpuMsPerImage =
+          (ProcessCpu.processNanos(ProcessHandle.current().pid()) - cpu0) / 1e6 / runs;
       rawPerSecond = runs / secs;
       out.printf(
-          "raw onnxruntime: %d runs in %.1f s = %.3f images/s (%.0f ms/image)%n",
-          runs, secs, rawPerSecond, 1000 / rawPerSecond);
+          "raw onnxruntime: %d runs in %.1f s = %.3f images/s (%.0f ms/image, %.0f ms CPU/image)%n",
+          runs, secs, rawPerSecond, 1000 / rawPerSecond, rawCpuMsPerImage);
     }
 
     // (2) Pipeline: the same images through the real thing.
     Path work = Files.createTempDirectory("cutflow-bench-");
     try {
-      pipelinePerSecond = pipeline(out, files, registry, threadsPerWorker, work);
+      pipelinePerSecond = pipeline(out, files, registry, threadsPerWorker, work, rawCpuMsPerImage);
     } finally {
       OrderlyStop.deleteRecursively(work); // the copies of the images, the stack, the worker logs
     }
@@ -127,7 +131,12 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private double pipeline(
-      PrintStream out, List<Path> files, ModelRegistry registry, int threadsPerWorker, Path work)
+      PrintStream out,
+      List<Path> files,
+      ModelRegistry registry,
+      int threadsPerWorker,
+      Path work,
+      double rawCpuMsPerImage)
       throws Exception {
     Path batch = Files.createDirectories(work.resolve("batch"));
     List<Path> all = new ArrayList<>();
@@ -169,7 +178,9 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(
             "worker process start → ready (model loaded, warmed, partitions assigned): %.1f s%n",
             (System.nanoTime() - s0) / 1e9);
+        BenchCpu cpu = BenchCpu.start(stack);
         BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
+        cpu.stop();
         pipelinePerSecond = s.imagesPerSecond();
         out.printf(
             "pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
@@ -186,6 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
                 + (settings.warmStandby() ? "on" : "off")
                 + "; "
                 + supervisor.stats().summary());
+        cpu.print(out, s.outcomes().size(), rawCpuMsPerImage);
       }
     }
     return pipelinePerSecond;

@@ -83,10 +83,12 @@ public final class ImageDecoder {
     try {
       int[] wh = headerSize(reader, kind, name);
       int orientation = Orientation.read(data, kind);
+      boolean direct = kind == ContentKind.PNG && RgbaDestination.applies(reader);
+      // decoded in place: no codec raster beside the RGBA array
+      int rasterBytes = direct ? 0 : RasterSize.bytesPerPixel(reader);
       ImageHeader header =
-          new ImageHeader(
-              kind, wh[0], wh[1], orientation, RasterSize.bytesPerPixel(reader), data.length);
-      return new Pending(reader, header, name);
+          new ImageHeader(kind, wh[0], wh[1], orientation, rasterBytes, data.length);
+      return new Pending(reader, header, name, direct);
     } catch (InvalidImageException | RuntimeException | Error e) {
       close(reader);
       throw e;
@@ -98,12 +100,14 @@ public final class ImageDecoder {
     private final ImageReader reader;
     private final ImageHeader header;
     private final String name;
+    private final boolean direct;
     private boolean closed;
 
-    private Pending(ImageReader reader, ImageHeader header, String name) {
+    private Pending(ImageReader reader, ImageHeader header, String name, boolean direct) {
       this.reader = reader;
       this.header = header;
       this.name = name;
+      this.direct = direct;
     }
 
     public ImageHeader header() {
@@ -121,7 +125,7 @@ public final class ImageDecoder {
         throw new IllegalStateException("decode() after close() or a second decode()");
       }
       try {
-        return decodePixels(reader, header, name);
+        return decodePixels(reader, header, name, direct);
       } finally {
         close();
       }
@@ -136,7 +140,8 @@ public final class ImageDecoder {
     }
   }
 
-  private static DecodedImage decodePixels(ImageReader reader, ImageHeader header, String name)
+  private static DecodedImage decodePixels(
+      ImageReader reader, ImageHeader header, String name, boolean direct)
       throws InvalidImageException {
     ContentKind kind = header.kind();
     List<String> warnings = new ArrayList<>(1);
@@ -147,10 +152,15 @@ public final class ImageDecoder {
             warnings.add(warning);
           }
         });
-    BufferedImage img;
+    BufferedImage img = null;
+    RgbaConverter.Result px = null;
     try {
-      ImageReadParam param = reader.getDefaultReadParam();
-      img = reader.read(0, param);
+      if (direct) {
+        px = RgbaDestination.read(reader, header.width(), header.height());
+      } else {
+        ImageReadParam param = reader.getDefaultReadParam();
+        img = reader.read(0, param);
+      }
     } catch (OutOfMemoryError e) {
       throw outOfMemory(header, name, e);
     } catch (Exception | StackOverflowError e) {
@@ -162,7 +172,7 @@ public final class ImageDecoder {
       }
       log.debug("{}: {} decoder warning: {}", name, kind.id(), w);
     }
-    if (img == null) {
+    if (img == null && px == null) {
       throw new InvalidImageException(
           InvalidImageException.Reason.CORRUPT,
           name,
@@ -170,15 +180,16 @@ public final class ImageDecoder {
           kind,
           null);
     }
-    int w = img.getWidth();
-    int h = img.getHeight();
-    RgbaConverter.Result px;
-    try {
-      px = RgbaConverter.convert(img);
-    } catch (OutOfMemoryError e) {
-      throw outOfMemory(header, name, e);
-    } catch (RuntimeException e) {
-      throw CodecFailures.of(e, kind, name);
+    int w = direct ? header.width() : img.getWidth();
+    int h = direct ? header.height() : img.getHeight();
+    if (!direct) {
+      try {
+        px = RgbaConverter.convert(img);
+      } catch (OutOfMemoryError e) {
+        throw outOfMemory(header, name, e);
+      } catch (RuntimeException e) {
+        throw CodecFailures.of(e, kind, name);
+      }
     }
     img = null; // the codec's raster is garbage from here: re-orienting may need its room
     int orientation = header.orientation();

@@ -10,7 +10,8 @@ import io.cutflow.common.image.ContentKind;
  * @param height rows as stored
  * @param orientation EXIF orientation, 1–8
  * @param rasterBytesPerPixel heap bytes per pixel of the raster(s) the codec decodes into: the
- *     destination type's, plus the raw type's when the codec converts (CMYK JPEG)
+ *     destination type's, plus the raw type's when the codec converts (CMYK JPEG); 0 when the codec
+ *     decodes straight into the RGBA array (8-bit RGB and RGBA PNG, {@code RgbaDestination})
  * @param encodedBytes size of the encoded input, held while it is decoded
  */
 public record ImageHeader(
@@ -37,9 +38,10 @@ public record ImageHeader(
 
   /**
    * Heap that {@link ImageDecoder} holds at its peak for this image. With N pixels: the encoded
-   * input, plus either the codec's raster (R·N) and the RGBA copy made from it (4N), or, when the
-   * orientation moves pixels, the RGBA copy and its re-oriented copy (8N; the raster is free by
-   * then). Metadata adds nothing: only the orientation tag is read, in place.
+   * input, plus either the codec's raster (R·N, 0 when decoded in place) and the RGBA copy made
+   * from it (4N), or, when the orientation moves pixels, the RGBA copy and its re-oriented copy
+   * (8N; the raster is free by then). Metadata adds nothing: only the orientation tag is read, in
+   * place.
    */
   public long decodeBytes() {
     long n = pixels();

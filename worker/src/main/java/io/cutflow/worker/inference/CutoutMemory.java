@@ -11,7 +11,8 @@ import io.cutflow.worker.matting.AlphaMatting;
  * size, D the encoded size and M the model's input (1024×1024 for ISNet):
  *
  * <pre>
- *  decode      D + max(R·N raster + 4N RGBA copy, 4N RGBA + 4N re-oriented copy)  (ImageHeader)
+ *  decode      D + max(R·N raster + 4N RGBA copy, 4N RGBA + 4N re-oriented copy)  (ImageHeader;
+ *              R = 0 for 8-bit RGB/RGBA PNG, decoded straight into the RGBA array)
  *  pre-process D + 4N image + 3·M_w·H resampled rows + 3M model-size RGB + filter tables
  *  finish      4N image + 4M model output (a heap copy)
  *              + the largest of: 5M model-size mask (floats, then bytes)
