@@ -58,6 +58,12 @@ public final class WorkerConfig implements ConfigKeys {
           BOOLEAN,
           false,
           "ONNX Runtime's memory-pattern planning. Off by default: on, a session holds its activations twice (ISNet: about 1.7 GB RSS instead of 1.0 GB) and needs two slow warm-up runs instead of one, for no measurable gain in steady state (./cutflow cold-start shows both).");
+  public static final ConfigKey FP32_WEIGHTS =
+      DEF.define(
+          "cutflow.worker.fp32-weights",
+          BOOLEAN,
+          true,
+          "Run a float16 model (the default ISNet) from a float32 copy of it, made once beside the model file (<file>.fp32.onnx, keyed to the file and checked by SHA-256 in <file>.fp32.properties; twice the disk). ONNX Runtime's CPU kernels are float32: on the float16 file it casts around every operator and converts the weights on every run. The copy's masks agree with the float16 file's within IoU 0.999 and 0.1/255 mean difference. Off = load the float16 file as it is.");
   public static final ConfigKey MALLOC_HUGE_PAGES =
       DEF.define(
           "cutflow.worker.malloc-huge-pages",

@@ -187,7 +187,8 @@ public final class WorkerProcess {
         new InferenceSession.Settings(
             threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
             config.getBoolean(WorkerConfig.ORT_SPINNING),
-            config.getBoolean(WorkerConfig.ORT_MEMORY_PATTERN));
+            config.getBoolean(WorkerConfig.ORT_MEMORY_PATTERN),
+            config.getBoolean(WorkerConfig.FP32_WEIGHTS));
     ImageLimits limits =
         new ImageLimits(
             config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
