@@ -112,6 +112,12 @@ public final class WorkerConfig implements ConfigKeys {
           0,
           Validators.port(),
           "First of the fixed ops ports (/healthz, /readyz, /metrics) that the worker supervisor (cutflow worker) gives its worker processes: the pool is [base, base + 3 x slots), 3 per slot because an active worker, its warm standby and a draining predecessor can run at once; each new worker gets the lowest port no live worker holds. Set it where something outside the host scrapes the workers (containers: 9401 gives 9401-9403 for one slot). 0 = ephemeral ports (several supervisors share a host); the supervisor then overrides cutflow.worker.http-port with 0.");
+  public static final ConfigKey WORKER_CLASS_ARCHIVE =
+      DEF.define(
+          "cutflow.supervisor.worker-class-archive",
+          BOOLEAN,
+          true,
+          "Start worker JVMs from a class-data-sharing archive (AppCDS) of their classes in ~/.cache/cutflow/cds, made by the first worker that exits after a start without one (per JVM and jar set): each later worker start takes about 0.5-1 s less CPU. The JVM checks the archive and runs without it when it does not fit (another JDK, rebuilt jars) or the folder is not writable; class paths with directories are not archived. Off = plain JVM starts.");
   public static final ConfigKey RECYCLE_AFTER =
       DEF.define(
           "cutflow.worker.recycle-after",
