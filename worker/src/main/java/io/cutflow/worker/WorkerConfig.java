@@ -58,6 +58,12 @@ public final class WorkerConfig implements ConfigKeys {
           BOOLEAN,
           false,
           "ONNX Runtime's memory-pattern planning. Off by default: on, a session holds its activations twice (ISNet: about 1.7 GB RSS instead of 1.0 GB) and needs two slow warm-up runs instead of one, for no measurable gain in steady state (./cutflow cold-start shows both).");
+  public static final ConfigKey FP32_WEIGHTS =
+      DEF.define(
+          "cutflow.worker.fp32-weights",
+          BOOLEAN,
+          true,
+          "Run a float16 model (the default ISNet) from a float32 copy of it, made once beside the model file (<file>.fp32.onnx, keyed to the file and checked by SHA-256 in <file>.fp32.properties; twice the disk). ONNX Runtime's CPU kernels are float32: on the float16 file it casts around every operator and converts the weights on every run. The copy's masks agree with the float16 file's within IoU 0.999 and 0.1/255 mean difference. Off = load the float16 file as it is.");
   public static final ConfigKey MALLOC_HUGE_PAGES =
       DEF.define(
           "cutflow.worker.malloc-huge-pages",
@@ -106,6 +112,12 @@ public final class WorkerConfig implements ConfigKeys {
           0,
           Validators.port(),
           "First of the fixed ops ports (/healthz, /readyz, /metrics) that the worker supervisor (cutflow worker) gives its worker processes: the pool is [base, base + 3 x slots), 3 per slot because an active worker, its warm standby and a draining predecessor can run at once; each new worker gets the lowest port no live worker holds. Set it where something outside the host scrapes the workers (containers: 9401 gives 9401-9403 for one slot). 0 = ephemeral ports (several supervisors share a host); the supervisor then overrides cutflow.worker.http-port with 0.");
+  public static final ConfigKey WORKER_CLASS_ARCHIVE =
+      DEF.define(
+          "cutflow.supervisor.worker-class-archive",
+          BOOLEAN,
+          true,
+          "Start worker JVMs from a class-data-sharing archive (AppCDS) of their classes in ~/.cache/cutflow/cds, made by the first worker that exits after a start without one (per JVM and jar set): each later worker start takes about 0.5-1 s less CPU. The JVM checks the archive and runs without it when it does not fit (another JDK, rebuilt jars) or the folder is not writable; class paths with directories are not archived. Off = plain JVM starts.");
   public static final ConfigKey RECYCLE_AFTER =
       DEF.define(
           "cutflow.worker.recycle-after",

@@ -53,9 +53,10 @@ public final class ColdStartCommand implements Callable<Integer> {
     int t =
         session.threads() == null ? Runtime.getRuntime().availableProcessors() : session.threads();
     out.printf(
-        "cold-start: model %s, %d intra-op threads, blank %dx%d input; malloc huge pages: %s"
+        "cold-start: model %s (%s weights), %d intra-op threads, blank %dx%d input; malloc huge pages: %s"
             + " (GLIBC_TUNABLES=%s, THP %s)%n",
         spec.name(),
+        session.fp32Weights() ? "fp32" : "as stored",
         t,
         spec.input().width(),
         spec.input().height(),
@@ -77,7 +78,7 @@ public final class ColdStartCommand implements Callable<Integer> {
         new InferenceSession(
             file,
             RemoverFactory.profileOf(spec),
-            new InferenceSession.Settings(t, false, memoryPattern))) {
+            new InferenceSession.Settings(t, false, memoryPattern, session.fp32Weights()))) {
       before = print(out, "create", before);
       FloatBuffer input = ort.newInputBuffer();
       for (int i = 0; i < runs; i++) {

@@ -15,6 +15,12 @@ public final class ModelSessionOptions {
   @Option(names = "--threads", description = "ONNX Runtime intra-op threads (default: all cores).")
   Integer threads;
 
+  @Option(
+      names = "--fp16-weights",
+      description =
+          "Load a float16 model as it is, not its float32 copy (workers: cutflow.worker.fp32-weights).")
+  boolean fp16Weights;
+
   /** The model name, or null for the manifest's default. */
   public String model() {
     return model;
@@ -23,5 +29,10 @@ public final class ModelSessionOptions {
   /** Intra-op threads, or null for all cores. */
   public Integer threads() {
     return threads;
+  }
+
+  /** Whether to load a float16 model's float32 copy (the default). */
+  public boolean fp32Weights() {
+    return !fp16Weights;
   }
 }

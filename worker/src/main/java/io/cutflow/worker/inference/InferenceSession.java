@@ -6,6 +6,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.cutflow.worker.model.Fp32Model;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -78,10 +80,17 @@ public final class InferenceSession implements AutoCloseable {
    *     size, so a session holds its activations twice (≈ 1.7 GB instead of 1.0 GB RSS for ISNet at
    *     1024²) and needs two slow runs to warm instead of one. Steady-state run time is the same
    *     within this machine's noise ({@code cutflow cold-start} measures both).
+   * @param fp32Weights load a float16 model's float32 copy ({@link Fp32Model}): ONNX Runtime's CPU
+   *     kernels are float32, and on the float16 file it casts around every operator.
    */
-  public record Settings(int intraOpThreads, boolean allowSpinning, boolean memoryPattern) {
+  public record Settings(
+      int intraOpThreads, boolean allowSpinning, boolean memoryPattern, boolean fp32Weights) {
     public Settings(int intraOpThreads, boolean allowSpinning) {
       this(intraOpThreads, allowSpinning, false);
+    }
+
+    public Settings(int intraOpThreads, boolean allowSpinning, boolean memoryPattern) {
+      this(intraOpThreads, allowSpinning, memoryPattern, true);
     }
 
     public static Settings defaults() {
@@ -90,10 +99,11 @@ public final class InferenceSession implements AutoCloseable {
   }
 
   public InferenceSession(Path modelFile, ModelProfile profile, Settings settings)
-      throws OrtException {
+      throws OrtException, IOException {
     this.env = OrtEnvironment.getEnvironment();
     this.profile = profile;
     long start = System.nanoTime();
+    Path load = settings.fp32Weights() ? Fp32Model.of(modelFile) : modelFile;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(settings.intraOpThreads());
       options.setInterOpNumThreads(1);
@@ -103,7 +113,7 @@ public final class InferenceSession implements AutoCloseable {
       options.addConfigEntry(
           "session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
       options.setMemoryPatternOptimization(settings.memoryPattern());
-      this.session = env.createSession(modelFile.toString(), options);
+      this.session = env.createSession(load.toString(), options);
     }
     this.sam = null;
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
@@ -124,7 +134,7 @@ public final class InferenceSession implements AutoCloseable {
     log.atInfo()
         .setMessage("model session created")
         .addKeyValue("model", profile.name())
-        .addKeyValue("file", modelFile)
+        .addKeyValue("file", load)
         .addKeyValue("intra_op_threads", settings.intraOpThreads())
         .addKeyValue("memory_pattern", settings.memoryPattern())
         .addKeyValue("load_ms", (System.nanoTime() - start) / 1_000_000)

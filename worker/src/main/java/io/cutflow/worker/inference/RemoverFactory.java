@@ -65,10 +65,18 @@ public final class RemoverFactory {
 
   /** CLI convenience: default registry, default image limits, {@code threads} null = all cores. */
   public static Loaded open(String model, Integer threads) throws IOException, OrtException {
+    return open(model, threads, true);
+  }
+
+  /** As {@link #open(String, Integer)}; {@code fp32Weights} false loads a float16 file as it is. */
+  public static Loaded open(String model, Integer threads, boolean fp32Weights)
+      throws IOException, OrtException {
     InferenceSession.Settings settings =
-        threads == null
-            ? InferenceSession.Settings.defaults()
-            : new InferenceSession.Settings(threads, true);
+        new InferenceSession.Settings(
+            threads == null ? Runtime.getRuntime().availableProcessors() : threads,
+            true,
+            false,
+            fp32Weights);
     return open(
         ModelRegistry.createDefault(),
         model,

@@ -16,10 +16,13 @@ import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.supervisor.ControlMessage;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -86,8 +89,15 @@ public final class WorkerProcess {
     Metrics metrics = Metrics.process();
     WorkerMetrics workerMetrics = new WorkerMetrics(metrics.registry());
     WorkerControl control = new WorkerControl(System.out);
+    // JVM start to here: the JVM itself, class loading, configuration.
+    long jvmMs = ManagementFactory.getRuntimeMXBean().getUptime();
     try (OpsServer ops = startOps(config, metrics, control)) {
       long t0 = System.nanoTime();
+      // Topics and bucket (network round trips, little CPU) while the model loads and warms.
+      Topics topics = new Topics(config);
+      CompletableFuture<ObjectStore> prepared =
+          CompletableFuture.supplyAsync(
+              () -> prepareTopicsAndBucket(config, topics), WorkerProcess::daemon);
       try (RemoverFactory.Loaded loaded = loadAndWarm(config, settings)) {
         long warmMs = (System.nanoTime() - t0) / 1_000_000;
         log.atInfo()
@@ -101,8 +111,8 @@ public final class WorkerProcess {
         control.installDrainHook();
         // Everything that talks to the broker or the object store before joining, so that after GO
         // the only thing left is the group join itself (a short handover).
-        Topics topics = new Topics(config);
-        ObjectStore store = prepareTopicsAndBucket(config, topics);
+        long k0 = System.nanoTime();
+        ObjectStore store = join(prepared);
         ExitReason reason;
         int finished;
         try (KafkaConsumer<String, String> consumer =
@@ -126,6 +136,15 @@ public final class WorkerProcess {
                   settings,
                   workerMetrics);
           connectOutsideGroup(w, config, settings);
+          log.atInfo()
+              .setMessage("worker boot")
+              .addKeyValue("worker", settings.workerId())
+              .addKeyValue("jvm_ms", jvmMs)
+              .addKeyValue("model_ms", loaded.loadMillis())
+              .addKeyValue("warm_up_ms", loaded.warmupMillis())
+              .addKeyValue("kafka_after_warm_ms", (System.nanoTime() - k0) / 1_000_000)
+              .addKeyValue("start_to_ready_ms", ManagementFactory.getRuntimeMXBean().getUptime())
+              .log();
           if (controlChannel) {
             awaitGo(control, workerMetrics, ops, warmMs, w.suspects());
           }
@@ -187,7 +206,8 @@ public final class WorkerProcess {
         new InferenceSession.Settings(
             threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
             config.getBoolean(WorkerConfig.ORT_SPINNING),
-            config.getBoolean(WorkerConfig.ORT_MEMORY_PATTERN));
+            config.getBoolean(WorkerConfig.ORT_MEMORY_PATTERN),
+            config.getBoolean(WorkerConfig.FP32_WEIGHTS));
     ImageLimits limits =
         new ImageLimits(
             config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
@@ -202,7 +222,7 @@ public final class WorkerProcess {
         config.getInt(WorkerConfig.WARM_UP_RUNS));
   }
 
-  /** Boot step 3: the topics and the cutouts bucket exist. */
+  /** Boot step 3 (beside step 2, on its own thread): the topics and the cutouts bucket exist. */
   private static ObjectStore prepareTopicsAndBucket(CutflowConfig config, Topics topics) {
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
       topics.ensureTopics(admin, Duration.ofSeconds(30));
@@ -210,6 +230,20 @@ public final class WorkerProcess {
     ObjectStore store = ObjectStore.fromConfig(config);
     store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
     return store;
+  }
+
+  private static void daemon(Runnable r) {
+    Thread t = new Thread(r, "worker-prepare");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static ObjectStore join(CompletableFuture<ObjectStore> prepared) throws Exception {
+    try {
+      return prepared.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
   }
 
   /** Boot step 4: the group consumer's settings (static membership with a group.instance.id). */

@@ -7,8 +7,11 @@ import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.service.MallocTunables;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts one worker process for a slot: its environment (the supervisor's settings, the worker
@@ -20,6 +23,7 @@ final class WorkerLauncher {
   private final SupervisorSettings settings;
   private final Path logDir;
   private final WorkerPorts ports;
+  private final Optional<WorkerClassArchive> classArchive;
 
   /**
    * @param workerConfig what the workers run with (for settings the supervisor applies itself)
@@ -31,6 +35,11 @@ final class WorkerLauncher {
     this.settings = settings;
     this.logDir = logDir;
     this.ports = new WorkerPorts(config.getInt(WorkerConfig.WORKER_PORT_BASE), settings.slots());
+    this.classArchive =
+        workerConfig.getBoolean(WorkerConfig.WORKER_CLASS_ARCHIVE)
+            ? WorkerClassArchive.in(
+                WorkerClassArchive.defaultDir(), System.getProperty("java.class.path"))
+            : Optional.empty();
   }
 
   WorkerPorts ports() {
@@ -83,18 +92,30 @@ final class WorkerLauncher {
   }
 
   private JavaProcess start(int slot, String instanceId, int serial, int port) throws IOException {
-    return JavaProcess.builder(settings.mainClass())
-        .name("worker-" + slot + "-" + serial)
-        .jvmArgs(settings.jvmArgs().toArray(String[]::new))
-        .env(environment(instanceId, serial, port))
-        .args("--control-stdin")
-        // the worker reads stdin itself; EOF there already means "supervisor gone"
-        .watchParent(false)
-        // a session of its own: the terminal's Ctrl-C reaches the supervisor only, which stops the
-        // worker in order; and an autogroup of its own, whose priority the supervisor may change
-        .ownSession(true)
-        .pipeStdout(true)
-        .logFile(logDir.resolve("slot-" + slot + "-" + serial + ".log"))
-        .start();
+    List<String> jvmArgs = new ArrayList<>();
+    Path[] dumpTo = {null};
+    classArchive.ifPresent(a -> jvmArgs.addAll(a.jvmArgs(dumpTo)));
+    jvmArgs.addAll(settings.jvmArgs()); // an operator's own -XX:SharedArchiveFile comes last, wins
+    JavaProcess process =
+        JavaProcess.builder(settings.mainClass())
+            .name("worker-" + slot + "-" + serial)
+            .jvmArgs(jvmArgs.toArray(String[]::new))
+            .env(environment(instanceId, serial, port))
+            .args("--control-stdin")
+            // the worker reads stdin itself; EOF there already means "supervisor gone"
+            .watchParent(false)
+            // a session of its own: the terminal's Ctrl-C reaches the supervisor only, which stops
+            // the
+            // worker in order; and an autogroup of its own, whose priority the supervisor may
+            // change
+            .ownSession(true)
+            .pipeStdout(true)
+            .logFile(logDir.resolve("slot-" + slot + "-" + serial + ".log"))
+            .start();
+    if (dumpTo[0] != null) {
+      Path dumped = dumpTo[0];
+      classArchive.ifPresent(a -> process.handle().onExit().thenRun(() -> a.collect(dumped)));
+    }
+    return process;
   }
 }

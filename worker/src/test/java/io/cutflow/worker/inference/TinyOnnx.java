@@ -13,10 +13,12 @@ import java.util.List;
 /**
  * Writes tiny ONNX models for tests, protobuf by hand with the field numbers of {@code onnx.proto}
  * (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto), so each model family's code
- * path runs through ONNX Runtime without the real weights. Float tensors only; shapes fixed.
+ * path runs through ONNX Runtime without the real weights. Float tensors (and float16 constants);
+ * shapes fixed.
  */
 final class TinyOnnx {
   private static final int FLOAT = 1; // TensorProto.DataType.FLOAT
+  static final int FLOAT16 = 10; // TensorProto.DataType.FLOAT16
   private static final int ATTR_INTS = 7; // AttributeProto.AttributeType.INTS
   private static final int ATTR_INT = 2; // AttributeProto.AttributeType.INT
 
@@ -54,6 +56,26 @@ final class TinyOnnx {
               }
               r.flush();
               out.writeBytes(9, raw.toByteString()); // raw_data
+            }));
+    return this;
+  }
+
+  /** A constant float16 tensor (an initializer) of the given bit patterns. */
+  TinyOnnx constantHalf(String name, short[] bits, long... dims) {
+    initializers.add(
+        message(
+            out -> {
+              for (long d : dims) {
+                out.writeInt64(1, d);
+              }
+              out.writeInt32(2, FLOAT16);
+              out.writeString(8, name);
+              byte[] raw = new byte[bits.length * 2];
+              for (int i = 0; i < bits.length; i++) {
+                raw[2 * i] = (byte) bits[i];
+                raw[2 * i + 1] = (byte) (bits[i] >> 8);
+              }
+              out.writeBytes(9, ByteString.copyFrom(raw));
             }));
     return this;
   }
