@@ -50,7 +50,20 @@ public final class Fp32Model {
           .addKeyValue("file", copy)
           .log();
     }
-    return convert(model, copy, sidecar, src);
+    try {
+      return convert(model, copy, sidecar, src);
+    } catch (IOException e) {
+      // A cache the worker cannot write (a read-only volume, models baked into an image) still
+      // serves: the float16 file gives the same masks, only slower.
+      log.atWarn()
+          .setMessage(
+              "cannot write the float32 copy beside the model; loading the float16 file (slower)."
+                  + " Make the model cache writable once, or set cutflow.worker.fp32-weights=false")
+          .addKeyValue("file", copy)
+          .addKeyValue("error", e.toString())
+          .log();
+      return model;
+    }
   }
 
   static Path copyOf(Path model) {

@@ -55,6 +55,17 @@ class Fp16ToFp32Test {
   }
 
   @Test
+  void anUnwritableCacheLoadsTheFloat16File(@TempDir Path dir) throws Exception {
+    Path half = halfModel(dir.resolve("m.onnx"));
+    // Tests run as root, where permission bits do not stop writes: a non-empty directory where
+    // the copy would go makes the write fail as a read-only mount would.
+    Path blocked = Files.createDirectory(dir.resolve("m.onnx.fp32.onnx"));
+    Files.writeString(blocked.resolve("keep"), "x");
+    assertEquals(half, Fp32Model.of(half));
+    assertArrayEquals(WIDE, run(Fp32Model.of(half), new float[] {1, 1, 1, 1, 1, 1}));
+  }
+
+  @Test
   void copyIsMadeOnceReusedAndRemadeWhenDamaged(@TempDir Path dir) throws Exception {
     Path half = halfModel(dir.resolve("m.onnx"));
     Path copy = Fp32Model.of(half);
