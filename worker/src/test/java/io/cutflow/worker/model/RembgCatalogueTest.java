@@ -136,7 +136,10 @@ class RembgCatalogueTest {
             0,
             bria.activation(),
             bria.licence(),
-            true);
+            true,
+            1,
+            List.of(),
+            null);
     assertTrue(LicenceWarning.warnOnce(renamed));
     assertFalse(LicenceWarning.warnOnce(renamed));
   }

@@ -40,7 +40,11 @@ final class TestSpecs {
         new ModelSpec.Normalization(new double[] {0.5, 0.5, 0.5}, new double[] {1, 1, 1}),
         0,
         ModelSpec.Activation.NONE,
-        "test");
+        "test",
+        false,
+        1,
+        List.of(),
+        null);
   }
 
   static List<ModelSource> urls(String... urls) {
