@@ -156,6 +156,28 @@ public final class ModelManifest {
     ModelSpec.Family family = ModelSpec.Family.parse(requiredText(n, "family"));
     String description = optionalText(n, "description");
     String licence = optionalText(n, "licence");
+    // a one-file model and each part of a model of several files differ only in name, file and
+    // masks
+    FileSpec fileSpec =
+        (specName, f, specMasks) ->
+            new ModelSpec(
+                specName,
+                description,
+                family,
+                f.file,
+                f.size,
+                f.sha256,
+                f.md5,
+                f.sources,
+                inputSize,
+                normalization,
+                output,
+                ModelSpec.Activation.parse(activation),
+                licence,
+                nonCommercial.asBoolean(false),
+                specMasks,
+                List.of(),
+                f.sha256Setting);
     JsonNode partsNode = n.path("parts");
     if (!partsNode.isMissingNode()) {
       // a model of several files: each part is a file entry of its own, named <model>.<role>
@@ -177,25 +199,7 @@ public final class ModelManifest {
         } catch (RuntimeException ex) {
           throw new IllegalArgumentException("parts." + e.getKey() + ": " + ex.getMessage(), ex);
         }
-        parts.add(
-            new ModelSpec(
-                name + "." + e.getKey(),
-                description,
-                family,
-                f.file,
-                f.size,
-                f.sha256,
-                f.md5,
-                f.sources,
-                inputSize,
-                normalization,
-                output,
-                ModelSpec.Activation.parse(activation),
-                licence,
-                nonCommercial.asBoolean(false),
-                1,
-                List.of(),
-                f.sha256Setting));
+        parts.add(fileSpec.of(name + "." + e.getKey(), f, 1));
       }
       return new ModelSpec(
           name,
@@ -216,25 +220,12 @@ public final class ModelManifest {
           parts,
           null);
     }
-    FileEntry f = fileEntry(n);
-    return new ModelSpec(
-        name,
-        description,
-        family,
-        f.file,
-        f.size,
-        f.sha256,
-        f.md5,
-        f.sources,
-        inputSize,
-        normalization,
-        output,
-        ModelSpec.Activation.parse(activation),
-        licence,
-        nonCommercial.asBoolean(false),
-        masks.asInt(1),
-        List.of(),
-        f.sha256Setting);
+    return fileSpec.of(name, fileEntry(n), masks.asInt(1));
+  }
+
+  /** A spec of one file, with everything but the file shared by the model's entry. */
+  private interface FileSpec {
+    ModelSpec of(String name, FileEntry file, int masks);
   }
 
   /** What one file needs: name in the cache, size, checksum (or the setting giving it), sources. */
