@@ -35,6 +35,7 @@ public final class JobEvents implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int RECENT = 10_000;
   private static final int QUEUE = 10_000;
+  static final Event HELLO = new Event("hello", "0", "{}");
 
   /** One event as sent: {@code id: id}, {@code event: name}, {@code data: data} (one line). */
   public record Event(String name, String id, String data) {
@@ -129,6 +130,18 @@ public final class JobEvents implements AutoCloseable {
     sinks.add(sink);
   }
 
+  /**
+   * Subscribes the page and sends it {@code hello}, holding the sink's lock so the sender thread
+   * waits: the page sees hello before any result and every result published once it is subscribed
+   * (on hello the page asks for the status of what it may have missed before).
+   */
+  void greet(Sink sink) {
+    synchronized (sink) {
+      subscribe(sink);
+      sink.send(HELLO);
+    }
+  }
+
   /** Connected pages. */
   public int clients() {
     return sinks.size();
@@ -159,9 +172,7 @@ public final class JobEvents implements AutoCloseable {
                 }
               };
           client.onClose(() -> sinks.remove(sink));
-          // first line at once: the page knows it is connected (and asks for what it missed)
-          client.sendEvent("hello", "{}", "0");
-          subscribe(sink);
+          greet(sink);
         });
   }
 
@@ -175,10 +186,13 @@ public final class JobEvents implements AutoCloseable {
       }
       for (Sink s : sinks) {
         boolean alive;
-        try {
-          alive = e == null ? s.ping() : s.send(e);
-        } catch (RuntimeException ex) {
-          alive = false;
+        // the sink's lock: greet() may be writing hello to it from a request thread
+        synchronized (s) {
+          try {
+            alive = e == null ? s.ping() : s.send(e);
+          } catch (RuntimeException ex) {
+            alive = false;
+          }
         }
         if (!alive) {
           sinks.remove(s);

@@ -85,6 +85,46 @@ class JobEventsTest {
   }
 
   @Test
+  void helloComesFirstAndNothingPublishedAfterItIsMissed() throws Exception {
+    try (JobEvents events = new JobEvents(Duration.ofSeconds(30))) {
+      List<String> seen = new CopyOnWriteArrayList<>();
+      CountDownLatch writingHello = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      JobEvents.Sink slowHello =
+          new JobEvents.Sink() {
+            @Override
+            public boolean send(JobEvents.Event event) {
+              if (event.name().equals("hello")) {
+                writingHello.countDown();
+                try {
+                  release.await(); // the request thread is still writing hello
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              seen.add(event.name() + ":" + event.id());
+              return true;
+            }
+
+            @Override
+            public boolean ping() {
+              return true;
+            }
+          };
+      Thread page = new Thread(() -> events.greet(slowHello));
+      page.start();
+      assertTrue(writingHello.await(5, TimeUnit.SECONDS));
+      // published while hello is half-written: must come after it, not before and not never
+      events.publish(Results.ok("job-1", "p.jpg", 1, 1));
+      Thread.sleep(100); // give the sender thread its chance to jump the queue
+      release.countDown();
+      page.join(5000);
+      awaitSize(seen, 2);
+      assertEquals(List.of("hello:0", "result:job-1"), seen);
+    }
+  }
+
+  @Test
   void aSlowPageDoesNotHoldUpThePublisher() throws Exception {
     try (JobEvents events = new JobEvents(Duration.ofSeconds(30))) {
       CountDownLatch release = new CountDownLatch(1);
