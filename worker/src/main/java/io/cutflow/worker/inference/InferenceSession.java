@@ -113,6 +113,15 @@ public final class InferenceSession implements AutoCloseable {
       options.addConfigEntry(
           "session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
       options.setMemoryPatternOptimization(settings.memoryPattern());
+      if (Boolean.getBoolean("exp.initdev")) {
+        options.addConfigEntry("session.use_device_allocator_for_initializers", "1");
+      }
+      if (Boolean.getBoolean("exp.noprepack")) {
+        options.addConfigEntry("session.disable_prepacking", "1");
+      }
+      if (Boolean.getBoolean("exp.noarena")) {
+        options.setCPUArenaAllocator(false);
+      }
       this.session = env.createSession(load.toString(), options);
     }
     this.sam = null;

@@ -71,18 +71,22 @@ public final class RemoverFactory {
   /** As {@link #open(String, Integer)}; {@code fp32Weights} false loads a float16 file as it is. */
   public static Loaded open(String model, Integer threads, boolean fp32Weights)
       throws IOException, OrtException {
+    return open(model, threads, fp32Weights, DEFAULT_WARMUP_RUNS);
+  }
+
+  /**
+   * As {@link #open(String, Integer, boolean)} with {@code warmupRuns} warm-up cutouts (0: the
+   * first real image pays the cold run).
+   */
+  public static Loaded open(String model, Integer threads, boolean fp32Weights, int warmupRuns)
+      throws IOException, OrtException {
     InferenceSession.Settings settings =
         new InferenceSession.Settings(
             threads == null ? Runtime.getRuntime().availableProcessors() : threads,
             true,
             false,
             fp32Weights);
-    return open(
-        ModelRegistry.createDefault(),
-        model,
-        settings,
-        ImageLimits.defaults(),
-        DEFAULT_WARMUP_RUNS);
+    return open(ModelRegistry.createDefault(), model, settings, ImageLimits.defaults(), warmupRuns);
   }
 
   /** A remover whose images share this JVM's heap with nothing else ({@link MemoryBudget}). */

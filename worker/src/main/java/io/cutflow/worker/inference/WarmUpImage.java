@@ -80,7 +80,9 @@ public final class WarmUpImage {
       }
       times.add((System.nanoTime() - t0) / 1_000_000);
     }
-    session.markWarm();
+    if (runs > 0) {
+      session.markWarm();
+    }
     return times;
   }
 }
