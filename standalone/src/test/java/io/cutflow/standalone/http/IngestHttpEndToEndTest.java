@@ -15,6 +15,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.inference.BackgroundRemover;
+import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -199,7 +200,9 @@ class IngestHttpEndToEndTest {
     assertEquals(240, viaHttp.getHeight());
 
     // what `./cutflow remove` does in-process, on the same bytes with the same options
-    try (RemoverFactory.Loaded loaded = RemoverFactory.open(null, 2)) {
+    try (RemoverFactory.Loaded loaded =
+        RemoverFactory.open(
+            null, InferenceSession.Settings.of(2), RemoverFactory.DEFAULT_WARMUP_RUNS)) {
       BackgroundRemover.Cutout local =
           loaded.remover().remove(shapePng, "shape.png", CutoutOptions.DEFAULTS);
       BufferedImage viaCli = ImageIO.read(new ByteArrayInputStream(local.png()));

@@ -53,10 +53,11 @@ public final class ColdStartCommand implements Callable<Integer> {
     int t =
         session.threads() == null ? Runtime.getRuntime().availableProcessors() : session.threads();
     out.printf(
-        "cold-start: model %s (%s weights), %d intra-op threads, blank %dx%d input; malloc huge pages: %s"
+        "cold-start: model %s (%s weights, %s), %d intra-op threads, blank %dx%d input; malloc huge pages: %s"
             + " (GLIBC_TUNABLES=%s, THP %s)%n",
         spec.name(),
         session.fp32Weights() ? "fp32" : "as stored",
+        session.settings().savedModel() ? "saved optimised graph" : "graph optimised at start",
         t,
         spec.input().width(),
         spec.input().height(),
@@ -78,7 +79,7 @@ public final class ColdStartCommand implements Callable<Integer> {
         new InferenceSession(
             file,
             RemoverFactory.profileOf(spec),
-            new InferenceSession.Settings(t, false, memoryPattern, session.fp32Weights()))) {
+            session.settings().withSpinning(false).withMemoryPattern(memoryPattern))) {
       before = print(out, "create", before);
       FloatBuffer input = ort.newInputBuffer();
       for (int i = 0; i < runs; i++) {

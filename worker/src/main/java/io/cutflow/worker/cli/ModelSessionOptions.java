@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.worker.inference.InferenceSession;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,6 +22,13 @@ public final class ModelSessionOptions {
           "Load a float16 model as it is, not its float32 copy (workers: cutflow.worker.fp32-weights).")
   boolean fp16Weights;
 
+  @Option(
+      names = "--no-saved-model",
+      description =
+          "Optimise the model's graph at start instead of loading ONNX Runtime's optimised form saved"
+              + " beside it (workers: cutflow.worker.ort-saved-model).")
+  boolean noSavedModel;
+
   /** The model name, or null for the manifest's default. */
   public String model() {
     return model;
@@ -34,5 +42,12 @@ public final class ModelSessionOptions {
   /** Whether to load a float16 model's float32 copy (the default). */
   public boolean fp32Weights() {
     return !fp16Weights;
+  }
+
+  /** The session settings these options give (the rest as {@link InferenceSession.Settings#of}). */
+  public InferenceSession.Settings settings() {
+    return InferenceSession.Settings.of(threads)
+        .withFp32Weights(!fp16Weights)
+        .withSavedModel(!noSavedModel);
   }
 }

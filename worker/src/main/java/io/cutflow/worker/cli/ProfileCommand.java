@@ -68,7 +68,8 @@ public final class ProfileCommand implements Callable<Integer> {
     }
     CutoutOptions options = CutoutOptions.DEFAULTS.with(CutoutOptions.ALPHA_MATTING, alphaMatting);
     try (RemoverFactory.Loaded loaded =
-        RemoverFactory.open(session.model(), session.threads(), session.fp32Weights())) {
+        RemoverFactory.open(
+            session.model(), session.settings(), RemoverFactory.DEFAULT_WARMUP_RUNS)) {
       BackgroundRemover remover = loaded.remover();
       // One untimed pass so the JIT has compiled the Java stages as well as warmed the session.
       for (int i = 0; i < files.size(); i++) {

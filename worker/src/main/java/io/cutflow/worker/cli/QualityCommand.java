@@ -2,6 +2,7 @@ package io.cutflow.worker.cli;
 
 import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.MaskAgreement;
 import io.cutflow.worker.inference.RemoverFactory;
 import java.io.ByteArrayInputStream;
@@ -61,7 +62,9 @@ public final class QualityCommand implements Callable<Integer> {
     List<List<byte[]>> masks = new ArrayList<>();
     for (String model : models) {
       List<byte[]> perPhoto = new ArrayList<>();
-      try (RemoverFactory.Loaded loaded = RemoverFactory.open(model, threads)) {
+      try (RemoverFactory.Loaded loaded =
+          RemoverFactory.open(
+              model, InferenceSession.Settings.of(threads), RemoverFactory.DEFAULT_WARMUP_RUNS)) {
         for (Path photo : photos) {
           byte[] png =
               loaded

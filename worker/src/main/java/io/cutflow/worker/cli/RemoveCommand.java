@@ -4,6 +4,7 @@ import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
+import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,7 +82,7 @@ public final class RemoveCommand implements Callable<Integer> {
         data = in.readAllBytes();
       }
       try (RemoverFactory.Loaded loaded =
-          RemoverFactory.open(options.model(), threads, true, NO_WARM_UP)) {
+          RemoverFactory.open(options.model(), InferenceSession.Settings.of(threads), NO_WARM_UP)) {
         BackgroundRemover.Cutout cutout = loaded.remover().remove(data, "<stdin>", options);
         if (cutout.note() != null) {
           err.println("cutflow remove: <stdin>: " + cutout.note());
@@ -109,7 +110,8 @@ public final class RemoveCommand implements Callable<Integer> {
     Files.createDirectories(out);
     RemoveBatch.Outcome outcome;
     try (RemoverFactory.Loaded loaded =
-            RemoverFactory.open(options.model(), threads, true, NO_WARM_UP);
+            RemoverFactory.open(
+                options.model(), InferenceSession.Settings.of(threads), NO_WARM_UP);
         ProgressBar bar =
             new ProgressBarBuilder()
                 .setTaskName("remove")

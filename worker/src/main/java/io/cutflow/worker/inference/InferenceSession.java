@@ -4,13 +4,17 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.cutflow.worker.model.Fp32Model;
+import io.cutflow.worker.model.OptimizedModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +35,13 @@ public final class InferenceSession implements AutoCloseable {
 
   private final OrtEnvironment env;
   private final OrtSession session;
+
+  /** The mapped saved model a session reads its weights from; held as long as the session. */
+  @SuppressWarnings("unused")
+  private final MappedByteBuffer modelBytes;
+
+  private final Path loadedFrom;
+
   private final ModelProfile profile;
   private final String inputName;
   private final long[] inputShape;
@@ -40,9 +51,11 @@ public final class InferenceSession implements AutoCloseable {
 
   private volatile boolean warm;
 
-  private InferenceSession(SamSegmenter sam, ModelProfile profile) {
+  private InferenceSession(SamSegmenter sam, Path encoder, ModelProfile profile) {
     this.env = OrtEnvironment.getEnvironment();
     this.session = null;
+    this.modelBytes = null;
+    this.loadedFrom = encoder;
     this.profile = profile;
     this.inputName = null;
     this.inputShape = null;
@@ -58,7 +71,7 @@ public final class InferenceSession implements AutoCloseable {
     long start = System.nanoTime();
     InferenceSession s =
         new InferenceSession(
-            new SamSegmenter(encoder, decoder, settings.intraOpThreads()), profile);
+            new SamSegmenter(encoder, decoder, settings.intraOpThreads()), encoder, profile);
     log.atInfo()
         .setMessage("model session created")
         .addKeyValue("model", profile.name())
@@ -82,19 +95,41 @@ public final class InferenceSession implements AutoCloseable {
    *     within this machine's noise ({@code cutflow cold-start} measures both).
    * @param fp32Weights load a float16 model's float32 copy ({@link Fp32Model}): ONNX Runtime's CPU
    *     kernels are float32, and on the float16 file it casts around every operator.
+   * @param savedModel load ONNX Runtime's optimised form of the model, saved once beside it ({@link
+   *     OptimizedModel}), from a mapped file, instead of optimising the graph again
    */
   public record Settings(
-      int intraOpThreads, boolean allowSpinning, boolean memoryPattern, boolean fp32Weights) {
+      int intraOpThreads,
+      boolean allowSpinning,
+      boolean memoryPattern,
+      boolean fp32Weights,
+      boolean savedModel) {
+    /** The defaults but threads and spinning: fp32 weights and the saved model on. */
     public Settings(int intraOpThreads, boolean allowSpinning) {
-      this(intraOpThreads, allowSpinning, false);
+      this(intraOpThreads, allowSpinning, false, true, true);
     }
 
-    public Settings(int intraOpThreads, boolean allowSpinning, boolean memoryPattern) {
-      this(intraOpThreads, allowSpinning, memoryPattern, true);
+    /** All cores ({@code threads} null) or {@code threads}, spinning, everything else default. */
+    public static Settings of(Integer threads) {
+      return new Settings(
+          threads == null ? Math.max(1, Runtime.getRuntime().availableProcessors()) : threads,
+          true);
     }
 
-    public static Settings defaults() {
-      return new Settings(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    public Settings withFp32Weights(boolean on) {
+      return new Settings(intraOpThreads, allowSpinning, memoryPattern, on, savedModel);
+    }
+
+    public Settings withSavedModel(boolean on) {
+      return new Settings(intraOpThreads, allowSpinning, memoryPattern, fp32Weights, on);
+    }
+
+    public Settings withMemoryPattern(boolean on) {
+      return new Settings(intraOpThreads, allowSpinning, on, fp32Weights, savedModel);
+    }
+
+    public Settings withSpinning(boolean on) {
+      return new Settings(intraOpThreads, on, memoryPattern, fp32Weights, savedModel);
     }
   }
 
@@ -104,26 +139,40 @@ public final class InferenceSession implements AutoCloseable {
     this.profile = profile;
     long start = System.nanoTime();
     Path load = settings.fp32Weights() ? Fp32Model.of(modelFile) : modelFile;
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(settings.intraOpThreads());
-      options.setInterOpNumThreads(1);
-      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      // Spinning intra-op threads burn CPU between runs; off when decode/encode share the cores.
-      options.addConfigEntry(
-          "session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
-      options.setMemoryPatternOptimization(settings.memoryPattern());
-      if (Boolean.getBoolean("exp.initdev")) {
-        options.addConfigEntry("session.use_device_allocator_for_initializers", "1");
+    Path saved =
+        settings.savedModel()
+            ? OptimizedModel.of(
+                load, env.getVersion(), (src, out) -> saveOptimised(src, out, settings))
+            : null;
+    OrtSession opened = null;
+    MappedByteBuffer bytes = null;
+    if (saved != null) {
+      try (FileChannel ch = FileChannel.open(saved);
+          OrtSession.SessionOptions options = options(settings)) {
+        bytes = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+        // the saved graph is already optimised; its weights stay in the mapped file
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        options.addConfigEntry("session.use_ort_model_bytes_directly", "1");
+        options.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+        opened = env.createSession(bytes, options);
+        load = saved;
+      } catch (OrtException | IOException e) {
+        log.atWarn()
+            .setMessage("cannot load the saved optimised model; optimising the model instead")
+            .addKeyValue("file", saved)
+            .addKeyValue("error", e.toString())
+            .log();
+        bytes = null;
       }
-      if (Boolean.getBoolean("exp.noprepack")) {
-        options.addConfigEntry("session.disable_prepacking", "1");
-      }
-      if (Boolean.getBoolean("exp.noarena")) {
-        options.setCPUArenaAllocator(false);
-      }
-      this.session = env.createSession(load.toString(), options);
     }
+    if (opened == null) {
+      try (OrtSession.SessionOptions options = options(settings)) {
+        opened = env.createSession(load.toString(), options);
+      }
+    }
+    this.session = opened;
+    this.modelBytes = bytes;
+    this.loadedFrom = load;
     this.sam = null;
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
     this.inputName = in.getKey();
@@ -148,6 +197,39 @@ public final class InferenceSession implements AutoCloseable {
         .addKeyValue("memory_pattern", settings.memoryPattern())
         .addKeyValue("load_ms", (System.nanoTime() - start) / 1_000_000)
         .log();
+  }
+
+  /** The options every session of these settings shares, the graph fully optimised. */
+  private static OrtSession.SessionOptions options(Settings settings) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setIntraOpNumThreads(settings.intraOpThreads());
+    options.setInterOpNumThreads(1);
+    options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    // Spinning intra-op threads burn CPU between runs; off when decode/encode share the cores.
+    options.addConfigEntry("session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
+    options.setMemoryPatternOptimization(settings.memoryPattern());
+    return options;
+  }
+
+  /**
+   * Optimises {@code model} as a session would and saves the result in ORT format to {@code out}.
+   */
+  static void saveOptimised(Path model, Path out, Settings settings) throws OrtException {
+    try (OrtSession.SessionOptions options = options(settings)) {
+      // ONNX Runtime warns on the console that the file is CPU-specific: OptimizedModel keys it so
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      options.setOptimizedModelFilePath(out.toString());
+      options.addConfigEntry("session.save_model_format", "ORT");
+      OrtEnvironment.getEnvironment().createSession(model.toString(), options).close();
+    }
+  }
+
+  /**
+   * The file the session was made from: the model, its float32 copy or its saved optimised form.
+   */
+  public Path loadedFrom() {
+    return loadedFrom;
   }
 
   public ModelProfile profile() {

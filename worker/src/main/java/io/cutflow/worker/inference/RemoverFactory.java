@@ -63,29 +63,12 @@ public final class RemoverFactory {
         spec.masks());
   }
 
-  /** CLI convenience: default registry, default image limits, {@code threads} null = all cores. */
-  public static Loaded open(String model, Integer threads) throws IOException, OrtException {
-    return open(model, threads, true);
-  }
-
-  /** As {@link #open(String, Integer)}; {@code fp32Weights} false loads a float16 file as it is. */
-  public static Loaded open(String model, Integer threads, boolean fp32Weights)
-      throws IOException, OrtException {
-    return open(model, threads, fp32Weights, DEFAULT_WARMUP_RUNS);
-  }
-
   /**
-   * As {@link #open(String, Integer, boolean)} with {@code warmupRuns} warm-up cutouts (0: the
-   * first real image pays the cold run).
+   * CLI convenience: default registry, default image limits, {@code warmupRuns} warm-up cutouts (0:
+   * the first real image pays the cold run).
    */
-  public static Loaded open(String model, Integer threads, boolean fp32Weights, int warmupRuns)
+  public static Loaded open(String model, InferenceSession.Settings settings, int warmupRuns)
       throws IOException, OrtException {
-    InferenceSession.Settings settings =
-        new InferenceSession.Settings(
-            threads == null ? Runtime.getRuntime().availableProcessors() : threads,
-            true,
-            false,
-            fp32Weights);
     return open(ModelRegistry.createDefault(), model, settings, ImageLimits.defaults(), warmupRuns);
   }
 

@@ -207,7 +207,8 @@ public final class WorkerProcess {
             threads > 0 ? threads : Runtime.getRuntime().availableProcessors(),
             config.getBoolean(WorkerConfig.ORT_SPINNING),
             config.getBoolean(WorkerConfig.ORT_MEMORY_PATTERN),
-            config.getBoolean(WorkerConfig.FP32_WEIGHTS));
+            config.getBoolean(WorkerConfig.FP32_WEIGHTS),
+            config.getBoolean(WorkerConfig.ORT_SAVED_MODEL));
     ImageLimits limits =
         new ImageLimits(
             config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),

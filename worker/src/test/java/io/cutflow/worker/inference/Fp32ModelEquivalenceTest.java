@@ -16,10 +16,11 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
- * The float32 copy of the default (float16) ISNet gives the float16 file's masks: IoU ≥ 0.999 and
- * mean |Δ| ≤ 0.1/255 on shared photos, the real model from the cache on both sides. Six of the 13
- * photos, the ones where the two differ most (all 13: worst IoU 0.99965, worst mean 0.012/255,
- * README Benchmarks). Needs the shared test data beside the repository; elsewhere it reports itself
+ * The float32 copy of the default (float16) ISNet gives the float16 file's masks, and the saved
+ * optimised graph gives the masks of the graph optimised at start: IoU ≥ 0.999 and mean |Δ| ≤
+ * 0.1/255 on shared photos, the real model from the cache on both sides. Six of the 13 photos, the
+ * ones where the two differ most (all 13: worst IoU 0.99965, worst mean 0.012/255, README
+ * Benchmarks). Needs the shared test data beside the repository; elsewhere it reports itself
  * skipped.
  */
 class Fp32ModelEquivalenceTest {
@@ -46,8 +47,7 @@ class Fp32ModelEquivalenceTest {
         RemoverFactory.open(
             ModelRegistry.createDefault(),
             null,
-            new InferenceSession.Settings(
-                Runtime.getRuntime().availableProcessors(), true, false, false),
+            InferenceSession.Settings.of(null).withFp32Weights(false),
             ImageLimits.defaults(),
             0)) {
       for (String name : PHOTOS) {
@@ -56,6 +56,32 @@ class Fp32ModelEquivalenceTest {
         byte[] b = grey(fp32.remover().remove(photo, name, MASK).png());
         MaskAgreement agreement = MaskAgreement.of(a, b);
         System.out.println(name + ": fp32 copy vs fp16 file: " + agreement);
+        assertTrue(agreement.meets(0.999, 0.1), name + ": masks differ: " + agreement);
+      }
+    }
+  }
+
+  @Test
+  void theSavedOptimisedGraphGivesTheSameMasks() throws Exception {
+    Path data = ReferenceQualityTest.sharedTestdata();
+    assumeTrue(data != null, "shared/testdata not found beside the repository");
+    RemoverFactory.Loaded saved = SharedRemover.get(); // the default: the saved optimised graph
+    assertTrue(
+        saved.session().loadedFrom().getFileName().toString().endsWith(".ort"),
+        "the default session is not loaded from the saved graph: " + saved.session().loadedFrom());
+    try (RemoverFactory.Loaded atStart =
+        RemoverFactory.open(
+            ModelRegistry.createDefault(),
+            null,
+            InferenceSession.Settings.of(null).withSavedModel(false),
+            ImageLimits.defaults(),
+            0)) {
+      for (String name : PHOTOS) {
+        byte[] photo = Files.readAllBytes(data.resolve("photos").resolve(name));
+        byte[] a = grey(atStart.remover().remove(photo, name, MASK).png());
+        byte[] b = grey(saved.remover().remove(photo, name, MASK).png());
+        MaskAgreement agreement = MaskAgreement.of(a, b);
+        System.out.println(name + ": saved graph vs optimised at start: " + agreement);
         assertTrue(agreement.meets(0.999, 0.1), name + ": masks differ: " + agreement);
       }
     }
