@@ -9,7 +9,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link CutoutWorker#connect}: opens connections and loads the fetch path before joining. */
+/**
+ * Connects before joining: fetches the jobs topic's metadata, finds the group coordinator and reads
+ * the group's committed offsets — without joining the group, so a warm standby can do it while its
+ * predecessor still owns the partitions — and, with {@code reader} (a consumer of no group), reads
+ * the newest record of each partition once, so the fetch path's code is loaded too. After GO the
+ * join then runs on open connections and loaded code: in a fresh JVM the first poll otherwise
+ * spends hundreds of milliseconds on class loading and lookups, all of it inside the handover gap.
+ * Best effort; nothing is committed or processed. Called by {@link WorkerConnections}.
+ */
 final class ConsumerWarmUp {
   // The worker's logger, so log lines and logger settings stay as they were before the split.
   private static final Logger log = LoggerFactory.getLogger(CutoutWorker.class);

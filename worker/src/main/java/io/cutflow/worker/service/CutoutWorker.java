@@ -198,19 +198,6 @@ public final class CutoutWorker implements AutoCloseable {
     consumer.wakeup();
   }
 
-  /**
-   * Connects before joining: fetches the jobs topic's metadata, finds the group coordinator and
-   * reads the group's committed offsets — without joining the group, so a warm standby can do it
-   * while its predecessor still owns the partitions — and, with {@code reader} (a consumer of no
-   * group), reads the newest record of each partition once, so the fetch path's code is loaded too.
-   * After GO the join then runs on open connections and loaded code: in a fresh JVM the first poll
-   * otherwise spends hundreds of milliseconds on class loading and lookups, all of it inside the
-   * handover gap. Best effort; nothing is committed or processed.
-   */
-  public void connect(Consumer<String, String> reader, Duration timeout) {
-    ConsumerWarmUp.connect(consumer, reader, topics.jobs(), settings.workerId(), timeout);
-  }
-
   /** Runs until stopped or recycled; returns why it ended. Call once, from one thread. */
   public ExitReason run() {
     inference.start();

@@ -1,5 +1,6 @@
 package io.cutflow.worker.service;
 
+import ai.onnxruntime.OrtEnvironment;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.config.StorageConfig;
@@ -8,7 +9,6 @@ import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.common.ops.OpsServer;
-import io.cutflow.common.store.ObjectStore;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.MemoryBudget;
@@ -23,10 +23,7 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,13 +88,19 @@ public final class WorkerProcess {
     WorkerControl control = new WorkerControl(System.out);
     // JVM start to here: the JVM itself, class loading, configuration.
     long jvmMs = ManagementFactory.getRuntimeMXBean().getUptime();
+    // ONNX Runtime's native library (unpacked from its jar, ~0.2 s) loads while the ops endpoint
+    // starts
+    CompletableFuture.runAsync(OrtEnvironment::getEnvironment, WorkerProcess::daemon);
     try (OpsServer ops = startOps(config, metrics, control)) {
       long t0 = System.nanoTime();
-      // Topics and bucket (network round trips, little CPU) while the model loads and warms.
+      // Kafka and the object store (network round trips, little CPU) while the model loads.
       Topics topics = new Topics(config);
-      CompletableFuture<ObjectStore> prepared =
+      CompletableFuture<WorkerConnections> prepared =
           CompletableFuture.supplyAsync(
-              () -> prepareTopicsAndBucket(config, topics), WorkerProcess::daemon);
+              () ->
+                  WorkerConnections.open(
+                      config, topics, settings, consumerProperties(config, settings)),
+              WorkerProcess::daemon);
       try (RemoverFactory.Loaded loaded = loadAndWarm(config, settings)) {
         long warmMs = (System.nanoTime() - t0) / 1_000_000;
         log.atInfo()
@@ -109,23 +112,19 @@ public final class WorkerProcess {
             .addKeyValue("ops", ops.url())
             .log();
         control.installDrainHook();
-        // Everything that talks to the broker or the object store before joining, so that after GO
-        // the only thing left is the group join itself (a short handover).
+        // Everything that talks to the broker or the object store is done before READY, so that
+        // after GO the only thing left is the group join itself (a short handover).
         long k0 = System.nanoTime();
-        ObjectStore store = join(prepared);
         ExitReason reason;
         int finished;
-        try (KafkaConsumer<String, String> consumer =
-                new KafkaConsumer<>(consumerProperties(config, settings));
-            KafkaProducer<String, String> producer =
-                new KafkaProducer<>(KafkaClients.producerProperties(config, settings.workerId()))) {
+        try (WorkerConnections connections = join(prepared)) {
           // Built before READY too: its input buffers (tens of MB, zeroed) cost ~1 s on a busy
           // machine.
           CutoutWorker w =
               new CutoutWorker(
-                  consumer,
-                  producer,
-                  store,
+                  connections.consumer(),
+                  connections.producer(),
+                  connections.store(),
                   loaded.remover(),
                   loaded.session(),
                   loaded.model(),
@@ -135,7 +134,6 @@ public final class WorkerProcess {
                   config.getLong(WorkerConfig.IMAGE_MAX_BYTES),
                   settings,
                   workerMetrics);
-          connectOutsideGroup(w, config, settings);
           log.atInfo()
               .setMessage("worker boot")
               .addKeyValue("worker", settings.workerId())
@@ -153,7 +151,7 @@ public final class WorkerProcess {
           }
           control.running(w);
           reason = w.run();
-          producer.flush();
+          connections.producer().flush();
           finished = w.finishedCount();
         } // closed before EXIT: a static member's consumer leaves no group; the successor may join
         log.atInfo()
@@ -223,23 +221,14 @@ public final class WorkerProcess {
         config.getInt(WorkerConfig.WARM_UP_RUNS));
   }
 
-  /** Boot step 3 (beside step 2, on its own thread): the topics and the cutouts bucket exist. */
-  private static ObjectStore prepareTopicsAndBucket(CutflowConfig config, Topics topics) {
-    try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
-      topics.ensureTopics(admin, Duration.ofSeconds(30));
-    }
-    ObjectStore store = ObjectStore.fromConfig(config);
-    store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
-    return store;
-  }
-
   private static void daemon(Runnable r) {
     Thread t = new Thread(r, "worker-prepare");
     t.setDaemon(true);
     t.start();
   }
 
-  private static ObjectStore join(CompletableFuture<ObjectStore> prepared) throws Exception {
+  private static WorkerConnections join(CompletableFuture<WorkerConnections> prepared)
+      throws Exception {
     try {
       return prepared.join();
     } catch (CompletionException e) {
@@ -266,20 +255,6 @@ public final class WorkerProcess {
           Integer.toString(config.getInt(WorkerConfig.STATIC_SESSION_TIMEOUT_MS)));
     }
     return cp;
-  }
-
-  /**
-   * Boot step 5: metadata, the coordinator and committed offsets, and one record fetched by a
-   * reader outside the group, so the join after GO runs on open connections.
-   */
-  private static void connectOutsideGroup(
-      CutoutWorker w, CutflowConfig config, WorkerSettings settings) {
-    Properties rp = KafkaClients.consumerProperties(config, null, settings.workerId() + "-warm-up");
-    rp.remove(ConsumerConfig.GROUP_ID_CONFIG); // a reader outside the group: it must not join
-    rp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
-    try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(rp)) {
-      w.connect(reader, Duration.ofSeconds(10));
-    }
   }
 
   /**

@@ -1,0 +1,63 @@
+package io.cutflow.worker.service;
+
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.StorageConfig;
+import io.cutflow.common.kafka.KafkaClients;
+import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.store.ObjectStore;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * What a worker needs of Kafka and the object store, made while its model loads and warms (network
+ * round trips and client start-up, little CPU beside the model's): the topics and the cutout
+ * bucket, the group consumer and the producer, and connections opened by a reader outside the group
+ * ({@link ConsumerWarmUp}), so that after {@code GO} only the group join itself is left.
+ */
+record WorkerConnections(
+    ObjectStore store,
+    KafkaConsumer<String, String> consumer,
+    KafkaProducer<String, String> producer)
+    implements AutoCloseable {
+
+  /** Opens everything; closes what it opened when a step fails. */
+  static WorkerConnections open(
+      CutflowConfig config, Topics topics, WorkerSettings settings, Properties consumerProperties) {
+    try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
+      topics.ensureTopics(admin, Duration.ofSeconds(30));
+    }
+    ObjectStore store = ObjectStore.fromConfig(config);
+    store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
+    KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProperties);
+    KafkaProducer<String, String> producer = null;
+    try {
+      producer = new KafkaProducer<>(KafkaClients.producerProperties(config, settings.workerId()));
+      Properties rp =
+          KafkaClients.consumerProperties(config, null, settings.workerId() + "-warm-up");
+      rp.remove(ConsumerConfig.GROUP_ID_CONFIG); // a reader outside the group: it must not join
+      rp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+      try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(rp)) {
+        ConsumerWarmUp.connect(
+            consumer, reader, topics.jobs(), settings.workerId(), Duration.ofSeconds(10));
+      }
+      return new WorkerConnections(store, consumer, producer);
+    } catch (RuntimeException e) {
+      consumer.close();
+      if (producer != null) {
+        producer.close();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    // the consumer first: a static member's closed consumer leaves no group behind
+    consumer.close();
+    producer.close();
+  }
+}
