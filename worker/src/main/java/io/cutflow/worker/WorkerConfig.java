@@ -70,6 +70,12 @@ public final class WorkerConfig implements ConfigKeys {
           BOOLEAN,
           true,
           "Load ONNX Runtime's optimised form of the model (ORT format), saved once beside the model file as <file>.opt-<key>.ort, memory-mapped, instead of optimising the graph at every start: a session in tens of milliseconds instead of about half a second, its weights read from the mapped file instead of copied (about 110 MB less resident for ISNet). Keyed to the ONNX Runtime version and this CPU (the optimised graph is CPU-specific) and checked by SHA-256 in <file>.opt-<key>.ort.properties; the outputs are the same. Off, or where the cache is read-only, the graph is optimised at start.");
+  public static final ConfigKey ORT_ARENA =
+      DEF.define(
+          "cutflow.worker.ort-arena",
+          BOOLEAN,
+          true,
+          "ONNX Runtime's CPU memory arena: a run's activations stay allocated for the next run (about 560 MB for ISNet). Off, every run allocates and frees them: a 24-megapixel image peaks about 240 MB lower, and every run pays the page faults again (inference time per image: see ./cutflow profile --no-arena). On for throughput; off where memory is the limit. cutflow remove turns it off by itself for a single image, where nothing is reused.");
   public static final ConfigKey MALLOC_HUGE_PAGES =
       DEF.define(
           "cutflow.worker.malloc-huge-pages",

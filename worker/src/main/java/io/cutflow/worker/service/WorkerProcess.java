@@ -206,7 +206,8 @@ public final class WorkerProcess {
             config.getBoolean(WorkerConfig.ORT_SPINNING),
             config.getBoolean(WorkerConfig.ORT_MEMORY_PATTERN),
             config.getBoolean(WorkerConfig.FP32_WEIGHTS),
-            config.getBoolean(WorkerConfig.ORT_SAVED_MODEL));
+            config.getBoolean(WorkerConfig.ORT_SAVED_MODEL),
+            config.getBoolean(WorkerConfig.ORT_ARENA));
     ImageLimits limits =
         new ImageLimits(
             config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
