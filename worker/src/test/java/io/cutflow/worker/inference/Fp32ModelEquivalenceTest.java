@@ -37,51 +37,40 @@ class Fp32ModelEquivalenceTest {
 
   @Test
   void fp32CopyGivesTheFloat16ModelsMasks() throws Exception {
-    Path data = ReferenceQualityTest.sharedTestdata();
-    assumeTrue(data != null, "shared/testdata not found beside the repository");
     RemoverFactory.Loaded fp32 = SharedRemover.get(); // the default: the float32 copy
     assumeTrue(
         fp32.file().getFileName().toString().contains("fp16"),
         "the default model is not a float16 file: " + fp32.file());
-    try (RemoverFactory.Loaded fp16 =
-        RemoverFactory.open(
-            ModelRegistry.createDefault(),
-            null,
-            InferenceSession.Settings.of(null).withFp32Weights(false),
-            ImageLimits.defaults(),
-            0)) {
-      for (String name : PHOTOS) {
-        byte[] photo = Files.readAllBytes(data.resolve("photos").resolve(name));
-        byte[] a = grey(fp16.remover().remove(photo, name, MASK).png());
-        byte[] b = grey(fp32.remover().remove(photo, name, MASK).png());
-        MaskAgreement agreement = MaskAgreement.of(a, b);
-        System.out.println(name + ": fp32 copy vs fp16 file: " + agreement);
-        assertTrue(agreement.meets(0.999, 0.1), name + ": masks differ: " + agreement);
-      }
-    }
+    assertSameMasks(
+        InferenceSession.Settings.of(null).withFp32Weights(false), fp32, "fp32 copy vs fp16 file");
   }
 
   @Test
   void theSavedOptimisedGraphGivesTheSameMasks() throws Exception {
-    Path data = ReferenceQualityTest.sharedTestdata();
-    assumeTrue(data != null, "shared/testdata not found beside the repository");
     RemoverFactory.Loaded saved = SharedRemover.get(); // the default: the saved optimised graph
     assertTrue(
         saved.session().loadedFrom().getFileName().toString().endsWith(".ort"),
         "the default session is not loaded from the saved graph: " + saved.session().loadedFrom());
-    try (RemoverFactory.Loaded atStart =
+    assertSameMasks(
+        InferenceSession.Settings.of(null).withSavedModel(false),
+        saved,
+        "saved graph vs optimised at start");
+  }
+
+  /** The masks of a session of {@code other} settings against {@code loaded}'s, photo by photo. */
+  private static void assertSameMasks(
+      InferenceSession.Settings other, RemoverFactory.Loaded loaded, String what) throws Exception {
+    Path data = ReferenceQualityTest.sharedTestdata();
+    assumeTrue(data != null, "shared/testdata not found beside the repository");
+    try (RemoverFactory.Loaded reference =
         RemoverFactory.open(
-            ModelRegistry.createDefault(),
-            null,
-            InferenceSession.Settings.of(null).withSavedModel(false),
-            ImageLimits.defaults(),
-            0)) {
+            ModelRegistry.createDefault(), null, other, ImageLimits.defaults(), 0)) {
       for (String name : PHOTOS) {
         byte[] photo = Files.readAllBytes(data.resolve("photos").resolve(name));
-        byte[] a = grey(atStart.remover().remove(photo, name, MASK).png());
-        byte[] b = grey(saved.remover().remove(photo, name, MASK).png());
+        byte[] a = grey(reference.remover().remove(photo, name, MASK).png());
+        byte[] b = grey(loaded.remover().remove(photo, name, MASK).png());
         MaskAgreement agreement = MaskAgreement.of(a, b);
-        System.out.println(name + ": saved graph vs optimised at start: " + agreement);
+        System.out.println(name + ": " + what + ": " + agreement);
         assertTrue(agreement.meets(0.999, 0.1), name + ": masks differ: " + agreement);
       }
     }
