@@ -8,8 +8,9 @@ import java.util.Arrays;
  * is the alpha that is affine in colour over each window, so its slowest CG modes are regions (flat
  * anime fills, fur shading) whose alpha is nearly free and only weakly tied to the rest; IC(0)
  * damps what is local only (anime-girl-2: 1,098 iterations). Piecewise-constant blocks do not span
- * those modes (anime-girl-3, exact coarse solve: 500 → 351 iterations); per-block {1, r, g, b} does
- * (→ 81 here, 104 on anime-girl-2).
+ * those modes (anime-girl-3, 4-px blocks, exact coarse solve: 351 iterations with a constant per
+ * block, 25 with {1, r, g, b}); here, with IC(0) and 8-px blocks, anime-girl-3 takes 81 instead of
+ * 500 and anime-girl-2 104 instead of 1,098.
  *
  * <p>Each block's unknowns get the constant and their three centred colour channels,
  * orthonormalised (a channel that is flat or repeats another is dropped), so the coarse matrix
@@ -30,6 +31,12 @@ public final class AffineCoarseSpace {
    * without a slow setup.
    */
   static final int[] BLOCKS = {8, 10, 12, 16, 24};
+
+  /**
+   * Most multiply-adds the coarse factorisation may take (about a second here; anime-girl-2 with
+   * 8-px blocks takes 3e8): past it, larger blocks.
+   */
+  private static final long MAX_FACTOR_WORK = 1_500_000_000L;
 
   /** Coarse pivots below this fraction of their diagonal are treated as dependent. */
   private static final double PIVOT = 1e-11;
@@ -82,8 +89,8 @@ public final class AffineCoarseSpace {
 
   /**
    * The two-level preconditioner of {@code op} (over the RGBA image {@code rgba}) around {@code
-   * smoother}, with the smallest of {@link #BLOCKS} whose heap fits {@code maxBytes}; null when
-   * none does (then IC(0) alone is the fallback).
+   * smoother}, with the smallest of {@link #BLOCKS} whose heap fits {@code maxBytes} (and whose
+   * factorisation is not slow); null when none does (then IC(0) alone is the fallback).
    */
   public static AffineCoarseSpace of(
       AssembledLaplacian op, IncompleteCholesky smoother, byte[] rgba, long maxBytes) {
@@ -153,6 +160,7 @@ public final class AffineCoarseSpace {
     int[] envStart = new int[nc];
     int[] envOffset = new int[nc + 1];
     long size = 0;
+    long work = 0;
     for (int by = 0; by < rows; by++) {
       for (int bx = 0; bx < cols; bx++) {
         int g = blockAt[by * cols + bx];
@@ -174,11 +182,15 @@ public final class AffineCoarseSpace {
         }
         for (int u = dofStart[g]; u < dofStart[g + 1]; u++) {
           envStart[u] = dofStart[first];
-          size += u - envStart[u] + 1;
+          long length = u - envStart[u] + 1;
+          size += length;
+          work += length * length / 2;
         }
       }
     }
-    if (size > Integer.MAX_VALUE - 8 || 8 * size + 24L * nc + bytes(n) > maxBytes) {
+    if (size > Integer.MAX_VALUE - 8
+        || 8 * size + 24L * nc + bytes(n) > maxBytes
+        || work > MAX_FACTOR_WORK) {
       return null;
     }
     for (int u = 0; u < nc; u++) {

@@ -28,7 +28,10 @@ public final class AlphaMatting {
    */
   static final long BYTES_PER_UNKNOWN = 4 + 114 + 105 + 8;
 
-  /** Heap per unknown pixel while solving: band, stencil and six CG vectors; IC(0) adds its own. */
+  /**
+   * Heap per unknown pixel while solving: band, stencil and six CG vectors; IC(0) adds its own, and
+   * the colour-affine coarse space is built only in what is left of the allowance.
+   */
   static final long SOLVE_BYTES_PER_UNKNOWN = 4 + 105 + 48;
 
   private AlphaMatting() {}
