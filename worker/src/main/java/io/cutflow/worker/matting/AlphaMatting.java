@@ -28,7 +28,10 @@ public final class AlphaMatting {
    */
   static final long BYTES_PER_UNKNOWN = 4 + 114 + 105 + 8;
 
-  /** Heap per unknown pixel while solving: band, stencil and six CG vectors; IC(0) adds its own. */
+  /**
+   * Heap per unknown pixel while solving: band, stencil and six CG vectors; IC(0) adds its own, and
+   * the colour-affine coarse space is built only in what is left of the allowance.
+   */
   static final long SOLVE_BYTES_PER_UNKNOWN = 4 + 105 + 48;
 
   private AlphaMatting() {}
@@ -119,15 +122,18 @@ public final class AlphaMatting {
     for (int id = 0; id < x.length; id++) {
       x[id] = (mask[band.imageIndex(band.positions[id])] & 0xFF) / 255.0;
     }
-    // IC(0) when its factor fits what is leased (it cuts the iterations several times), else Jacobi
-    IncompleteCholesky ic =
-        unknown * (SOLVE_BYTES_PER_UNKNOWN + IncompleteCholesky.bytesPerUnknown()) <= allowance
-            ? IncompleteCholesky.of(laplacian)
-            : null;
+    // IC(0) when its factor fits what is leased (it cuts the iterations several times), else
+    // Jacobi; with the colour-affine coarse space on top when that fits too (several times again)
+    long icBytes = unknown * (SOLVE_BYTES_PER_UNKNOWN + IncompleteCholesky.bytesPerUnknown());
+    IncompleteCholesky ic = icBytes <= allowance ? IncompleteCholesky.of(laplacian) : null;
+    AffineCoarseSpace coarse =
+        ic != null ? AffineCoarseSpace.of(laplacian, ic, rgba, allowance - icBytes) : null;
     ConjugateGradient.Outcome solved =
         ConjugateGradient.solve(
             laplacian::apply,
-            ic != null ? ic::apply : ConjugateGradient.jacobi(laplacian.diagonal()),
+            coarse != null
+                ? coarse::apply
+                : ic != null ? ic::apply : ConjugateGradient.jacobi(laplacian.diagonal()),
             b,
             x,
             ConjugateGradient.RELATIVE_TOLERANCE,
@@ -135,7 +141,9 @@ public final class AlphaMatting {
     log.atDebug()
         .setMessage("alpha matting solved")
         .addKeyValue("unknown", unknown)
-        .addKeyValue("preconditioner", ic != null ? "ic0" : "jacobi")
+        .addKeyValue(
+            "preconditioner", coarse != null ? "ic0+affine" : ic != null ? "ic0" : "jacobi")
+        .addKeyValue("coarse", coarse != null ? coarse.coarseSize() : 0)
         .addKeyValue("windows", windowCount)
         .addKeyValue("iterations", solved.iterations())
         .addKeyValue("residual", solved.relativeResidual())
@@ -153,9 +161,10 @@ public final class AlphaMatting {
           solved.iterations(),
           solved.relativeResidual());
     }
-    laplacian = null; // the stencil, the factor and b are garbage from here on
+    laplacian = null; // the stencil, the factors and b are garbage from here on
     b = null;
     ic = null;
+    coarse = null;
     float[] alpha = new float[x.length];
     for (int i = 0; i < x.length; i++) {
       alpha[i] = (float) Math.max(0.0, Math.min(1.0, x[i]));
