@@ -22,7 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cutflow remove}: rembg's {@code i}/{@code p} commands, one process, one warmed model. */
+/** {@code cutflow remove}: rembg's {@code i}/{@code p} commands, one process, one model session. */
 @Command(
     name = "remove",
     mixinStandardHelpOptions = true,
