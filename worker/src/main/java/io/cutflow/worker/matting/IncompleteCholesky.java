@@ -17,25 +17,16 @@ package io.cutflow.worker.matting;
  * relative shift lifts.
  */
 public final class IncompleteCholesky {
-  private static final int SLOTS = 13; // 12 lower offsets + diagonal
-  private static final int DIAG = 12;
-  private static final int[] DY = new int[12];
-  private static final int[] DX = new int[12];
+  // the assembled stencil's layout: the same slots, in the same order
+  private static final int SLOTS = AssembledLaplacian.SLOTS;
+  private static final int DIAG = AssembledLaplacian.DIAG;
+  private static final int[] DY = AssembledLaplacian.DY;
+  private static final int[] DX = AssembledLaplacian.DX;
 
   /** For slots s (neighbour j) and t (neighbour k before j): the slot of k in j's row, or -1. */
   private static final int[][] VIA = new int[12][12];
 
   static {
-    int s = 0;
-    for (int dy = -2; dy <= 0; dy++) {
-      for (int dx = -2; dx <= 2; dx++) {
-        if (dy < 0 || dx < 0) {
-          DY[s] = dy;
-          DX[s] = dx;
-          s++;
-        }
-      }
-    }
     for (int a = 0; a < 12; a++) {
       for (int b = 0; b < 12; b++) {
         VIA[a][b] = -1;
