@@ -74,14 +74,14 @@ public final class WorkerConfig implements ConfigKeys {
       DEF.define(
           "cutflow.worker.ort-arena",
           BOOLEAN,
-          true,
-          "ONNX Runtime's CPU memory arena: a run's activations stay allocated for the next run (about 560 MB for ISNet). Off, every run allocates and frees them: a 24-megapixel image peaks about 240 MB lower, and every run pays the page faults again (inference time per image: see ./cutflow profile --no-arena). On for throughput; off where memory is the limit. cutflow remove turns it off by itself for a single image, where nothing is reused.");
+          false,
+          "ONNX Runtime's CPU memory arena for workers. Off (the default), a run allocates its activations and gives them back when it ends (workers keep large blocks mapped on their own, see cutflow.worker.malloc-huge-pages): a session peaks at about 710 MB during a run instead of 950 and holds about 300 MB between runs instead of 950, so a large image's heap work does not sit on top of them; a worker with one 24-megapixel image and -a peaks under 1 GB. On, the activations stay allocated for the next run (no page faults to pay again; ./cutflow profile --no-arena compares the two).");
   public static final ConfigKey MALLOC_HUGE_PAGES =
       DEF.define(
           "cutflow.worker.malloc-huge-pages",
           BOOLEAN,
           true,
-          "Start worker processes with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (added to any inherited GLIBC_TUNABLES) so that ONNX Runtime's arena gets transparent huge pages: a new session's first run takes about 6 thousand page faults instead of 190 thousand. Needs glibc >= 2.35 and THP in madvise or always mode; elsewhere it does nothing.");
+          "Start worker processes with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (added to any inherited GLIBC_TUNABLES) so that ONNX Runtime's activations get transparent huge pages: a new session's first run takes about 6 thousand page faults instead of 190 thousand. Needs glibc >= 2.35 and THP in madvise or always mode; elsewhere it does nothing. Workers also get glibc.malloc.mmap_threshold=1048576 either way (an inherited value stands): blocks of 1 MiB and more are mapped on their own and given back when freed, where glibc's rising default threshold would keep freed activations in its heap.");
   public static final ConfigKey STANDBY_NICE =
       DEF.define(
           "cutflow.worker.standby-nice",

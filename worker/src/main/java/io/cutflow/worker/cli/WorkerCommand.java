@@ -9,7 +9,6 @@ import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -104,7 +103,7 @@ public final class WorkerCommand implements Callable<Integer> {
   }
 
   SupervisorSettings settings(CutflowConfig config) {
-    List<String> jvm = new ArrayList<>(List.of("-Xmx" + workerHeap, "-XX:+ExitOnOutOfMemoryError"));
+    List<String> jvm = SupervisorSettings.jvmArgs(workerHeap);
     SupervisorSettings s =
         SupervisorSettings.defaults()
             .withSlots(slots)

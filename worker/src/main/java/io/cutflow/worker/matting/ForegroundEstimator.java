@@ -56,8 +56,11 @@ public final class ForegroundEstimator {
     for (int level = 0; level < levels; level++) {
       int w = (int) Math.rint(Math.pow(w0, (double) level / levels));
       int h = (int) Math.rint(Math.pow(h0, (double) level / levels));
+      // one side at a time: the previous level's F is garbage before B is resized
       float[] fl = resize(f, wp, hp, w, h);
+      f = null;
       float[] bl = resize(b, wp, hp, w, h);
+      b = null;
       int iterations = w <= SMALL_SIZE && h <= SMALL_SIZE ? SMALL_ITERATIONS : BIG_ITERATIONS;
       sweepLevel(fl, bl, w, h, iterations);
       f = fl;

@@ -62,10 +62,11 @@ final class WorkerLauncher {
     // Settings travel in the environment, not on the command line, where `ps` would show secrets.
     Map<String, String> env = new LinkedHashMap<>();
     props.forEach((k, v) -> env.put(ConfigKey.envName(k), v));
-    MallocTunables.forWorker(
+    env.put(
+        MallocTunables.ENV,
+        MallocTunables.forWorker(
             workerConfig.getBoolean(WorkerConfig.MALLOC_HUGE_PAGES),
-            System.getenv(MallocTunables.ENV))
-        .ifPresent(t -> env.put(MallocTunables.ENV, t));
+            System.getenv(MallocTunables.ENV)));
     return env;
   }
 

@@ -18,11 +18,23 @@ class MallocTunablesTest {
   }
 
   @Test
-  void aSupervisorLeavesTheEnvironmentAloneWhenHugePagesAreOff() {
-    assertEquals(Optional.empty(), MallocTunables.forWorker(false, "glibc.malloc.arena_max=2"));
+  void aWorkerGetsAFixedMmapThresholdAndHugePagesUnlessTheyAreOff() {
     assertEquals(
-        Optional.of("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1"),
+        "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=1048576",
+        MallocTunables.forWorker(false, "glibc.malloc.arena_max=2"));
+    assertEquals(
+        "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1",
         MallocTunables.forWorker(true, "glibc.malloc.arena_max=2"));
+    assertEquals(
+        "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1",
+        MallocTunables.forWorker(true, null));
+  }
+
+  @Test
+  void anOperatorsMmapThresholdStands() {
+    assertEquals(
+        "glibc.malloc.mmap_threshold=65536:glibc.malloc.hugetlb=1",
+        MallocTunables.forWorker(true, "glibc.malloc.mmap_threshold=65536"));
   }
 
   @Test

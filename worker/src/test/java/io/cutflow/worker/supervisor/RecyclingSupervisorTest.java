@@ -161,15 +161,16 @@ class RecyclingSupervisorTest {
   }
 
   @Test
-  void workersGetHugePageMallocUnlessTurnedOff(@TempDir Path dir) throws Exception {
+  void workersGetTheirMallocTunablesHugePagesUnlessTurnedOff(@TempDir Path dir) throws Exception {
     String inherited = System.getenv(MallocTunables.ENV);
-    assertEquals(
-        MallocTunables.ENV + "=" + MallocTunables.withHugePages(inherited),
-        reportedEnvironment(dir.resolve("on"), Map.of()));
-    assertEquals(
-        MallocTunables.ENV + "=" + inherited, // left as the supervisor's own
+    String on = reportedEnvironment(dir.resolve("on"), Map.of());
+    assertEquals(MallocTunables.ENV + "=" + MallocTunables.forWorker(true, inherited), on);
+    assertTrue(on.contains("glibc.malloc.hugetlb="), on);
+    String off =
         reportedEnvironment(
-            dir.resolve("off"), Map.of(WorkerConfig.MALLOC_HUGE_PAGES.name(), "false")));
+            dir.resolve("off"), Map.of(WorkerConfig.MALLOC_HUGE_PAGES.name(), "false"));
+    assertEquals(MallocTunables.ENV + "=" + MallocTunables.forWorker(false, inherited), off);
+    assertTrue(off.contains("glibc.malloc.mmap_threshold="), off);
   }
 
   private static String reportedEnvironment(Path dir, Map<String, String> workerProperties)
