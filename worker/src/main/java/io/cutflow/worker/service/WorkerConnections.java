@@ -24,11 +24,19 @@ record WorkerConnections(
     KafkaProducer<String, String> producer)
     implements AutoCloseable {
 
+  /**
+   * How long the topic check may take. Generous: it runs beside the model's load and warm-up, and a
+   * standby warms at low priority; on a saturated 2-core machine a standby took 101 s to warm and
+   * its topic check ran out of 30 s, which ended the process as a crash. (The connection warm-up
+   * after it only tries, and keeps its 10 s.)
+   */
+  static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
+
   /** Opens everything; closes what it opened when a step fails. */
   static WorkerConnections open(
       CutflowConfig config, Topics topics, WorkerSettings settings, Properties consumerProperties) {
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
-      topics.ensureTopics(admin, Duration.ofSeconds(30));
+      topics.ensureTopics(admin, STEP_TIMEOUT);
     }
     ObjectStore store = ObjectStore.fromConfig(config);
     store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
