@@ -30,13 +30,13 @@ record WorkerConnections(
    * its topic check ran out of 30 s, which ended the process as a crash. (The connection warm-up
    * after it only tries, and keeps its 10 s.)
    */
-  static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
+  static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofMinutes(2);
 
   /** Opens everything; closes what it opened when a step fails. */
   static WorkerConnections open(
       CutflowConfig config, Topics topics, WorkerSettings settings, Properties consumerProperties) {
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
-      topics.ensureTopics(admin, STEP_TIMEOUT);
+      topics.ensureTopics(admin, TOPIC_CHECK_TIMEOUT);
     }
     ObjectStore store = ObjectStore.fromConfig(config);
     store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
