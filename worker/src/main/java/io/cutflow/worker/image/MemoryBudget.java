@@ -19,7 +19,14 @@ import org.slf4j.LoggerFactory;
  * admission depend on when the collector last ran.
  *
  * <p>An image that fits the capacity but not what is free now waits (first come, first served) for
- * earlier images to finish; only an image over the whole capacity is refused. Thread-safe.
+ * earlier images to finish; only an image over the whole capacity is refused.
+ *
+ * <p>A budget may also bound what images lease <em>together</em> ({@link #withSharedLimit}): an
+ * image that would take the leases past that bound waits until it is alone, and a large one starts
+ * from a fully collected heap. This is for resident memory rather than the heap: the serial
+ * collector keeps every page the heap ever touched, so two large images in flight (one being
+ * finished while the next is decoded) leave the heap resident at their sum for good, on top of the
+ * model's activations. Thread-safe.
  */
 public final class MemoryBudget implements ImageAdmission {
   private static final Logger log = LoggerFactory.getLogger(MemoryBudget.class);
@@ -31,16 +38,30 @@ public final class MemoryBudget implements ImageAdmission {
    */
   public static final long BASELINE_BYTES = 96L << 20;
 
+  /**
+   * What images lease together by default ({@link #withSharedLimit}), MiB: two 12 MP photos (about
+   * 160 MiB each) overlap; two 24 MP images (about 312 MiB) do not.
+   */
+  public static final int DEFAULT_SHARED_LIMIT_MIB = 400;
+
   private static final long MIB = 1L << 20;
 
   private final long heapBytes;
   private final long capacity;
+  private final long sharedLimit;
+  private final Runnable collector;
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   private long leased;
 
-  private MemoryBudget(long heapBytes, long capacity) {
+  private MemoryBudget(long heapBytes, long capacity, long sharedLimit, Runnable collector) {
     this.heapBytes = heapBytes;
     this.capacity = Math.max(0, capacity);
+    this.sharedLimit = sharedLimit;
+    this.collector = collector;
+  }
+
+  private MemoryBudget(long heapBytes, long capacity) {
+    this(heapBytes, capacity, Long.MAX_VALUE, () -> {});
   }
 
   /**
@@ -56,6 +77,26 @@ public final class MemoryBudget implements ImageAdmission {
   /** {@link #forHeap} for this JVM's {@code Runtime.maxMemory()}. */
   public static MemoryBudget forRuntime(long otherBytes) {
     return forHeap(Runtime.getRuntime().maxMemory(), otherBytes);
+  }
+
+  /**
+   * This budget, with images leasing at most {@code bytes} together (0 = no bound but the
+   * capacity); an image that needs more than {@code bytes} by itself is still admitted, alone. A
+   * large image (over half of {@code bytes}: no second one fits beside it) admitted while nothing
+   * else is leased first runs {@code collector} (in a worker, {@link System#gc}: with {@code
+   * -XX:-ShrinkHeapInSteps} the serial collector then gives the previous large image's heap back to
+   * the system before this one is decoded).
+   */
+  public MemoryBudget withSharedLimit(long bytes, Runnable collector) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("shared limit must be >= 0: " + bytes);
+    }
+    return new MemoryBudget(heapBytes, capacity, bytes == 0 ? Long.MAX_VALUE : bytes, collector);
+  }
+
+  /** The most images lease together before one waits to run alone; {@code Long.MAX_VALUE}: none. */
+  public long sharedLimit() {
+    return sharedLimit;
   }
 
   /** The heap this budget was computed for. */
@@ -94,10 +135,11 @@ public final class MemoryBudget implements ImageAdmission {
     }
     Object ticket = new Object();
     long waitedFrom = 0;
+    boolean collect;
     synchronized (this) {
       queue.addLast(ticket);
       try {
-        while (queue.peekFirst() != ticket || leased + bytes > capacity) {
+        while (queue.peekFirst() != ticket || !fitsNow(bytes)) {
           if (waitedFrom == 0) {
             waitedFrom = System.nanoTime();
             log.atInfo()
@@ -106,6 +148,8 @@ public final class MemoryBudget implements ImageAdmission {
                 .addKeyValue("needs_mib", bytes / MIB)
                 .addKeyValue("leased_mib", leased / MIB)
                 .addKeyValue("capacity_mib", capacity / MIB)
+                .addKeyValue(
+                    "shared_limit_mib", sharedLimit == Long.MAX_VALUE ? "none" : sharedLimit / MIB)
                 .log();
           }
           wait();
@@ -116,8 +160,14 @@ public final class MemoryBudget implements ImageAdmission {
         throw e;
       }
       queue.removeFirst();
+      // a large image (no second like it fits the limit beside it) admitted into an empty budget
+      collect = leased == 0 && bytes > sharedLimit / 2;
       leased += bytes;
       notifyAll(); // the next in line may fit too
+    }
+    if (collect) {
+      // before decoding: the previous large image's garbage goes now, not under this one
+      collector.run();
     }
     if (waitedFrom != 0) {
       log.atInfo()
@@ -127,6 +177,11 @@ public final class MemoryBudget implements ImageAdmission {
           .log();
     }
     return new Lease(this, bytes);
+  }
+
+  /** Under the lock: the capacity always, the shared limit unless the image would be alone. */
+  private boolean fitsNow(long bytes) {
+    return leased + bytes <= capacity && (leased == 0 || leased + bytes <= sharedLimit);
   }
 
   private synchronized void release(long bytes) {

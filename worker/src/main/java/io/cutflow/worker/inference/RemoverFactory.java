@@ -72,7 +72,10 @@ public final class RemoverFactory {
     return open(ModelRegistry.createDefault(), model, settings, ImageLimits.defaults(), warmupRuns);
   }
 
-  /** A remover whose images share this JVM's heap with nothing else ({@link MemoryBudget}). */
+  /**
+   * A remover whose images share this JVM's heap with nothing else ({@link MemoryBudget}), large
+   * ones one at a time from a collected heap, as in a worker (cutflow.worker.image-overlap-mb).
+   */
   public static Loaded open(
       ModelRegistry registry,
       String model,
@@ -80,7 +83,10 @@ public final class RemoverFactory {
       ImageLimits limits,
       int warmupRuns)
       throws IOException, OrtException {
-    return open(registry, model, settings, limits, MemoryBudget.forRuntime(0), warmupRuns);
+    MemoryBudget budget =
+        MemoryBudget.forRuntime(0)
+            .withSharedLimit((long) MemoryBudget.DEFAULT_SHARED_LIMIT_MIB << 20, System::gc);
+    return open(registry, model, settings, limits, budget, warmupRuns);
   }
 
   /** A remover whose images are admitted against {@code budget}. */

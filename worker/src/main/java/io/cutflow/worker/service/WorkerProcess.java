@@ -212,7 +212,9 @@ public final class WorkerProcess {
         new ImageLimits(
             config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
             config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
-    MemoryBudget budget = MemoryBudget.forRuntime(settings.ioThreads() * limits.maxBytes());
+    MemoryBudget budget =
+        MemoryBudget.forRuntime(settings.ioThreads() * limits.maxBytes())
+            .withSharedLimit((long) config.getInt(WorkerConfig.IMAGE_OVERLAP_MB) << 20, System::gc);
     return RemoverFactory.open(
         registry,
         model.isBlank() ? null : model,

@@ -52,10 +52,13 @@ public record SupervisorSettings(
    * more): started small, on the serial collector told to give back what a collection frees (as
    * {@code cutflow remove}'s JVM), so that resident memory follows the image being worked on rather
    * than the largest so far, and with a young generation of at most 32 MB, so that a large image's
-   * arrays go straight to the old generation instead of first filling a large eden. G1 grows its
-   * heap for a large image and keeps it: one 24-megapixel image with {@code -a} left a worker at
-   * 1656 MB with G1 and the ONNX Runtime arena, 948 MB with these options and the arena off
-   * (README, Benchmarks: "A worker at 24 MP").
+   * arrays go straight to the old generation instead of first filling a large eden. Shrinking is
+   * not damped ({@code -XX:-ShrinkHeapInSteps}): the full collection before an image that runs
+   * alone (cutflow.worker.image-overlap-mb) gives the previous image's heap back at once. G1 grows
+   * its heap for a large image and keeps it: one 24-megapixel image with {@code -a} left a worker
+   * at 1656 MB with G1 and the ONNX Runtime arena, 948 MB with these options and the arena off
+   * (README, Benchmarks: "A worker at 24 MP"). The launcher script {@code cutflow} gives {@code
+   * remove}'s JVM the same options for 1g (a shell script cannot read these): keep the two alike.
    */
   public static List<String> jvmArgs(String maxHeap) {
     return List.of(
@@ -65,6 +68,7 @@ public record SupervisorSettings(
         "-XX:MaxNewSize=32m",
         "-XX:MinHeapFreeRatio=10",
         "-XX:MaxHeapFreeRatio=30",
+        "-XX:-ShrinkHeapInSteps",
         "-XX:+ExitOnOutOfMemoryError");
   }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
@@ -111,6 +112,64 @@ class MemoryBudgetTest {
     try (MemoryBudget.Lease next = b.admit("next.jpg", PHOTO, 500 * MIB)) {
       assertEquals(500 * MIB, b.leased());
     }
+  }
+
+  @Test
+  void underASharedLimitLargeImagesNeverOverlapAndStartFromACollectedHeap() throws Exception {
+    AtomicInteger collections = new AtomicInteger();
+    MemoryBudget b =
+        MemoryBudget.forHeap(1024 * MIB, 0)
+            .withSharedLimit(400 * MIB, collections::incrementAndGet);
+    assertEquals(400 * MIB, b.sharedLimit());
+    // Two 12 MP photos (about 160 MiB each) fit the limit together; no collection for them.
+    MemoryBudget.Lease a = b.admit("a.jpg", PHOTO, 160 * MIB);
+    MemoryBudget.Lease c = b.admit("c.jpg", PHOTO, 160 * MIB);
+    assertEquals(0, collections.get());
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      // 24 MP (312 MiB) fits the capacity beside them but not the shared limit: it waits, and the
+      // small image after it waits in line.
+      Future<MemoryBudget.Lease> big = pool.submit(() -> b.admit("big.png", PHOTO, 312 * MIB));
+      awaitWaiting(b, 1);
+      Future<MemoryBudget.Lease> small = pool.submit(() -> b.admit("small.jpg", PHOTO, 20 * MIB));
+      awaitWaiting(b, 2);
+      a.close();
+      Thread.sleep(50);
+      assertFalse(big.isDone(), "one image still in flight: 160 + 312 MiB is over the limit");
+      c.close();
+      MemoryBudget.Lease bigLease = big.get(30, TimeUnit.SECONDS);
+      // Large (over half the limit) and admitted alone: the heap was collected before it.
+      assertEquals(1, collections.get());
+      // 312 + 20 is within 400: the small one joins it.
+      MemoryBudget.Lease smallLease = small.get(30, TimeUnit.SECONDS);
+      assertEquals(332 * MIB, b.leased());
+      bigLease.close();
+      smallLease.close();
+      // An image needing more than the limit by itself is admitted alone, after a collection.
+      try (MemoryBudget.Lease huge = b.admit("huge.png", PHOTO, 600 * MIB)) {
+        assertEquals(2, collections.get());
+        Future<MemoryBudget.Lease> next = pool.submit(() -> b.admit("next.jpg", PHOTO, 10 * MIB));
+        awaitWaiting(b, 1);
+        assertFalse(next.isDone(), "nothing joins an image over the limit");
+        huge.close();
+        next.get(30, TimeUnit.SECONDS).close();
+      }
+      assertEquals(0, b.leased());
+      assertEquals(2, collections.get(), "small images never collect");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSharedLimitOfZeroIsNoLimit() throws Exception {
+    MemoryBudget b = MemoryBudget.forHeap(1024 * MIB, 0).withSharedLimit(0, () -> {});
+    assertEquals(Long.MAX_VALUE, b.sharedLimit());
+    try (MemoryBudget.Lease x = b.admit("x.png", PHOTO, 400 * MIB);
+        MemoryBudget.Lease y = b.admit("y.png", PHOTO, 400 * MIB)) {
+      assertEquals(800 * MIB, b.leased());
+    }
+    assertThrows(IllegalArgumentException.class, () -> b.withSharedLimit(-1, () -> {}));
   }
 
   private static void awaitWaiting(MemoryBudget b, int n) throws InterruptedException {
