@@ -110,7 +110,7 @@ public final class WorkerConfig implements ConfigKeys {
           INT,
           MemoryBudget.DEFAULT_SHARED_LIMIT_MIB,
           Validators.atLeast(0),
-          "Heap in MiB that the images a worker has in flight may lease together (about 13 bytes a pixel each, see cutflow.image.max-pixels). An image that would take them past it waits until it is alone (one needing more than this by itself still runs, alone). A large image (over half of it: a 24 MP one needs about 312 MiB) so never overlaps another, and when it starts alone a full collection first gives the previous one's heap back: a stream of 24-megapixel images stays under 1 GB resident instead of about 1.2 GB, at the cost of not decoding the next such image while one is in the model (about a fifth to a third slower for them). Ordinary photos (12 MP, about 160 MiB) still overlap. 0 = no bound but the heap's.");
+          "Heap in MiB that the images a worker has in flight may lease together (about 13 bytes a pixel each, see cutflow.image.max-pixels). An image that would take them past it waits until it is alone (one needing more than this by itself still runs, alone). A large image (over half of it: a 24 MP one needs about 312 MiB) so never overlaps another, and when it starts alone a full collection first gives the previous one's heap back: a worker on a stream of 24-megapixel images peaks at about 0.93-0.97 GB resident instead of about 1.2 GB (README, Benchmarks), at the cost of not decoding the next such image while one is in the model (up to about a quarter slower for them). Ordinary photos (12 MP, about 160 MiB) still overlap. 0 = no bound but the heap's.");
   public static final ConfigKey STALL_TIMEOUT_MS =
       DEF.define(
           "cutflow.worker.stall-timeout-ms",
