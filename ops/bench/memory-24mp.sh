@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Resident memory over many large images: COUNT links to one image (default the shared 24 MP PNG)
 # through `cutflow remove` (one JVM, images one after another) or `cutflow run` (embedded Kafka + S3
-# and a supervised worker process, whose RSS is what is sampled). Not part of CI.
+# and supervised worker processes, the largest of whose RSS is sampled). Not part of CI.
 #
 #   ops/bench/memory-24mp.sh [remove|run] [COUNT=200] [IMAGE=../shared/testdata/photos-extra/food-1.png]
 #
@@ -17,7 +17,7 @@ COUNT="${2:-200}"
 IMAGE="$(readlink -f "${3:-$HERE/../shared/testdata/photos-extra/food-1.png}" || true)"
 INTERVAL="${INTERVAL:-2}"
 WORKERS="${WORKERS:-1}"
-case "$MODE" in remove|run) ;; *) sed -n '2,11p' "$0" >&2; exit 2 ;; esac
+case "$MODE" in remove|run) ;; *) sed -n '2,12p' "$0" >&2; exit 2 ;; esac
 [ -f "$IMAGE" ] || { echo "memory-24mp: no image at $IMAGE; give its path as the third argument" >&2; exit 2; }
 WORK="$(mktemp -d -t cutflow-mem24.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
