@@ -12,7 +12,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -112,9 +114,15 @@ public final class Topics {
 
   /** As {@link #ensureTopics(Admin, Duration)}, for {@code names}. */
   public Set<String> ensureTopics(Admin admin, Duration timeout, List<String> names) {
+    // The calls carry the timeout themselves: otherwise the admin client's own
+    // default.api.timeout.ms (60 s) ends them first, whatever the wait below allows.
+    int callMs = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     try {
       Set<String> existing =
-          admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          admin
+              .listTopics(new ListTopicsOptions().timeoutMs(callMs))
+              .names()
+              .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (String name : new LinkedHashSet<>(names)) {
         if (!existing.contains(name)) {
@@ -125,7 +133,8 @@ public final class Topics {
       if (missing.isEmpty()) {
         return created;
       }
-      CreateTopicsResult result = admin.createTopics(missing);
+      CreateTopicsResult result =
+          admin.createTopics(missing, new CreateTopicsOptions().timeoutMs(callMs));
       for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e :
           result.values().entrySet()) {
         try {

@@ -84,6 +84,32 @@ class RecyclingEndToEndTest {
         .withStopTimeout(Duration.ofSeconds(60));
   }
 
+  /**
+   * The last lines of each worker's log but the killed one's (slot-S-SERIAL.log), for a failure.
+   */
+  private static String logTails(Path logs, SupervisorStats st, long killedPid) {
+    Set<String> killed = new HashSet<>();
+    st.retired().stream()
+        .filter(r -> r.pid() == killedPid)
+        .forEach(r -> killed.add("slot-" + r.slot() + "-" + r.serial() + ".log"));
+    StringBuilder sb = new StringBuilder();
+    try (var files = Files.list(logs)) {
+      for (Path f : files.sorted().toList()) {
+        if (killed.contains(f.getFileName().toString())) {
+          continue;
+        }
+        List<String> lines = Files.readAllLines(f);
+        sb.append("--- ").append(f.getFileName()).append('\n');
+        lines
+            .subList(Math.max(0, lines.size() - 12), lines.size())
+            .forEach(l -> sb.append(l).append('\n'));
+      }
+    } catch (Exception e) {
+      sb.append("(cannot read ").append(logs).append(": ").append(e).append(')');
+    }
+    return sb.toString();
+  }
+
   private static List<byte[]> images(int n) {
     return IntStream.range(0, n).mapToObj(i -> RecycleHarness.image(i, SIZE)).toList();
   }
@@ -229,7 +255,11 @@ class RecyclingEndToEndTest {
         SupervisorStats st = sup.stats();
         System.out.println("supervisor: " + st.summary() + "; retired " + st.retired());
         assertEquals(0, missing, "images lost after the kill: " + st.summary());
-        assertEquals(1, st.crashes(), st.summary());
+        // Any crash beyond the one we caused is a finding: say which worker and how it ended.
+        assertEquals(
+            1,
+            st.crashes(),
+            st.summary() + "; retired " + st.retired() + "; logs:\n" + logTails(logs, st, victim));
         assertTrue(
             st.retired().stream().anyMatch(r -> r.pid() == victim && r.reason().equals("CRASHED")));
         long replacement = st.slots().get(0).activePid();

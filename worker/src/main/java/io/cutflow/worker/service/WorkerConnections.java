@@ -27,8 +27,10 @@ record WorkerConnections(
   /**
    * How long the topic check may take. Generous: it runs beside the model's load and warm-up, and a
    * standby warms at low priority; on a saturated 2-core machine a standby took 101 s to warm and
-   * its topic check ran out of 30 s, which ended the process as a crash. (The connection warm-up
-   * after it only tries, and keeps its 10 s.)
+   * its topic check ran out of 30 s, which ended the process as a crash. Later one took 91 s and
+   * its check still ended after 60 s, the admin client's default.api.timeout.ms, until {@link
+   * Topics#ensureTopics(Admin, Duration)} gave this timeout to the calls themselves. (The
+   * connection warm-up after it only tries, and keeps its 10 s.)
    */
   static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofMinutes(2);
 
