@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The Java heap a process can give to images, handed out as leases: an image is decoded only once
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * model's activations. Thread-safe.
  */
 public final class MemoryBudget implements ImageAdmission {
+  /** A wait for heap this long is worth an operator's attention (a slow image ahead of it). */
+  private static final long LONG_WAIT_MS = 30_000;
+
   private static final Logger log = LoggerFactory.getLogger(MemoryBudget.class);
 
   /**
@@ -142,7 +146,8 @@ public final class MemoryBudget implements ImageAdmission {
         while (queue.peekFirst() != ticket || !fitsNow(bytes)) {
           if (waitedFrom == 0) {
             waitedFrom = System.nanoTime();
-            log.atInfo()
+            // routine for large images (each runs alone): operators see only long waits
+            log.atDebug()
                 .setMessage("image waits for heap held by earlier images")
                 .addKeyValue("input", input)
                 .addKeyValue("needs_mib", bytes / MIB)
@@ -170,10 +175,12 @@ public final class MemoryBudget implements ImageAdmission {
       collector.run();
     }
     if (waitedFrom != 0) {
-      log.atInfo()
-          .setMessage("image admitted")
+      long waitedMs = (System.nanoTime() - waitedFrom) / 1_000_000;
+      log.atLevel(waitedMs >= LONG_WAIT_MS ? Level.INFO : Level.DEBUG)
+          .setMessage("image admitted after waiting for heap")
           .addKeyValue("input", input)
-          .addKeyValue("waited_ms", (System.nanoTime() - waitedFrom) / 1_000_000)
+          .addKeyValue("needs_mib", bytes / MIB)
+          .addKeyValue("waited_ms", waitedMs)
           .log();
     }
     return new Lease(this, bytes);

@@ -101,7 +101,15 @@ public final class WorkerProcess {
                   WorkerConnections.open(
                       config, topics, settings, consumerProperties(config, settings)),
               WorkerProcess::daemon);
-      try (RemoverFactory.Loaded loaded = loadAndWarm(config, settings)) {
+      RemoverFactory.Loaded loaded;
+      try {
+        loaded = loadAndWarm(config, settings);
+      } catch (Exception | Error e) {
+        // no model, no worker: what was opened beside it closes once it is done opening
+        prepared.thenAccept(WorkerConnections::close);
+        throw e;
+      }
+      try (loaded) {
         long warmMs = (System.nanoTime() - t0) / 1_000_000;
         log.atInfo()
             .setMessage("worker warmed")

@@ -61,6 +61,7 @@ public record SupervisorSettings(
    * remove}'s JVM the same options for 1g (a shell script cannot read these): keep the two alike.
    */
   public static List<String> jvmArgs(String maxHeap) {
+    heapBytes(maxHeap); // refused here, with the fix, rather than by each worker's JVM at start
     return List.of(
         "-XX:+UseSerialGC",
         "-Xms64m",
@@ -70,6 +71,48 @@ public record SupervisorSettings(
         "-XX:MaxHeapFreeRatio=30",
         "-XX:-ShrinkHeapInSteps",
         "-XX:+ExitOnOutOfMemoryError");
+  }
+
+  /** The smallest worker heap: {@code -Xms64m} is where every worker's heap starts. */
+  static final long MIN_HEAP_BYTES = 64L << 20;
+
+  /**
+   * Bytes of a heap size in {@code -Xmx} syntax (digits, then k, m, g or t, or none for bytes).
+   *
+   * @throws IllegalArgumentException naming {@code --worker-heap} when it is not such a size or is
+   *     under 64m
+   */
+  static long heapBytes(String maxHeap) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d{1,12})([kKmMgGtT]?)").matcher(maxHeap.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          "--worker-heap "
+              + maxHeap
+              + ": not a heap size; give it as -Xmx takes it, e.g. 1g or 768m");
+    }
+    int shift =
+        switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          default -> 0;
+        };
+    long bytes;
+    try {
+      bytes = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+    } catch (ArithmeticException e) {
+      bytes = Long.MAX_VALUE; // the JVM refuses it as larger than it can reserve, and says so
+    }
+    if (bytes < MIN_HEAP_BYTES) {
+      throw new IllegalArgumentException(
+          "--worker-heap "
+              + maxHeap
+              + ": under 64m, where a worker's heap starts (-Xms64m); give 64m or more (1g fits"
+              + " the default pixel limit)");
+    }
+    return bytes;
   }
 
   public SupervisorSettings {
