@@ -44,8 +44,14 @@ public final class WebUiRoutes {
   private static final Map<String, String> FILES =
       Map.of(
           "index.html", "text/html; charset=utf-8",
+          "app.css", "text/css; charset=utf-8",
+          // JavaScript modules: app.js imports the others
           "app.js", "text/javascript; charset=utf-8",
-          "app.css", "text/css; charset=utf-8");
+          "server.js", "text/javascript; charset=utf-8",
+          "tiles.js", "text/javascript; charset=utf-8",
+          "events.js", "text/javascript; charset=utf-8",
+          "chart.js", "text/javascript; charset=utf-8",
+          "pick.js", "text/javascript; charset=utf-8");
 
   /**
    * One route; {@code secured} ones need the API key when one is configured.

@@ -48,7 +48,11 @@ class IngestApiWebUiTest {
 
   @Test
   void thePageAndItsFilesAreOpenSelfContainedAndLockedDown() throws Exception {
-    for (String path : List.of("/", "/webui/app.js", "/webui/app.css")) {
+    List<String> modules =
+        List.of("app.js", "server.js", "tiles.js", "events.js", "chart.js", "pick.js");
+    List<String> paths = new java.util.ArrayList<>(List.of("/", "/webui/app.css"));
+    modules.forEach(m -> paths.add("/webui/" + m));
+    for (String path : paths) {
       HttpResponse<String> r = get(path, false);
       assertEquals(200, r.statusCode(), path);
       String csp = r.headers().firstValue("Content-Security-Policy").orElse("");
@@ -57,13 +61,28 @@ class IngestApiWebUiTest {
       // nothing from outside this server: no CDN, no font service, no analytics
       assertFalse(r.body().matches("(?s).*https?://.*"), path + " names an outside URL");
     }
-    assertTrue(get("/", false).body().contains("<script src=\"/webui/app.js\" defer></script>"));
     assertTrue(
-        get("/webui/app.js", false)
-            .headers()
-            .firstValue("Content-Type")
-            .orElse("")
-            .startsWith("text/javascript"));
+        get("/", false).body().contains("<script type=\"module\" src=\"/webui/app.js\"></script>"));
+    for (String m : modules) {
+      // a module served as anything else is refused by the browser (nosniff, strict MIME check)
+      assertTrue(
+          get("/webui/" + m, false)
+              .headers()
+              .firstValue("Content-Type")
+              .orElse("")
+              .startsWith("text/javascript"),
+          m);
+    }
+    // every module app.js imports is one the server serves
+    java.util.regex.Matcher imports =
+        java.util.regex.Pattern.compile("from '\\./([a-z]+\\.js)'")
+            .matcher(get("/webui/app.js", false).body());
+    int found = 0;
+    while (imports.find()) {
+      assertTrue(modules.contains(imports.group(1)), imports.group(1));
+      found++;
+    }
+    assertEquals(modules.size() - 1, found, "app.js imports each other module");
     HttpResponse<String> missing = get("/webui/secrets.txt", false);
     assertEquals(404, missing.statusCode());
     assertEquals("not_found", json.readTree(missing.body()).get("error").asText());

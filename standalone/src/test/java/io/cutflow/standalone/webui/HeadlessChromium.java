@@ -62,6 +62,8 @@ final class HeadlessChromium {
         "--disable-dev-shm-usage",
         "--window-size=1000,1100",
         "--disable-gpu");
+    // the page's console, so that a test can tell a script error from a refused request
+    options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     return driver;

@@ -33,6 +33,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +51,8 @@ import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -150,6 +153,25 @@ class WebUiBrowserTest {
     wait.until(WebUiBrowserTest::live);
   }
 
+  /**
+   * No script error on the page (an uncaught exception, a module that failed to load). Refused
+   * requests are the tests' own doing (a 401, a 413, a cutout asked for before it is stored), and
+   * the browser logs each as an error too: those are not the page's.
+   */
+  @AfterEach
+  void thePageRaisedNoScriptError() {
+    if (driver == null) {
+      return;
+    }
+    List<String> errors =
+        driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+            .filter(e -> e.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue())
+            .map(LogEntry::getMessage)
+            .filter(m -> !m.contains("Failed to load resource"))
+            .toList();
+    assertTrue(errors.isEmpty(), "script errors on the page: " + errors);
+  }
+
   @Test
   @Order(1)
   void threePhotosAndATextFileBecomeThreeCutoutsAndOneFailureWithoutReload(@TempDir Path tmp)
@@ -185,6 +207,12 @@ class WebUiBrowserTest {
     }
     String summary = driver.findElement(By.id("summary")).getText();
     assertTrue(summary.startsWith("4 of 4 finished · 3 done · 1 failed"), summary);
+    // the throughput chart has drawn the ingest's /v1/stats (every 2 s)
+    new WebDriverWait(driver, Duration.ofSeconds(10))
+        .until(
+            d ->
+                String.valueOf(d.findElement(By.id("chart")).getAttribute("aria-label"))
+                    .matches("Throughput, last minute: \\d+\\.\\d\\d images/s"));
 
     // before/after: the toggle shows the original, and back
     WebElement tile = driver.findElement(By.cssSelector(".tile[data-state=done]"));
