@@ -73,72 +73,78 @@ final class FinishStage {
 
   private void finish(InFlightJob job) {
     try {
-      // the result reports the decoded image's size (a stacked cutout's PNG is taller)
-      int width = job.inferred.prepared().image().width();
-      int height = job.inferred.prepared().image().height();
-      BackgroundRemover.Cutout cutout = remover.finish(job.inferred);
-      job.inferred = null;
-      StageTimings t = cutout.timings();
-      JobRequest.Output out = job.request.resolvedOutput(cutoutsBucket);
-      long t0 = System.nanoTime();
-      try {
-        store.put(
-            out.bucket(),
-            out.key(),
-            cutout.png(),
-            "image/png",
-            Map.of("cutflow-job-id", job.request.jobId(), "cutflow-model", loadedModel));
-      } catch (ObjectStoreException e) {
-        failures.fail(
-            job,
-            FailureCode.STORAGE_FAILED,
-            job.name()
-                + ": writing "
-                + out.bucket()
-                + "/"
-                + out.key()
-                + " failed: "
-                + e.getMessage());
-        return;
-      }
-      job.uploadMs = (System.nanoTime() - t0) / 1_000_000;
-      for (String stage :
-          List.of(
-              StageTimings.DECODE,
-              StageTimings.PREPROCESS,
-              StageTimings.POSTPROCESS,
-              StageTimings.ENCODE)) {
-        metrics.stage(stage, t.get(stage));
-      }
-      if (t.asMap().containsKey(StageTimings.MATTING)) { // only jobs with alpha matting
-        metrics.stage(StageTimings.MATTING, t.get(StageTimings.MATTING));
-      }
-      metrics.stage("upload", job.uploadMs);
-      JobResult result =
-          JobResult.ok(
-              job.request,
-              new JobResult.StoredObject(out.bucket(), out.key(), cutout.png().length),
-              new JobResult.Image(width, height),
-              loadedModel,
-              workerId,
-              null,
-              job.timings(t),
-              job.startedAt,
-              Instant.now());
-      if (cutout.note() != null) {
-        result = result.withNotes(List.of(cutout.note()));
-        log.atInfo()
-            .setMessage("cutout note")
-            .addKeyValue("job_id", job.request.jobId())
-            .addKeyValue("note", cutout.note())
-            .log();
-      }
-      publisher.publish(job, result, null);
+      finishAndPublish(job);
     } catch (Throwable e) {
       failures.unexpected(job, "finish", e);
     } finally {
+      // after finishAndPublish has returned: its frame held the cutout, which must not outlive the
+      // lease (see InFlightJob.releaseImage)
       job.releaseImage(); // the upload is done: the cutout's heap may go to the next image
       stall.progress();
     }
+  }
+
+  private void finishAndPublish(InFlightJob job) {
+    // the result reports the decoded image's size (a stacked cutout's PNG is taller)
+    int width = job.inferred.prepared().image().width();
+    int height = job.inferred.prepared().image().height();
+    BackgroundRemover.Cutout cutout = remover.finish(job.inferred);
+    job.inferred = null;
+    StageTimings t = cutout.timings();
+    JobRequest.Output out = job.request.resolvedOutput(cutoutsBucket);
+    long t0 = System.nanoTime();
+    try {
+      store.put(
+          out.bucket(),
+          out.key(),
+          cutout.png(),
+          "image/png",
+          Map.of("cutflow-job-id", job.request.jobId(), "cutflow-model", loadedModel));
+    } catch (ObjectStoreException e) {
+      failures.fail(
+          job,
+          FailureCode.STORAGE_FAILED,
+          job.name()
+              + ": writing "
+              + out.bucket()
+              + "/"
+              + out.key()
+              + " failed: "
+              + e.getMessage());
+      return;
+    }
+    job.uploadMs = (System.nanoTime() - t0) / 1_000_000;
+    for (String stage :
+        List.of(
+            StageTimings.DECODE,
+            StageTimings.PREPROCESS,
+            StageTimings.POSTPROCESS,
+            StageTimings.ENCODE)) {
+      metrics.stage(stage, t.get(stage));
+    }
+    if (t.asMap().containsKey(StageTimings.MATTING)) { // only jobs with alpha matting
+      metrics.stage(StageTimings.MATTING, t.get(StageTimings.MATTING));
+    }
+    metrics.stage("upload", job.uploadMs);
+    JobResult result =
+        JobResult.ok(
+            job.request,
+            new JobResult.StoredObject(out.bucket(), out.key(), cutout.png().length),
+            new JobResult.Image(width, height),
+            loadedModel,
+            workerId,
+            null,
+            job.timings(t),
+            job.startedAt,
+            Instant.now());
+    if (cutout.note() != null) {
+      result = result.withNotes(List.of(cutout.note()));
+      log.atInfo()
+          .setMessage("cutout note")
+          .addKeyValue("job_id", job.request.jobId())
+          .addKeyValue("note", cutout.note())
+          .log();
+    }
+    publisher.publish(job, result, null);
   }
 }
