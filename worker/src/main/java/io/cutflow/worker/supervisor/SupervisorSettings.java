@@ -4,8 +4,11 @@ import io.cutflow.worker.service.WorkerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a {@link RecyclingSupervisor} runs its worker processes.
@@ -45,6 +48,9 @@ public record SupervisorSettings(
   /** Images per worker process unless told otherwise. */
   public static final int DEFAULT_RECYCLE_AFTER = 500;
 
+  /** A heap size as -Xmx takes it; declared before DEFAULT_JVM_ARGS, whose initializer reads it. */
+  private static final Pattern HEAP_SIZE = Pattern.compile("(\\d{1,12})([kKmMgGtT]?)");
+
   public static final List<String> DEFAULT_JVM_ARGS = jvmArgs("1g");
 
   /**
@@ -83,8 +89,7 @@ public record SupervisorSettings(
    *     under 64m
    */
   static long heapBytes(String maxHeap) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(\\d{1,12})([kKmMgGtT]?)").matcher(maxHeap.strip());
+    Matcher m = HEAP_SIZE.matcher(maxHeap.strip());
     if (!m.matches()) {
       throw new IllegalArgumentException(
           "--worker-heap "
@@ -92,7 +97,7 @@ public record SupervisorSettings(
               + ": not a heap size; give it as -Xmx takes it, e.g. 1g or 768m");
     }
     int shift =
-        switch (m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+        switch (m.group(2).toLowerCase(Locale.ROOT)) {
           case "k" -> 10;
           case "m" -> 20;
           case "g" -> 30;
