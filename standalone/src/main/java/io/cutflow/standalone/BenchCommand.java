@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -176,7 +177,11 @@ public final class BenchCommand implements Callable<Integer> {
           IngestClient client = IngestClient.connect(config)) {
         StackWorkers.awaitAssigned(supervisor, Duration.ofMinutes(1));
         out.printf(
-            "worker process start → ready (model loaded, warmed, partitions assigned): %.1f s%n",
+            "worker process start → READY (JVM, model loaded, warmed, Kafka and the store"
+                + " connected): %s s; → partitions assigned: %.1f s%n",
+            supervisor.stats().startToReadyMs().stream()
+                .map(ms -> String.format("%.1f", ms / 1000.0))
+                .collect(Collectors.joining(", ")),
             (System.nanoTime() - s0) / 1e9);
         BenchCpu cpu = BenchCpu.start(stack);
         BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);

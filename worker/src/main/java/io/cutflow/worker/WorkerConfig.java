@@ -94,9 +94,16 @@ public final class WorkerConfig implements ConfigKeys {
       DEF.define(
           "cutflow.worker.warm-up-runs",
           INT,
-          1,
+          2,
           Validators.between(0, 100),
-          "Whole cutouts (decode, model, PNG) a worker runs on a built-in image before it reports ready; with the memory pattern off, one brings the next image to within a few per cent of steady speed. 0 = none (the first real image pays the cold start).");
+          "Passes a worker makes over a built-in image (decode, resize, the model where cutflow.worker.warm-up-model says so, mask, composition, PNG) before it reports ready, alternating default options and only-mask with post-processing so both output paths are compiled. 0 = none (the first real image pays the cold JVM).");
+  public static final ConfigKey WARM_UP_MODEL =
+      DEF.define(
+          "cutflow.worker.warm-up-model",
+          STRING,
+          "auto",
+          Validators.oneOf("auto", "always", "never"),
+          "Whether the warm-up passes run the model. auto: only where the session's first run is slower than the next, which is with cutflow.worker.ort-arena or cutflow.worker.ort-memory-pattern on (+17 % with the arena, ./cutflow cold-start) and for sam; with both off (the default) run 0 is within a few per cent of steady (./cutflow cold-start --no-arena), so the passes give the Java stages a made-up model output and the worker is ready one model run sooner. always: whole cutouts. never: never the model.");
   public static final ConfigKey QUEUE_CAPACITY =
       DEF.define(
           "cutflow.worker.queue-capacity",

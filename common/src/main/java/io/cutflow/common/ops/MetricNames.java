@@ -45,6 +45,7 @@ public final class MetricNames {
           map("cutflow.supervisor.recycles.*", "cutflow_supervisor_recycles_total", "reason"),
           map("cutflow.supervisor.standby-boosts", "cutflow_supervisor_standby_boosts_total"),
           map("cutflow.supervisor.warm-up-cpu", "cutflow_supervisor_warm_up_cpu_seconds"),
+          map("cutflow.supervisor.start-to-ready", "cutflow_supervisor_start_to_ready_seconds"),
           map("cutflow.supervisor.handover-gap", "cutflow_supervisor_handover_gap_seconds"),
           map("cutflow.supervisor.record-crashes", "cutflow_supervisor_record_crashes_total"),
           map("cutflow.supervisor.suspects", "cutflow_supervisor_suspects"),

@@ -1,7 +1,12 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
+import io.cutflow.worker.inference.StageTimings;
+import io.cutflow.worker.inference.WarmUpImage;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
@@ -22,8 +27,10 @@ import picocli.CommandLine.Option;
  * {@code cutflow cold-start}: what a fresh ONNX Runtime session's first runs cost — wall time, CPU,
  * page faults, resident memory — which is what each recycle's standby pays before {@code READY}.
  * Compare runs with and without {@code --memory-pattern}, and with {@code
- * GLIBC_TUNABLES=glibc.malloc.hugetlb=0} to see what huge pages change. A benchmark: it reports, it
- * doesn't assert.
+ * GLIBC_TUNABLES=glibc.malloc.hugetlb=0} to see what huge pages change. With {@code --image}, the
+ * whole path instead: a remover warmed as a worker warms it, then whole cutouts of that image, so
+ * the first real image can be compared with the steady ones. A benchmark: it reports, it doesn't
+ * assert.
  */
 @Command(
     name = "cold-start",
@@ -43,12 +50,37 @@ public final class ColdStartCommand implements Callable<Integer> {
       description = "Turn ONNX Runtime's memory pattern on (workers run with it off).")
   boolean memoryPattern;
 
+  @Option(
+      names = "--image",
+      paramLabel = "FILE",
+      description =
+          "Warm a remover as a worker does (--warm-up-runs, --warm-up-model), then time --runs whole"
+              + " cutouts of FILE. Give --no-arena for the worker's session settings.")
+  Path image;
+
+  @Option(
+      names = "--warm-up-runs",
+      defaultValue = "2",
+      description = "With --image: warm-up passes (default ${DEFAULT-VALUE}, the worker's).")
+  int warmUpRuns;
+
+  @Option(
+      names = "--warm-up-model",
+      defaultValue = "auto",
+      description =
+          "With --image: whether warm-up runs the model: auto, always or never (default"
+              + " ${DEFAULT-VALUE}, the worker's).")
+  String warmUpModel;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec =
         session.model() == null ? registry.defaultModel() : registry.get(session.model());
+    if (image != null) {
+      return cutouts(out, registry, spec);
+    }
     Path file = registry.ensure(spec.name(), FetchProgress.NONE);
     int t =
         session.threads() == null ? Runtime.getRuntime().availableProcessors() : session.threads();
@@ -88,6 +120,63 @@ public final class ColdStartCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** A worker's start after its JVM: model, warm-up, then the first real cutouts one by one. */
+  private int cutouts(PrintStream out, ModelRegistry registry, ModelSpec spec) throws Exception {
+    byte[] data = Files.readAllBytes(image);
+    WarmUpImage.Plan plan =
+        new WarmUpImage.Plan(warmUpRuns, WarmUpImage.ModelRuns.parse(warmUpModel));
+    InferenceSession.Settings settings =
+        session.settings().withSpinning(false).withMemoryPattern(memoryPattern);
+    out.printf(
+        "cold-start: model %s, arena %s, warm-up %d passes, model %s; then %d cutouts of %s%n",
+        spec.name(),
+        settings.arena() ? "on" : "off",
+        warmUpRuns,
+        warmUpModel,
+        runs,
+        image.getFileName());
+    out.printf("%-13s %8s %8s %12s %8s%n", "step", "wall ms", "CPU ms", "inference ms", "RSS MB");
+    Sample before = Sample.now();
+    try (RemoverFactory.Loaded loaded =
+        RemoverFactory.open(registry, spec.name(), settings, ImageLimits.defaults(), plan)) {
+      before = print(out, "load+warm-up", before, -1);
+      out.printf("  warm-up passes ms: %s%n", loaded.warmupMillis());
+      long first = 0;
+      long rest = 0;
+      for (int i = 0; i < runs; i++) {
+        BackgroundRemover.Cutout c =
+            loaded.remover().remove(data, image.toString(), CutoutOptions.DEFAULTS);
+        Sample now = print(out, "cutout " + i, before, c.timings().get(StageTimings.INFERENCE));
+        long wall = (now.nanos - before.nanos) / 1_000_000;
+        if (i == 0) {
+          first = wall;
+        } else {
+          rest += wall;
+        }
+        before = now;
+      }
+      if (runs > 1) {
+        double steady = rest / (double) (runs - 1);
+        out.printf(
+            "first cutout / mean of the other %d: %.3f (%d ms / %.0f ms)%n",
+            runs - 1, first / steady, first, steady);
+      }
+    }
+    return 0;
+  }
+
+  private static Sample print(PrintStream out, String step, Sample before, double inferenceMs) {
+    Sample now = Sample.now();
+    out.printf(
+        "%-13s %8d %8d %12s %8d%n",
+        step,
+        (now.nanos - before.nanos) / 1_000_000,
+        (now.cpuNanos - before.cpuNanos) / 1_000_000,
+        inferenceMs < 0 ? "" : String.format("%.0f", inferenceMs),
+        ResidentMemory.current() / (1024 * 1024));
+    return now;
   }
 
   private static Sample print(PrintStream out, String step, Sample before) {

@@ -24,9 +24,10 @@ public final class RemoverFactory {
   private static final Logger log = LoggerFactory.getLogger(RemoverFactory.class);
 
   /**
-   * A fresh session's first run is slow (ONNX Runtime fills its arena: page faults, and a new JVM
-   * runs the Java stages interpreted); with the memory pattern off, the second is within ~5 % of
-   * steady speed. With the pattern on, the second run is slow too (it allocates the planned block).
+   * Whole cutouts the commands that measure or compare (profile, quality) run first. A fresh
+   * session's first run is slow with the arena on (it fills it), and a new JVM runs the Java stages
+   * interpreted; with the memory pattern off, the second run is within ~5 % of steady speed. With
+   * the pattern on, the second run is slow too (it allocates the planned block).
    */
   public static final int DEFAULT_WARMUP_RUNS = 1;
 
@@ -83,10 +84,21 @@ public final class RemoverFactory {
       ImageLimits limits,
       int warmupRuns)
       throws IOException, OrtException {
+    return open(registry, model, settings, limits, WarmUpImage.Plan.wholeCutouts(warmupRuns));
+  }
+
+  /** As above, warmed as {@code warmUp} says. */
+  public static Loaded open(
+      ModelRegistry registry,
+      String model,
+      InferenceSession.Settings settings,
+      ImageLimits limits,
+      WarmUpImage.Plan warmUp)
+      throws IOException, OrtException {
     MemoryBudget budget =
         MemoryBudget.forRuntime(0)
             .withSharedLimit((long) MemoryBudget.DEFAULT_SHARED_LIMIT_MIB << 20, System::gc);
-    return open(registry, model, settings, limits, budget, warmupRuns);
+    return open(registry, model, settings, limits, budget, warmUp);
   }
 
   /** A remover whose images are admitted against {@code budget}. */
@@ -96,7 +108,7 @@ public final class RemoverFactory {
       InferenceSession.Settings settings,
       ImageLimits limits,
       MemoryBudget budget,
-      int warmupRuns)
+      WarmUpImage.Plan warmUp)
       throws IOException, OrtException {
     ModelSpec spec = model == null ? registry.defaultModel() : registry.get(model);
     LicenceWarning.warnOnce(spec);
@@ -114,7 +126,7 @@ public final class RemoverFactory {
     long loaded = System.nanoTime();
     BackgroundRemover remover =
         new BackgroundRemover(session, new ImageDecoder(limits), new PngWriter(), budget);
-    List<Long> warm = WarmUpImage.warm(remover, session, warmupRuns);
+    List<Long> warm = WarmUpImage.warm(remover, session, warmUp);
     long loadMillis = (loaded - t0) / 1_000_000;
     log.atInfo()
         .setMessage("remover ready")

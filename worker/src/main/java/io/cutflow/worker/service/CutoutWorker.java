@@ -354,6 +354,11 @@ public final class CutoutWorker implements AutoCloseable {
     finish.shutdown();
   }
 
+  /** A job's own CPU-bound stages but the model: decode, pre- and post-processing, encode. */
+  private static long imageMillis(JobResult.Timings t) {
+    return t.decode() + t.preprocess() + t.postprocess() + t.matting() + t.encode();
+  }
+
   /** All sends for {@code job} are acknowledged: its offset may be committed. */
   private void onPublished(InFlightJob job, JobResult result) {
     metrics.done(job.tp, job.record.offset()); // before the next record can be taken
@@ -368,6 +373,8 @@ public final class CutoutWorker implements AutoCloseable {
         .addKeyValue("partition", job.tp.partition())
         .addKeyValue("offset", job.record.offset())
         .addKeyValue("total_ms", result.timingsMs().total())
+        .addKeyValue("inference_ms", result.timingsMs().inference())
+        .addKeyValue("image_ms", imageMillis(result.timingsMs()))
         .log();
     if (settings.maxRssMb() > 0 && n % 5 == 0) {
       long rss = ResidentMemory.current();

@@ -14,6 +14,7 @@ import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
+import io.cutflow.worker.inference.WarmUpImage;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.supervisor.ControlMessage;
 import java.lang.management.ManagementFactory;
@@ -229,7 +230,9 @@ public final class WorkerProcess {
         sessionSettings,
         limits,
         budget,
-        config.getInt(WorkerConfig.WARM_UP_RUNS));
+        new WarmUpImage.Plan(
+            config.getInt(WorkerConfig.WARM_UP_RUNS),
+            WarmUpImage.ModelRuns.parse(config.getString(WorkerConfig.WARM_UP_MODEL))));
   }
 
   private static void daemon(Runnable r) {

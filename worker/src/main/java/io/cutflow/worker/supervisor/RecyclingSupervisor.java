@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * cutflow.supervisor.handover-gap} (timer, ms: the new worker's first record − the old worker's
  * last commit), {@code cutflow.supervisor.worker.rss.<slot>} (the active worker's resident memory,
  * bytes), {@code cutflow.supervisor.warm-up-cpu-ms} (histogram: CPU a worker process used from
- * start to READY), and from the {@link PoisonLedger}: {@code cutflow.supervisor.record-crashes}
- * (counter: a record in flight in a worker that crashed, once per record and crash), {@code
+ * start to READY), {@code cutflow.supervisor.start-to-ready} (timer: wall time from starting it to
+ * READY), and from the {@link PoisonLedger}: {@code cutflow.supervisor.record-crashes} (counter: a
+ * record in flight in a worker that crashed, once per record and crash), {@code
  * cutflow.supervisor.suspects} (records in the ledger), {@code
  * cutflow.supervisor.suspects.past-bound} (of those, the ones workers now fail as {@code
  * worker_crashed}) and {@code cutflow.supervisor.suspects.max-crashes}.

@@ -306,12 +306,15 @@ final class Slot {
     if (cpuMs >= 0) {
       tally.warmUpCpu(cpuMs);
     }
+    long startToReadyMs = (System.nanoTime() - w.startedNanos) / 1_000_000;
+    tally.startToReady(startToReadyMs);
     log.atInfo()
         .setMessage("worker warm")
         .addKeyValue("slot", index)
         .addKeyValue("serial", w.serial)
         .addKeyValue("pid", w.pid())
         .addKeyValue("warm_ms", ready.warmMs())
+        .addKeyValue("start_to_ready_ms", startToReadyMs)
         .addKeyValue("cpu_ms", cpuMs)
         .addKeyValue("warmed_at_low_priority", w.lowered)
         .log();

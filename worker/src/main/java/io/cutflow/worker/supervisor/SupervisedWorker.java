@@ -26,6 +26,7 @@ final class SupervisedWorker {
   final int slot;
   final int serial;
   final JavaProcess process;
+  final long startedNanos = System.nanoTime(); // just after the process was started
   boolean ready;
   int opsPort; // from READY; 0 before
   boolean lowered; // its autogroup runs at the standby nice

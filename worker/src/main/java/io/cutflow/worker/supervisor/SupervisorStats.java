@@ -27,6 +27,7 @@ public record SupervisorStats(
     List<RetiredWorker> retired,
     List<AssignmentEvent> assignments,
     List<Long> warmUpCpuMs,
+    List<Long> startToReadyMs,
     List<Suspect> suspects) {
   public SupervisorStats {
     recyclesByReason = Map.copyOf(recyclesByReason);
@@ -35,6 +36,7 @@ public record SupervisorStats(
     retired = List.copyOf(retired);
     assignments = List.copyOf(assignments);
     warmUpCpuMs = List.copyOf(warmUpCpuMs);
+    startToReadyMs = List.copyOf(startToReadyMs);
     suspects = List.copyOf(suspects);
   }
 
@@ -57,6 +59,7 @@ public record SupervisorStats(
         retired,
         assignments,
         warmUpCpuMs,
+        List.of(),
         List.of());
   }
 

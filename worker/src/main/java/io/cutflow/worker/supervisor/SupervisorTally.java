@@ -20,6 +20,7 @@ final class SupervisorTally {
   private final List<SupervisorStats.RetiredWorker> retired = new ArrayList<>();
   private final List<SupervisorStats.AssignmentEvent> assignments = new ArrayList<>();
   private final List<Long> warmUpCpu = new ArrayList<>();
+  private final List<Long> startToReady = new ArrayList<>();
   private long crashes;
   private long started;
 
@@ -32,6 +33,7 @@ final class SupervisorTally {
     registry.counter("cutflow.supervisor.recycles.rss");
     registry.timer("cutflow.supervisor.handover-gap");
     registry.timer("cutflow.supervisor.warm-up-cpu");
+    registry.timer("cutflow.supervisor.start-to-ready");
   }
 
   void started() {
@@ -72,6 +74,11 @@ final class SupervisorTally {
     registry.timer("cutflow.supervisor.warm-up-cpu").update(cpuMs, TimeUnit.MILLISECONDS);
   }
 
+  void startToReady(long wallMs) {
+    startToReady.add(wallMs);
+    registry.timer("cutflow.supervisor.start-to-ready").update(wallMs, TimeUnit.MILLISECONDS);
+  }
+
   void handoverGap(long gapMs) {
     gaps.add(gapMs);
     registry.timer("cutflow.supervisor.handover-gap").update(gapMs, TimeUnit.MILLISECONDS);
@@ -88,6 +95,15 @@ final class SupervisorTally {
   SupervisorStats snapshot(
       List<SupervisorStats.SlotState> slots, List<SupervisorStats.Suspect> suspects) {
     return new SupervisorStats(
-        recycles, crashes, started, gaps, slots, retired, assignments, warmUpCpu, suspects);
+        recycles,
+        crashes,
+        started,
+        gaps,
+        slots,
+        retired,
+        assignments,
+        warmUpCpu,
+        startToReady,
+        suspects);
   }
 }

@@ -22,6 +22,7 @@ class SupervisorMetricsDocTest {
     tally.recycle("rss");
     tally.handoverGap(120);
     tally.warmUpCpu(2500);
+    tally.startToReady(3100);
 
     String scrape = MetricsDoc.scrape(registry);
     List<String> problems =
@@ -34,5 +35,8 @@ class SupervisorMetricsDocTest {
     assertTrue(scrape.contains("cutflow_supervisor_worker_rss_limit_bytes 1.073741824E9"), scrape);
     assertTrue(
         scrape.contains("cutflow_supervisor_warm_up_cpu_seconds{quantile=\"0.5\",} 2.5"), scrape);
+    assertTrue(
+        scrape.contains("cutflow_supervisor_start_to_ready_seconds{quantile=\"0.5\",} 3.1"),
+        scrape);
   }
 }
