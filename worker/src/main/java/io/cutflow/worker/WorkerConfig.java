@@ -103,7 +103,7 @@ public final class WorkerConfig implements ConfigKeys {
           STRING,
           "auto",
           Validators.oneOf("auto", "always", "never"),
-          "Whether the warm-up passes run the model. auto: only where the session's first run is slower than the next, which is with cutflow.worker.ort-arena or cutflow.worker.ort-memory-pattern on (+17 % with the arena, ./cutflow cold-start) and for sam; with both off (the default) run 0 is within a few per cent of steady (./cutflow cold-start --no-arena), so the passes give the Java stages a made-up model output and the worker is ready one model run sooner. always: whole cutouts. never: never the model.");
+          "Whether the warm-up passes run the model. auto: in as many of the first passes as the session has slow first runs: one with cutflow.worker.ort-arena on (run 0 fills the arena: +17 %, ./cutflow cold-start) and for sam, two with cutflow.worker.ort-memory-pattern on, none with both off (the default: run 0 is within a few per cent of steady, ./cutflow cold-start --no-arena); the other passes give the Java stages a made-up model output, and the worker is ready that many model runs sooner. always: whole cutouts. never: never the model.");
   public static final ConfigKey QUEUE_CAPACITY =
       DEF.define(
           "cutflow.worker.queue-capacity",

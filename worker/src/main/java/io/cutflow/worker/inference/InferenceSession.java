@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With ONNX Runtime's arena or memory pattern on, a fresh session's first run is slower than the
  * next (it allocates what later runs reuse), so the owner runs the model before it reports ready
- * ({@link #firstRunIsSlow}, {@link WarmUpImage}). {@link #run} is serialised: one session runs one
- * image at a time with all its intra-op threads, which is the fastest use of a CPU session; callers
+ * ({@link #slowRuns}, {@link WarmUpImage}). {@link #run} is serialised: one session runs one image
+ * at a time with all its intra-op threads, which is the fastest use of a CPU session; callers
  * overlap I/O around it rather than inside it.
  */
 public final class InferenceSession implements AutoCloseable {
@@ -50,8 +50,8 @@ public final class InferenceSession implements AutoCloseable {
   /** The encoder and decoder of a {@code sam} model, instead of {@code session}; else null. */
   private final SamSegmenter sam;
 
-  /** See {@link #firstRunIsSlow}. */
-  private final boolean firstRunIsSlow;
+  /** See {@link #slowRuns}. */
+  private final int slowRuns;
 
   /** Model runs so far (guarded by this). */
   private long runs;
@@ -67,7 +67,7 @@ public final class InferenceSession implements AutoCloseable {
     this.inputName = null;
     this.inputShape = null;
     this.sam = sam;
-    this.firstRunIsSlow = true; // its two sessions keep ONNX Runtime's defaults, the arena on
+    this.slowRuns = 1; // its two sessions keep ONNX Runtime's defaults, the arena on
   }
 
   /**
@@ -191,7 +191,7 @@ public final class InferenceSession implements AutoCloseable {
     this.modelBytes = bytes;
     this.loadedFrom = load;
     this.sam = null;
-    this.firstRunIsSlow = settings.arena() || settings.memoryPattern();
+    this.slowRuns = settings.memoryPattern() ? 2 : settings.arena() ? 1 : 0;
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
     this.inputName = in.getKey();
     this.inputShape = new long[] {1, 3, profile.inputHeight(), profile.inputWidth()};
@@ -308,14 +308,15 @@ public final class InferenceSession implements AutoCloseable {
   }
 
   /**
-   * Whether this session's first run costs more than later ones, so that warming it means running
-   * it. With the arena or the memory pattern on, run 0 allocates what later runs reuse: ISNet on 2
-   * threads, {@code cutflow cold-start}, 5.4 s against 4.6 s steady (+17 %). With both off every
-   * run allocates and frees its activations, and run 0 is within a few per cent of the next (5.2 s
-   * against 4.9–5.1 s: {@code cutflow cold-start --no-arena}).
+   * How many of this session's first runs cost more than later ones, so that warming it means
+   * running it that often. With the arena on, run 0 allocates what later runs reuse: ISNet on 2
+   * threads, {@code cutflow cold-start}, 5.4 s against 4.6 s steady (+17 %). The memory pattern
+   * adds a second slow run (it allocates the planned block). With both off every run allocates and
+   * frees its activations, and run 0 is within a few per cent of the next (5.2 s against 4.9–5.1 s:
+   * {@code cutflow cold-start --no-arena}): 0.
    */
-  public boolean firstRunIsSlow() {
-    return firstRunIsSlow;
+  public int slowRuns() {
+    return slowRuns;
   }
 
   /** How many times {@link #run} has run the model. */

@@ -25,8 +25,9 @@ import javax.imageio.ImageIO;
  *
  * <p>A fresh JVM runs the Java stages interpreted at first: the first 800×600 cutout took 6.0 s
  * where the next took 5.3 (ISNet, 2 cores). The model itself only needs a run where its first run
- * is slow ({@link InferenceSession#firstRunIsSlow}); elsewhere a pass feeds the Java stages a
- * made-up model output instead, and a worker is ready one model run (seconds) sooner.
+ * is slow, and only as often as it is ({@link InferenceSession#slowRuns}); the other passes feed
+ * the Java stages a made-up model output instead, and a worker is ready one model run (seconds)
+ * sooner.
  */
 public final class WarmUpImage {
   private static final int WIDTH = 800;
@@ -34,7 +35,10 @@ public final class WarmUpImage {
 
   /** Whether warm-up passes run the model or give the later stages a made-up output. */
   public enum ModelRuns {
-    /** Only where the session's first run is slow ({@link InferenceSession#firstRunIsSlow}). */
+    /**
+     * In as many passes as the session has slow first runs ({@link InferenceSession#slowRuns}): 0
+     * with the arena and memory pattern off, 1 with the arena on, 2 with the memory pattern.
+     */
     AUTO,
     ALWAYS,
     NEVER;
@@ -44,11 +48,12 @@ public final class WarmUpImage {
       return valueOf(value.toUpperCase(Locale.ROOT));
     }
 
-    boolean runsModel(InferenceSession session) {
+    /** How many of {@code passes} passes, the first ones, run the model. */
+    int modelPasses(InferenceSession session, int passes) {
       return switch (this) {
-        case AUTO -> session.firstRunIsSlow();
-        case ALWAYS -> true;
-        case NEVER -> false;
+        case AUTO -> Math.min(passes, session.slowRuns());
+        case ALWAYS -> passes;
+        case NEVER -> 0;
       };
     }
   }
@@ -94,7 +99,7 @@ public final class WarmUpImage {
   public static List<Long> warm(BackgroundRemover remover, InferenceSession session, Plan plan)
       throws OrtException {
     int runs = plan.runs();
-    boolean withModel = plan.model().runsModel(session);
+    int withModel = plan.model().modelPasses(session, runs);
     byte[] data = jpeg();
     // sam cuts only where a prompt points: the subject's centre, rembg's default point
     CutoutOptions base =
@@ -112,7 +117,7 @@ public final class WarmUpImage {
       long t0 = System.nanoTime();
       try {
         CutoutOptions options = variants[i % variants.length];
-        if (withModel) {
+        if (i < withModel) {
           remover.remove(data, "warm-up image", options);
         } else {
           withoutModel(remover, session, data, options);

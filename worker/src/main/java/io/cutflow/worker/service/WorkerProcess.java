@@ -200,8 +200,8 @@ public final class WorkerProcess {
   }
 
   /**
-   * Boot step 2: load the model and warm it (whole cutouts on a built-in image). Images are
-   * admitted against this JVM's heap less what its fetch threads' downloads may hold.
+   * Boot step 2: load the model and warm it (passes over a built-in image, {@link WarmUpImage}).
+   * Images are admitted against this JVM's heap less what its fetch threads' downloads may hold.
    */
   private static RemoverFactory.Loaded loadAndWarm(CutflowConfig config, WorkerSettings settings)
       throws Exception {
