@@ -19,6 +19,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -167,26 +168,36 @@ public final class ColdStartCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** A row of the cutouts table: the inference column from the cutout's own timings. */
   private static Sample print(PrintStream out, String step, Sample before, double inferenceMs) {
-    Sample now = Sample.now();
-    out.printf(
+    return print(
+        out,
         "%-13s %8d %8d %12s %8d%n",
         step,
-        (now.nanos - before.nanos) / 1_000_000,
-        (now.cpuNanos - before.cpuNanos) / 1_000_000,
-        inferenceMs < 0 ? "" : String.format("%.0f", inferenceMs),
-        ResidentMemory.current() / (1024 * 1024));
-    return now;
+        before,
+        (b, now) -> inferenceMs < 0 ? "" : String.format("%.0f", inferenceMs));
   }
 
+  /** A row of the session table: the minor page faults since {@code before}. */
   private static Sample print(PrintStream out, String step, Sample before) {
+    return print(
+        out, "%-7s %8d %8d %10s %8d%n", step, before, (b, now) -> now.minorFaults - b.minorFaults);
+  }
+
+  /** One row: step, wall and CPU ms since {@code before}, the table's own column, RSS MB. */
+  private static Sample print(
+      PrintStream out,
+      String format,
+      String step,
+      Sample before,
+      BiFunction<Sample, Sample, Object> column) {
     Sample now = Sample.now();
     out.printf(
-        "%-7s %8d %8d %10d %8d%n",
+        format,
         step,
         (now.nanos - before.nanos) / 1_000_000,
         (now.cpuNanos - before.cpuNanos) / 1_000_000,
-        now.minorFaults - before.minorFaults,
+        column.apply(before, now),
         ResidentMemory.current() / (1024 * 1024));
     return now;
   }
