@@ -63,11 +63,9 @@ public final class WarmUpImage {
    *
    * @param runs passes over the built-in image (default options, then only-mask with
    *     post-processing, alternating, so both output paths are compiled); 0 = none
-   * @param model whether those passes run the model
+   * @param model which of those passes run the model
    */
   public record Plan(int runs, ModelRuns model) {
-    public static final Plan NONE = new Plan(0, ModelRuns.AUTO);
-
     /** {@code runs} whole cutouts, the model included. */
     public static Plan wholeCutouts(int runs) {
       return new Plan(runs, ModelRuns.ALWAYS);
