@@ -108,12 +108,14 @@ final class BenchCpu {
             .mapToLong(Map.Entry::getValue)
             .sum();
     long worker = d.get("worker");
+    Map<String, Long> otherThreads = new LinkedHashMap<>(workerThreads);
+    otherThreads.keySet().removeAll(INFERENCE_THREADS);
     out.printf(
         "  worker split: inference (inference thread + ONNX Runtime pool) %.0f, other %.0f;"
-            + " by thread: %s%n",
+            + " other by thread: %s%n",
         perImage(inference, images),
         perImage(worker - inference, images),
-        top(workerThreads, images));
+        top(otherThreads, images));
     out.printf("  launcher by thread: %s%n", top(launcherThreads, images));
     out.printf("  broker by thread: %s%n", top(brokerThreads, images));
     double workerPerImage = perImage(worker, images);

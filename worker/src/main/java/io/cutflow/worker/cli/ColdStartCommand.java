@@ -109,10 +109,7 @@ public final class ColdStartCommand implements Callable<Integer> {
     // freed (already faulted) memory, which hides exactly the cost this measures.
     Sample before = Sample.now();
     try (InferenceSession ort =
-        new InferenceSession(
-            file,
-            RemoverFactory.profileOf(spec),
-            session.settings().withSpinning(false).withMemoryPattern(memoryPattern))) {
+        new InferenceSession(file, RemoverFactory.profileOf(spec), sessionSettings())) {
       before = print(out, "create", before);
       FloatBuffer input = ort.newInputBuffer();
       for (int i = 0; i < runs; i++) {
@@ -123,13 +120,17 @@ public final class ColdStartCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The session options given, with spinning off and the memory pattern as asked: a worker's. */
+  private InferenceSession.Settings sessionSettings() {
+    return session.settings().withSpinning(false).withMemoryPattern(memoryPattern);
+  }
+
   /** A worker's start after its JVM: model, warm-up, then the first real cutouts one by one. */
   private int cutouts(PrintStream out, ModelRegistry registry, ModelSpec spec) throws Exception {
     byte[] data = Files.readAllBytes(image);
     WarmUpImage.Plan plan =
         new WarmUpImage.Plan(warmUpRuns, WarmUpImage.ModelRuns.parse(warmUpModel));
-    InferenceSession.Settings settings =
-        session.settings().withSpinning(false).withMemoryPattern(memoryPattern);
+    InferenceSession.Settings settings = sessionSettings();
     out.printf(
         "cold-start: model %s, arena %s, warm-up %d passes, model %s; then %d cutouts of %s%n",
         spec.name(),

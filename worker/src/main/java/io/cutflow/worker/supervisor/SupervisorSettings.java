@@ -64,7 +64,8 @@ public record SupervisorSettings(
    * its heap for a large image and keeps it: one 24-megapixel image with {@code -a} left a worker
    * at 1656 MB with G1 and the ONNX Runtime arena, 948 MB with these options and the arena off
    * (README, Benchmarks: "A worker at 24 MP"). The launcher script {@code cutflow} gives {@code
-   * remove}'s JVM the same options for 1g (a shell script cannot read these): keep the two alike.
+   * remove}'s JVM the same options for 1g (a shell script cannot read these; {@code
+   * LauncherScriptTest} checks that the two agree).
    */
   public static List<String> jvmArgs(String maxHeap) {
     heapBytes(maxHeap); // refused here, with the fix, rather than by each worker's JVM at start
