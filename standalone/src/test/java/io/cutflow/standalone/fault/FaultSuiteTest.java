@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class FaultSuiteTest {
   private static final int PARTITIONS = 4;
-  private static final int IMAGES = 20;
+  private static final int IMAGES = 12;
 
   /** Long enough for a worker's cold start on a busy 2-core machine, plus the batch. */
   private static final Duration BATCH = Duration.ofMinutes(6);

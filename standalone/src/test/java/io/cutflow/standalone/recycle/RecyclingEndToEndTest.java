@@ -164,11 +164,15 @@ class RecyclingEndToEndTest {
     }
   }
 
+  /**
+   * 24 images over two slots, recycled after every 3: however the 6 partitions' images split
+   * between the slots, they add up to at least 7 recycles (⌊a/3⌋ + ⌊(24−a)/3⌋ ≥ 7).
+   */
   @Test
-  void fortyImagesTwoSlotsRecycledEveryFive() throws Exception {
+  void twentyFourImagesTwoSlotsRecycledEveryThree() throws Exception {
     Path logs = Files.createTempDirectory("recycle-e2e-");
     try (RecycleHarness h = new RecycleHarness(stack, "rec", PARTITIONS)) {
-      RecyclingSupervisor sup = RecyclingSupervisor.start(h.config, settings("rec", 2, 5, logs));
+      RecyclingSupervisor sup = RecyclingSupervisor.start(h.config, settings("rec", 2, 3, logs));
       SupervisorStats st;
       List<String> violations = new CopyOnWriteArrayList<>();
       Map<Integer, Set<Integer>> baseline;
@@ -186,11 +190,11 @@ class RecyclingEndToEndTest {
         System.out.printf(
             "settled after %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, baseline);
 
-        List<String> jobIds = h.submit(images(40));
+        List<String> jobIds = h.submit(images(24));
         List<ConsumerRecord<String, String>> jobRecords = h.readAll(h.topics.jobs());
-        assertEquals(40, jobRecords.size());
+        assertEquals(24, jobRecords.size());
         // a hang guard, not a speed check: on a 2-core AVX2-only machine one slot's image took
-        // ≈ 20 s (one intra-op thread beside a warming standby) and the 40 needed over 420 s
+        // ≈ 20 s (one intra-op thread beside a warming standby) and 40 images needed over 420 s
         int missing =
             h.awaitOk(
                 jobIds,
