@@ -15,8 +15,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A single-node Kafka (KRaft, broker and controller in one process) in a child JVM, on free
@@ -26,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * topics explicitly ({@code Topics.ensureTopics}) so a misspelt topic name fails loudly.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
-
   private final Path dir;
   private final boolean deleteOnClose;
   private final JavaProcess process;
@@ -65,48 +61,35 @@ public final class EmbeddedKafka implements AutoCloseable {
       throws IOException {
     Files.createDirectories(dir);
     long t0 = System.nanoTime();
-    IOException last = null;
-    for (int attempt = 1; attempt <= 2; attempt++) {
-      int brokerPort = InfraSupport.freePort();
-      int controllerPort = InfraSupport.freePort();
-      while (controllerPort == brokerPort) {
-        controllerPort = InfraSupport.freePort();
-      }
-      String clusterId = Uuid.randomUuid().toString();
-      Path data = dir.resolve("data");
-      InfraSupport.deleteRecursively(data);
-      Path props = dir.resolve("server.properties");
-      writeProperties(props, serverProperties(brokerPort, controllerPort, data));
-      JavaProcess p =
-          JavaProcess.builder(EmbeddedKafkaMain.class)
-              .name("kafka")
-              .jvmArgs(InfraSupport.SMALL_JVM)
-              .env("CUTFLOW_LOG_LEVEL", "WARN")
-              .logFile(dir.resolve("kafka.log"))
-              .workDir(dir)
-              .args(props.toString(), clusterId)
-              .start();
-      String bootstrap = "127.0.0.1:" + brokerPort;
-      try {
-        awaitReady(p, brokerPort, bootstrap, timeout);
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info(
-            "Kafka ready at {} in {} ms (pid {}, dir {})",
-            bootstrap,
-            took.toMillis(),
-            p.pid(),
-            dir);
-        return new EmbeddedKafka(dir, deleteOnClose, p, bootstrap, clusterId, took);
-      } catch (IOException e) {
-        p.destroy(Duration.ofSeconds(5));
-        last = e;
-        LOG.warn("Kafka start attempt {} failed: {}", attempt, e.getMessage());
-      }
-    }
-    if (deleteOnClose) {
-      InfraSupport.deleteRecursively(dir);
-    }
-    throw last;
+    return ChildServer.startTwice(
+        "Kafka",
+        dir,
+        deleteOnClose,
+        () -> {
+          int brokerPort = InfraSupport.freePort();
+          int controllerPort = InfraSupport.freePort();
+          while (controllerPort == brokerPort) {
+            controllerPort = InfraSupport.freePort();
+          }
+          String clusterId = Uuid.randomUuid().toString();
+          Path data = dir.resolve("data");
+          InfraSupport.deleteRecursively(data);
+          Path props = dir.resolve("server.properties");
+          writeProperties(props, serverProperties(brokerPort, controllerPort, data));
+          JavaProcess p =
+              JavaProcess.builder(EmbeddedKafkaMain.class)
+                  .name("kafka")
+                  .jvmArgs(InfraSupport.SMALL_JVM)
+                  .env("CUTFLOW_LOG_LEVEL", "WARN")
+                  .logFile(dir.resolve("kafka.log"))
+                  .workDir(dir)
+                  .args(props.toString(), clusterId)
+                  .start();
+          String bootstrap = "127.0.0.1:" + brokerPort;
+          awaitReady(p, brokerPort, bootstrap, timeout);
+          Duration took = ChildServer.ready("Kafka", bootstrap, t0, p, dir);
+          return new EmbeddedKafka(dir, deleteOnClose, p, bootstrap, clusterId, took);
+        });
   }
 
   static Map<String, String> serverProperties(int brokerPort, int controllerPort, Path data) {
@@ -154,16 +137,6 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private static void awaitReady(JavaProcess p, int port, String bootstrap, Duration timeout)
       throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    if (!InfraSupport.awaitPort(p, port, deadline) && !p.isAlive()) {
-      throw new IOException(
-          "Kafka exited with status "
-              + p.exitCode().orElse(-1)
-              + " during start; log "
-              + p.logFile()
-              + ":\n"
-              + p.logTail(40));
-    }
     Properties cfg = new Properties();
     cfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     cfg.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -171,40 +144,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
     cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
     try (Admin admin = Admin.create(cfg)) {
-      while (true) {
-        if (!p.isAlive()) {
-          throw new IOException(
-              "Kafka exited with status "
-                  + p.exitCode().orElse(-1)
-                  + " during start; log "
-                  + p.logFile()
-                  + ":\n"
-                  + p.logTail(40));
-        }
-        try {
-          admin
-              .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
-              .nodes()
-              .get(1500, TimeUnit.MILLISECONDS);
-          return;
-        } catch (Exception e) {
-          if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted waiting for Kafka", e);
-          }
-          if (System.nanoTime() > deadline) {
-            throw new IOException(
-                "Kafka not ready after "
-                    + timeout.toSeconds()
-                    + " s; log "
-                    + p.logFile()
-                    + ":\n"
-                    + p.logTail(40),
-                e);
-          }
-          InfraSupport.sleep(100);
-        }
-      }
+      ChildServer.awaitReady(
+          "Kafka",
+          p,
+          port,
+          timeout,
+          () ->
+              admin
+                  .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
+                  .nodes()
+                  .get(1500, TimeUnit.MILLISECONDS));
     }
   }
 

@@ -14,8 +14,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An S3-protocol server (S3Proxy 2.6.0 with its filesystem backend) in a child JVM on a free
@@ -24,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * we can read.
  */
 public final class EmbeddedS3 implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedS3.class);
   private static final String MAIN = "org.gaul.s3proxy.Main";
 
   private final Path dir;
@@ -69,41 +66,28 @@ public final class EmbeddedS3 implements AutoCloseable {
     String accessKey = "cutflow-" + HexFormat.of().formatHex(bytes(random, 6));
     String secretKey = HexFormat.of().formatHex(bytes(random, 20));
     long t0 = System.nanoTime();
-    IOException last = null;
-    for (int attempt = 1; attempt <= 2; attempt++) {
-      int port = InfraSupport.freePort();
-      String endpoint = "http://127.0.0.1:" + port;
-      Path props = dir.resolve("s3proxy.properties");
-      writeProperties(props, properties(endpoint, data, accessKey, secretKey));
-      JavaProcess p =
-          JavaProcess.builder(MAIN)
-              .name("s3proxy")
-              .jvmArgs(InfraSupport.SMALL_JVM)
-              .env("CUTFLOW_LOG_LEVEL", "WARN")
-              .logFile(dir.resolve("s3proxy.log"))
-              .workDir(dir)
-              .args("--properties", props.toString())
-              .start();
-      try {
-        awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info(
-            "S3Proxy ready at {} in {} ms (pid {}, dir {})",
-            endpoint,
-            took.toMillis(),
-            p.pid(),
-            dir);
-        return new EmbeddedS3(dir, deleteOnClose, p, endpoint, accessKey, secretKey, took);
-      } catch (IOException e) {
-        p.destroy(Duration.ofSeconds(5));
-        last = e;
-        LOG.warn("S3Proxy start attempt {} failed: {}", attempt, e.getMessage());
-      }
-    }
-    if (deleteOnClose) {
-      InfraSupport.deleteRecursively(dir);
-    }
-    throw last;
+    return ChildServer.startTwice(
+        "S3Proxy",
+        dir,
+        deleteOnClose,
+        () -> {
+          int port = InfraSupport.freePort();
+          String endpoint = "http://127.0.0.1:" + port;
+          Path props = dir.resolve("s3proxy.properties");
+          writeProperties(props, properties(endpoint, data, accessKey, secretKey));
+          JavaProcess p =
+              JavaProcess.builder(MAIN)
+                  .name("s3proxy")
+                  .jvmArgs(InfraSupport.SMALL_JVM)
+                  .env("CUTFLOW_LOG_LEVEL", "WARN")
+                  .logFile(dir.resolve("s3proxy.log"))
+                  .workDir(dir)
+                  .args("--properties", props.toString())
+                  .start();
+          awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
+          Duration took = ChildServer.ready("S3Proxy", endpoint, t0, p, dir);
+          return new EmbeddedS3(dir, deleteOnClose, p, endpoint, accessKey, secretKey, took);
+        });
   }
 
   private static byte[] bytes(SecureRandom random, int n) {
@@ -153,16 +137,6 @@ public final class EmbeddedS3 implements AutoCloseable {
       String secretKey,
       Duration timeout)
       throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    if (!InfraSupport.awaitPort(p, port, deadline) && !p.isAlive()) {
-      throw new IOException(
-          "S3Proxy exited with status "
-              + p.exitCode().orElse(-1)
-              + " during start; log "
-              + p.logFile()
-              + ":\n"
-              + p.logTail(40));
-    }
     MinioClient client =
         MinioClient.builder()
             .endpoint(endpoint)
@@ -171,33 +145,7 @@ public final class EmbeddedS3 implements AutoCloseable {
             .build();
     client.setTimeout(1000, 2000, 2000);
     try {
-      while (true) {
-        if (!p.isAlive()) {
-          throw new IOException(
-              "S3Proxy exited with status "
-                  + p.exitCode().orElse(-1)
-                  + " during start; log "
-                  + p.logFile()
-                  + ":\n"
-                  + p.logTail(40));
-        }
-        try {
-          client.listBuckets();
-          return;
-        } catch (Exception e) {
-          if (System.nanoTime() > deadline) {
-            throw new IOException(
-                "S3Proxy not ready after "
-                    + timeout.toSeconds()
-                    + " s; log "
-                    + p.logFile()
-                    + ":\n"
-                    + p.logTail(40),
-                e);
-          }
-          InfraSupport.sleep(100);
-        }
-      }
+      ChildServer.awaitReady("S3Proxy", p, port, timeout, client::listBuckets);
     } finally {
       try {
         client.close();
