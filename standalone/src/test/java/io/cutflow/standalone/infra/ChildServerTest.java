@@ -40,21 +40,25 @@ class ChildServerTest {
     return JavaProcess.builder(main).name("fake").logFile(dir.resolve("fake.log")).start();
   }
 
+  /** What {@code awaitReady} throws for a server whose probe always fails. */
+  private static IOException neverReady(JavaProcess p, int port, Duration timeout) {
+    return assertThrows(
+        IOException.class,
+        () ->
+            ChildServer.awaitReady(
+                "Fake",
+                p,
+                port,
+                timeout,
+                () -> {
+                  throw new IOException("not yet");
+                }));
+  }
+
   @Test
   void aServerThatExitsIsNamedWithItsStatusAndLog() throws Exception {
     JavaProcess p = child(ExitAtOnce.class);
-    IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                ChildServer.awaitReady(
-                    "Fake",
-                    p,
-                    InfraSupport.freePort(),
-                    Duration.ofSeconds(30),
-                    () -> {
-                      throw new IOException("refused");
-                    }));
+    IOException e = neverReady(p, InfraSupport.freePort(), Duration.ofSeconds(30));
     assertTrue(e.getMessage().startsWith("Fake exited with status 3 during start"), e.getMessage());
     assertTrue(e.getMessage().contains("cannot bind: address in use"), e.getMessage());
   }
@@ -63,18 +67,7 @@ class ChildServerTest {
   void aServerThatNeverAnswersIsDestroyedAfterTheTimeout() throws Exception {
     JavaProcess p = child(StayUp.class);
     try (ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      IOException e =
-          assertThrows(
-              IOException.class,
-              () ->
-                  ChildServer.awaitReady(
-                      "Fake",
-                      p,
-                      listening.getLocalPort(),
-                      Duration.ofSeconds(1),
-                      () -> {
-                        throw new IOException("not yet");
-                      }));
+      IOException e = neverReady(p, listening.getLocalPort(), Duration.ofSeconds(1));
       assertTrue(e.getMessage().startsWith("Fake not ready after 1 s; log "), e.getMessage());
       assertEquals("not yet", e.getCause().getMessage());
       assertFalse(p.isAlive(), "the child is destroyed");
