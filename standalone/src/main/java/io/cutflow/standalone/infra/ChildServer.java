@@ -51,6 +51,22 @@ final class ChildServer {
   }
 
   /**
+   * Launches {@code mainClass} as an infrastructure child ({@link InfraSupport#SMALL_JVM}, warnings
+   * only), working in {@code dir} with its output in {@code dir/logName}.
+   */
+  static JavaProcess launch(String mainClass, String name, Path dir, String logName, String... args)
+      throws IOException {
+    return JavaProcess.builder(mainClass)
+        .name(name)
+        .jvmArgs(InfraSupport.SMALL_JVM)
+        .env("CUTFLOW_LOG_LEVEL", "WARN")
+        .logFile(dir.resolve(logName))
+        .workDir(dir)
+        .args(args)
+        .start();
+  }
+
+  /**
    * Waits until {@code p} accepts connections on {@code port} and {@code probe} succeeds. On
    * failure (the process exited, or {@code timeout} passed) destroys {@code p} and throws an
    * exception that names the server and ends with its log's tail.

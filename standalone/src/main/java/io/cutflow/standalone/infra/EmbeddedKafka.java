@@ -77,14 +77,13 @@ public final class EmbeddedKafka implements AutoCloseable {
           Path props = dir.resolve("server.properties");
           writeProperties(props, serverProperties(brokerPort, controllerPort, data));
           JavaProcess p =
-              JavaProcess.builder(EmbeddedKafkaMain.class)
-                  .name("kafka")
-                  .jvmArgs(InfraSupport.SMALL_JVM)
-                  .env("CUTFLOW_LOG_LEVEL", "WARN")
-                  .logFile(dir.resolve("kafka.log"))
-                  .workDir(dir)
-                  .args(props.toString(), clusterId)
-                  .start();
+              ChildServer.launch(
+                  EmbeddedKafkaMain.class.getName(),
+                  "kafka",
+                  dir,
+                  "kafka.log",
+                  props.toString(),
+                  clusterId);
           String bootstrap = "127.0.0.1:" + brokerPort;
           awaitReady(p, brokerPort, bootstrap, timeout);
           Duration took = ChildServer.ready("Kafka", bootstrap, t0, p, dir);

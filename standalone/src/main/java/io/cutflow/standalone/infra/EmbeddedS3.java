@@ -76,14 +76,8 @@ public final class EmbeddedS3 implements AutoCloseable {
           Path props = dir.resolve("s3proxy.properties");
           writeProperties(props, properties(endpoint, data, accessKey, secretKey));
           JavaProcess p =
-              JavaProcess.builder(MAIN)
-                  .name("s3proxy")
-                  .jvmArgs(InfraSupport.SMALL_JVM)
-                  .env("CUTFLOW_LOG_LEVEL", "WARN")
-                  .logFile(dir.resolve("s3proxy.log"))
-                  .workDir(dir)
-                  .args("--properties", props.toString())
-                  .start();
+              ChildServer.launch(
+                  MAIN, "s3proxy", dir, "s3proxy.log", "--properties", props.toString());
           awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
           Duration took = ChildServer.ready("S3Proxy", endpoint, t0, p, dir);
           return new EmbeddedS3(dir, deleteOnClose, p, endpoint, accessKey, secretKey, took);
