@@ -154,15 +154,16 @@ final class JobRouting {
     ctx.result(answer.body());
   }
 
-  private static ApiError rebalancing(String jobId, String why) {
+  /** 503 {@code rebalancing} for {@code jobId}, with {@code why} and {@code Retry-After}. */
+  static ApiError rebalancing(String jobId, String why) {
     return new ApiError(
         503,
         "rebalancing",
-        "the ingest instance holding job "
+        "job "
             + jobId
-            + " is not known or not answering right now ("
+            + " cannot be answered right now ("
             + why
-            + "); the instances are rebalancing, retry after "
+            + "); the ingest instances are rebalancing, retry after "
             + REBALANCE_RETRY_AFTER_S
             + " s",
         Map.of("job_id", jobId),

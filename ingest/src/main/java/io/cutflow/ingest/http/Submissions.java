@@ -123,7 +123,10 @@ final class Submissions {
         : Optional.of(JobStatus.queued(submitted.request()));
   }
 
-  /** A job's status; 404 when neither the status store nor this instance knows it. */
+  /**
+   * A job's status; 404 when neither the status store nor this instance knows it, 503 {@code
+   * rebalancing} while the store may still be reading it after a rebalance.
+   */
   JobStatus lookup(String jobId) {
     Optional<JobStatus> s = status.get(jobId);
     if (s.isEmpty()) {
@@ -133,6 +136,15 @@ final class Submissions {
         return JobStatus.queued(submitted.request());
       }
     }
-    return s.orElseThrow(() -> new ApiError(404, "unknown_job", "no job with id '" + jobId + "'"));
+    if (s.isPresent()) {
+      return s.get();
+    }
+    // this instance may own the job's partition since a moment ago and not have read it yet (its
+    // submitter stopped, say): retry, not "unknown"
+    Optional<String> mayArrive = status.missingJobMayArrive();
+    if (mayArrive.isPresent()) {
+      throw JobRouting.rebalancing(jobId, mayArrive.get());
+    }
+    throw new ApiError(404, "unknown_job", "no job with id '" + jobId + "'");
   }
 }

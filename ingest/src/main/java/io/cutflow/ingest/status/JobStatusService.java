@@ -5,6 +5,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.KafkaConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
+import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.stats.Throughput;
@@ -17,10 +18,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -52,15 +55,23 @@ public final class JobStatusService implements AutoCloseable {
 
   private final CutflowConfig config;
   private final Topology topology;
+  private final Topics topics;
   private final Path stateDir;
   private final boolean deleteStateDir;
   private volatile KafkaStreams streams;
   private volatile HostInfo self;
+  private volatile Admin admin;
+  private volatile RebalanceCatchUp catchUp;
 
   private JobStatusService(
-      CutflowConfig config, Topology topology, Path stateDir, boolean deleteStateDir) {
+      CutflowConfig config,
+      Topology topology,
+      Topics topics,
+      Path stateDir,
+      boolean deleteStateDir) {
     this.config = config;
     this.topology = topology;
+    this.topics = topics;
     this.stateDir = stateDir;
     this.deleteStateDir = deleteStateDir;
   }
@@ -92,7 +103,7 @@ public final class JobStatusService implements AutoCloseable {
       throw new UncheckedIOException("cannot create the Kafka Streams state directory", e);
     }
     return new JobStatusService(
-        config, JobStatusTopology.build(topics, codec, onResult), dir, temporary);
+        config, JobStatusTopology.build(topics, codec, onResult), topics, dir, temporary);
   }
 
   /**
@@ -104,13 +115,29 @@ public final class JobStatusService implements AutoCloseable {
       throw new IllegalStateException("job-status streams already started");
     }
     KafkaStreams s = new KafkaStreams(topology, properties(config, stateDir, self));
+    String applicationId = config.getString(IngestConfig.APPLICATION_ID);
+    Admin a = Admin.create(KafkaClients.adminProperties(config));
+    RebalanceCatchUp gate =
+        new RebalanceCatchUp(
+            RebalanceCatchUp.overAdmin(a, applicationId),
+            List.of(topics.jobs(), topics.results()),
+            applicationId + "-" + JobStatusTopology.REPARTITION + "-repartition",
+            System::nanoTime);
     s.setUncaughtExceptionHandler(
         e -> {
           log.error("job-status stream thread failed; replacing it", e);
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    s.setStateListener((now, before) -> log.info("job-status streams {} -> {}", before, now));
+    s.setStateListener(
+        (now, before) -> {
+          if (now == KafkaStreams.State.REBALANCING || now == KafkaStreams.State.RUNNING) {
+            gate.rebalanced();
+          }
+          log.info("job-status streams {} -> {}", before, now);
+        });
     this.self = self;
+    this.admin = a;
+    this.catchUp = gate;
     this.streams = s;
     s.start();
   }
@@ -214,6 +241,16 @@ public final class JobStatusService implements AutoCloseable {
   }
 
   /**
+   * Why a job missing from the store may still arrive: since the last rebalance the application has
+   * not read all that was on its input topics (see {@link RebalanceCatchUp}). Empty when a missing
+   * job is unknown.
+   */
+  public Optional<String> missingJobMayArrive() {
+    RebalanceCatchUp gate = catchUp;
+    return gate == null ? Optional.empty() : gate.pending();
+  }
+
+  /**
    * The last minute or hour of throughput (see {@link ThroughputQuery}) from the local window
    * store.
    *
@@ -243,6 +280,10 @@ public final class JobStatusService implements AutoCloseable {
     // leave the group so that a replacement instance gets the partitions at once
     if (s != null) {
       s.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    }
+    Admin a = admin;
+    if (a != null) {
+      a.close(Duration.ofSeconds(5));
     }
     if (deleteStateDir) {
       deleteRecursively(stateDir);

@@ -1,0 +1,204 @@
+package io.cutflow.ingest.status;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether a job missing from the status store may still be on its way to it. After a rebalance of
+ * the job-status application (an instance stopped, started or came back), the records that were on
+ * its input topics at that moment may not have reached the store yet: a job accepted by an instance
+ * that then stopped waits in the jobs topic, then in the repartition topic, until its new owner
+ * reads it. Until then the owner must answer "retry" (503), not "unknown job" (404).
+ *
+ * <p>Measured for the whole application, not this instance alone (the job's request may be read by
+ * another instance and reach this one through the repartition topic): the consumer group's
+ * committed offsets against the topics' end offsets, in two steps, since the repartition topic
+ * fills as the sources are read. First the source topics (jobs, results) up to their ends when
+ * first checked after the rebalance, then the repartition topic up to its end once they are read.
+ * Committed offsets trail processing by at most one commit interval, so the gate opens that much
+ * late, never early.
+ *
+ * <p>Bounded: {@link #MAX_WAIT} after the rebalance a missing job is unknown again, however far the
+ * group lags, so a stuck group cannot make every lookup of a wrong id a 503 for ever. The offsets
+ * are read again at most every {@link #RECHECK} however many lookups miss.
+ */
+final class RebalanceCatchUp {
+  private static final Logger log = LoggerFactory.getLogger(RebalanceCatchUp.class);
+
+  static final Duration MAX_WAIT = Duration.ofSeconds(60);
+  static final Duration RECHECK = Duration.ofMillis(250);
+
+  /** The two offsets the gate compares, for the application's consumer group. */
+  interface Offsets {
+    /** The end (next) offset of every partition of {@code topics}. */
+    Map<TopicPartition, Long> ends(Collection<String> topics) throws Exception;
+
+    /** The group's committed offsets; a partition it never committed is absent. */
+    Map<TopicPartition, Long> committed() throws Exception;
+  }
+
+  private enum Step {
+    SOURCES,
+    REPARTITION
+  }
+
+  private final Offsets offsets;
+  private final List<String> sources;
+  private final String repartition;
+  private final LongSupplier nanoClock;
+
+  // guarded by this
+  private Step step;
+  private long armedAt;
+  private Map<TopicPartition, Long> targets;
+  private long checkedAt;
+  private String reason;
+
+  RebalanceCatchUp(
+      Offsets offsets, List<String> sources, String repartition, LongSupplier nanoClock) {
+    this.offsets = offsets;
+    this.sources = List.copyOf(sources);
+    this.repartition = repartition;
+    this.nanoClock = nanoClock;
+  }
+
+  /** Offsets read with {@code admin} for the consumer group {@code groupId}. */
+  static Offsets overAdmin(Admin admin, String groupId) {
+    long timeoutMs = 2_000;
+    return new Offsets() {
+      @Override
+      public Map<TopicPartition, Long> ends(Collection<String> topics) throws Exception {
+        Map<String, TopicDescription> described =
+            admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        described.forEach(
+            (topic, d) ->
+                d.partitions()
+                    .forEach(
+                        p ->
+                            latest.put(
+                                new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found =
+            admin.listOffsets(latest).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        found.forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+      }
+
+      @Override
+      public Map<TopicPartition, Long> committed() throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin
+                .listConsumerGroupOffsets(groupId)
+                .partitionsToOffsetAndMetadata()
+                .get(timeoutMs, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        committed.forEach(
+            (tp, om) -> {
+              if (om != null) {
+                out.put(tp, om.offset());
+              }
+            });
+        return out;
+      }
+    };
+  }
+
+  /** A rebalance started or ended: what was on the inputs until now may not be in the store yet. */
+  synchronized void rebalanced() {
+    step = Step.SOURCES;
+    armedAt = nanoClock.getAsLong();
+    targets = null;
+    checkedAt = Long.MIN_VALUE;
+    reason = null;
+  }
+
+  /**
+   * Why a job missing from the store may still arrive (the application is still reading what was on
+   * its inputs at the last rebalance), or empty when a missing job is unknown.
+   */
+  synchronized Optional<String> pending() {
+    if (step == null) {
+      return Optional.empty();
+    }
+    long now = nanoClock.getAsLong();
+    if (now - armedAt > MAX_WAIT.toNanos()) {
+      log.atWarn()
+          .setMessage("job-status application still catching up after a rebalance; giving up")
+          .addKeyValue("waited_s", MAX_WAIT.toSeconds())
+          .addKeyValue("last", reason)
+          .log();
+      step = null;
+      return Optional.empty();
+    }
+    if (reason != null && now - checkedAt < RECHECK.toNanos()) {
+      return Optional.of(reason);
+    }
+    checkedAt = now;
+    try {
+      reason = check();
+    } catch (Exception e) {
+      reason = "cannot read the job-status application's offsets: " + e;
+    }
+    if (reason == null) {
+      step = null;
+      return Optional.empty();
+    }
+    return Optional.of(reason);
+  }
+
+  /** Advances through the steps; the remaining backlog, or null once it is all read. */
+  private String check() throws Exception {
+    if (step == Step.SOURCES) {
+      if (targets == null) {
+        targets = offsets.ends(sources);
+      }
+      String left = backlog(offsets.committed());
+      if (left != null) {
+        return left;
+      }
+      // everything read from the sources has been written to the repartition topic (Streams
+      // flushes its producer before committing the input offsets)
+      step = Step.REPARTITION;
+      targets = offsets.ends(List.of(repartition));
+    }
+    return backlog(offsets.committed());
+  }
+
+  private String backlog(Map<TopicPartition, Long> committed) {
+    long records = 0;
+    int partitions = 0;
+    for (Map.Entry<TopicPartition, Long> e : targets.entrySet()) {
+      long behind = e.getValue() - committed.getOrDefault(e.getKey(), 0L);
+      if (behind > 0) {
+        records += behind;
+        partitions++;
+      }
+    }
+    if (records == 0) {
+      return null;
+    }
+    String topics = step == Step.SOURCES ? String.join(", ", sources) : repartition;
+    return "the job-status application is catching up after a rebalance: "
+        + records
+        + " record(s) on "
+        + partitions
+        + " partition(s) of "
+        + topics
+        + " still to read";
+  }
+}
