@@ -24,6 +24,7 @@ import io.cutflow.ingest.folder.FolderWatch;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -96,14 +97,10 @@ class BucketUploadEndToEndTest {
             .name("bucket-e2e-worker")
             .start();
     config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.bridge.enabled", "true",
-                    "cutflow.watch.interval-ms", "500",
-                    "cutflow.ingest.application-id", "e2e-status-" + UUID.randomUUID(),
-                    "cutflow.ops.host", "127.0.0.1"));
+        IngestUnderTest.config(
+            stack,
+            "e2e-status",
+            Map.of("cutflow.bridge.enabled", "true", "cutflow.watch.interval-ms", "500"));
     store = ObjectStore.fromConfig(config);
     store.ensureBucket(INBOX);
   }

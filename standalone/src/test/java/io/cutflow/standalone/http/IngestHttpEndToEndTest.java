@@ -14,6 +14,7 @@ import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -90,23 +91,19 @@ class IngestHttpEndToEndTest {
       port = free.getLocalPort();
     }
     config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.ingest.api-key",
-                    KEY,
-                    "cutflow.ingest.max-upload-bytes",
-                    String.valueOf(MAX_UPLOAD),
-                    "cutflow.ingest.application-id",
-                    "e2e-status-" + UUID.randomUUID(),
-                    "cutflow.ops.host",
-                    "127.0.0.1",
-                    "cutflow.ingest.public-url",
-                    "http://127.0.0.1:" + port,
-                    // images by URL: the test's image server is reached as localhost only
-                    "cutflow.ingest.url-fetch.allow-hosts",
-                    "localhost"));
+        IngestUnderTest.config(
+            stack,
+            "e2e-status",
+            Map.of(
+                "cutflow.ingest.api-key",
+                KEY,
+                "cutflow.ingest.max-upload-bytes",
+                String.valueOf(MAX_UPLOAD),
+                "cutflow.ingest.public-url",
+                "http://127.0.0.1:" + port,
+                // images by URL: the test's image server is reached as localhost only
+                "cutflow.ingest.url-fetch.allow-hosts",
+                "localhost"));
     server = IngestServer.start(config, port, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(60)), "status store ready");
     base = server.url();

@@ -12,6 +12,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -76,16 +77,7 @@ class IngestInstancesEndToEndTest {
             .name("two-instances-worker")
             .start();
     CutflowConfig config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.ingest.api-key",
-                    KEY,
-                    "cutflow.ingest.application-id",
-                    "two-instances-" + UUID.randomUUID(),
-                    "cutflow.ops.host",
-                    "127.0.0.1"));
+        IngestUnderTest.config(stack, "two-instances", Map.of("cutflow.ingest.api-key", KEY));
     a = IngestServer.start(config, 0, new MetricRegistry());
     b = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(a.awaitReady(Duration.ofSeconds(120)), "instance a ready");

@@ -18,6 +18,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -110,16 +111,7 @@ class OutsideProducerStatusEndToEndTest {
             .name("outside-worker")
             .start();
     CutflowConfig config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.ingest.api-key",
-                    KEY,
-                    "cutflow.ingest.application-id",
-                    "outside-status-" + UUID.randomUUID(),
-                    "cutflow.ops.host",
-                    "127.0.0.1"));
+        IngestUnderTest.config(stack, "outside-status", Map.of("cutflow.ingest.api-key", KEY));
     server = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(90)), "status store ready");
   }

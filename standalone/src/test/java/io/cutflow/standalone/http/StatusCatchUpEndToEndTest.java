@@ -15,6 +15,7 @@ import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -76,16 +76,7 @@ class StatusCatchUpEndToEndTest {
       watched.add(ids.get(i));
     }
     CutflowConfig config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.ingest.api-key",
-                    KEY,
-                    "cutflow.ingest.application-id",
-                    "catch-up-" + UUID.randomUUID(),
-                    "cutflow.ops.host",
-                    "127.0.0.1"));
+        IngestUnderTest.config(stack, "catch-up", Map.of("cutflow.ingest.api-key", KEY));
     server = IngestServer.start(config, 0, new MetricRegistry());
 
     Map<String, Integer> answers = new TreeMap<>();

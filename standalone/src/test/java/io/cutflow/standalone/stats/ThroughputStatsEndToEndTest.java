@@ -11,6 +11,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,15 +64,7 @@ class ThroughputStatsEndToEndTest {
             .jvmArgs("-Xmx1g")
             .name("stats-worker")
             .start();
-    CutflowConfig config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.ingest.application-id",
-                    "e2e-stats-" + UUID.randomUUID(),
-                    "cutflow.ops.host",
-                    "127.0.0.1"));
+    CutflowConfig config = IngestUnderTest.config(stack, "e2e-stats", Map.of());
     server = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(90)), "status store ready");
   }

@@ -11,6 +11,7 @@ import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.ingest.webui.WebUiSettings;
 import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
 import java.awt.image.BufferedImage;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import javax.imageio.ImageIO;
@@ -97,18 +97,14 @@ class WebUiBrowserTest {
             .name("webui-worker")
             .start();
     CutflowConfig config =
-        stack
-            .config()
-            .withOverrides(
-                Map.of(
-                    "cutflow.ingest.api-key",
-                    KEY,
-                    "cutflow.ingest.max-upload-bytes",
-                    String.valueOf(4L << 20),
-                    "cutflow.ingest.application-id",
-                    "webui-status-" + UUID.randomUUID(),
-                    "cutflow.ops.host",
-                    "127.0.0.1"));
+        IngestUnderTest.config(
+            stack,
+            "webui-status",
+            Map.of(
+                "cutflow.ingest.api-key",
+                KEY,
+                "cutflow.ingest.max-upload-bytes",
+                String.valueOf(4L << 20)));
     ModelSpec served = ModelRegistry.createDefault().defaultModel();
     server =
         IngestServer.start(
