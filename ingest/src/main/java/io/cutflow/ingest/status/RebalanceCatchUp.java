@@ -1,6 +1,7 @@
 package io.cutflow.ingest.status;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +50,9 @@ final class RebalanceCatchUp {
 
     /** The group's committed offsets; a partition it never committed is absent. */
     Map<TopicPartition, Long> committed() throws Exception;
+
+    /** The first offset still in each of {@code partitions} (retention may have deleted some). */
+    Map<TopicPartition, Long> starts(Collection<TopicPartition> partitions) throws Exception;
   }
 
   private enum Step {
@@ -84,19 +88,29 @@ final class RebalanceCatchUp {
       public Map<TopicPartition, Long> ends(Collection<String> topics) throws Exception {
         Map<String, TopicDescription> described =
             admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        List<TopicPartition> partitions = new ArrayList<>();
         described.forEach(
             (topic, d) ->
                 d.partitions()
-                    .forEach(
-                        p ->
-                            latest.put(
-                                new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+        return offsets(partitions, OffsetSpec.latest());
+      }
+
+      @Override
+      public Map<TopicPartition, Long> starts(Collection<TopicPartition> partitions)
+          throws Exception {
+        return offsets(partitions, OffsetSpec.earliest());
+      }
+
+      private Map<TopicPartition, Long> offsets(
+          Collection<TopicPartition> partitions, OffsetSpec spec) throws Exception {
+        Map<TopicPartition, OffsetSpec> asked = new HashMap<>();
+        partitions.forEach(tp -> asked.put(tp, spec));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found =
-            admin.listOffsets(latest).all().get(timeoutMs, TimeUnit.MILLISECONDS);
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        found.forEach((tp, info) -> ends.put(tp, info.offset()));
-        return ends;
+            admin.listOffsets(asked).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, Long> out = new HashMap<>();
+        found.forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
       }
 
       @Override
@@ -179,7 +193,20 @@ final class RebalanceCatchUp {
     return backlog(offsets.committed());
   }
 
-  private String backlog(Map<TopicPartition, Long> committed) {
+  private String backlog(Map<TopicPartition, Long> committedNow) throws Exception {
+    // a partition the group never committed is read from its start, which is not 0 once retention
+    // has deleted records; without this, an emptied partition would keep the gate shut
+    List<TopicPartition> uncommitted = new ArrayList<>();
+    targets.forEach(
+        (tp, end) -> {
+          if (end > 0 && !committedNow.containsKey(tp)) {
+            uncommitted.add(tp);
+          }
+        });
+    Map<TopicPartition, Long> committed = new HashMap<>(committedNow);
+    if (!uncommitted.isEmpty()) {
+      committed.putAll(offsets.starts(uncommitted));
+    }
     long records = 0;
     int partitions = 0;
     for (Map.Entry<TopicPartition, Long> e : targets.entrySet()) {

@@ -24,6 +24,7 @@ class RebalanceCatchUpTest {
   private static final class FakeOffsets implements RebalanceCatchUp.Offsets {
     final Map<TopicPartition, Long> ends = new HashMap<>();
     final Map<TopicPartition, Long> committed = new HashMap<>();
+    final Map<TopicPartition, Long> starts = new HashMap<>();
     final List<Collection<String>> endsAsked = new ArrayList<>();
     int reads;
     RuntimeException failure;
@@ -52,6 +53,14 @@ class RebalanceCatchUpTest {
         throw failure;
       }
       return Map.copyOf(committed);
+    }
+
+    @Override
+    public Map<TopicPartition, Long> starts(Collection<TopicPartition> partitions) {
+      reads++;
+      Map<TopicPartition, Long> out = new HashMap<>();
+      partitions.forEach(tp -> out.put(tp, starts.getOrDefault(tp, 0L)));
+      return out;
     }
   }
 
@@ -125,6 +134,22 @@ class RebalanceCatchUpTest {
     offsets.committed.put(JOBS_0, 10L);
     advanceMs(300);
     assertEquals(Optional.empty(), gate.pending());
+  }
+
+  @Test
+  void aPartitionNeverCommittedCountsFromItsFirstRecordStillThere() {
+    offsets.ends.put(JOBS_0, 500L);
+    offsets.ends.put(JOBS_1, 900L);
+    offsets.committed.put(JOBS_0, 500L);
+    offsets.starts.put(JOBS_1, 900L); // retention deleted all of it: nothing to read
+    gate.rebalanced();
+    assertEquals(Optional.empty(), gate.pending());
+
+    offsets.starts.put(JOBS_1, 880L);
+    gate.rebalanced();
+    Optional<String> reason = gate.pending();
+    assertTrue(reason.isPresent());
+    assertTrue(reason.get().contains("20 record(s) on 1 partition(s)"), reason.get());
   }
 
   @Test
