@@ -128,19 +128,13 @@ final class Submissions {
    * rebalancing} while the store may still be reading it after a rebalance.
    */
   JobStatus lookup(String jobId) {
-    Optional<JobStatus> s = status.get(jobId);
-    if (s.isEmpty()) {
-      // submitted here a moment ago, not yet read back from the jobs topic by the status topology
-      Submitted submitted = inFlight.get(jobId);
-      if (submitted != null) {
-        return JobStatus.queued(submitted.request());
-      }
-    }
-    if (s.isPresent()) {
-      return s.get();
-    }
-    // this instance may own the job's partition since a moment ago and not have read it yet (its
+    // the store; else submitted here a moment ago, not yet read back from the jobs topic; else this
+    // instance may own the job's partition since a moment ago and not have read it yet (its
     // submitter stopped, say): retry, not "unknown"
+    Optional<JobStatus> known = status.get(jobId).or(() -> submittedHere(jobId));
+    if (known.isPresent()) {
+      return known.get();
+    }
     Optional<String> mayArrive = status.missingJobMayArrive();
     if (mayArrive.isPresent()) {
       throw JobRouting.rebalancing(jobId, mayArrive.get());

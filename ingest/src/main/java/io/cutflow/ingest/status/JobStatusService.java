@@ -121,7 +121,7 @@ public final class JobStatusService implements AutoCloseable {
         new RebalanceCatchUp(
             RebalanceCatchUp.overAdmin(a, applicationId),
             List.of(topics.jobs(), topics.results()),
-            applicationId + "-" + JobStatusTopology.REPARTITION + "-repartition",
+            JobStatusTopology.repartitionTopic(applicationId),
             System::nanoTime);
     s.setUncaughtExceptionHandler(
         e -> {

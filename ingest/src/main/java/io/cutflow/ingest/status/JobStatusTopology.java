@@ -57,6 +57,11 @@ public final class JobStatusTopology {
 
   private JobStatusTopology() {}
 
+  /** The repartition step's topic, named by Kafka Streams' rule for a named repartition. */
+  public static String repartitionTopic(String applicationId) {
+    return applicationId + "-" + REPARTITION + "-repartition";
+  }
+
   public static Topology build(Topics topics, JobCodec codec, Consumer<JobResult> onResult) {
     JobStatusSerde statusSerde = new JobStatusSerde();
     StreamsBuilder builder = new StreamsBuilder();

@@ -60,17 +60,26 @@ final class RebalanceCatchUp {
     REPARTITION
   }
 
+  /** Where one check left the gate: its step, that step's targets, and the backlog (null: none). */
+  private record Progress(Step step, Map<TopicPartition, Long> targets, String reason) {}
+
+  static final String CHECKING =
+      "the job-status application is catching up after a rebalance; its offsets are being read";
+
   private final Offsets offsets;
   private final List<String> sources;
   private final String repartition;
   private final LongSupplier nanoClock;
 
-  // guarded by this
+  // guarded by this; the offsets are read outside the lock (each read may wait seconds for a broker
+  // that is down), so lookups meanwhile get the last answer instead of queueing behind the read
   private Step step;
   private long armedAt;
   private Map<TopicPartition, Long> targets;
   private long checkedAt;
   private String reason;
+  private boolean checking;
+  private long generation;
 
   RebalanceCatchUp(
       Offsets offsets, List<String> sources, String repartition, LongSupplier nanoClock) {
@@ -139,65 +148,88 @@ final class RebalanceCatchUp {
     targets = null;
     checkedAt = Long.MIN_VALUE;
     reason = null;
+    checking = false; // a check still running belongs to the previous generation and is dropped
+    generation++;
   }
 
   /**
    * Why a job missing from the store may still arrive (the application is still reading what was on
-   * its inputs at the last rebalance), or empty when a missing job is unknown.
+   * its inputs at the last rebalance), or empty when a missing job is unknown. While one caller
+   * reads the offsets, the others get the last answer at once.
    */
-  synchronized Optional<String> pending() {
-    if (step == null) {
-      return Optional.empty();
+  Optional<String> pending() {
+    long gen;
+    Progress from;
+    synchronized (this) {
+      if (step == null) {
+        return Optional.empty();
+      }
+      long now = nanoClock.getAsLong();
+      if (now - armedAt > MAX_WAIT.toNanos()) {
+        log.atWarn()
+            .setMessage("job-status application still catching up after a rebalance; giving up")
+            .addKeyValue("waited_s", MAX_WAIT.toSeconds())
+            .addKeyValue("last", reason)
+            .log();
+        step = null;
+        return Optional.empty();
+      }
+      if (checking || (reason != null && now - checkedAt < RECHECK.toNanos())) {
+        return Optional.of(reason != null ? reason : CHECKING);
+      }
+      checking = true;
+      checkedAt = now;
+      gen = generation;
+      from = new Progress(step, targets, reason);
     }
-    long now = nanoClock.getAsLong();
-    if (now - armedAt > MAX_WAIT.toNanos()) {
-      log.atWarn()
-          .setMessage("job-status application still catching up after a rebalance; giving up")
-          .addKeyValue("waited_s", MAX_WAIT.toSeconds())
-          .addKeyValue("last", reason)
-          .log();
-      step = null;
-      return Optional.empty();
-    }
-    if (reason != null && now - checkedAt < RECHECK.toNanos()) {
-      return Optional.of(reason);
-    }
-    checkedAt = now;
+    Progress to;
     try {
-      reason = check();
+      to = check(from);
     } catch (Exception e) {
-      reason = "cannot read the job-status application's offsets: " + e;
+      to =
+          new Progress(
+              from.step(),
+              from.targets(),
+              "cannot read the job-status application's offsets: " + e);
     }
-    if (reason == null) {
-      step = null;
-      return Optional.empty();
+    synchronized (this) {
+      if (gen == generation) {
+        checking = false;
+        step = to.reason() == null ? null : to.step();
+        targets = to.targets();
+        reason = to.reason();
+      }
+      return step == null ? Optional.empty() : Optional.of(reason != null ? reason : CHECKING);
     }
-    return Optional.of(reason);
   }
 
-  /** Advances through the steps; the remaining backlog, or null once it is all read. */
-  private String check() throws Exception {
-    if (step == Step.SOURCES) {
-      if (targets == null) {
-        targets = offsets.ends(sources);
+  /** Advances through the steps from {@code at}; the remaining backlog is null once all is read. */
+  private Progress check(Progress at) throws Exception {
+    Step s = at.step();
+    Map<TopicPartition, Long> t = at.targets();
+    if (s == Step.SOURCES) {
+      if (t == null) {
+        t = offsets.ends(sources);
       }
-      String left = backlog(offsets.committed());
+      String left = backlog(s, t, offsets.committed());
       if (left != null) {
-        return left;
+        return new Progress(s, t, left);
       }
       // everything read from the sources has been written to the repartition topic (Streams
       // flushes its producer before committing the input offsets)
-      step = Step.REPARTITION;
-      targets = offsets.ends(List.of(repartition));
+      s = Step.REPARTITION;
+      t = offsets.ends(List.of(repartition));
     }
-    return backlog(offsets.committed());
+    return new Progress(s, t, backlog(s, t, offsets.committed()));
   }
 
-  private String backlog(Map<TopicPartition, Long> committedNow) throws Exception {
+  private String backlog(
+      Step s, Map<TopicPartition, Long> until, Map<TopicPartition, Long> committedNow)
+      throws Exception {
     // a partition the group never committed is read from its start, which is not 0 once retention
     // has deleted records; without this, an emptied partition would keep the gate shut
     List<TopicPartition> uncommitted = new ArrayList<>();
-    targets.forEach(
+    until.forEach(
         (tp, end) -> {
           if (end > 0 && !committedNow.containsKey(tp)) {
             uncommitted.add(tp);
@@ -209,7 +241,7 @@ final class RebalanceCatchUp {
     }
     long records = 0;
     int partitions = 0;
-    for (Map.Entry<TopicPartition, Long> e : targets.entrySet()) {
+    for (Map.Entry<TopicPartition, Long> e : until.entrySet()) {
       long behind = e.getValue() - committed.getOrDefault(e.getKey(), 0L);
       if (behind > 0) {
         records += behind;
@@ -219,7 +251,7 @@ final class RebalanceCatchUp {
     if (records == 0) {
       return null;
     }
-    String topics = step == Step.SOURCES ? String.join(", ", sources) : repartition;
+    String topics = s == Step.SOURCES ? String.join(", ", sources) : repartition;
     return "the job-status application is catching up after a rebalance: "
         + records
         + " record(s) on "

@@ -219,7 +219,7 @@ class JobStatusTopologyTest {
   void jobsAndResultsGoThroughOneRepartitionTopicKeyedByJobId() {
     jobs.pipeInput("other", codec.encode(request("r1")));
     results.pipeInput((String) null, codec.encode(ok("r1")));
-    String repartition = APP + "-" + JobStatusTopology.REPARTITION + "-repartition";
+    String repartition = JobStatusTopology.repartitionTopic(APP);
     assertTrue(
         driver.producedTopicNames().contains(repartition), driver.producedTopicNames().toString());
     TestOutputTopic<String, JobStatus> topic =

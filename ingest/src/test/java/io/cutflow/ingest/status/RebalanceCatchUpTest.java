@@ -1,15 +1,21 @@
 package io.cutflow.ingest.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class RebalanceCatchUpTest {
@@ -28,6 +34,9 @@ class RebalanceCatchUpTest {
     final List<Collection<String>> endsAsked = new ArrayList<>();
     int reads;
     RuntimeException failure;
+    // when set, committed() signals {@code entered} and waits for {@code hold}: a slow broker
+    CountDownLatch entered;
+    CountDownLatch hold;
 
     @Override
     public Map<TopicPartition, Long> ends(Collection<String> topics) {
@@ -49,6 +58,14 @@ class RebalanceCatchUpTest {
     @Override
     public Map<TopicPartition, Long> committed() {
       reads++;
+      if (hold != null) {
+        entered.countDown();
+        try {
+          hold.await();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
       if (failure != null) {
         throw failure;
       }
@@ -68,6 +85,14 @@ class RebalanceCatchUpTest {
   private long now = 1_000_000_000L;
   private final RebalanceCatchUp gate =
       new RebalanceCatchUp(offsets, List.of("jobs", "results"), REPARTITION, () -> now);
+
+  @AfterEach
+  void releaseAHeldRead() {
+    CountDownLatch hold = offsets.hold;
+    if (hold != null) {
+      hold.countDown(); // a failed test must not leave a thread waiting
+    }
+  }
 
   private void advanceMs(long ms) {
     now += ms * 1_000_000L;
@@ -201,5 +226,55 @@ class RebalanceCatchUpTest {
     Optional<String> reason = gate.pending();
     assertTrue(reason.isPresent());
     assertTrue(reason.get().contains("2 record(s) on 1 partition(s) of jobs"), reason.get());
+  }
+
+  /** Starts a check on another thread and returns once it is inside the (held) committed read. */
+  private CompletableFuture<Optional<String>> checkHeldOnAnotherThread()
+      throws InterruptedException {
+    offsets.entered = new CountDownLatch(1);
+    offsets.hold = new CountDownLatch(1);
+    CompletableFuture<Optional<String>> held = CompletableFuture.supplyAsync(gate::pending);
+    assertTrue(offsets.entered.await(5, TimeUnit.SECONDS), "the check did not start");
+    return held;
+  }
+
+  @Test
+  void lookupsDuringASlowOffsetReadGetTheLastAnswerAtOnce() throws Exception {
+    offsets.ends.put(JOBS_0, 10L);
+    offsets.committed.put(JOBS_0, 2L);
+    gate.rebalanced();
+    Optional<String> first = gate.pending();
+    assertTrue(first.isPresent() && first.get().contains("8 record(s)"), first.toString());
+
+    advanceMs(RebalanceCatchUp.RECHECK.toMillis() + 1);
+    offsets.committed.put(JOBS_0, 10L);
+    CompletableFuture<Optional<String>> held = checkHeldOnAnotherThread();
+    Optional<String> meanwhile =
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> gate.pending());
+    assertEquals(first, meanwhile, "answered from the last check while the next one waits");
+
+    offsets.hold.countDown();
+    assertEquals(
+        Optional.empty(), held.get(5, TimeUnit.SECONDS), "the held check saw the group caught up");
+    assertEquals(Optional.empty(), gate.pending());
+  }
+
+  @Test
+  void aCheckStartedBeforeARebalanceDoesNotOpenTheGateAfterIt() throws Exception {
+    offsets.ends.put(JOBS_0, 10L);
+    offsets.committed.put(JOBS_0, 10L);
+    gate.rebalanced();
+    CompletableFuture<Optional<String>> held = checkHeldOnAnotherThread();
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(5), gate::rebalanced, "a rebalance waits for no offset read");
+    offsets.hold.countDown();
+    assertEquals(
+        Optional.of(RebalanceCatchUp.CHECKING),
+        held.get(5, TimeUnit.SECONDS),
+        "the check of the previous rebalance is dropped");
+    int readsBefore = offsets.reads;
+    offsets.hold = null;
+    assertEquals(Optional.empty(), gate.pending(), "a fresh check of the new rebalance opens it");
+    assertTrue(offsets.reads > readsBefore);
   }
 }
