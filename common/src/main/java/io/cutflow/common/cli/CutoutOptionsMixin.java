@@ -1,8 +1,8 @@
 package io.cutflow.common.cli;
 
+import io.cutflow.common.job.CutoutOption;
+import io.cutflow.common.job.CutoutOption.Kind;
 import io.cutflow.common.job.CutoutOptions;
-import io.cutflow.common.job.CutoutOptions.Kind;
-import io.cutflow.common.job.CutoutOptions.Option;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +26,7 @@ public final class CutoutOptionsMixin {
   /** The flags as options; throws InvalidOptionException for a bad value. */
   public CutoutOptions options() {
     CutoutOptions.Builder b = CutoutOptions.builder();
-    for (Option o : CutoutOptions.OPTIONS) {
+    for (CutoutOption o : CutoutOptions.OPTIONS) {
       if (o.cliNames().isEmpty()) {
         continue;
       }
@@ -61,7 +61,7 @@ public final class CutoutOptionsMixin {
   public static final class Flags implements IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
-      for (Option o : CutoutOptions.OPTIONS) {
+      for (CutoutOption o : CutoutOptions.OPTIONS) {
         if (o.cliNames().isEmpty()) {
           continue;
         }

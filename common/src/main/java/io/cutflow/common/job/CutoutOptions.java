@@ -2,13 +2,12 @@ package io.cutflow.common.job;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.cutflow.common.job.CutoutOption.Kind;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * A cutout's options (rembg's per-image options), immutable. What {@link JobRequest} carries and
@@ -27,73 +26,10 @@ public final class CutoutOptions {
    */
   public static final int MAX_ERODE_SIZE = 65535;
 
-  /** A value's shape: decides picocli's arity and which JSON type is accepted. */
-  public enum Kind {
-    TEXT,
-    BOOLEAN,
-    COLOUR,
-    INTEGER,
-    ANY,
-    /** rembg's extras JSON as text (CLI, HTTP); in a job, the structure it holds. */
-    JSON
-  }
-
-  /**
-   * One option.
-   *
-   * @param name JSON name in {@code options} (snake_case); also the name in errors from Kafka
-   * @param cliNames rembg's CLI flags; empty = not on the command line
-   * @param httpNames rembg's server name first, then Cutflow's long name
-   * @param kind the value's shape
-   * @param paramLabel the CLI's placeholder for the value
-   * @param help one line for {@code --help}
-   * @param defaultValue the value when absent
-   * @param parser text (CLI argument, HTTP parameter) to value; throws IllegalArgumentException
-   *     whose message says what is wrong, without the option's name
-   */
-  public record Option(
-      String name,
-      List<String> cliNames,
-      List<String> httpNames,
-      Kind kind,
-      String paramLabel,
-      String help,
-      Object defaultValue,
-      Function<String, Object> parser) {
-
-    /** Parses a text value; blank means the default. */
-    public Object parse(String text) {
-      return parser.apply(text);
-    }
-
-    /** Checks a value bound from JSON or built in Java; returns it normalised. */
-    public Object check(Object value) {
-      if (value == null) {
-        return defaultValue;
-      }
-      if (kind == Kind.JSON) {
-        return SamPromptOption.check(value);
-      }
-      if (kind == Kind.BOOLEAN) {
-        if (value instanceof Boolean) {
-          return value;
-        }
-        // JSON has real booleans: the text spellings (yes, on, 1) are for CLI and HTTP only
-        throw new IllegalArgumentException("expected a boolean (true/false), got '" + value + "'");
-      }
-      // the same parser as for text, so a JSON [300,0,0,0] fails like "300,0,0,0"
-      String text =
-          value instanceof List<?> list
-              ? list.stream().map(String::valueOf).collect(Collectors.joining(","))
-              : String.valueOf(value);
-      return parse(text);
-    }
-  }
-
   // ---------------------------------------------------------------- the table
 
-  public static final Option MODEL =
-      new Option(
+  public static final CutoutOption MODEL =
+      new CutoutOption(
           "model",
           List.of("-m", "--model"),
           List.of("model"),
@@ -103,8 +39,8 @@ public final class CutoutOptions {
               + " (for jobs: the one the workers serve).",
           null,
           OptionParsers::parseModel);
-  public static final Option ONLY_MASK =
-      new Option(
+  public static final CutoutOption ONLY_MASK =
+      new CutoutOption(
           "only_mask",
           List.of("-om", "--only-mask"),
           List.of("om", "only_mask"),
@@ -113,8 +49,8 @@ public final class CutoutOptions {
           "Output the mask (8-bit grey) instead of the cutout.",
           false,
           OptionParsers::parseBoolean);
-  public static final Option POST_PROCESS_MASK =
-      new Option(
+  public static final CutoutOption POST_PROCESS_MASK =
+      new CutoutOption(
           "post_process_mask",
           List.of("-ppm", "--post-process-mask"),
           List.of("ppm", "post_process_mask"),
@@ -123,8 +59,8 @@ public final class CutoutOptions {
           "Clean the mask: opening, Gaussian blur, threshold (rembg -ppm).",
           false,
           OptionParsers::parseBoolean);
-  public static final Option BGCOLOR =
-      new Option(
+  public static final CutoutOption BGCOLOR =
+      new CutoutOption(
           "bgcolor",
           List.of("-bgc", "--bgcolor"),
           List.of("bgc", "bgcolor"),
@@ -137,8 +73,8 @@ public final class CutoutOptions {
                   ? null
                   : Arrays.stream(OptionParsers.parseColor(text)).boxed().toList());
 
-  public static final Option CLOTH_CATEGORY =
-      new Option(
+  public static final CutoutOption CLOTH_CATEGORY =
+      new CutoutOption(
           "cloth_category",
           List.of("-cc", "--cloth-category"),
           List.of("cc", "cloth_category"),
@@ -152,8 +88,8 @@ public final class CutoutOptions {
   /** rembg's cloth categories, in the order {@code u2net_cloth_seg} stacks them. */
   public static final List<String> CLOTH_CATEGORIES = List.of("upper", "lower", "full");
 
-  public static final Option ALPHA_MATTING =
-      new Option(
+  public static final CutoutOption ALPHA_MATTING =
+      new CutoutOption(
           "alpha_matting",
           List.of("-a", "--alpha-matting"),
           List.of("a", "alpha_matting"),
@@ -162,8 +98,8 @@ public final class CutoutOptions {
           "Refine soft edges by closed-form alpha matting (rembg -a).",
           false,
           OptionParsers::parseBoolean);
-  public static final Option ALPHA_MATTING_FOREGROUND_THRESHOLD =
-      new Option(
+  public static final CutoutOption ALPHA_MATTING_FOREGROUND_THRESHOLD =
+      new CutoutOption(
           "alpha_matting_foreground_threshold",
           List.of("-af", "--alpha-matting-foreground-threshold"),
           List.of("af", "alpha_matting_foreground_threshold"),
@@ -172,8 +108,8 @@ public final class CutoutOptions {
           "Alpha matting: mask values above this are foreground (default 240).",
           240,
           text -> OptionParsers.parseInt(text, 0, 255));
-  public static final Option ALPHA_MATTING_BACKGROUND_THRESHOLD =
-      new Option(
+  public static final CutoutOption ALPHA_MATTING_BACKGROUND_THRESHOLD =
+      new CutoutOption(
           "alpha_matting_background_threshold",
           List.of("-ab", "--alpha-matting-background-threshold"),
           List.of("ab", "alpha_matting_background_threshold"),
@@ -182,8 +118,8 @@ public final class CutoutOptions {
           "Alpha matting: mask values below this are background (default 10).",
           10,
           text -> OptionParsers.parseInt(text, 0, 255));
-  public static final Option ALPHA_MATTING_ERODE_SIZE =
-      new Option(
+  public static final CutoutOption ALPHA_MATTING_ERODE_SIZE =
+      new CutoutOption(
           "alpha_matting_erode_size",
           List.of("-ae", "--alpha-matting-erode-size"),
           List.of("ae", "alpha_matting_erode_size"),
@@ -199,8 +135,8 @@ public final class CutoutOptions {
    * object whose {@code sam_prompt} Cutflow reads); a job's {@code options.sam_prompt} holds the
    * marks. Other models ignore it, as rembg does. See {@link SamPromptOption}.
    */
-  public static final Option SAM_PROMPT =
-      new Option(
+  public static final CutoutOption SAM_PROMPT =
+      new CutoutOption(
           "sam_prompt",
           List.of("-x", "--extras"),
           List.of("extras"),
@@ -214,7 +150,7 @@ public final class CutoutOptions {
           SamPromptOption::parseExtras);
 
   /** Every option, in wire order. */
-  public static final List<Option> OPTIONS =
+  public static final List<CutoutOption> OPTIONS =
       List.of(
           MODEL,
           ONLY_MASK,
@@ -228,7 +164,7 @@ public final class CutoutOptions {
           SAM_PROMPT);
 
   /** Alpha matting's switch and its three settings. */
-  public static final List<Option> ALPHA_MATTING_OPTIONS =
+  public static final List<CutoutOption> ALPHA_MATTING_OPTIONS =
       List.of(
           ALPHA_MATTING,
           ALPHA_MATTING_FOREGROUND_THRESHOLD,
@@ -239,7 +175,7 @@ public final class CutoutOptions {
    * rembg server parameters Cutflow accepts over HTTP, validates, then ignores (reported in {@code
    * X-Cutflow-Ignored}); none since {@code extras} carries the sam prompt.
    */
-  public static final List<Option> IGNORED_OVER_HTTP = List.of();
+  public static final List<CutoutOption> IGNORED_OVER_HTTP = List.of();
 
   /** rembg's name of the prompted model: a job for it without a prompt is invalid. */
   public static final String SAM_MODEL = "sam";
@@ -253,7 +189,7 @@ public final class CutoutOptions {
 
   private CutoutOptions(Map<String, Object> given) {
     Map<String, Object> all = new LinkedHashMap<>();
-    for (Option o : OPTIONS) {
+    for (CutoutOption o : OPTIONS) {
       all.put(o.name(), given.containsKey(o.name()) ? given.get(o.name()) : o.defaultValue());
     }
     this.values = Collections.unmodifiableMap(all);
@@ -264,14 +200,14 @@ public final class CutoutOptions {
   }
 
   /** A copy with one option changed; throws {@link InvalidOptionException} for a bad value. */
-  public CutoutOptions with(Option option, Object value) {
+  public CutoutOptions with(CutoutOption option, Object value) {
     Builder b = new Builder();
     b.values.putAll(values);
     return b.set(option, value).build();
   }
 
   /** The value of {@code option} (its default when not set). */
-  public Object get(Option option) {
+  public Object get(CutoutOption option) {
     return values.get(option.name());
   }
 
@@ -345,7 +281,7 @@ public final class CutoutOptions {
   @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static CutoutOptions fromJson(Map<String, Object> json) {
     Builder b = new Builder();
-    for (Option o : OPTIONS) {
+    for (CutoutOption o : OPTIONS) {
       if (json != null && json.get(o.name()) != null) {
         b.set(o, json.get(o.name()));
       }
@@ -362,7 +298,7 @@ public final class CutoutOptions {
     boolean matting =
         ALPHA_MATTING_OPTIONS.stream().anyMatch(o -> !o.defaultValue().equals(get(o)));
     Map<String, Object> json = new LinkedHashMap<>();
-    for (Option o : OPTIONS) {
+    for (CutoutOption o : OPTIONS) {
       Object v = get(o);
       if (v != null && (matting || !ALPHA_MATTING_OPTIONS.contains(o))) {
         json.put(o.name(), v);
@@ -393,7 +329,7 @@ public final class CutoutOptions {
     private Builder() {}
 
     /** Parses {@code text} given under {@code givenName} (e.g. {@code -bgc} or {@code bgc}). */
-    public Builder parse(Option option, String givenName, String text) {
+    public Builder parse(CutoutOption option, String givenName, String text) {
       try {
         values.put(option.name(), option.parse(text));
       } catch (IllegalArgumentException e) {
@@ -403,7 +339,7 @@ public final class CutoutOptions {
     }
 
     /** Sets a JSON-bound or Java value, named by the option's JSON name in errors. */
-    public Builder set(Option option, Object value) {
+    public Builder set(CutoutOption option, Object value) {
       try {
         values.put(option.name(), option.check(value));
       } catch (IllegalArgumentException e) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.common.job.CutoutOption;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.InvalidOptionException;
 import java.util.List;
@@ -50,7 +51,7 @@ class CutoutOptionsMixinTest {
   @Test
   void helpListsEveryOption() {
     String usage = new CommandLine(new Cmd()).getUsageMessage();
-    for (CutoutOptions.Option o : CutoutOptions.OPTIONS) {
+    for (CutoutOption o : CutoutOptions.OPTIONS) {
       for (String name : o.cliNames()) {
         assertTrue(usage.contains(name), name + " in\n" + usage);
       }

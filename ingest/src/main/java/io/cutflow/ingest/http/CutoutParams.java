@@ -1,5 +1,6 @@
 package io.cutflow.ingest.http;
 
+import io.cutflow.common.job.CutoutOption;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.InvalidOptionException;
 import java.util.ArrayList;
@@ -23,14 +24,14 @@ public record CutoutParams(CutoutOptions options, List<String> ignored) {
   public static CutoutParams parse(Function<String, String> param) {
     try {
       CutoutOptions.Builder options = CutoutOptions.builder();
-      for (CutoutOptions.Option o : CutoutOptions.OPTIONS) {
+      for (CutoutOption o : CutoutOptions.OPTIONS) {
         String name = firstPresent(param, o.httpNames());
         if (name != null) {
           options.parse(o, name, param.apply(name));
         }
       }
       List<String> ignored = new ArrayList<>();
-      for (CutoutOptions.Option o : CutoutOptions.IGNORED_OVER_HTTP) {
+      for (CutoutOption o : CutoutOptions.IGNORED_OVER_HTTP) {
         String name = firstPresent(param, o.httpNames());
         if (name != null) {
           CutoutOptions.builder().parse(o, name, param.apply(name)); // validate only
