@@ -21,6 +21,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -62,6 +66,7 @@ public final class JobStatusService implements AutoCloseable {
   private volatile HostInfo self;
   private volatile Admin admin;
   private volatile RebalanceCatchUp catchUp;
+  private volatile ScheduledExecutorService catchUpChecks;
 
   private JobStatusService(
       CutflowConfig config,
@@ -117,11 +122,25 @@ public final class JobStatusService implements AutoCloseable {
     KafkaStreams s = new KafkaStreams(topology, properties(config, stateDir, self));
     String applicationId = config.getString(IngestConfig.APPLICATION_ID);
     Admin a = Admin.create(KafkaClients.adminProperties(config));
+    ScheduledExecutorService checks =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "job-status-catch-up");
+              t.setDaemon(true);
+              return t;
+            });
     RebalanceCatchUp gate =
         new RebalanceCatchUp(
             RebalanceCatchUp.overAdmin(a, applicationId),
             List.of(topics.jobs(), topics.results()),
             JobStatusTopology.repartitionTopic(applicationId),
+            (task, delay) -> {
+              try {
+                checks.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (RejectedExecutionException closing) {
+                // the service is closing: no more checks
+              }
+            },
             System::nanoTime);
     s.setUncaughtExceptionHandler(
         e -> {
@@ -138,6 +157,7 @@ public final class JobStatusService implements AutoCloseable {
     this.self = self;
     this.admin = a;
     this.catchUp = gate;
+    this.catchUpChecks = checks;
     this.streams = s;
     s.start();
   }
@@ -280,6 +300,10 @@ public final class JobStatusService implements AutoCloseable {
     // leave the group so that a replacement instance gets the partitions at once
     if (s != null) {
       s.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    }
+    ScheduledExecutorService checks = catchUpChecks;
+    if (checks != null) {
+      checks.shutdownNow();
     }
     Admin a = admin;
     if (a != null) {

@@ -28,20 +28,24 @@ import org.slf4j.LoggerFactory;
  * <p>Measured for the whole application, not this instance alone (the job's request may be read by
  * another instance and reach this one through the repartition topic): the consumer group's
  * committed offsets against the topics' end offsets, in two steps, since the repartition topic
- * fills as the sources are read. First the source topics (jobs, results) up to their ends when
- * first checked after the rebalance, then the repartition topic up to its end once they are read.
- * Committed offsets trail processing by at most one commit interval, so the gate opens that much
- * late, never early.
+ * fills as the sources are read. First the source topics (jobs, results) up to their ends at the
+ * rebalance, then the repartition topic up to its end once they are read. Committed offsets trail
+ * processing by at most one commit interval, so the gate opens that much late, never early.
  *
- * <p>Bounded: {@link #MAX_WAIT} after the rebalance a missing job is unknown again, however far the
- * group lags, so a stuck group cannot make every lookup of a wrong id a 503 for ever. The offsets
- * are read again at most every {@link #RECHECK} however many lookups miss.
+ * <p>The offsets are read in the background from the rebalance on, every {@link #RECHECK} until the
+ * group has caught up; a lookup only reads the last answer, so lookups never wait on a broker and
+ * records produced after the rebalance (new traffic, not backlog) do not keep the gate shut.
+ * Bounded: {@link #MAX_WAIT} after the rebalance a missing job is unknown again, however far the
+ * group lags, so a stuck group cannot make every lookup of a wrong id a 503 for ever.
  */
 final class RebalanceCatchUp {
   private static final Logger log = LoggerFactory.getLogger(RebalanceCatchUp.class);
 
   static final Duration MAX_WAIT = Duration.ofSeconds(60);
   static final Duration RECHECK = Duration.ofMillis(250);
+
+  static final String CHECKING =
+      "the job-status application is catching up after a rebalance; its offsets are being read";
 
   /** The two offsets the gate compares, for the application's consumer group. */
   interface Offsets {
@@ -55,37 +59,40 @@ final class RebalanceCatchUp {
     Map<TopicPartition, Long> starts(Collection<TopicPartition> partitions) throws Exception;
   }
 
+  /** Runs the gate's checks off the caller's thread: {@code task} after {@code delay}. */
+  interface Scheduler {
+    void schedule(Runnable task, Duration delay);
+  }
+
   private enum Step {
     SOURCES,
     REPARTITION
   }
 
-  /** Where one check left the gate: its step, that step's targets, and the backlog (null: none). */
-  private record Progress(Step step, Map<TopicPartition, Long> targets, String reason) {}
-
-  static final String CHECKING =
-      "the job-status application is catching up after a rebalance; its offsets are being read";
-
   private final Offsets offsets;
   private final List<String> sources;
   private final String repartition;
+  private final Scheduler scheduler;
   private final LongSupplier nanoClock;
 
-  // guarded by this; the offsets are read outside the lock (each read may wait seconds for a broker
-  // that is down), so lookups meanwhile get the last answer instead of queueing behind the read
+  // guarded by this; a check reads the offsets outside the lock and applies its answer only if no
+  // rebalance came in between (generation)
   private Step step;
   private long armedAt;
   private Map<TopicPartition, Long> targets;
-  private long checkedAt;
   private String reason;
-  private boolean checking;
   private long generation;
 
   RebalanceCatchUp(
-      Offsets offsets, List<String> sources, String repartition, LongSupplier nanoClock) {
+      Offsets offsets,
+      List<String> sources,
+      String repartition,
+      Scheduler scheduler,
+      LongSupplier nanoClock) {
     this.offsets = offsets;
     this.sources = List.copyOf(sources);
     this.repartition = repartition;
+    this.scheduler = scheduler;
     this.nanoClock = nanoClock;
   }
 
@@ -141,86 +148,94 @@ final class RebalanceCatchUp {
     };
   }
 
-  /** A rebalance started or ended: what was on the inputs until now may not be in the store yet. */
-  synchronized void rebalanced() {
-    step = Step.SOURCES;
-    armedAt = nanoClock.getAsLong();
-    targets = null;
-    checkedAt = Long.MIN_VALUE;
-    reason = null;
-    checking = false; // a check still running belongs to the previous generation and is dropped
-    generation++;
+  /**
+   * A rebalance started or ended: what was on the inputs until now may not be in the store yet.
+   * Starts checking at once, so the sources' targets are their ends now.
+   */
+  void rebalanced() {
+    long gen;
+    synchronized (this) {
+      step = Step.SOURCES;
+      armedAt = nanoClock.getAsLong();
+      targets = null;
+      reason = null;
+      gen = ++generation;
+    }
+    scheduler.schedule(() -> check(gen), Duration.ZERO);
   }
 
   /**
    * Why a job missing from the store may still arrive (the application is still reading what was on
-   * its inputs at the last rebalance), or empty when a missing job is unknown. While one caller
-   * reads the offsets, the others get the last answer at once.
+   * its inputs at the last rebalance), or empty when a missing job is unknown. Reads no offsets.
    */
-  Optional<String> pending() {
-    long gen;
-    Progress from;
+  synchronized Optional<String> pending() {
+    if (step == null || expired()) {
+      return Optional.empty();
+    }
+    return Optional.of(reason != null ? reason : CHECKING);
+  }
+
+  private boolean expired() {
+    return nanoClock.getAsLong() - armedAt > MAX_WAIT.toNanos();
+  }
+
+  /** One background check of generation {@code gen}; schedules the next while still behind. */
+  private void check(long gen) {
+    Step s;
+    Map<TopicPartition, Long> t;
     synchronized (this) {
-      if (step == null) {
-        return Optional.empty();
+      if (gen != generation || step == null) {
+        return; // a newer rebalance has its own checks
       }
-      long now = nanoClock.getAsLong();
-      if (now - armedAt > MAX_WAIT.toNanos()) {
+      if (expired()) {
         log.atWarn()
             .setMessage("job-status application still catching up after a rebalance; giving up")
             .addKeyValue("waited_s", MAX_WAIT.toSeconds())
             .addKeyValue("last", reason)
             .log();
         step = null;
-        return Optional.empty();
+        return;
       }
-      if (checking || (reason != null && now - checkedAt < RECHECK.toNanos())) {
-        return Optional.of(reason != null ? reason : CHECKING);
-      }
-      checking = true;
-      checkedAt = now;
-      gen = generation;
-      from = new Progress(step, targets, reason);
+      s = step;
+      t = targets;
     }
-    Progress to;
+    String left;
     try {
-      to = check(from);
+      if (s == Step.SOURCES) {
+        if (t == null) {
+          t = offsets.ends(sources);
+        }
+        left = backlog(s, t, offsets.committed());
+        if (left == null) {
+          // everything read from the sources has been written to the repartition topic (Streams
+          // flushes its producer before committing the input offsets)
+          Map<TopicPartition, Long> repartitionEnds = offsets.ends(List.of(repartition));
+          s = Step.REPARTITION;
+          t = repartitionEnds;
+          left = backlog(s, t, offsets.committed());
+        }
+      } else {
+        left = backlog(s, t, offsets.committed());
+      }
     } catch (Exception e) {
-      to =
-          new Progress(
-              from.step(),
-              from.targets(),
-              "cannot read the job-status application's offsets: " + e);
+      left = "cannot read the job-status application's offsets: " + e;
     }
     synchronized (this) {
-      if (gen == generation) {
-        checking = false;
-        step = to.reason() == null ? null : to.step();
-        targets = to.targets();
-        reason = to.reason();
+      if (gen != generation) {
+        return;
       }
-      return step == null ? Optional.empty() : Optional.of(reason != null ? reason : CHECKING);
+      step = left == null ? null : s;
+      targets = t;
+      reason = left;
     }
-  }
-
-  /** Advances through the steps from {@code at}; the remaining backlog is null once all is read. */
-  private Progress check(Progress at) throws Exception {
-    Step s = at.step();
-    Map<TopicPartition, Long> t = at.targets();
-    if (s == Step.SOURCES) {
-      if (t == null) {
-        t = offsets.ends(sources);
-      }
-      String left = backlog(s, t, offsets.committed());
-      if (left != null) {
-        return new Progress(s, t, left);
-      }
-      // everything read from the sources has been written to the repartition topic (Streams
-      // flushes its producer before committing the input offsets)
-      s = Step.REPARTITION;
-      t = offsets.ends(List.of(repartition));
+    if (left != null) {
+      scheduler.schedule(() -> check(gen), RECHECK);
+    } else {
+      log.atInfo()
+          .setMessage("job-status application caught up after a rebalance")
+          .addKeyValue("ms", (nanoClock.getAsLong() - armedAt) / 1_000_000)
+          .log();
     }
-    return new Progress(s, t, backlog(s, t, offsets.committed()));
   }
 
   private String backlog(
