@@ -283,8 +283,14 @@ class RebalanceCatchUpTest {
     assertTrue(reason.get().contains("2 record(s) on 1 partition(s) of jobs"), reason.get());
   }
 
-  /** Runs the due check on another thread; returns once it is inside the (held) committed read. */
-  private CompletableFuture<Void> checkHeldOnAnotherThread() throws InterruptedException {
+  /**
+   * Rebalances with the group caught up and runs the first check on another thread; returns once
+   * that check is inside its (held) read of the committed offsets.
+   */
+  private CompletableFuture<Void> caughtUpCheckHeldOnAnotherThread() throws InterruptedException {
+    offsets.ends.put(JOBS_0, 10L);
+    offsets.committed.put(JOBS_0, 10L);
+    gate.rebalanced();
     offsets.entered = new CountDownLatch(1);
     offsets.hold = new CountDownLatch(1);
     Scheduled check = dueCheck();
@@ -296,10 +302,7 @@ class RebalanceCatchUpTest {
 
   @Test
   void lookupsDuringASlowOffsetReadAnswerAtOnce() throws Exception {
-    offsets.ends.put(JOBS_0, 10L);
-    offsets.committed.put(JOBS_0, 10L);
-    gate.rebalanced();
-    CompletableFuture<Void> held = checkHeldOnAnotherThread();
+    CompletableFuture<Void> held = caughtUpCheckHeldOnAnotherThread();
     Optional<String> meanwhile =
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> gate.pending());
     assertEquals(Optional.of(RebalanceCatchUp.CHECKING), meanwhile);
@@ -311,10 +314,7 @@ class RebalanceCatchUpTest {
 
   @Test
   void aCheckStartedBeforeARebalanceDoesNotOpenTheGateAfterIt() throws Exception {
-    offsets.ends.put(JOBS_0, 10L);
-    offsets.committed.put(JOBS_0, 10L);
-    gate.rebalanced();
-    CompletableFuture<Void> held = checkHeldOnAnotherThread();
+    CompletableFuture<Void> held = caughtUpCheckHeldOnAnotherThread();
     assertTimeoutPreemptively(
         Duration.ofSeconds(5), gate::rebalanced, "a rebalance waits for no offset read");
     offsets.hold.countDown();
