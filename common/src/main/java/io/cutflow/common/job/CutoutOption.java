@@ -67,5 +67,3 @@ public record CutoutOption(
     return parse(text);
   }
 }
-
-// ---------------------------------------------------------------- the table

@@ -22,9 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -134,13 +132,7 @@ public final class JobStatusService implements AutoCloseable {
             RebalanceCatchUp.overAdmin(a, applicationId),
             List.of(topics.jobs(), topics.results()),
             JobStatusTopology.repartitionTopic(applicationId),
-            (task, delay) -> {
-              try {
-                checks.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
-              } catch (RejectedExecutionException closing) {
-                // the service is closing: no more checks
-              }
-            },
+            RebalanceCatchUp.Scheduler.on(checks),
             System::nanoTime);
     s.setUncaughtExceptionHandler(
         e -> {

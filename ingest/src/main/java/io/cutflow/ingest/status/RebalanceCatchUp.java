@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -62,6 +64,17 @@ final class RebalanceCatchUp {
   /** Runs the gate's checks off the caller's thread: {@code task} after {@code delay}. */
   interface Scheduler {
     void schedule(Runnable task, Duration delay);
+
+    /** On {@code executor}; once it is shut down (the service closing), nothing more runs. */
+    static Scheduler on(ScheduledExecutorService executor) {
+      return (task, delay) -> {
+        try {
+          executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+          // no more checks
+        }
+      };
+    }
   }
 
   private enum Step {
