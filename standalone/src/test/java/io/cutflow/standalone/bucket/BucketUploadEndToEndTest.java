@@ -25,6 +25,7 @@ import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,7 +40,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -86,16 +86,7 @@ class BucketUploadEndToEndTest {
   void start() throws Exception {
     Assumptions.assumeTrue(TestPhotos.dir() != null, "no shared/testdata/photos");
     stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
-    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
-    workerProps.put("cutflow.worker.intra-op-threads", "2");
-    workerProps.put("cutflow.worker.recycle-after", "0");
-    workerProps.put("cutflow.worker.id", "bucket-e2e-worker");
-    worker =
-        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
-            .systemProperties(workerProps)
-            .jvmArgs("-Xmx1g")
-            .name("bucket-e2e-worker")
-            .start();
+    worker = WorkerUnderTest.start(stack, "bucket-e2e-worker");
     config =
         IngestUnderTest.config(
             stack,
@@ -106,23 +97,8 @@ class BucketUploadEndToEndTest {
   }
 
   @AfterAll
-  void stop() {
-    if (watch != null) {
-      watch.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (store != null) {
-      store.close();
-    }
-    if (worker != null) {
-      System.out.println("worker log tail:\n" + worker.logTail(15));
-      worker.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void stop() throws Exception {
+    WorkerUnderTest.closeAll(watch, server, store, worker, stack);
   }
 
   private MetricRegistry startBridgeAndWatcher() throws Exception {

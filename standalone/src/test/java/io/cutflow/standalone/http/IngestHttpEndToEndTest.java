@@ -15,6 +15,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -34,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -75,16 +75,7 @@ class IngestHttpEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
-    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
-    workerProps.put("cutflow.worker.intra-op-threads", "2");
-    workerProps.put("cutflow.worker.recycle-after", "0");
-    workerProps.put("cutflow.worker.id", "e2e-worker");
-    worker =
-        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
-            .systemProperties(workerProps)
-            .jvmArgs("-Xmx1g")
-            .name("e2e-worker")
-            .start();
+    worker = WorkerUnderTest.start(stack, "e2e-worker");
     // links come from the configured public URL, never from the request: name this server's own
     int port;
     try (ServerSocket free = new ServerSocket(0)) {
@@ -111,17 +102,8 @@ class IngestHttpEndToEndTest {
   }
 
   @AfterAll
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (worker != null) {
-      System.out.println("worker log tail:\n" + worker.logTail(15));
-      worker.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void stop() throws Exception {
+    WorkerUnderTest.closeAll(server, worker, stack);
   }
 
   // ---------------------------------------------------------------- the happy paths

@@ -13,6 +13,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -25,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -66,16 +66,7 @@ class IngestInstancesEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "4")));
-    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
-    workerProps.put("cutflow.worker.intra-op-threads", "2");
-    workerProps.put("cutflow.worker.recycle-after", "0");
-    workerProps.put("cutflow.worker.id", "two-instances-worker");
-    worker =
-        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
-            .systemProperties(workerProps)
-            .jvmArgs("-Xmx1g")
-            .name("two-instances-worker")
-            .start();
+    worker = WorkerUnderTest.start(stack, "two-instances-worker");
     CutflowConfig config =
         IngestUnderTest.config(stack, "two-instances", Map.of("cutflow.ingest.api-key", KEY));
     a = IngestServer.start(config, 0, new MetricRegistry());
@@ -86,19 +77,8 @@ class IngestInstancesEndToEndTest {
   }
 
   @AfterAll
-  void stop() {
-    for (IngestServer s : new IngestServer[] {a, b}) {
-      if (s != null) {
-        s.close();
-      }
-    }
-    if (worker != null) {
-      System.out.println("worker log tail:\n" + worker.logTail(15));
-      worker.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void stop() throws Exception {
+    WorkerUnderTest.closeAll(a, b, worker, stack);
   }
 
   @Test

@@ -19,6 +19,7 @@ import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -31,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -100,16 +100,7 @@ class OutsideProducerStatusEndToEndTest {
     stack =
         EmbeddedStack.start(
             CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", String.valueOf(PARTITIONS))));
-    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
-    workerProps.put("cutflow.worker.intra-op-threads", "2");
-    workerProps.put("cutflow.worker.recycle-after", "0");
-    workerProps.put("cutflow.worker.id", "outside-worker");
-    worker =
-        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
-            .systemProperties(workerProps)
-            .jvmArgs("-Xmx1g")
-            .name("outside-worker")
-            .start();
+    worker = WorkerUnderTest.start(stack, "outside-worker");
     CutflowConfig config =
         IngestUnderTest.config(stack, "outside-status", Map.of("cutflow.ingest.api-key", KEY));
     server = IngestServer.start(config, 0, new MetricRegistry());
@@ -117,17 +108,8 @@ class OutsideProducerStatusEndToEndTest {
   }
 
   @AfterAll
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (worker != null) {
-      System.out.println("worker log tail:\n" + worker.logTail(15));
-      worker.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void stop() throws Exception {
+    WorkerUnderTest.closeAll(server, worker, stack);
   }
 
   @Test

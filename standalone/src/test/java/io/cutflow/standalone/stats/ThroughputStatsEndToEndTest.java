@@ -12,6 +12,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,33 +55,15 @@ class ThroughputStatsEndToEndTest {
   @BeforeAll
   void start() throws Exception {
     stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
-    Map<String, String> workerProps = new LinkedHashMap<>(stack.config().resolvedValues());
-    workerProps.put("cutflow.worker.intra-op-threads", "2");
-    workerProps.put("cutflow.worker.recycle-after", "0");
-    workerProps.put("cutflow.worker.id", "stats-worker");
-    worker =
-        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
-            .systemProperties(workerProps)
-            .jvmArgs("-Xmx1g")
-            .name("stats-worker")
-            .start();
+    worker = WorkerUnderTest.start(stack, "stats-worker");
     CutflowConfig config = IngestUnderTest.config(stack, "e2e-stats", Map.of());
     server = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(90)), "status store ready");
   }
 
   @AfterAll
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (worker != null) {
-      System.out.println("worker log tail:\n" + worker.logTail(15));
-      worker.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+  void stop() throws Exception {
+    WorkerUnderTest.closeAll(server, worker, stack);
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.cutflow.ingest.webui.WebUiSettings;
 import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.model.ModelSpec;
 import java.awt.image.BufferedImage;
@@ -87,15 +88,7 @@ class WebUiBrowserTest {
     }
     photos = TestPhotos.load(photoDir, PHOTOS);
     stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
-    Map<String, String> props = new LinkedHashMap<>(stack.config().resolvedValues());
-    props.put("cutflow.worker.intra-op-threads", "2");
-    props.put("cutflow.worker.recycle-after", "0");
-    worker =
-        JavaProcess.builder("io.cutflow.worker.service.WorkerProcess")
-            .systemProperties(props)
-            .jvmArgs("-Xmx1g")
-            .name("webui-worker")
-            .start();
+    worker = WorkerUnderTest.start(stack, "webui-worker");
     CutflowConfig config =
         IngestUnderTest.config(
             stack,
@@ -117,20 +110,11 @@ class WebUiBrowserTest {
   }
 
   @AfterAll
-  void stop() {
+  void stop() throws Exception {
     if (driver != null) {
       driver.quit();
     }
-    if (server != null) {
-      server.close();
-    }
-    if (worker != null) {
-      System.out.println("worker log tail:\n" + worker.logTail(15));
-      worker.close();
-    }
-    if (stack != null) {
-      stack.close();
-    }
+    WorkerUnderTest.closeAll(server, worker, stack);
   }
 
   @BeforeEach
