@@ -122,7 +122,7 @@ public final class RecyclingSupervisor implements AutoCloseable {
     ledger.onChange(changed -> readyWorkers().forEach(w -> changed.forEach(w::send)));
     WorkerLauncher launcher = new WorkerLauncher(config, workerConfig, settings, logDir);
     this.workerPorts = launcher.ports().describe();
-    StandbyLowering lowering = new StandbyLowering(priority, loop);
+    StandbyLowering lowering = new StandbyLowering(priority, loop, settings, tally);
     for (int i = 0; i < settings.slots(); i++) {
       Slot slot = new Slot(i, settings, loop, launcher, lowering, tally, ledger, () -> closing);
       slots.add(slot);
@@ -207,11 +207,6 @@ public final class RecyclingSupervisor implements AutoCloseable {
       Thread.sleep(100);
     }
     return false;
-  }
-
-  /** Within a fifth of its quota (at least one image), a worker's successor should be ready. */
-  static boolean nearQuota(long finished, int recycleAfter) {
-    return Slot.nearQuota(finished, recycleAfter);
   }
 
   /**

@@ -157,27 +157,8 @@ final class Slot {
     lowering.set(w, low, () -> active == w);
   }
 
-  /**
-   * A standby still warming when its predecessor is near its quota (or gone) competes at normal
-   * priority from then on: late is worse than slow.
-   */
   private void boostIfLate(String why) {
-    SupervisedWorker s = standby;
-    if (s != null && s.lowered && !s.ready) {
-      tally.standbyBoost();
-      log.atInfo()
-          .setMessage("standby not warm yet; back to normal priority")
-          .addKeyValue("slot", index)
-          .addKeyValue("pid", s.pid())
-          .addKeyValue("why", why)
-          .log();
-      lower(s, false);
-    }
-  }
-
-  /** Within a fifth of its quota (at least one image), a worker's successor should be ready. */
-  static boolean nearQuota(long finished, int recycleAfter) {
-    return recycleAfter > 0 && finished >= recycleAfter - Math.max(1, recycleAfter / 5);
+    lowering.boostIfLate(standby, why);
   }
 
   /** The standby takes over if the slot has no active worker and the standby is warm. */
@@ -277,15 +258,9 @@ final class Slot {
   }
 
   private void onFinished(SupervisedWorker w, ControlMessage.Finished finished) {
-    if (active == w) {
-      long rss = w.lastRss;
-      if (nearQuota(finished.count(), settings.recycleAfter())) {
-        boostIfLate("quota");
-      } else if (settings.maxRssMb() > 0
-          && rss > 0
-          && rss > settings.maxRssMb() * 1024 * 1024 * 9 / 10) {
-        boostIfLate("rss");
-      }
+    String why = active == w ? lowering.leavingSoon(finished.count(), w.lastRss) : null;
+    if (why != null) {
+      boostIfLate(why);
     }
   }
 

@@ -253,11 +253,11 @@ class RecyclingSupervisorTest {
 
   @Test
   void nearQuotaIsTheLastFifth() {
-    assertFalse(RecyclingSupervisor.nearQuota(39, 50));
-    assertTrue(RecyclingSupervisor.nearQuota(40, 50));
-    assertFalse(RecyclingSupervisor.nearQuota(3, 5));
-    assertTrue(RecyclingSupervisor.nearQuota(4, 5));
-    assertFalse(RecyclingSupervisor.nearQuota(1_000_000, 0)); // never recycles: never near
+    assertFalse(StandbyLowering.nearQuota(39, 50));
+    assertTrue(StandbyLowering.nearQuota(40, 50));
+    assertFalse(StandbyLowering.nearQuota(3, 5));
+    assertTrue(StandbyLowering.nearQuota(4, 5));
+    assertFalse(StandbyLowering.nearQuota(1_000_000, 0)); // never recycles: never near
   }
 
   private static List<String> niceReport(Path dir, String workerId) throws java.io.IOException {
