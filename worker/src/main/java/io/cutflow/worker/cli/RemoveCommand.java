@@ -54,7 +54,7 @@ public final class RemoveCommand implements Callable<Integer> {
       description =
           "Keep ONNX Runtime's memory arena off for several images too (it is always off for"
               + " one): 12 24-megapixel images in one call peaked at 863 MB resident against"
-              + " 1134 MB, at about 6%% more time on ordinary photos (README, Benchmarks).")
+              + " 1134 MB, at about 6%% more time on ordinary photos (docs/benchmarks.md).")
   boolean noArena;
 
   @Option(
@@ -83,7 +83,7 @@ public final class RemoveCommand implements Callable<Integer> {
   /**
    * The session for {@code images} images: ONNX Runtime's memory arena keeps one run's activations
    * for the next, which a single image never uses; without it a 24-megapixel image peaks about 240
-   * MB lower, and several such images stay about 270 MB lower with --no-arena (README, Benchmarks).
+   * MB lower, and several such images stay about 270 MB lower with --no-arena (docs/benchmarks.md).
    */
   private InferenceSession.Settings sessionFor(int images) {
     return InferenceSession.Settings.of(threads).withArena(images > 1 && !noArena);

@@ -63,7 +63,7 @@ public record SupervisorSettings(
    * alone (cutflow.worker.image-overlap-mb) gives the previous image's heap back at once. G1 grows
    * its heap for a large image and keeps it: one 24-megapixel image with {@code -a} left a worker
    * at 1656 MB with G1 and the ONNX Runtime arena, 948 MB with these options and the arena off
-   * (README, Benchmarks: "A worker at 24 MP"). The launcher script {@code cutflow} gives {@code
+   * (docs/benchmarks.md, "A worker at 24 MP"). The launcher script {@code cutflow} gives {@code
    * remove}'s JVM the same options for 1g (a shell script cannot read these; {@code
    * LauncherScriptTest} checks that the two agree).
    */
