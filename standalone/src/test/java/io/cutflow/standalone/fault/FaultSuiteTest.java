@@ -11,6 +11,7 @@ import io.cutflow.common.job.JobResult;
 import io.cutflow.standalone.fault.PoisonInputs.Poison;
 import io.cutflow.standalone.fault.TestPhotos.Photo;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.SupervisorSettings;
 import io.cutflow.worker.supervisor.SupervisorStats;
@@ -64,8 +65,7 @@ class FaultSuiteTest {
 
   @BeforeAll
   void start() throws Exception {
-    Assumptions.assumeTrue(
-        modelCached(), "the ISNet model is not in models/cache (run `cutflow models fetch`)");
+    WorkerUnderTest.assumeModelCached();
     Path dir = TestPhotos.dir();
     Assumptions.assumeTrue(dir != null, "shared/testdata/photos not found beside the repository");
     photos = TestPhotos.load(dir, TestPhotos.SMALL);
@@ -77,20 +77,6 @@ class FaultSuiteTest {
     if (stack != null) {
       stack.close();
     }
-  }
-
-  static boolean modelCached() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path cache = d.resolve("models/cache");
-      if (Files.isDirectory(cache)) {
-        try (var s = Files.list(cache)) {
-          return s.anyMatch(p -> p.toString().endsWith(".onnx.verified"));
-        } catch (Exception e) {
-          return false;
-        }
-      }
-    }
-    return false;
   }
 
   /**

@@ -2,8 +2,12 @@ package io.cutflow.standalone.infra;
 
 import io.cutflow.common.process.JavaProcess;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A worker process that an end-to-end test runs on an {@link EmbeddedStack}, and the test's
@@ -12,6 +16,29 @@ import java.util.Map;
  */
 public final class WorkerUnderTest {
   private WorkerUnderTest() {}
+
+  /**
+   * Skips the calling test unless the default model has been fetched and verified into {@code
+   * models/cache} (of this folder or one above it), where worker processes load it.
+   */
+  public static void assumeModelCached() {
+    Assumptions.assumeTrue(
+        modelCached(), "the ISNet model is not in models/cache (run `cutflow models fetch`)");
+  }
+
+  private static boolean modelCached() {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path cache = d.resolve("models/cache");
+      if (Files.isDirectory(cache)) {
+        try (Stream<Path> files = Files.list(cache)) {
+          return files.anyMatch(p -> p.toString().endsWith(".onnx.verified"));
+        } catch (IOException e) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
 
   /** Starts a worker on {@code stack}'s settings; {@code name} is its worker id and log name. */
   public static JavaProcess start(EmbeddedStack stack, String name) throws IOException {

@@ -8,6 +8,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectSummary;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
@@ -28,7 +29,6 @@ import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -45,8 +45,7 @@ class RecyclingEndToEndTest {
 
   @BeforeAll
   void start() throws Exception {
-    Assumptions.assumeTrue(
-        modelCached(), "the ISNet model is not in models/cache (run `cutflow models fetch`)");
+    WorkerUnderTest.assumeModelCached();
     stack =
         EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.bucket.raw", "recycle-raw")));
   }
@@ -56,20 +55,6 @@ class RecyclingEndToEndTest {
     if (stack != null) {
       stack.close();
     }
-  }
-
-  static boolean modelCached() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path cache = d.resolve("models/cache");
-      if (Files.isDirectory(cache)) {
-        try (var s = Files.list(cache)) {
-          return s.anyMatch(p -> p.toString().endsWith(".onnx.verified"));
-        } catch (Exception e) {
-          return false;
-        }
-      }
-    }
-    return false;
   }
 
   /** Small worker processes: 2 slots (+ 2 standbys) share 2 cores. */

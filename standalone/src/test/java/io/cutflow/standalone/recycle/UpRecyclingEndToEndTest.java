@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.standalone.UpCommand;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.WorkerUnderTest;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorStats;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,9 +28,7 @@ class UpRecyclingEndToEndTest {
 
   @Test
   void upKeepsProcessingPastTheRecycleQuota() throws Exception {
-    Assumptions.assumeTrue(
-        RecyclingEndToEndTest.modelCached(),
-        "the ISNet model is not in models/cache (run `cutflow models fetch`)");
+    WorkerUnderTest.assumeModelCached();
     try (EmbeddedStack stack =
             EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.bucket.raw", "up-raw")));
         RecycleHarness h = new RecycleHarness(stack, "up", 6)) {
