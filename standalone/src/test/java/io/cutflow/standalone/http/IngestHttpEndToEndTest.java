@@ -13,6 +13,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
+import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.WorkerUnderTest;
@@ -57,7 +58,10 @@ class IngestHttpEndToEndTest {
   private static final String KEY = "e2e-secret";
   private static final long MAX_UPLOAD = 2L * 1024 * 1024;
   private static final Duration RESULT_WAIT = Duration.ofSeconds(90);
-  private static final Path PHOTO = Path.of("/work/shared/testdata/photos/anime-girl-1.jpg");
+
+  /** The shared photo whose /api/remove latency the test prints (when the shared photos exist). */
+  private static final Path PHOTO =
+      TestPhotos.dir() == null ? Path.of("missing") : TestPhotos.dir().resolve("anime-girl-1.jpg");
 
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =

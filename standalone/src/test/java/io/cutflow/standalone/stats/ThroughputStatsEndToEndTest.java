@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
+import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.WorkerUnderTest;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -42,7 +44,6 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ThroughputStatsEndToEndTest {
-  private static final Path PHOTOS = Path.of("/work/shared/testdata/photos");
   private static final Duration WAIT = Duration.ofSeconds(180);
 
   private final ObjectMapper json = new ObjectMapper();
@@ -51,9 +52,13 @@ class ThroughputStatsEndToEndTest {
   private EmbeddedStack stack;
   private JavaProcess worker;
   private IngestServer server;
+  private Path photos;
 
   @BeforeAll
   void start() throws Exception {
+    photos = TestPhotos.dir();
+    Assumptions.assumeTrue(
+        photos != null, "shared/testdata/photos not found beside the repository");
     stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of("cutflow.kafka.partitions", "2")));
     worker = WorkerUnderTest.start(stack, "stats-worker");
     CutflowConfig config = IngestUnderTest.config(stack, "e2e-stats", Map.of());
@@ -72,7 +77,7 @@ class ThroughputStatsEndToEndTest {
         List.of("animal-1.jpg", "car-1.jpg", "girl-1.jpg", "cloth-1.jpg", "anime-girl-1.jpg");
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (String n : names) {
-      files.put(n, Files.readAllBytes(PHOTOS.resolve(n)));
+      files.put(n, Files.readAllBytes(photos.resolve(n)));
     }
     // a JPEG header passes the ingest's sniffing; the worker cannot decode the rest
     byte[] photo = files.get("car-1.jpg");
