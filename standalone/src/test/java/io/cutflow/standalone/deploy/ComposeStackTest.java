@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.store.ObjectStore;
-import io.cutflow.standalone.fault.TestPhotos;
+import io.cutflow.standalone.infra.TestPhotos;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.standalone.infra.TestPhotos;
 import io.cutflow.worker.image.ImageDecoder;
 import io.cutflow.worker.image.InvalidImageException;
 import java.io.ByteArrayInputStream;

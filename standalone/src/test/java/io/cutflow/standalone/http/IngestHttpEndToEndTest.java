@@ -13,15 +13,13 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
-import io.cutflow.standalone.fault.TestPhotos;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import io.cutflow.standalone.infra.TestPhotos;
 import io.cutflow.standalone.infra.WorkerUnderTest;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -102,7 +100,7 @@ class IngestHttpEndToEndTest {
     server = IngestServer.start(config, port, new MetricRegistry());
     assertTrue(server.awaitReady(Duration.ofSeconds(60)), "status store ready");
     base = server.url();
-    shapePng = shapeImage(320, 240);
+    shapePng = ShapeImage.png(320, 240);
   }
 
   @AfterAll
@@ -593,20 +591,6 @@ class IngestHttpEndToEndTest {
 
   private HttpResponse<String> getString(String path, boolean withKey) throws Exception {
     return send(getRequest(path, withKey));
-  }
-
-  /** A red disc on a flat light background: an obvious foreground. */
-  private static byte[] shapeImage(int w, int h) throws IOException {
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setColor(new Color(235, 235, 235));
-    g.fillRect(0, 0, w, h);
-    g.setColor(new Color(200, 30, 30));
-    g.fillOval(w / 2 - 70, h / 2 - 70, 140, 140);
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, "png", out);
-    return out.toByteArray();
   }
 
   private static byte[] jpeg(int w, int h) throws IOException {

@@ -14,8 +14,6 @@ import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.WorkerUnderTest;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -73,7 +71,7 @@ class IngestInstancesEndToEndTest {
     b = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(a.awaitReady(Duration.ofSeconds(120)), "instance a ready");
     assertTrue(b.awaitReady(Duration.ofSeconds(120)), "instance b ready");
-    png = shapeImage();
+    png = ShapeImage.png(200, 150);
   }
 
   @AfterAll
@@ -230,19 +228,5 @@ class IngestInstancesEndToEndTest {
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
         .build();
-  }
-
-  /** A red disc on a flat light background. */
-  private static byte[] shapeImage() throws Exception {
-    BufferedImage img = new BufferedImage(200, 150, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setColor(new Color(235, 235, 235));
-    g.fillRect(0, 0, 200, 150);
-    g.setColor(new Color(200, 30, 30));
-    g.fillOval(50, 25, 100, 100);
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, "png", out);
-    return out.toByteArray();
   }
 }

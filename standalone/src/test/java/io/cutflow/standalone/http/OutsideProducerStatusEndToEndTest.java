@@ -20,10 +20,6 @@ import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.WorkerUnderTest;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +34,6 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Partitioner;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -118,7 +113,7 @@ class OutsideProducerStatusEndToEndTest {
     Topics topics = new Topics(config);
     JobCodec codec = new JobCodec();
     String raw = config.getString(StorageConfig.BUCKET_RAW);
-    byte[] png = shapeImage();
+    byte[] png = ShapeImage.png(200, 150);
     List<String> ids = new ArrayList<>();
     int moved = 0; // jobs whose jobs-topic partition differs from where murmur2 puts their id
     Properties p = new Properties();
@@ -206,19 +201,5 @@ class OutsideProducerStatusEndToEndTest {
             ? HttpResponse.BodyHandlers.ofString()
             : HttpResponse.BodyHandlers.ofByteArray();
     return (HttpResponse<T>) http.send(request, handler);
-  }
-
-  /** A red disc on a flat light background. */
-  private static byte[] shapeImage() throws Exception {
-    BufferedImage img = new BufferedImage(200, 150, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setColor(new Color(235, 235, 235));
-    g.fillRect(0, 0, 200, 150);
-    g.setColor(new Color(200, 30, 30));
-    g.fillOval(50, 25, 100, 100);
-    g.dispose();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(img, "png", out);
-    return out.toByteArray();
   }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.store.ObjectStore;
-import io.cutflow.standalone.fault.TestPhotos;
+import io.cutflow.standalone.infra.TestPhotos;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

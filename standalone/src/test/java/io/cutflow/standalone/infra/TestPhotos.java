@@ -1,4 +1,4 @@
-package io.cutflow.standalone.fault;
+package io.cutflow.standalone.infra;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
