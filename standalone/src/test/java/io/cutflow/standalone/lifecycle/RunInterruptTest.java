@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.standalone.infra.TestPhotos;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class RunInterruptTest {
 
   @Test
   void sigintStopsTheRunInOrderReportsAndLeavesNothing() throws Exception {
-    Path photos = sharedPhotos();
+    Path photos = TestPhotos.dir();
     Assumptions.assumeTrue(photos != null, "shared/testdata/photos not found beside the checkout");
     Assumptions.assumeTrue(CliProcess.modelCache().isPresent(), "no models/cache in the checkout");
     // Three copies of each photo: more than a worker holds at once, so the signal finds some not
@@ -109,18 +110,5 @@ class RunInterruptTest {
     } catch (IOException e) {
       return 0;
     }
-  }
-
-  static Path sharedPhotos() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      for (Path candidate :
-          List.of(
-              d.resolve("shared/testdata/photos"), d.resolveSibling("shared/testdata/photos"))) {
-        if (Files.isDirectory(candidate)) {
-          return candidate;
-        }
-      }
-    }
-    return null;
   }
 }
