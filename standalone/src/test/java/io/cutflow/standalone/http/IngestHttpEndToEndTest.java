@@ -57,9 +57,8 @@ class IngestHttpEndToEndTest {
   private static final long MAX_UPLOAD = 2L * 1024 * 1024;
   private static final Duration RESULT_WAIT = Duration.ofSeconds(90);
 
-  /** The shared photo whose /api/remove latency the test prints (when the shared photos exist). */
-  private static final Path PHOTO =
-      TestPhotos.dir() == null ? Path.of("missing") : TestPhotos.dir().resolve("anime-girl-1.jpg");
+  /** The shared photo whose /api/remove latency the test prints; null without the shared photos. */
+  private static final Path PHOTO = photo("anime-girl-1.jpg");
 
   private final ObjectMapper json = new ObjectMapper();
   private final HttpClient http =
@@ -189,7 +188,7 @@ class IngestHttpEndToEndTest {
       BufferedImage viaCli = ImageIO.read(new ByteArrayInputStream(local.png()));
       assertArrayEquals(
           alpha(viaCli), alpha(viaHttp), "alpha channel identical to ./cutflow remove");
-      if (Files.isReadable(PHOTO)) {
+      if (PHOTO != null) {
         byte[] photo = Files.readAllBytes(PHOTO);
         long t0 = System.nanoTime();
         loaded.remover().remove(photo, "photo.jpg", CutoutOptions.DEFAULTS);
@@ -197,7 +196,7 @@ class IngestHttpEndToEndTest {
       }
     }
     // the in-process session is closed: the cores are the worker's again for the measurement
-    if (Files.isReadable(PHOTO)) {
+    if (PHOTO != null) {
       measureLatency();
     }
   }
@@ -591,6 +590,11 @@ class IngestHttpEndToEndTest {
 
   private HttpResponse<String> getString(String path, boolean withKey) throws Exception {
     return send(getRequest(path, withKey));
+  }
+
+  private static Path photo(String name) {
+    Path dir = TestPhotos.dir();
+    return dir == null || !Files.isReadable(dir.resolve(name)) ? null : dir.resolve(name);
   }
 
   private static byte[] jpeg(int w, int h) throws IOException {

@@ -1,6 +1,7 @@
 package io.cutflow.standalone.infra;
 
 import io.cutflow.common.process.JavaProcess;
+import io.cutflow.worker.model.ModelVerifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ public final class WorkerUnderTest {
       Path cache = d.resolve("models/cache");
       if (Files.isDirectory(cache)) {
         try (Stream<Path> files = Files.list(cache)) {
-          return files.anyMatch(p -> p.toString().endsWith(".onnx.verified"));
+          return files.anyMatch(p -> p.toString().endsWith(".onnx" + ModelVerifier.SIDECAR_SUFFIX));
         } catch (IOException e) {
           return false;
         }
