@@ -124,21 +124,27 @@ final class Submissions {
   }
 
   /**
-   * A job's status; 404 when neither the status store nor this instance knows it, 503 {@code
-   * rebalancing} while the store may still be reading it after a rebalance.
+   * A job's status; 404 when neither the status store nor this instance knows it once the store has
+   * read what was on its inputs, 503 {@code rebalancing} while it may still be reading it.
    */
   JobStatus lookup(String jobId) {
-    // the store; else submitted here a moment ago, not yet read back from the jobs topic; else this
-    // instance may own the job's partition since a moment ago and not have read it yet (its
-    // submitter stopped, say): retry, not "unknown"
-    Optional<JobStatus> known = status.get(jobId).or(() -> submittedHere(jobId));
+    // the store; else submitted here a moment ago, not yet read back from the jobs topic; else it
+    // may be on its way (accepted a moment ago by another instance, or this instance took over the
+    // job's partition a moment ago): wait until the store has read what was on its inputs now, then
+    // look again; "unknown" only then
+    Optional<JobStatus> known = known(jobId);
     if (known.isPresent()) {
       return known.get();
     }
-    Optional<String> mayArrive = status.missingJobMayArrive();
+    Optional<String> mayArrive = status.awaitMissingJob(jobId);
     if (mayArrive.isPresent()) {
       throw JobRouting.rebalancing(jobId, mayArrive.get());
     }
-    throw new ApiError(404, "unknown_job", "no job with id '" + jobId + "'");
+    return known(jobId)
+        .orElseThrow(() -> new ApiError(404, "unknown_job", "no job with id '" + jobId + "'"));
+  }
+
+  private Optional<JobStatus> known(String jobId) {
+    return status.get(jobId).or(() -> submittedHere(jobId));
   }
 }

@@ -21,9 +21,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -64,6 +69,7 @@ public final class JobStatusService implements AutoCloseable {
   private volatile HostInfo self;
   private volatile Admin admin;
   private volatile RebalanceCatchUp catchUp;
+  private volatile MissBarrier missBarrier;
   private volatile ScheduledExecutorService catchUpChecks;
 
   private JobStatusService(
@@ -127,13 +133,13 @@ public final class JobStatusService implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    GroupOffsets offsets = GroupOffsets.overAdmin(a, applicationId);
+    List<String> sources = List.of(topics.jobs(), topics.results());
+    String repartition = JobStatusTopology.repartitionTopic(applicationId);
+    Supplier<ReadUpTo> readUpTo = () -> new ReadUpTo(offsets, sources, repartition);
     RebalanceCatchUp gate =
-        new RebalanceCatchUp(
-            RebalanceCatchUp.overAdmin(a, applicationId),
-            List.of(topics.jobs(), topics.results()),
-            JobStatusTopology.repartitionTopic(applicationId),
-            RebalanceCatchUp.Scheduler.on(checks),
-            System::nanoTime);
+        new RebalanceCatchUp(readUpTo, CheckScheduler.on(checks), System::nanoTime);
+    MissBarrier barrier = new MissBarrier(readUpTo, CheckScheduler.on(checks), System::nanoTime);
     s.setUncaughtExceptionHandler(
         e -> {
           log.error("job-status stream thread failed; replacing it", e);
@@ -149,6 +155,7 @@ public final class JobStatusService implements AutoCloseable {
     this.self = self;
     this.admin = a;
     this.catchUp = gate;
+    this.missBarrier = barrier;
     this.catchUpChecks = checks;
     this.streams = s;
     s.start();
@@ -241,11 +248,26 @@ public final class JobStatusService implements AutoCloseable {
               + state().name().toLowerCase()
               + " (starting or restoring from its changelog)");
     }
+    // The key's own partition, not the composite store over this instance's tasks: in a rebalance
+    // the assignment metadata changes before the new tasks exist and before the state leaves
+    // RUNNING; the composite store would answer "no such job" for a partition whose task is not
+    // here yet, asked by partition it throws, and the caller answers "retry".
+    KeyQueryMetadata md;
+    try {
+      md = s.queryMetadataForKey(JobStatusTopology.STORE, jobId, Serdes.String().serializer());
+    } catch (IllegalStateException e) {
+      throw new NotReadyException("no assignment metadata yet: " + e.getMessage());
+    }
+    if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md) || md.partition() < 0) {
+      throw new NotReadyException("job status store has no partition for the job yet");
+    }
     try {
       ReadOnlyKeyValueStore<String, JobStatus> store =
           s.store(
               StoreQueryParameters.fromNameAndType(
-                  JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore()));
+                      JobStatusTopology.STORE,
+                      QueryableStoreTypes.<String, JobStatus>keyValueStore())
+                  .withPartition(md.partition()));
       return Optional.ofNullable(store.get(jobId));
     } catch (InvalidStateStoreException e) {
       throw new NotReadyException("job status store is not queryable right now: " + e.getMessage());
@@ -253,13 +275,46 @@ public final class JobStatusService implements AutoCloseable {
   }
 
   /**
-   * Why a job missing from the store may still arrive: since the last rebalance the application has
-   * not read all that was on its input topics (see {@link RebalanceCatchUp}). Empty when a missing
-   * job is unknown.
+   * Waits while a job missing from the store may still arrive. Right after a rebalance it answers
+   * at once with why: the application has not read all that was on its inputs at the rebalance
+   * ({@link RebalanceCatchUp}). Otherwise it waits, at most about twice {@link
+   * MissBarrier#MAX_WAIT}, until the application has read what its inputs held at this call ({@link
+   * MissBarrier}) or the job is in the store, and answers empty: look again, and a job still
+   * missing is unknown. Answers why not when the offsets could not be read in that time.
+   *
+   * @throws NotReadyException when the store stops being queryable meanwhile
    */
-  public Optional<String> missingJobMayArrive() {
+  public Optional<String> awaitMissingJob(String jobId) {
     RebalanceCatchUp gate = catchUp;
-    return gate == null ? Optional.empty() : gate.pending();
+    Optional<String> rebalancing = gate == null ? Optional.empty() : gate.pending();
+    MissBarrier barrier = missBarrier;
+    if (rebalancing.isPresent() || barrier == null) {
+      return rebalancing;
+    }
+    CompletableFuture<Optional<String>> readUpToNow = barrier.readUpToNow();
+    long waitMs = 2 * MissBarrier.MAX_WAIT.toMillis() + 500;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    try {
+      while (true) {
+        try {
+          // the job is usually in the store well before the group commits past it
+          return readUpToNow.get(MissBarrier.RECHECK.toMillis() / 2, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          if (get(jobId).isPresent()) {
+            return Optional.empty();
+          }
+          if (System.nanoTime() > deadline) {
+            return Optional.of(
+                "the job-status application's offsets could not be read in " + waitMs + " ms");
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      return Optional.of("cannot read the job-status application's offsets: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while reading the job-status application's offsets");
+    }
   }
 
   /**

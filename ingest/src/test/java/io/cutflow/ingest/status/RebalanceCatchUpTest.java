@@ -5,13 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -28,74 +22,13 @@ class RebalanceCatchUpTest {
   private static final TopicPartition REP_0 = new TopicPartition(REPARTITION, 0);
   private static final TopicPartition REP_1 = new TopicPartition(REPARTITION, 1);
 
-  /** Offsets as a test sets them; counts the reads and which topics' ends were asked for. */
-  private static final class FakeOffsets implements RebalanceCatchUp.Offsets {
-    final Map<TopicPartition, Long> ends = new HashMap<>();
-    final Map<TopicPartition, Long> committed = new HashMap<>();
-    final Map<TopicPartition, Long> starts = new HashMap<>();
-    final List<Collection<String>> endsAsked = new ArrayList<>();
-    int reads;
-    RuntimeException failure;
-    // when set, committed() signals {@code entered} and waits for {@code hold}: a slow broker
-    CountDownLatch entered;
-    CountDownLatch hold;
-
-    @Override
-    public Map<TopicPartition, Long> ends(Collection<String> topics) {
-      reads++;
-      if (failure != null) {
-        throw failure;
-      }
-      endsAsked.add(List.copyOf(topics));
-      Map<TopicPartition, Long> out = new HashMap<>();
-      ends.forEach(
-          (tp, o) -> {
-            if (topics.contains(tp.topic())) {
-              out.put(tp, o);
-            }
-          });
-      return out;
-    }
-
-    @Override
-    public Map<TopicPartition, Long> committed() {
-      reads++;
-      if (hold != null) {
-        entered.countDown();
-        try {
-          hold.await();
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-      if (failure != null) {
-        throw failure;
-      }
-      return Map.copyOf(committed);
-    }
-
-    @Override
-    public Map<TopicPartition, Long> starts(Collection<TopicPartition> partitions) {
-      reads++;
-      Map<TopicPartition, Long> out = new HashMap<>();
-      partitions.forEach(tp -> out.put(tp, starts.getOrDefault(tp, 0L)));
-      return out;
-    }
-  }
-
-  /** A check the gate scheduled, due at a time of the test's clock. */
-  private record Scheduled(Runnable task, long dueNanos) {}
-
-  private final FakeOffsets offsets = new FakeOffsets();
-  private final Deque<Scheduled> scheduled = new ArrayDeque<>();
-  private long now = 1_000_000_000L;
+  private final FakeGroupOffsets offsets = new FakeGroupOffsets();
+  private final ManualChecks checks = new ManualChecks();
   private final RebalanceCatchUp gate =
       new RebalanceCatchUp(
-          offsets,
-          List.of("jobs", "results"),
-          REPARTITION,
-          (task, delay) -> scheduled.add(new Scheduled(task, now + delay.toNanos())),
-          () -> now);
+          () -> new ReadUpTo(offsets, List.of("jobs", "results"), REPARTITION),
+          checks,
+          checks::nanoTime);
 
   @AfterEach
   void releaseAHeldRead() {
@@ -105,31 +38,9 @@ class RebalanceCatchUpTest {
     }
   }
 
-  /** Runs the checks due by now, and those they schedule for now. */
-  private void runDueChecks() {
-    for (Scheduled next = dueCheck(); next != null; next = dueCheck()) {
-      next.task().run();
-    }
-  }
-
-  private Scheduled dueCheck() {
-    for (Scheduled s : scheduled) {
-      if (s.dueNanos() <= now) {
-        scheduled.remove(s);
-        return s;
-      }
-    }
-    return null;
-  }
-
   private void rebalance() {
     gate.rebalanced();
-    runDueChecks();
-  }
-
-  private void advanceMs(long ms) {
-    now += ms * 1_000_000L;
-    runDueChecks();
+    checks.runDue();
   }
 
   @Test
@@ -137,7 +48,7 @@ class RebalanceCatchUpTest {
     offsets.ends.put(JOBS_0, 5L);
     assertEquals(Optional.empty(), gate.pending());
     assertEquals(0, offsets.reads, "no offsets are read while no rebalance is pending");
-    assertTrue(scheduled.isEmpty());
+    assertTrue(checks.none());
   }
 
   @Test
@@ -162,7 +73,7 @@ class RebalanceCatchUpTest {
     offsets.committed.put(JOBS_1, 4L);
     offsets.ends.put(REP_0, 23L);
     offsets.ends.put(REP_1, 2L);
-    advanceMs(RebalanceCatchUp.RECHECK.toMillis());
+    checks.advanceMs(RebalanceCatchUp.RECHECK.toMillis());
     Optional<String> repartition = gate.pending();
     assertTrue(repartition.isPresent(), "the repartition topic's new records are not read yet");
     assertTrue(
@@ -172,14 +83,14 @@ class RebalanceCatchUpTest {
 
     offsets.committed.put(REP_0, 23L);
     offsets.committed.put(REP_1, 2L);
-    advanceMs(RebalanceCatchUp.RECHECK.toMillis());
+    checks.advanceMs(RebalanceCatchUp.RECHECK.toMillis());
     assertEquals(Optional.empty(), gate.pending());
 
     // open until the next rebalance, with no more checks
-    assertTrue(scheduled.isEmpty(), "no check is scheduled once the group has caught up");
+    assertTrue(checks.none(), "no check is scheduled once the group has caught up");
     int reads = offsets.reads;
     offsets.ends.put(JOBS_0, 50L);
-    advanceMs(300);
+    checks.advanceMs(300);
     assertEquals(Optional.empty(), gate.pending());
     assertEquals(reads, offsets.reads);
   }
@@ -203,7 +114,7 @@ class RebalanceCatchUpTest {
     assertTrue(gate.pending().isPresent());
     offsets.ends.put(JOBS_0, 40L);
     offsets.committed.put(JOBS_0, 10L);
-    advanceMs(RebalanceCatchUp.RECHECK.toMillis());
+    checks.advanceMs(RebalanceCatchUp.RECHECK.toMillis());
     assertEquals(Optional.empty(), gate.pending());
   }
 
@@ -232,9 +143,9 @@ class RebalanceCatchUpTest {
       assertTrue(gate.pending().isPresent());
     }
     assertEquals(reads, offsets.reads, "lookups only read the last answer");
-    advanceMs(RebalanceCatchUp.RECHECK.toMillis() - 1);
+    checks.advanceMs(RebalanceCatchUp.RECHECK.toMillis() - 1);
     assertEquals(reads, offsets.reads, "the next check is not due yet");
-    advanceMs(1);
+    checks.advanceMs(1);
     assertTrue(offsets.reads > reads);
   }
 
@@ -243,11 +154,11 @@ class RebalanceCatchUpTest {
     offsets.ends.put(JOBS_0, 10L);
     rebalance();
     assertTrue(gate.pending().isPresent());
-    advanceMs(RebalanceCatchUp.MAX_WAIT.toMillis() - 1);
+    checks.advanceMs(RebalanceCatchUp.MAX_WAIT.toMillis() - 1);
     assertTrue(gate.pending().isPresent());
-    advanceMs(RebalanceCatchUp.RECHECK.toMillis());
+    checks.advanceMs(RebalanceCatchUp.RECHECK.toMillis());
     assertEquals(Optional.empty(), gate.pending());
-    assertTrue(scheduled.isEmpty(), "the checks stop too");
+    assertTrue(checks.none(), "the checks stop too");
   }
 
   @Test
@@ -261,11 +172,11 @@ class RebalanceCatchUpTest {
     offsets.failure = null;
     offsets.ends.put(JOBS_0, 10L);
     offsets.committed.put(JOBS_0, 7L);
-    advanceMs(RebalanceCatchUp.RECHECK.toMillis());
+    checks.advanceMs(RebalanceCatchUp.RECHECK.toMillis());
     reason = gate.pending();
     assertTrue(reason.isPresent() && reason.get().contains("3 record(s)"), reason.toString());
     offsets.failure = new IllegalStateException("broker down");
-    advanceMs(RebalanceCatchUp.MAX_WAIT.toMillis() + 1);
+    checks.advanceMs(RebalanceCatchUp.MAX_WAIT.toMillis() + 1);
     assertEquals(Optional.empty(), gate.pending());
   }
 
@@ -276,7 +187,7 @@ class RebalanceCatchUpTest {
     rebalance();
     assertEquals(Optional.empty(), gate.pending());
     offsets.ends.put(JOBS_0, 12L);
-    advanceMs(10);
+    checks.advanceMs(10);
     rebalance();
     Optional<String> reason = gate.pending();
     assertTrue(reason.isPresent());
@@ -293,9 +204,9 @@ class RebalanceCatchUpTest {
     gate.rebalanced();
     offsets.entered = new CountDownLatch(1);
     offsets.hold = new CountDownLatch(1);
-    Scheduled check = dueCheck();
+    Runnable check = checks.takeDue();
     assertTrue(check != null, "a check is due");
-    CompletableFuture<Void> held = CompletableFuture.runAsync(check.task());
+    CompletableFuture<Void> held = CompletableFuture.runAsync(check);
     assertTrue(offsets.entered.await(5, TimeUnit.SECONDS), "the check did not start");
     return held;
   }
@@ -324,7 +235,7 @@ class RebalanceCatchUpTest {
         gate.pending(),
         "the check of the previous rebalance is dropped");
     offsets.hold = null;
-    runDueChecks();
+    checks.runDue();
     assertEquals(Optional.empty(), gate.pending(), "the new rebalance's own check opens it");
   }
 }

@@ -81,6 +81,41 @@ class IngestInstancesEndToEndTest {
 
   @Test
   @Order(1)
+  void aJobAcceptedByOneInstanceIsKnownAtOnceByTheOther() throws Exception {
+    // asked at the other instance the moment it is accepted. Where that instance holds the job's
+    // status it may not have read it from the jobs topic yet: "queued" (or "retry"), never
+    // "unknown job". Where the submitter holds it, the request is forwarded back to it.
+    List<String> answers = new ArrayList<>();
+    int fromOwnStore = 0;
+    for (int i = 0; i < 10; i++) {
+      IngestServer on = i % 2 == 0 ? a : b;
+      String id = submit(on, "at-once-" + i + ".png");
+      jobs.add(id);
+      long asked = System.nanoTime();
+      HttpResponse<byte[]> r = get(on == a ? b : a, "/v1/jobs/" + id);
+      long ms = (System.nanoTime() - asked) / 1_000_000;
+      boolean own = answeredBy(r) == null;
+      fromOwnStore += own ? 1 : 0;
+      answers.add(
+          r.statusCode()
+              + (own ? " own-store " : " forwarded ")
+              + ms
+              + " ms"
+              + " retry-after="
+              + r.headers().firstValue("Retry-After").orElse("none")
+              + (r.statusCode() == 200 ? "" : " " + new String(r.body(), StandardCharsets.UTF_8)));
+    }
+    System.out.println("asked the other instance at once: " + answers);
+    for (String answer : answers) {
+      assertTrue(
+          answer.startsWith("200 ") || answer.startsWith("503 ") && !answer.contains("=none"),
+          answer);
+    }
+    assertTrue(fromOwnStore > 0, "no job of the 10 landed on the asked instance's partitions");
+  }
+
+  @Test
+  @Order(2)
   void twentyJobsSubmittedAlternatelyAreAnsweredByEitherInstance() throws Exception {
     for (int i = 0; i < 20; i++) {
       jobs.add(submit(i % 2 == 0 ? a : b, "shape-" + i + ".png"));
@@ -113,7 +148,7 @@ class IngestInstancesEndToEndTest {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void apiRemoveReturnsThePngWhenAnotherInstanceHoldsTheJob() throws Exception {
     // job ids are made by the server: remove until one lands on the other instance's partition
     boolean sawForeign = false;
@@ -130,7 +165,7 @@ class IngestInstancesEndToEndTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void afterOneInstanceStopsTheOtherAnswersForEveryJob() throws Exception {
     // stopped mid-way: these jobs are still queued when a goes
     for (int i = 0; i < 6; i++) {
