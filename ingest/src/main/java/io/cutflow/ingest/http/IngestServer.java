@@ -185,6 +185,17 @@ public final class IngestServer implements AutoCloseable {
                 jobId -> events.recent(jobId).or(() -> finished(status, jobId))));
     String host = config.getString(OpsConfig.HOST);
     Javalin app = api.get().create();
+    // what a failed start undoes (close() does the same for a started server, bridge first)
+    Runnable undo =
+        () -> {
+          app.stop();
+          status.close();
+          allResults.close();
+          producer.close();
+          store.close();
+          responder.shutdownNow();
+          events.close();
+        };
     try {
       app.start(host, port);
       // the status store starts once the port is bound: the advertised address defaults to it
@@ -196,13 +207,7 @@ public final class IngestServer implements AutoCloseable {
           .addKeyValue("application_server", self)
           .log();
     } catch (RuntimeException e) {
-      app.stop();
-      status.close();
-      allResults.close();
-      producer.close();
-      store.close();
-      responder.shutdownNow();
-      events.close();
+      undo.run();
       throw e;
     }
     // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
@@ -211,13 +216,7 @@ public final class IngestServer implements AutoCloseable {
       try {
         bridge = BucketBridgeService.start(config, registry);
       } catch (RuntimeException e) {
-        app.stop();
-        status.close();
-        allResults.close();
-        producer.close();
-        store.close();
-        responder.shutdownNow();
-        events.close();
+        undo.run();
         throw e;
       }
     }
