@@ -1,5 +1,6 @@
 package io.cutflow.standalone.http;
 
+import static io.cutflow.standalone.infra.IngestHttp.part;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,6 +15,7 @@ import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.TestPhotos;
 import io.cutflow.standalone.infra.WorkerUnderTest;
@@ -26,7 +28,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,8 +61,7 @@ class IngestHttpEndToEndTest {
   private static final Path PHOTO = photo("anime-girl-1.jpg");
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final IngestHttp client = new IngestHttp(() -> this.base, KEY);
   private EmbeddedStack stack;
   private JavaProcess worker;
   private IngestServer server;
@@ -112,19 +111,19 @@ class IngestHttpEndToEndTest {
   @Test
   @Order(1)
   void healthReadinessAndMetricsAreOpen() throws Exception {
-    assertEquals(200, get("/healthz", false).statusCode());
-    HttpResponse<String> ready = getString("/readyz", false);
+    assertEquals(200, client.get("/healthz", false).statusCode());
+    HttpResponse<String> ready = client.getString("/readyz", false);
     assertEquals(200, ready.statusCode(), ready.body());
     assertEquals("ready", json.readTree(ready.body()).get("status").asText());
-    assertEquals(200, get("/metrics", false).statusCode());
+    assertEquals(200, client.get("/metrics", false).statusCode());
   }
 
   @Test
   @Order(2)
   void submitThenStatusThenCutout() throws Exception {
     HttpResponse<String> r =
-        send(
-            post(
+        client.send(
+            client.post(
                 "/v1/jobs",
                 true,
                 List.of(part("file", "shape.png", shapePng), part("file", "shape2.png", shapePng)),
@@ -138,7 +137,7 @@ class IngestHttpEndToEndTest {
     assertEquals("shape.png", jobs.get(0).get("file_name").asText());
 
     // queued at once (the status topology reads the jobs topic too) unless the worker was quicker
-    JsonNode first = json.readTree(getString("/v1/jobs/" + id, true).body());
+    JsonNode first = json.readTree(client.getString("/v1/jobs/" + id, true).body());
     assertTrue(List.of("queued", "done").contains(first.get("status").asText()), first.toString());
 
     JsonNode done = awaitStatus(id, "done");
@@ -150,7 +149,7 @@ class IngestHttpEndToEndTest {
     assertEquals(base + "/v1/jobs/" + id + "/cutout", done.get("output").get("url").asText());
     assertEquals("e2e-worker", done.get("worker_id").asText());
 
-    HttpResponse<byte[]> png = get("/v1/jobs/" + id + "/cutout", true);
+    HttpResponse<byte[]> png = client.get("/v1/jobs/" + id + "/cutout", true);
     assertEquals(200, png.statusCode());
     assertEquals("image/png", png.headers().firstValue("Content-Type").orElse(""));
     BufferedImage cut = ImageIO.read(new ByteArrayInputStream(png.body()));
@@ -169,7 +168,8 @@ class IngestHttpEndToEndTest {
   void apiRemoveMatchesTheCliRemover() throws Exception {
     Map<String, String> params = Map.of("ppm", "false", "a", "false", "af", "240", "extras", "{}");
     HttpResponse<byte[]> r =
-        sendBytes(post("/api/remove", true, List.of(part("file", "shape.png", shapePng)), params));
+        client.sendBytes(
+            client.post("/api/remove", true, List.of(part("file", "shape.png", shapePng)), params));
     assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
     assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
     // extras is the sam prompt now, no longer accepted-and-ignored
@@ -219,13 +219,14 @@ class IngestHttpEndToEndTest {
     try {
       String imageUrl = "http://localhost:" + images.getAddress().getPort() + "/shape.png";
       HttpResponse<byte[]> byUrl =
-          get(
+          client.get(
               "/api/remove?url=" + java.net.URLEncoder.encode(imageUrl, StandardCharsets.UTF_8),
               true);
       assertEquals(200, byUrl.statusCode(), () -> new String(byUrl.body(), StandardCharsets.UTF_8));
       HttpResponse<byte[]> uploaded =
-          sendBytes(
-              post("/api/remove", true, List.of(part("file", "shape.png", shapePng)), Map.of()));
+          client.sendBytes(
+              client.post(
+                  "/api/remove", true, List.of(part("file", "shape.png", shapePng)), Map.of()));
       assertEquals(200, uploaded.statusCode());
       assertArrayEquals(
           alpha(ImageIO.read(new ByteArrayInputStream(uploaded.body()))),
@@ -236,7 +237,7 @@ class IngestHttpEndToEndTest {
       String own = base + "/healthz";
       JsonNode refused =
           assertError(
-              getString(
+              client.getString(
                   "/api/remove?url=" + java.net.URLEncoder.encode(own, StandardCharsets.UTF_8),
                   true),
               400,
@@ -244,7 +245,7 @@ class IngestHttpEndToEndTest {
       assertTrue(refused.get("message").asText().contains("loopback"), refused.toString());
 
       HttpResponse<String> queued =
-          send(
+          client.send(
               HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
                   .header("X-API-Key", KEY)
                   .header("Content-Type", "application/json")
@@ -269,7 +270,9 @@ class IngestHttpEndToEndTest {
     for (int i = 0; i < 3; i++) {
       long s = System.nanoTime();
       HttpResponse<byte[]> r =
-          sendBytes(post("/api/remove", true, List.of(part("file", "photo.jpg", photo)), Map.of()));
+          client.sendBytes(
+              client.post(
+                  "/api/remove", true, List.of(part("file", "photo.jpg", photo)), Map.of()));
       long wall = (System.nanoTime() - s) / 1_000_000;
       assertEquals(200, r.statusCode());
       String id = r.headers().firstValue("X-Cutflow-Job-Id").orElseThrow();
@@ -299,7 +302,9 @@ class IngestHttpEndToEndTest {
   void aCorruptImageFailsWithItsFailureCode() throws Exception {
     byte[] truncated = java.util.Arrays.copyOf(jpeg(200, 150), 400);
     HttpResponse<String> r =
-        send(post("/v1/jobs", true, List.of(part("file", "broken.jpg", truncated)), Map.of()));
+        client.send(
+            client.post(
+                "/v1/jobs", true, List.of(part("file", "broken.jpg", truncated)), Map.of()));
     assertEquals(202, r.statusCode(), r.body());
     failedJobId = json.readTree(r.body()).get("jobs").get(0).get("job_id").asText();
     JsonNode failed = awaitStatus(failedJobId, "failed");
@@ -307,11 +312,12 @@ class IngestHttpEndToEndTest {
     assertTrue(List.of("image_truncated", "image_corrupt").contains(code), failed.toString());
     assertTrue(failed.get("failure").get("message").asText().length() > 0);
 
-    HttpResponse<String> cut = getString("/v1/jobs/" + failedJobId + "/cutout", true);
+    HttpResponse<String> cut = client.getString("/v1/jobs/" + failedJobId + "/cutout", true);
     assertError(cut, 404, "job_failed");
 
     HttpResponse<String> viaRemove =
-        send(post("/api/remove", true, List.of(part("file", "b.jpg", truncated)), Map.of()));
+        client.send(
+            client.post("/api/remove", true, List.of(part("file", "b.jpg", truncated)), Map.of()));
     assertError(viaRemove, 422, code);
   }
 
@@ -319,8 +325,8 @@ class IngestHttpEndToEndTest {
   @Order(5)
   void errors400() throws Exception {
     assertError(
-        send(
-            post(
+        client.send(
+            client.post(
                 "/api/remove",
                 true,
                 List.of(part("file", "s.png", shapePng)),
@@ -328,13 +334,14 @@ class IngestHttpEndToEndTest {
         400,
         "invalid_parameter");
     assertError(
-        send(
-            post(
+        client.send(
+            client.post(
                 "/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of("om", "maybe"))),
         400,
         "invalid_parameter");
     assertError(
-        send(post("/api/remove", true, List.of(part("image", "s.png", shapePng)), Map.of())),
+        client.send(
+            client.post("/api/remove", true, List.of(part("image", "s.png", shapePng)), Map.of())),
         400,
         "missing_file");
     HttpRequest notMultipart =
@@ -343,35 +350,36 @@ class IngestHttpEndToEndTest {
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{}"))
             .build();
-    assertError(send(notMultipart), 400, "multipart_required");
+    assertError(client.send(notMultipart), 400, "multipart_required");
   }
 
   @Test
   @Order(6)
   void errors401() throws Exception {
     HttpResponse<String> none =
-        send(post("/v1/jobs", false, List.of(part("file", "s.png", shapePng)), Map.of()));
+        client.send(
+            client.post("/v1/jobs", false, List.of(part("file", "s.png", shapePng)), Map.of()));
     assertError(none, 401, "unauthorized");
     HttpRequest wrong =
         HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
             .header("X-API-Key", "not-it")
             .GET()
             .build();
-    assertError(send(wrong), 401, "unauthorized");
+    assertError(client.send(wrong), 401, "unauthorized");
     HttpRequest bearer =
         HttpRequest.newBuilder(URI.create(base + "/v1/jobs/" + doneJobId))
             .header("Authorization", "Bearer " + KEY)
             .GET()
             .build();
-    assertEquals(200, send(bearer).statusCode());
+    assertEquals(200, client.send(bearer).statusCode());
   }
 
   @Test
   @Order(7)
   void errors404() throws Exception {
-    assertError(getString("/v1/jobs/no-such-job", true), 404, "unknown_job");
-    assertError(getString("/v1/jobs/no-such-job/cutout", true), 404, "unknown_job");
-    assertError(getString("/v1/nothing-here", true), 404, "not_found");
+    assertError(client.getString("/v1/jobs/no-such-job", true), 404, "unknown_job");
+    assertError(client.getString("/v1/jobs/no-such-job/cutout", true), 404, "unknown_job");
+    assertError(client.getString("/v1/nothing-here", true), 404, "not_found");
   }
 
   @Test
@@ -380,7 +388,8 @@ class IngestHttpEndToEndTest {
     byte[] big = new byte[(int) MAX_UPLOAD + 1024];
     System.arraycopy(shapePng, 0, big, 0, shapePng.length);
     HttpResponse<String> r =
-        send(post("/api/remove", true, List.of(part("file", "big.png", big)), Map.of()));
+        client.send(
+            client.post("/api/remove", true, List.of(part("file", "big.png", big)), Map.of()));
     assertError(r, 413, "payload_too_large");
   }
 
@@ -388,8 +397,8 @@ class IngestHttpEndToEndTest {
   @Order(9)
   void errors415NameTheDetectedType() throws Exception {
     HttpResponse<String> text =
-        send(
-            post(
+        client.send(
+            client.post(
                 "/v1/jobs",
                 true,
                 List.of(
@@ -401,8 +410,8 @@ class IngestHttpEndToEndTest {
     JsonNode body = assertError(text, 415, "unsupported_media_type");
     assertTrue(body.get("message").asText().contains("text/plain"), body.toString());
     HttpResponse<String> pdf =
-        send(
-            post(
+        client.send(
+            client.post(
                 "/api/remove",
                 true,
                 List.of(part("file", "doc.jpg", "%PDF-1.7\n...".getBytes(StandardCharsets.UTF_8))),
@@ -418,26 +427,27 @@ class IngestHttpEndToEndTest {
   @Order(10)
   void queueDepthWrongMethodsAndUnparsableRequestsOnTheRealServer() throws Exception {
     HttpResponse<String> queued =
-        send(post("/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of()));
+        client.send(
+            client.post("/v1/jobs", true, List.of(part("file", "s.png", shapePng)), Map.of()));
     assertEquals(202, queued.statusCode(), queued.body());
     int depth = json.readTree(queued.body()).get("queue_depth").asInt();
     assertTrue(depth >= 1, queued.body());
     assertEquals(
         String.valueOf(depth), queued.headers().firstValue("X-Cutflow-Queue-Depth").orElse(""));
 
-    HttpResponse<String> wrongMethod = getString("/api/remove", true);
+    HttpResponse<String> wrongMethod = client.getString("/api/remove", true);
     assertError(wrongMethod, 405, "method_not_allowed");
     assertEquals("POST", wrongMethod.headers().firstValue("Allow").orElse(""));
-    assertError(getString("/v1/jobs/abc%00def", true), 400, "bad_request");
-    assertError(getString("/v1/jobs/" + "x".repeat(600), true), 400, "invalid_job_id");
-    assertError(getString("/v1/jobs/" + "x".repeat(9 * 1024), true), 414, "uri_too_long");
+    assertError(client.getString("/v1/jobs/abc%00def", true), 400, "bad_request");
+    assertError(client.getString("/v1/jobs/" + "x".repeat(600), true), 400, "invalid_job_id");
+    assertError(client.getString("/v1/jobs/" + "x".repeat(9 * 1024), true), 414, "uri_too_long");
     awaitStatus(json.readTree(queued.body()).get("jobs").get(0).get("job_id").asText(), "done");
   }
 
   @Test
   @Order(10)
   void metricsCountRequestsByRouteAndStatus() throws Exception {
-    String text = getString("/metrics", false).body();
+    String text = client.getString("/metrics", false).body();
     assertTrue(hasRequestSeries(text, "post_v1_jobs", "202"), text);
     assertTrue(hasRequestSeries(text, "post_api_remove", "200"), text);
     assertTrue(hasRequestSeries(text, "post_v1_jobs", "415"), text);
@@ -473,15 +483,16 @@ class IngestHttpEndToEndTest {
     System.out.printf(
         "ingest restarted and restored in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     base = server.url();
-    JsonNode done = json.readTree(getString("/v1/jobs/" + doneJobId, true).body());
+    JsonNode done = json.readTree(client.getString("/v1/jobs/" + doneJobId, true).body());
     assertEquals("done", done.get("status").asText(), done.toString());
     assertEquals(320, done.get("image").get("width").asInt());
-    JsonNode failed = json.readTree(getString("/v1/jobs/" + failedJobId, true).body());
+    JsonNode failed = json.readTree(client.getString("/v1/jobs/" + failedJobId, true).body());
     assertEquals("failed", failed.get("status").asText(), failed.toString());
-    assertEquals(200, get("/v1/jobs/" + doneJobId + "/cutout", true).statusCode());
+    assertEquals(200, client.get("/v1/jobs/" + doneJobId + "/cutout", true).statusCode());
 
     HttpResponse<String> slow =
-        send(post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of()));
+        client.send(
+            client.post("/api/remove", true, List.of(part("file", "s.png", shapePng)), Map.of()));
     JsonNode body = assertError(slow, 504, "timeout");
     String id = body.get("job_id").asText();
     assertEquals(id, slow.headers().firstValue("X-Cutflow-Job-Id").orElse(""));
@@ -494,7 +505,7 @@ class IngestHttpEndToEndTest {
     long deadline = System.nanoTime() + RESULT_WAIT.toNanos();
     JsonNode last = null;
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = getString("/v1/jobs/" + id, true);
+      HttpResponse<String> r = client.getString("/v1/jobs/" + id, true);
       if (r.statusCode() == 200) {
         last = json.readTree(r.body());
         if (wanted.equals(last.get("status").asText())) {
@@ -519,77 +530,6 @@ class IngestHttpEndToEndTest {
     assertEquals(code, body.get("error").asText(), r.body());
     assertTrue(body.get("message").asText().length() > 0, r.body());
     return body;
-  }
-
-  private record Part(String field, String fileName, byte[] bytes) {}
-
-  private static Part part(String field, String fileName, byte[] bytes) {
-    return new Part(field, fileName, bytes);
-  }
-
-  private HttpRequest post(
-      String path, boolean withKey, List<Part> parts, Map<String, String> fields) {
-    String boundary = "cutflow-" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    for (Map.Entry<String, String> f : fields.entrySet()) {
-      body.writeBytes(
-          ("--"
-                  + boundary
-                  + "\r\nContent-Disposition: form-data; name=\""
-                  + f.getKey()
-                  + "\"\r\n\r\n"
-                  + f.getValue()
-                  + "\r\n")
-              .getBytes(StandardCharsets.UTF_8));
-    }
-    for (Part p : parts) {
-      body.writeBytes(
-          ("--"
-                  + boundary
-                  + "\r\nContent-Disposition: form-data; name=\""
-                  + p.field()
-                  + "\"; filename=\""
-                  + p.fileName()
-                  + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-              .getBytes(StandardCharsets.UTF_8));
-      body.writeBytes(p.bytes());
-      body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
-    }
-    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofSeconds(120))
-            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
-    if (withKey) {
-      b.header("X-API-Key", KEY);
-    }
-    return b.build();
-  }
-
-  private HttpResponse<String> send(HttpRequest request) throws Exception {
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<byte[]> sendBytes(HttpRequest request) throws Exception {
-    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  private HttpRequest getRequest(String path, boolean withKey) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET();
-    if (withKey) {
-      b.header("X-API-Key", KEY);
-    }
-    return b.build();
-  }
-
-  private HttpResponse<byte[]> get(String path, boolean withKey) throws Exception {
-    return sendBytes(getRequest(path, withKey));
-  }
-
-  private HttpResponse<String> getString(String path, boolean withKey) throws Exception {
-    return send(getRequest(path, withKey));
   }
 
   private static Path photo(String name) {

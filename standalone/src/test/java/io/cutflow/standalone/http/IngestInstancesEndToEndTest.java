@@ -12,21 +12,17 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.WorkerUnderTest;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,11 +47,11 @@ class IngestInstancesEndToEndTest {
   private static final Duration RESULT_WAIT = Duration.ofSeconds(240);
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private EmbeddedStack stack;
   private JavaProcess worker;
   private IngestServer a;
+  private IngestHttp clientA;
+  private IngestHttp clientB;
   private IngestServer b;
   private byte[] png;
   private final List<String> jobs = new ArrayList<>();
@@ -71,6 +67,10 @@ class IngestInstancesEndToEndTest {
     b = IngestServer.start(config, 0, new MetricRegistry());
     assertTrue(a.awaitReady(Duration.ofSeconds(120)), "instance a ready");
     assertTrue(b.awaitReady(Duration.ofSeconds(120)), "instance b ready");
+    String urlA = a.url();
+    String urlB = b.url();
+    clientA = new IngestHttp(() -> urlA, KEY);
+    clientB = new IngestHttp(() -> urlB, KEY);
     png = ShapeImage.png(200, 150);
   }
 
@@ -154,7 +154,7 @@ class IngestInstancesEndToEndTest {
     boolean sawForeign = false;
     for (int i = 0; i < 10 && !sawForeign; i++) {
       IngestServer on = i % 2 == 0 ? a : b;
-      HttpResponse<byte[]> r = send(post(on, "/api/remove", "remove-" + i + ".png"));
+      HttpResponse<byte[]> r = post(on, "/api/remove", "remove-" + i + ".png");
       assertEquals(200, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
       assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
       String id = r.headers().firstValue("X-Cutflow-Job-Id").orElseThrow();
@@ -197,7 +197,7 @@ class IngestInstancesEndToEndTest {
   }
 
   private String submit(IngestServer on, String name) throws Exception {
-    HttpResponse<byte[]> r = send(post(on, "/v1/jobs", name));
+    HttpResponse<byte[]> r = post(on, "/v1/jobs", name);
     String body = new String(r.body(), StandardCharsets.UTF_8);
     assertEquals(202, r.statusCode(), body);
     return json.readTree(body).get("jobs").get(0).get("job_id").asText();
@@ -233,35 +233,18 @@ class IngestInstancesEndToEndTest {
   }
 
   private HttpResponse<byte[]> get(IngestServer on, String path) throws Exception {
-    return send(
-        HttpRequest.newBuilder(URI.create(on.url() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("X-API-Key", KEY)
-            .GET()
-            .build());
+    return client(on).get(path, true);
   }
 
-  private HttpResponse<byte[]> send(HttpRequest request) throws Exception {
-    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  /** POSTs {@code fileName} (the test's PNG) to {@code path}. */
+  private HttpResponse<byte[]> post(IngestServer on, String path, String fileName)
+      throws Exception {
+    IngestHttp client = client(on);
+    return client.sendBytes(
+        client.post(path, true, List.of(IngestHttp.part("file", fileName, png)), Map.of()));
   }
 
-  private HttpRequest post(IngestServer on, String path, String fileName) {
-    String boundary = "cutflow-" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.writeBytes(
-        ("--"
-                + boundary
-                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
-                + fileName
-                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-            .getBytes(StandardCharsets.UTF_8));
-    body.writeBytes(png);
-    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    return HttpRequest.newBuilder(URI.create(on.url() + path))
-        .timeout(Duration.ofSeconds(180))
-        .header("X-API-Key", KEY)
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-        .build();
+  private IngestHttp client(IngestServer on) {
+    return on == b ? clientB : clientA;
   }
 }

@@ -18,11 +18,9 @@ import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.WorkerUnderTest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,8 +61,7 @@ class OutsideProducerStatusEndToEndTest {
   private static final Duration RESULT_WAIT = Duration.ofSeconds(180);
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final IngestHttp client = new IngestHttp(() -> this.server.url(), KEY);
   private EmbeddedStack stack;
   private JavaProcess worker;
   private IngestServer server;
@@ -161,7 +158,7 @@ class OutsideProducerStatusEndToEndTest {
       JsonNode done = awaitDone(id);
       assertEquals(id, done.get("job_id").asText());
       assertTrue(done.get("image").get("width").asInt() > 0, done.toString());
-      HttpResponse<byte[]> cutout = get("/v1/jobs/" + id + "/cutout", byte[].class);
+      HttpResponse<byte[]> cutout = client.get("/v1/jobs/" + id + "/cutout", true);
       assertEquals(200, cutout.statusCode());
       assertEquals("image/png", cutout.headers().firstValue("Content-Type").orElse(""));
     }
@@ -171,7 +168,7 @@ class OutsideProducerStatusEndToEndTest {
     long deadline = System.nanoTime() + RESULT_WAIT.toNanos();
     String last = null;
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = get("/v1/jobs/" + id, String.class);
+      HttpResponse<String> r = client.getString("/v1/jobs/" + id, true);
       last = r.statusCode() + " " + r.body();
       if (r.statusCode() == 200) {
         JsonNode s = json.readTree(r.body());
@@ -186,20 +183,5 @@ class OutsideProducerStatusEndToEndTest {
     }
     fail("job " + id + " not done in time; last answer: " + last);
     return null;
-  }
-
-  @SuppressWarnings("unchecked")
-  private <T> HttpResponse<T> get(String path, Class<T> type) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(server.url() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("X-API-Key", KEY)
-            .GET()
-            .build();
-    HttpResponse.BodyHandler<?> handler =
-        type == String.class
-            ? HttpResponse.BodyHandlers.ofString()
-            : HttpResponse.BodyHandlers.ofByteArray();
-    return (HttpResponse<T>) http.send(request, handler);
   }
 }

@@ -15,10 +15,8 @@ import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +45,7 @@ class StatusCatchUpEndToEndTest {
   private static final Duration WAIT = Duration.ofSeconds(120);
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final IngestHttp client = new IngestHttp(() -> this.server.url(), KEY);
   private EmbeddedStack stack;
   private IngestServer server;
 
@@ -86,7 +83,7 @@ class StatusCatchUpEndToEndTest {
         fail(watched.size() + " jobs still not answered 'queued'; answers so far: " + answers);
       }
       for (String id : List.copyOf(watched)) {
-        HttpResponse<String> r = get("/v1/jobs/" + id);
+        HttpResponse<String> r = client.getString("/v1/jobs/" + id, true);
         JsonNode body = json.readTree(r.body());
         answers.merge(r.statusCode() + " " + body.path("error").asText("ok"), 1, Integer::sum);
         switch (r.statusCode()) {
@@ -123,15 +120,5 @@ class StatusCatchUpEndToEndTest {
       producer.flush();
     }
     return ids;
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(server.url() + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("X-API-Key", KEY)
-            .GET()
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -11,15 +11,11 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
 import io.cutflow.standalone.infra.TestPhotos;
 import io.cutflow.standalone.infra.WorkerUnderTest;
-import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +25,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,8 +42,7 @@ class ThroughputStatsEndToEndTest {
   private static final Duration WAIT = Duration.ofSeconds(180);
 
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final IngestHttp client = new IngestHttp(() -> this.server.url(), null);
   private EmbeddedStack stack;
   private JavaProcess worker;
   private IngestServer server;
@@ -83,7 +77,9 @@ class ThroughputStatsEndToEndTest {
     byte[] photo = files.get("car-1.jpg");
     files.put("bad-1.jpg", Arrays.copyOf(photo, 400));
     files.put("bad-2.jpg", Arrays.copyOf(photo, 600));
-    HttpResponse<String> posted = send(post(files));
+    List<IngestHttp.Part> parts = new ArrayList<>();
+    files.forEach((name, bytes) -> parts.add(IngestHttp.part("file", name, bytes)));
+    HttpResponse<String> posted = client.send(client.post("/v1/jobs", false, parts, Map.of()));
     assertEquals(202, posted.statusCode(), posted.body());
     List<String> ids = new ArrayList<>();
     json.readTree(posted.body()).get("jobs").forEach(j -> ids.add(j.get("job_id").asText()));
@@ -120,7 +116,7 @@ class ThroughputStatsEndToEndTest {
     assertEquals(2, sum(hour.get("by_failure_code")), hour.toString());
     assertEquals(7, hour.get("by_worker").get("stats-worker").asLong(), hour.toString());
 
-    HttpResponse<String> bad = get("/v1/stats?window=5m");
+    HttpResponse<String> bad = client.getString("/v1/stats?window=5m", false);
     assertEquals(400, bad.statusCode(), bad.body());
     assertEquals("invalid_window", json.readTree(bad.body()).get("error").asText(), bad.body());
   }
@@ -138,7 +134,7 @@ class ThroughputStatsEndToEndTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     JsonNode last = null;
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = get("/v1/stats?window=1m");
+      HttpResponse<String> r = client.getString("/v1/stats?window=1m", false);
       if (r.statusCode() == 200) {
         last = json.readTree(r.body());
         Instant from = Instant.parse(last.get("from").asText());
@@ -166,7 +162,7 @@ class ThroughputStatsEndToEndTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     JsonNode last = null;
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = get("/v1/stats?window=" + window);
+      HttpResponse<String> r = client.getString("/v1/stats?window=" + window, false);
       if (r.statusCode() == 200) {
         last = json.readTree(r.body());
         if (last.get("ok").asLong() + last.get("failed").asLong() >= total) {
@@ -183,7 +179,7 @@ class ThroughputStatsEndToEndTest {
     long deadline = System.nanoTime() + WAIT.toNanos();
     String status = null;
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = get("/v1/jobs/" + id);
+      HttpResponse<String> r = client.getString("/v1/jobs/" + id, false);
       if (r.statusCode() == 200) {
         JsonNode job = json.readTree(r.body());
         status = job.get("status").asText();
@@ -198,40 +194,5 @@ class ThroughputStatsEndToEndTest {
     }
     fail("job " + id + " not finished in time: " + status);
     return null;
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return send(
-        HttpRequest.newBuilder(URI.create(server.url() + path))
-            .timeout(Duration.ofSeconds(30))
-            .GET()
-            .build());
-  }
-
-  private HttpRequest post(Map<String, byte[]> files) {
-    String boundary = "cutflow-" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    files.forEach(
-        (name, bytes) -> {
-          body.writeBytes(
-              ("--"
-                      + boundary
-                      + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
-                      + name
-                      + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                  .getBytes(StandardCharsets.UTF_8));
-          body.writeBytes(bytes);
-          body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
-        });
-    body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    return HttpRequest.newBuilder(URI.create(server.url() + "/v1/jobs"))
-        .timeout(Duration.ofSeconds(120))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-        .build();
-  }
-
-  private HttpResponse<String> send(HttpRequest request) throws Exception {
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 }
