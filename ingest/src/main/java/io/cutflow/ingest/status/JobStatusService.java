@@ -21,12 +21,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -205,13 +201,8 @@ public final class JobStatusService implements AutoCloseable {
     if (s == null || state != KafkaStreams.State.RUNNING) {
       return new StatusOwner.Unknown("job status store is " + state.name().toLowerCase());
     }
-    KeyQueryMetadata md;
-    try {
-      md = s.queryMetadataForKey(JobStatusTopology.STORE, jobId, Serdes.String().serializer());
-    } catch (IllegalStateException e) {
-      return new StatusOwner.Unknown("no assignment metadata yet: " + e.getMessage());
-    }
-    if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md) || md.activeHost() == null) {
+    KeyQueryMetadata md = metadata(s, jobId);
+    if (md == null || md.activeHost() == null) {
       return new StatusOwner.Unknown("no instance holds the job's partition (rebalancing)");
     }
     HostInfo owner = md.activeHost();
@@ -219,6 +210,17 @@ public final class JobStatusService implements AutoCloseable {
       return StatusOwner.LOCAL;
     }
     return new StatusOwner.Remote(owner.host(), owner.port());
+  }
+
+  /** Where the job's status lives by the group's assignment; null while there is none yet. */
+  private static KeyQueryMetadata metadata(KafkaStreams s, String jobId) {
+    try {
+      KeyQueryMetadata md =
+          s.queryMetadataForKey(JobStatusTopology.STORE, jobId, Serdes.String().serializer());
+      return KeyQueryMetadata.NOT_AVAILABLE.equals(md) ? null : md;
+    } catch (IllegalStateException e) {
+      return null; // not running, or no assignment yet
+    }
   }
 
   /** Waits until the store is queryable; false on timeout. */
@@ -252,13 +254,8 @@ public final class JobStatusService implements AutoCloseable {
     // the assignment metadata changes before the new tasks exist and before the state leaves
     // RUNNING; the composite store would answer "no such job" for a partition whose task is not
     // here yet, asked by partition it throws, and the caller answers "retry".
-    KeyQueryMetadata md;
-    try {
-      md = s.queryMetadataForKey(JobStatusTopology.STORE, jobId, Serdes.String().serializer());
-    } catch (IllegalStateException e) {
-      throw new NotReadyException("no assignment metadata yet: " + e.getMessage());
-    }
-    if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md) || md.partition() < 0) {
+    KeyQueryMetadata md = metadata(s, jobId);
+    if (md == null || md.partition() < 0) {
       throw new NotReadyException("job status store has no partition for the job yet");
     }
     try {
@@ -291,30 +288,7 @@ public final class JobStatusService implements AutoCloseable {
     if (rebalancing.isPresent() || barrier == null) {
       return rebalancing;
     }
-    CompletableFuture<Optional<String>> readUpToNow = barrier.readUpToNow();
-    long waitMs = 2 * MissBarrier.MAX_WAIT.toMillis() + 500;
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-    try {
-      while (true) {
-        try {
-          // the job is usually in the store well before the group commits past it
-          return readUpToNow.get(MissBarrier.RECHECK.toMillis() / 2, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-          if (get(jobId).isPresent()) {
-            return Optional.empty();
-          }
-          if (System.nanoTime() > deadline) {
-            return Optional.of(
-                "the job-status application's offsets could not be read in " + waitMs + " ms");
-          }
-        }
-      }
-    } catch (ExecutionException e) {
-      return Optional.of("cannot read the job-status application's offsets: " + e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.of("interrupted while reading the job-status application's offsets");
-    }
+    return barrier.await(() -> get(jobId).isPresent());
   }
 
   /**

@@ -3,6 +3,10 @@ package io.cutflow.ingest.status;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -62,6 +66,38 @@ final class MissBarrier {
       startQueued();
     }
     return mine.answer;
+  }
+
+  /**
+   * Waits, on the caller's thread, until the application has read everything its inputs held at
+   * this call or {@code arrived} says the job is in the store (looked at every half {@link
+   * #RECHECK}: it is usually there well before the group commits past it). Empty then; else why
+   * not, after at most twice {@link #MAX_WAIT} and a half second.
+   */
+  Optional<String> await(BooleanSupplier arrived) {
+    CompletableFuture<Optional<String>> readUpToNow = readUpToNow();
+    long waitMs = 2 * MAX_WAIT.toMillis() + 500;
+    long deadline = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+    try {
+      while (true) {
+        try {
+          return readUpToNow.get(RECHECK.toMillis() / 2, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          if (arrived.getAsBoolean()) {
+            return Optional.empty();
+          }
+          if (nanoClock.getAsLong() > deadline) {
+            return Optional.of(
+                "the job-status application's offsets could not be read in " + waitMs + " ms");
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      return Optional.of("cannot read the job-status application's offsets: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("interrupted while reading the job-status application's offsets");
+    }
   }
 
   // holding this
