@@ -96,7 +96,14 @@ public class ModelsCommand implements Callable<Integer> {
       for (ModelRegistry.ModelStatus s : reg.list()) {
         rows.add(verify ? reg.status(s.spec(), true) : s);
       }
-      String fmt = "%-1s %-24s %-9s %-10s %10s  %-8s  %s%n";
+      // wide enough for the longest name and family, so that every row lines up with the header
+      int nameWidth = "NAME".length();
+      int familyWidth = "FAMILY".length();
+      for (ModelRegistry.ModelStatus s : rows) {
+        nameWidth = Math.max(nameWidth, s.spec().name().length());
+        familyWidth = Math.max(familyWidth, s.spec().family().id().length());
+      }
+      String fmt = "%-1s %-" + nameWidth + "s %-" + familyWidth + "s %-10s %10s  %-8s  %s%n";
       out.printf(fmt, "", "NAME", "FAMILY", "INPUT", "SIZE", "STATE", "SOURCE");
       for (ModelRegistry.ModelStatus s : rows) {
         ModelSpec m = s.spec();
@@ -114,7 +121,7 @@ public class ModelsCommand implements Callable<Integer> {
       out.printf("%nLicences (NC: non-commercial use only):%n");
       for (ModelSpec m : reg.manifest().models()) {
         out.printf(
-            "%-2s %-24s %s%n",
+            "%-2s %-" + nameWidth + "s %s%n",
             m.nonCommercial() ? "NC" : "",
             m.name(),
             m.licence().isEmpty() ? "(not stated in the manifest)" : m.licence());

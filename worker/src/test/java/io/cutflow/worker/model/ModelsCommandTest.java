@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -121,5 +122,25 @@ class ModelsCommandTest {
     } finally {
       server.stop(0);
     }
+  }
+
+  @Test
+  void listLinesUpEveryColumnOfTheShippedManifest() {
+    Run list = run("list", "--cache", tmp.resolve("empty-cache").toString());
+    assertEquals(0, list.exit(), list.err());
+    List<String> lines = list.out().lines().takeWhile(l -> !l.isBlank()).toList();
+    String header = lines.get(0);
+    // each column starts under its heading, however long the values before it (u2net_cloth_seg's
+    // family once pushed INPUT and everything after it one place to the right)
+    for (String heading : List.of("FAMILY", "INPUT", "STATE", "SOURCE")) {
+      int at = header.indexOf(heading);
+      for (String row : lines.subList(1, lines.size())) {
+        assertTrue(
+            row.charAt(at - 1) == ' ' && row.charAt(at) != ' ',
+            heading + " at " + at + " of the header, not in:\n" + row + "\n" + header);
+      }
+    }
+    assertTrue(lines.size() > 15, list.out());
+    assertTrue(list.out().contains("u2net_cloth_seg"), list.out());
   }
 }
