@@ -58,6 +58,13 @@ public final class IngestConfig implements ConfigKeys {
           30,
           Validators.between(1, 100_000),
           "Most POST /api/remove requests one ingest instance lets wait for their cutout at once; more get 503 with Retry-After (nothing is stored or queued for them). Size it as workers' throughput x cutflow.ingest.remove-timeout-ms: 30 = one 2-core worker (about 0.5 images/s) x 60 s, so an admitted request can finish before its timeout.");
+  public static final ConfigKey MAX_WAITING_LOOKUPS =
+      DEF.define(
+          "cutflow.ingest.max-waiting-lookups",
+          INT,
+          64,
+          Validators.between(1, 100_000),
+          "Most GET /v1/jobs/{id}[/cutout] requests for a job not in the status store yet that one ingest instance lets wait at once (each waits, holding an HTTP thread, until the store has read what was queued when it asked: milliseconds when idle, at most about 6.5 s); more get 503 overloaded with Retry-After. Keeps a burst of wrong or too-early job ids from taking the threads (Jetty's pool has 250) that other requests need.");
   public static final ConfigKey PUBLIC_URL =
       DEF.define(
           "cutflow.ingest.public-url",

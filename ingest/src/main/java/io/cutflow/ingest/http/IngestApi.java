@@ -47,11 +47,15 @@ final class IngestApi {
       String apiKey,
       Duration removeTimeout,
       int maxWaitingRemoves,
+      int maxWaitingLookups,
       String publicUrl,
       Set<String> urlAllowHosts,
       Duration urlFetchTimeout) {
 
-    /** The defaults of the {@code cutflow.ingest.url-fetch.*} settings. */
+    /**
+     * The defaults of {@code cutflow.ingest.max-waiting-lookups} and the {@code
+     * cutflow.ingest.url-fetch.*} settings.
+     */
     Settings(
         long maxUploadBytes,
         int maxFiles,
@@ -65,6 +69,7 @@ final class IngestApi {
           apiKey,
           removeTimeout,
           maxWaitingRemoves,
+          Integer.parseInt(IngestConfig.MAX_WAITING_LOOKUPS.defaultValue()),
           publicUrl,
           Set.of(),
           Duration.ofMillis(Long.parseLong(IngestConfig.URL_FETCH_TIMEOUT_MS.defaultValue())));
@@ -126,7 +131,7 @@ final class IngestApi {
     Uploads uploads = new Uploads(settings.maxUploadBytes());
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
-    this.submissions = new Submissions(submitter, status, metrics);
+    this.submissions = new Submissions(submitter, status, metrics, settings.maxWaitingLookups());
     UrlInput urls =
         new UrlInput(
             new UrlFetcher(

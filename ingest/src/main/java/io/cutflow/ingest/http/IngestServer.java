@@ -157,6 +157,7 @@ public final class IngestServer implements AutoCloseable {
             config.getPassword(IngestConfig.API_KEY),
             Duration.ofMillis(config.getLong(IngestConfig.REMOVE_TIMEOUT_MS)),
             config.getInt(IngestConfig.MAX_WAITING_REMOVES),
+            config.getInt(IngestConfig.MAX_WAITING_LOOKUPS),
             config.getOptionalString(IngestConfig.PUBLIC_URL).orElse(""),
             UrlFetcher.hostList(
                 config.getOptionalString(IngestConfig.URL_FETCH_ALLOW_HOSTS).orElse("")),

@@ -1,5 +1,6 @@
 package io.cutflow.ingest.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cutflow.ingest.status.StatusOwner;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * Sends a job's status or cutout request to the ingest instance that holds the job's status
  * partition. Asked on every {@code GET /v1/jobs/{id}[/cutout]}: empty means "answer here"; an
  * answer from the owner is passed back as is. While no owner is known (a rebalance) or the owner
- * does not answer, the owner is looked up again a few times with a short backoff, then the request
- * gets 503 {@code rebalancing} with {@code Retry-After}.
+ * does not answer or answers 503 (other than {@code overloaded}), the owner is looked up again a
+ * few times with a short backoff, then the request gets 503 {@code rebalancing} with {@code
+ * Retry-After}.
  *
  * <p>A forwarded request carries {@link #FORWARDED_HEADER}: it is answered where it arrives (or
  * with the 503 when this instance does not own the job any more), never forwarded again, so two
@@ -50,6 +52,8 @@ final class JobRouting {
   interface Peer {
     PeerAnswer get(URI uri, Map<String, String> headers) throws IOException, InterruptedException;
   }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Function<String, StatusOwner> owners;
   private final Peer peer;
@@ -115,7 +119,8 @@ final class JobRouting {
         URI uri = URI.create(remote.baseUrl() + path);
         try {
           PeerAnswer answer = peer.get(uri, headers);
-          if (answer.status() != 503) {
+          if (answer.status() != 503 || isOverloaded(answer)) {
+            // an overloaded owner says when to come back; asking it again at once would add load
             return Optional.of(answer);
           }
           last = remote.baseUrl() + " answered 503 (" + body(answer) + ")";
@@ -178,6 +183,15 @@ final class JobRouting {
       return u.reason();
     }
     return "the job is held here";
+  }
+
+  /** Whether the owner refused for load (503 {@code overloaded}), not for a rebalance. */
+  private static boolean isOverloaded(PeerAnswer a) {
+    try {
+      return "overloaded".equals(JSON.readTree(a.body()).path("error").asText());
+    } catch (IOException e) {
+      return false; // not the API's JSON error: a proxy's page, say; treated as any 503
+    }
   }
 
   private static String body(PeerAnswer a) {

@@ -4,7 +4,7 @@ import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatus;
-import io.cutflow.ingest.status.JobStatusService;
+import io.cutflow.ingest.status.StatusLookup;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -21,21 +22,32 @@ import java.util.concurrent.TimeoutException;
  * Jobs this instance submits over HTTP: uploads and publishes them, remembers each until its result
  * arrives (so a job answers "queued" before the status topology has read it back from Kafka) and
  * times submission to result.
+ *
+ * <p>A lookup of a job the store does not have may wait up to a few seconds for it ({@link
+ * StatusLookup#awaitMissingJob}), holding its HTTP thread. At most {@code
+ * cutflow.ingest.max-waiting-lookups} wait at once; one more is answered 503 {@code overloaded} at
+ * once, so that a burst of wrong or too-early job ids cannot take all of the server's threads
+ * (Jetty's pool has 250) from the requests behind it.
  */
 final class Submissions {
   private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
 
   private final JobSubmitter submitter;
-  private final JobStatusService status;
+  private final StatusLookup status;
   private final HttpMetrics metrics;
+  private final int maxWaitingLookups;
+  private final Semaphore lookupSlots;
   private final ConcurrentMap<String, Submitted> inFlight = new ConcurrentHashMap<>();
 
   private record Submitted(JobRequest request, long nanos) {}
 
-  Submissions(JobSubmitter submitter, JobStatusService status, HttpMetrics metrics) {
+  Submissions(
+      JobSubmitter submitter, StatusLookup status, HttpMetrics metrics, int maxWaitingLookups) {
     this.submitter = submitter;
     this.status = status;
     this.metrics = metrics;
+    this.maxWaitingLookups = maxWaitingLookups;
+    this.lookupSlots = new Semaphore(maxWaitingLookups);
   }
 
   /** Uploads the image and publishes its job; completes when Kafka has it. */
@@ -125,7 +137,8 @@ final class Submissions {
 
   /**
    * A job's status; 404 when neither the status store nor this instance knows it once the store has
-   * read what was on its inputs, 503 {@code rebalancing} while it may still be reading it.
+   * read what was on its inputs, 503 {@code rebalancing} while it may still be reading it, 503
+   * {@code overloaded} when too many lookups wait for that already.
    */
   JobStatus lookup(String jobId) {
     // the store; else submitted here a moment ago, not yet read back from the jobs topic; else it
@@ -136,7 +149,26 @@ final class Submissions {
     if (known.isPresent()) {
       return known.get();
     }
-    Optional<String> mayArrive = status.awaitMissingJob(jobId);
+    if (!lookupSlots.tryAcquire()) {
+      throw new ApiError(
+          503,
+          "overloaded",
+          maxWaitingLookups
+              + " lookups of jobs not in the status store yet are already waiting here"
+              + " (cutflow.ingest.max-waiting-lookups); job "
+              + jobId
+              + " was not looked for, retry after "
+              + JobRouting.REBALANCE_RETRY_AFTER_S
+              + " s",
+          Map.of("job_id", jobId, "max_waiting", maxWaitingLookups),
+          JobRouting.REBALANCE_RETRY_AFTER_S);
+    }
+    Optional<String> mayArrive;
+    try {
+      mayArrive = status.awaitMissingJob(jobId);
+    } finally {
+      lookupSlots.release();
+    }
     if (mayArrive.isPresent()) {
       throw JobRouting.rebalancing(jobId, mayArrive.get());
     }

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <p>Created first, started once the HTTP server has bound its port ({@link #start(HostInfo)}),
  * since the advertised address defaults to that port.
  */
-public final class JobStatusService implements AutoCloseable {
+public final class JobStatusService implements StatusLookup, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobStatusService.class);
 
   private final CutflowConfig config;
@@ -242,6 +242,7 @@ public final class JobStatusService implements AutoCloseable {
    *
    * @throws NotReadyException while the store is not queryable
    */
+  @Override
   public Optional<JobStatus> get(String jobId) {
     KafkaStreams s = streams;
     if (s == null || !isRunning()) {
@@ -281,6 +282,7 @@ public final class JobStatusService implements AutoCloseable {
    *
    * @throws NotReadyException when the store stops being queryable meanwhile
    */
+  @Override
   public Optional<String> awaitMissingJob(String jobId) {
     RebalanceCatchUp gate = catchUp;
     Optional<String> rebalancing = gate == null ? Optional.empty() : gate.pending();

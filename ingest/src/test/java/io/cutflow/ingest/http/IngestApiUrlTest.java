@@ -52,6 +52,7 @@ class IngestApiUrlTest {
                 "",
                 Duration.ofSeconds(120),
                 4,
+                64,
                 "",
                 Set.of("localhost"),
                 Duration.ofSeconds(30)));

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +46,7 @@ class JobRoutingTest {
     final AtomicInteger answeredLocally = new AtomicInteger();
     final List<Map<String, String>> seenHeaders = new CopyOnWriteArrayList<>();
     final Map<String, Integer> failFirst = new ConcurrentHashMap<>();
+    final Set<String> overloaded = ConcurrentHashMap.newKeySet();
 
     Node(String name, Function<String, StatusOwner> owners) {
       this.name = name;
@@ -64,6 +66,9 @@ class JobRoutingTest {
                     Integer left = failFirst.computeIfPresent(id, (k, n) -> n - 1);
                     if (left != null && left >= 0) {
                       throw new ApiError(503, "not_ready", "restoring", Map.of(), 1);
+                    }
+                    if (overloaded.contains(id)) {
+                      throw new ApiError(503, "overloaded", "too many waiting", Map.of(), 2);
                     }
                     Optional<JobRouting.PeerAnswer> answer = routing.route(ctx, id);
                     if (answer.isPresent()) {
@@ -199,6 +204,19 @@ class JobRoutingTest {
     assertEquals(503, r.statusCode());
     assertTrue(r.body().contains(b.asOwner().baseUrl()), r.body());
     assertFalse(r.body().contains("b:j7"));
+  }
+
+  @Test
+  void anOverloadedOwnersAnswerIsPassedBackWithoutAskingAgain() throws Exception {
+    Node b = new Node("b", id -> StatusOwner.LOCAL);
+    b.overloaded.add("j8");
+    Node a = new Node("a", id -> b.asOwner());
+    HttpResponse<String> r = a.get("/v1/jobs/j8");
+    assertEquals(503, r.statusCode());
+    assertTrue(r.body().contains("\"overloaded\""), r.body());
+    assertEquals("2", retryAfter(r), "the owner's Retry-After");
+    assertEquals(b.asOwner().baseUrl(), r.headers().firstValue("X-Cutflow-Answered-By").get());
+    assertEquals(1, b.requests.get(), "asked once, not retried");
   }
 
   private static String retryAfter(HttpResponse<String> r) {
