@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -179,179 +180,101 @@ public record SupervisorSettings(
   }
 
   public SupervisorSettings withSlots(int value) {
-    return new SupervisorSettings(
-        value,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.slots = value);
   }
 
   public SupervisorSettings withRecycleAfter(int value) {
-    return new SupervisorSettings(
-        slots,
-        value,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.recycleAfter = value);
   }
 
   public SupervisorSettings withMaxRssMb(long value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        value,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.maxRssMb = value);
   }
 
   public SupervisorSettings withWarmStandby(boolean value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        value,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.warmStandby = value);
   }
 
   public SupervisorSettings withInstancePrefix(String value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        value,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.instancePrefix = value);
   }
 
   public SupervisorSettings withJvmArgs(List<String> value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        value,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.jvmArgs = value);
   }
 
   public SupervisorSettings withWorkerProperties(Map<String, String> value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        value,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.workerProperties = value);
   }
 
   public SupervisorSettings withLogDir(Path value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        value,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.logDir = value);
   }
 
   public SupervisorSettings withMainClass(String value) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        value,
-        initialBackoff,
-        maxBackoff,
-        stopTimeout);
+    return edit(f -> f.mainClass = value);
   }
 
   public SupervisorSettings withBackoff(Duration initial, Duration max) {
-    return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initial,
-        max,
-        stopTimeout);
+    return edit(
+        f -> {
+          f.initialBackoff = initial;
+          f.maxBackoff = max;
+        });
   }
 
   public SupervisorSettings withStopTimeout(Duration value) {
+    return edit(f -> f.stopTimeout = value);
+  }
+
+  /** A copy with what {@code change} sets changed, validated as a new one is. */
+  private SupervisorSettings edit(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new SupervisorSettings(
-        slots,
-        recycleAfter,
-        maxRssMb,
-        warmStandby,
-        instancePrefix,
-        jvmArgs,
-        workerProperties,
-        logDir,
-        mainClass,
-        initialBackoff,
-        maxBackoff,
-        value);
+        f.slots,
+        f.recycleAfter,
+        f.maxRssMb,
+        f.warmStandby,
+        f.instancePrefix,
+        f.jvmArgs,
+        f.workerProperties,
+        f.logDir,
+        f.mainClass,
+        f.initialBackoff,
+        f.maxBackoff,
+        f.stopTimeout);
+  }
+
+  /** The components, settable: what the withers change on a copy. */
+  private static final class Fields {
+    int slots;
+    int recycleAfter;
+    long maxRssMb;
+    boolean warmStandby;
+    String instancePrefix;
+    List<String> jvmArgs;
+    Map<String, String> workerProperties;
+    Path logDir;
+    String mainClass;
+    Duration initialBackoff;
+    Duration maxBackoff;
+    Duration stopTimeout;
+
+    Fields(SupervisorSettings s) {
+      slots = s.slots;
+      recycleAfter = s.recycleAfter;
+      maxRssMb = s.maxRssMb;
+      warmStandby = s.warmStandby;
+      instancePrefix = s.instancePrefix;
+      jvmArgs = s.jvmArgs;
+      workerProperties = s.workerProperties;
+      logDir = s.logDir;
+      mainClass = s.mainClass;
+      initialBackoff = s.initialBackoff;
+      maxBackoff = s.maxBackoff;
+      stopTimeout = s.stopTimeout;
+    }
   }
 
   /** Delay before the replacement after {@code crashesInARow} crashes (≥ 1): doubling, capped. */
