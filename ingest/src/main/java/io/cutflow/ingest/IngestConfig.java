@@ -58,6 +58,13 @@ public final class IngestConfig implements ConfigKeys {
           30,
           Validators.between(1, 100_000),
           "Most POST /api/remove requests one ingest instance lets wait for their cutout at once; more get 503 with Retry-After (nothing is stored or queued for them). Size it as workers' throughput x cutflow.ingest.remove-timeout-ms: 30 = one 2-core worker (about 0.5 images/s) x 60 s, so an admitted request can finish before its timeout.");
+  public static final ConfigKey UPLOAD_MEMORY_BYTES =
+      DEF.define(
+          "cutflow.ingest.upload-memory-bytes",
+          LONG,
+          0L,
+          Validators.atLeast(0),
+          "Bytes of uploaded (or fetched-by-URL) images one ingest instance holds in memory at once: each request reserves its Content-Length (else cutflow.ingest.max-upload-bytes), plus max-upload-bytes for an image by URL, before reading its body, and gives it back once its images are stored and queued. A request that does not fit waits up to 30 s, its body unread, then gets 503 overloaded with Retry-After. 0 = a quarter of the JVM's maximum heap (an upload takes about twice its size in heap on its way to the object store).");
   public static final ConfigKey MAX_WAITING_LOOKUPS =
       DEF.define(
           "cutflow.ingest.max-waiting-lookups",

@@ -63,6 +63,7 @@ public final class MetricNames {
           map("ingest.remove.refused", "cutflow_ingest_remove_refused_total"),
           map("ingest.remove.waiting", "cutflow_ingest_remove_waiting"),
           map("ingest.jobs.queued", "cutflow_ingest_jobs_queued"),
+          map("ingest.upload.memory-bytes", "cutflow_ingest_upload_memory_bytes"),
           map("ingest.ready", "cutflow_ingest_ready"),
           // bucket bridge and watcher (counters)
           map("cutflow.bridge.events.*", "cutflow_bridge_events_total", "outcome"),

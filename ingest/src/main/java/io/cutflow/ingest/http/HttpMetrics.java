@@ -14,12 +14,13 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The ingest's Dropwizard metrics, rendered in Prometheus format under the names of {@link
  * MetricNames} (every one documented in {@code docs/metrics.md}): requests by route and status (a
  * count and a latency summary), upload bytes, time to result, {@code /api/remove} timeouts and
- * refusals, waiting removes, queued jobs and readiness.
+ * refusals, waiting removes, queued jobs, upload memory in use and readiness.
  */
 final class HttpMetrics {
   private final MetricRegistry registry;
@@ -70,15 +71,20 @@ final class HttpMetrics {
   }
 
   /** The gauges of this API instance (replacing those of an earlier one in the same registry). */
-  void gauges(IntSupplier waitingRemoves, IntSupplier queuedJobs, BooleanSupplier ready) {
-    gauge("ingest.remove.waiting", waitingRemoves);
-    gauge("ingest.jobs.queued", queuedJobs);
-    gauge("ingest.ready", () -> ready.getAsBoolean() ? 1 : 0);
+  void gauges(
+      IntSupplier waitingRemoves,
+      IntSupplier queuedJobs,
+      LongSupplier uploadBytes,
+      BooleanSupplier ready) {
+    gauge("ingest.remove.waiting", (Gauge<Integer>) waitingRemoves::getAsInt);
+    gauge("ingest.jobs.queued", (Gauge<Integer>) queuedJobs::getAsInt);
+    gauge("ingest.upload.memory-bytes", (Gauge<Long>) uploadBytes::getAsLong);
+    gauge("ingest.ready", (Gauge<Integer>) () -> ready.getAsBoolean() ? 1 : 0);
   }
 
-  private void gauge(String name, IntSupplier value) {
+  private void gauge(String name, Gauge<?> gauge) {
     registry.remove(name);
-    registry.register(name, (Gauge<Integer>) value::getAsInt);
+    registry.register(name, gauge);
   }
 
   /** Every metric of the registry in Prometheus text format 0.0.4. */

@@ -48,13 +48,14 @@ final class IngestApi {
       Duration removeTimeout,
       int maxWaitingRemoves,
       int maxWaitingLookups,
+      long uploadMemoryBytes,
       String publicUrl,
       Set<String> urlAllowHosts,
       Duration urlFetchTimeout) {
 
     /**
-     * The defaults of {@code cutflow.ingest.max-waiting-lookups} and the {@code
-     * cutflow.ingest.url-fetch.*} settings.
+     * The defaults of {@code cutflow.ingest.max-waiting-lookups}, {@code upload-memory-bytes} and
+     * the {@code cutflow.ingest.url-fetch.*} settings.
      */
     Settings(
         long maxUploadBytes,
@@ -70,6 +71,7 @@ final class IngestApi {
           removeTimeout,
           maxWaitingRemoves,
           Integer.parseInt(IngestConfig.MAX_WAITING_LOOKUPS.defaultValue()),
+          0,
           publicUrl,
           Set.of(),
           Duration.ofMillis(Long.parseLong(IngestConfig.URL_FETCH_TIMEOUT_MS.defaultValue())));
@@ -128,7 +130,10 @@ final class IngestApi {
     this.status = status;
     this.metrics = metrics;
     this.ready = ready;
-    Uploads uploads = new Uploads(settings.maxUploadBytes());
+    Uploads uploads =
+        new Uploads(
+            settings.maxUploadBytes(),
+            new UploadBudget(settings.uploadMemoryBytes(), UploadBudget.MAX_WAIT));
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
     this.submissions = new Submissions(submitter, status, metrics, settings.maxWaitingLookups());
@@ -159,7 +164,7 @@ final class IngestApi {
             responder,
             admission,
             urls);
-    metrics.gauges(admission::waiting, submissions::outstanding, ready);
+    metrics.gauges(admission::waiting, submissions::outstanding, uploads::reservedBytes, ready);
   }
 
   /**

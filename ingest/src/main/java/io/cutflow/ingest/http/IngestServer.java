@@ -158,6 +158,7 @@ public final class IngestServer implements AutoCloseable {
             Duration.ofMillis(config.getLong(IngestConfig.REMOVE_TIMEOUT_MS)),
             config.getInt(IngestConfig.MAX_WAITING_REMOVES),
             config.getInt(IngestConfig.MAX_WAITING_LOOKUPS),
+            config.getLong(IngestConfig.UPLOAD_MEMORY_BYTES),
             config.getOptionalString(IngestConfig.PUBLIC_URL).orElse(""),
             UrlFetcher.hostList(
                 config.getOptionalString(IngestConfig.URL_FETCH_ALLOW_HOSTS).orElse("")),

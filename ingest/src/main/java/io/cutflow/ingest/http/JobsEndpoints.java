@@ -48,12 +48,22 @@ final class JobsEndpoints {
     this.links = links;
   }
 
-  /** {@code POST /v1/jobs}: multipart uploads, or a JSON body naming one image by URL. */
+  /**
+   * {@code POST /v1/jobs}: multipart uploads, or a JSON body naming one image by URL; with room for
+   * them in the upload memory until they are stored and queued.
+   */
   void submit(Context ctx) {
+    boolean byUrl = UrlInput.isJson(ctx);
+    try (UploadBudget.Reservation room = uploads.reserve(ctx, byUrl)) {
+      submit(ctx, byUrl);
+    }
+  }
+
+  private void submit(Context ctx, boolean byUrl) {
     List<Uploads.Upload> files;
     CutoutParams params;
     String sourceUrl = null;
-    if (UrlInput.isJson(ctx)) {
+    if (byUrl) {
       UrlInput.JsonJob body = UrlInput.parse(ctx);
       params = CutoutParams.parse(body.param()); // bad options fail before anything is fetched
       UrlInput.Fetched fetched = urls.fetch(body.url());

@@ -114,15 +114,20 @@ final class RemoveEndpoint {
 
   private CompletableFuture<Void> submitAndAwait(
       Context ctx, Runnable leave, Supplier<Uploads.Upload> image, String sourceUrl) {
-    Uploads.Upload upload = image.get();
-    CutoutParams params = CutoutParams.parse(Responses.param(ctx));
+    CutoutParams params;
     String jobId = JobSubmitter.newJobId();
-    CompletableFuture<JobResult> result = waiters.await(jobId);
-    try {
-      Submissions.awaitPublished(List.of(submissions.submit(jobId, upload, params, sourceUrl)));
-    } catch (RuntimeException e) {
-      waiters.forget(jobId);
-      throw e;
+    CompletableFuture<JobResult> result;
+    // the image is in memory from its reading until it is stored and its job queued
+    try (UploadBudget.Reservation room = uploads.reserve(ctx, sourceUrl != null)) {
+      Uploads.Upload upload = image.get();
+      params = CutoutParams.parse(Responses.param(ctx));
+      result = waiters.await(jobId);
+      try {
+        Submissions.awaitPublished(List.of(submissions.submit(jobId, upload, params, sourceUrl)));
+      } catch (RuntimeException e) {
+        waiters.forget(jobId);
+        throw e;
+      }
     }
     ctx.header("X-Cutflow-Job-Id", jobId);
     Responses.ignoredHeader(ctx, params);

@@ -3,6 +3,7 @@ package io.cutflow.ingest.http;
 import io.cutflow.common.image.ContentKind;
 import io.cutflow.common.image.ContentSniffer;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +14,8 @@ import java.util.Map;
 
 /**
  * Reads the images of a multipart request: the size limit ({@code cutflow.ingest.max-upload-bytes})
- * and a sniff of each file's bytes, so only decodable images become jobs.
+ * and a sniff of each file's bytes, so only decodable images become jobs; and, before any of that,
+ * room for them in the instance's upload memory ({@link UploadBudget}).
  */
 final class Uploads {
 
@@ -21,9 +23,34 @@ final class Uploads {
   record Upload(String fileName, byte[] bytes, ContentKind kind) {}
 
   private final long maxUploadBytes;
+  private final UploadBudget budget;
 
-  Uploads(long maxUploadBytes) {
+  Uploads(long maxUploadBytes, UploadBudget budget) {
     this.maxUploadBytes = maxUploadBytes;
+    this.budget = budget;
+  }
+
+  /**
+   * Room in the upload memory for this request's body (its {@code Content-Length}, else the upload
+   * limit; none for a GET) and, with {@code byUrl}, for an image it fetches; taken before anything
+   * is read, given back when closed.
+   *
+   * @throws ApiError 503 {@code overloaded} when no room came in time
+   */
+  UploadBudget.Reservation reserve(Context ctx, boolean byUrl) {
+    long declared = ctx.contentLength();
+    long body;
+    if (declared >= 0) {
+      body = Math.min(declared, maxUploadBytes); // a larger one is refused (413) unread
+    } else {
+      body = ctx.method() == HandlerType.GET ? 0 : maxUploadBytes;
+    }
+    return budget.reserve(body + (byUrl ? maxUploadBytes : 0));
+  }
+
+  /** Bytes reserved in the upload memory now. */
+  long reservedBytes() {
+    return budget.reservedBytes();
   }
 
   /**

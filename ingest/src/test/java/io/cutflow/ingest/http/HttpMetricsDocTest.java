@@ -14,7 +14,7 @@ class HttpMetricsDocTest {
   @Test
   void ingestMetricsAsDocumented() throws Exception {
     HttpMetrics metrics = new HttpMetrics(Metrics.isolated(true).registry());
-    metrics.gauges(() -> 0, () -> 3, () -> true);
+    metrics.gauges(() -> 0, () -> 3, () -> 4096, () -> true);
     metrics.request("post_v1_jobs", 202, 5_000_000);
     metrics.request("post_v1_jobs", 415, 1_000_000);
     metrics.upload(2048);
@@ -33,5 +33,6 @@ class HttpMetricsDocTest {
         scrape);
     assertTrue(scrape.contains("cutflow_ingest_upload_bytes_total 2048.0"), scrape);
     assertTrue(scrape.contains("cutflow_ingest_ready 1.0"), scrape);
+    assertTrue(scrape.contains("cutflow_ingest_upload_memory_bytes 4096.0"), scrape);
   }
 }

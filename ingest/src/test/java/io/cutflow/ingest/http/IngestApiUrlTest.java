@@ -53,6 +53,7 @@ class IngestApiUrlTest {
                 Duration.ofSeconds(120),
                 4,
                 64,
+                0,
                 "",
                 Set.of("localhost"),
                 Duration.ofSeconds(30)));
