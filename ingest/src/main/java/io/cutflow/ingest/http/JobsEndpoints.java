@@ -15,8 +15,10 @@ import java.util.concurrent.CompletableFuture;
  * The asynchronous API: {@code POST /v1/jobs} (queue one job per uploaded image), {@code GET
  * /v1/jobs/{id}} (its status) and {@code GET /v1/jobs/{id}/cutout} (its PNG).
  *
- * <p>{@code POST /v1/jobs} is never refused for load (queueing is what it is for) but says how deep
- * the queue is, {@code queue_depth} and {@code X-Cutflow-Queue-Depth}, so a client can pace itself.
+ * <p>{@code POST /v1/jobs} is not refused for the workers' load (queueing is what it is for) but
+ * says how deep the queue is, {@code queue_depth} and {@code X-Cutflow-Queue-Depth}, so a client
+ * can pace itself; only the ingest's own memory for uploads can make it wait ({@link
+ * UploadBudget}).
  */
 final class JobsEndpoints {
   private final Uploads uploads;
