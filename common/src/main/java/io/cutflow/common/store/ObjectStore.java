@@ -15,9 +15,6 @@ import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
-import io.minio.errors.InsufficientDataException;
-import io.minio.errors.InvalidResponseException;
-import io.minio.errors.ServerException;
 import io.minio.messages.Item;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,17 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ObjectStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
-
-  private static final Set<String> MISSING_CODES =
-      Set.of("NoSuchKey", "NoSuchBucket", "NoSuchObject", "NotFound", "ResourceNotFound");
-  private static final Set<String> TRANSIENT_CODES =
-      Set.of(
-          "InternalError",
-          "ServiceUnavailable",
-          "SlowDown",
-          "RequestTimeout",
-          "RequestTimeTooSkewed",
-          "OperationAborted");
 
   private final MinioClient client;
   private final RetryPolicy retry;
@@ -174,6 +159,21 @@ public final class ObjectStore implements AutoCloseable {
         });
   }
 
+  /**
+   * An object's bytes as a stream, for passing them on without holding them (a cutout to an HTTP
+   * client); the caller closes it. Opening is retried as any call; a failure while reading is the
+   * reader's.
+   *
+   * @throws ObjectMissingException no such object or bucket
+   */
+  public InputStream open(String bucket, String key) {
+    return call(
+        "open",
+        bucket,
+        key,
+        () -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));
+  }
+
   /** Object metadata, or empty when the object (or bucket) does not exist. */
   public Optional<ObjectInfo> stat(String bucket, String key) {
     try {
@@ -277,10 +277,10 @@ public final class ObjectStore implements AutoCloseable {
       } catch (ObjectStoreException e) {
         throw e;
       } catch (Exception e) {
-        if (isMissing(e)) {
+        if (S3Failures.isMissing(e)) {
           throw new ObjectMissingException(bucket, key, e);
         }
-        boolean transientFailure = isTransient(e);
+        boolean transientFailure = S3Failures.isTransient(e);
         if (!transientFailure || attempt >= retry.attempts()) {
           if (transientFailure) {
             LOG.atError()
@@ -290,7 +290,7 @@ public final class ObjectStore implements AutoCloseable {
                 .addKeyValue("key", key)
                 .addKeyValue("attempts", attempt)
                 .addKeyValue("elapsed_ms", millisSince(start))
-                .addKeyValue("cause", describe(e))
+                .addKeyValue("cause", S3Failures.describe(e))
                 .log();
           }
           throw new ObjectStoreException(
@@ -302,7 +302,7 @@ public final class ObjectStore implements AutoCloseable {
                   + " failed"
                   + (transientFailure ? " after " + attempt + " attempt(s)" : "")
                   + ": "
-                  + describe(e),
+                  + S3Failures.describe(e),
               e);
         }
         Duration wait = retry.backoff(attempt);
@@ -315,7 +315,7 @@ public final class ObjectStore implements AutoCloseable {
             .addKeyValue("attempts", retry.attempts())
             .addKeyValue("attempt_ms", millisSince(attemptStart))
             .addKeyValue("delay_ms", wait.toMillis())
-            .addKeyValue("cause", describe(e))
+            .addKeyValue("cause", S3Failures.describe(e))
             .log();
         try {
           Thread.sleep(wait.toMillis());
@@ -327,7 +327,7 @@ public final class ObjectStore implements AutoCloseable {
               .addKeyValue("bucket", bucket)
               .addKeyValue("key", key)
               .addKeyValue("attempts", attempt)
-              .addKeyValue("cause", describe(e))
+              .addKeyValue("cause", S3Failures.describe(e))
               .log();
           throw new ObjectStoreException(op + " s3://" + bucket + "/" + key + " interrupted", e);
         }
@@ -337,38 +337,6 @@ public final class ObjectStore implements AutoCloseable {
 
   private static long millisSince(long nanos) {
     return (System.nanoTime() - nanos) / 1_000_000;
-  }
-
-  private static boolean isMissing(Exception e) {
-    if (e instanceof ErrorResponseException ere) {
-      String code = ere.errorResponse() == null ? null : ere.errorResponse().code();
-      if (code != null && MISSING_CODES.contains(code)) {
-        return true;
-      }
-      return ere.response() != null && ere.response().code() == 404;
-    }
-    return false;
-  }
-
-  static boolean isTransient(Exception e) {
-    if (e instanceof ErrorResponseException ere) {
-      String code = ere.errorResponse() == null ? null : ere.errorResponse().code();
-      if (code != null && TRANSIENT_CODES.contains(code)) {
-        return true;
-      }
-      return ere.response() != null && ere.response().code() >= 500;
-    }
-    return e instanceof ServerException
-        || e instanceof IOException
-        || e instanceof InsufficientDataException
-        || e instanceof InvalidResponseException;
-  }
-
-  private static String describe(Exception e) {
-    if (e instanceof ErrorResponseException ere && ere.errorResponse() != null) {
-      return ere.errorResponse().code() + " (" + ere.errorResponse().message() + ")";
-    }
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   private static byte[] readAtMost(InputStream in, String bucket, String key, long maxBytes)

@@ -1,5 +1,6 @@
 package io.cutflow.common.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,12 +11,15 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import io.cutflow.common.config.CutflowConfig;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -57,6 +61,47 @@ class ObjectStoreRetryTest {
         ObjectStore.fromConfig(config("http://127.0.0.1:" + server.getAddress().getPort(), 4))) {
       assertTrue(store.bucketExists("some-bucket"));
       assertEquals(3, calls.get());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void openRetriesTheOpeningThenStreamsTheBodyAndAMissingObjectIsMissing() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    byte[] body = new byte[300_000];
+    new Random(3).nextBytes(body);
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          int n = calls.incrementAndGet();
+          ex.getRequestBody().readAllBytes();
+          if (ex.getRequestURI().getPath().contains("missing")) {
+            // as S3 answers a GET for no such key: 404 with its XML error
+            byte[] error =
+                ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>"
+                        + "<Message>The specified key does not exist.</Message></Error>")
+                    .getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/xml");
+            ex.sendResponseHeaders(404, error.length);
+            ex.getResponseBody().write(error);
+          } else if (n <= 2) {
+            ex.sendResponseHeaders(503, -1);
+          } else {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+          }
+          ex.close();
+        });
+    server.start();
+    try (ObjectStore store =
+        ObjectStore.fromConfig(config("http://127.0.0.1:" + server.getAddress().getPort(), 4))) {
+      try (InputStream in = store.open("bucket", "cutout.png")) {
+        assertArrayEquals(body, in.readAllBytes());
+      }
+      assertEquals(3, calls.get(), "two 503s retried, then the body");
+      assertThrows(ObjectMissingException.class, () -> store.open("bucket", "missing.png"));
     } finally {
       server.stop(0);
     }

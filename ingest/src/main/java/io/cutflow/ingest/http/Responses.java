@@ -4,24 +4,26 @@ import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;
 import io.javalin.http.Context;
+import java.io.InputStream;
 import java.util.function.Function;
 
 /** What the endpoints share: reading parameters, the cutout PNG body, error bodies. */
 final class Responses {
-  private static final long MAX_CUTOUT_BYTES = 1L << 30;
-
   private final ObjectStore store;
 
   Responses(ObjectStore store) {
     this.store = store;
   }
 
-  /** Answers with the job's cutout from object storage. */
+  /**
+   * Answers with the job's cutout, streamed from object storage: a cutout can be tens of MB (a 24
+   * MP image's), and clients fetching many at once must not hold them all in the heap.
+   */
   void png(Context ctx, JobResult result) {
     JobResult.StoredObject out = result.output();
-    byte[] bytes;
+    InputStream body;
     try {
-      bytes = store.get(out.bucket(), out.key(), MAX_CUTOUT_BYTES);
+      body = store.open(out.bucket(), out.key());
     } catch (ObjectMissingException e) {
       throw new ApiError(
           404,
@@ -36,7 +38,7 @@ final class Responses {
     }
     ctx.header("X-Cutflow-Job-Id", result.jobId());
     ctx.header("Content-Disposition", "inline; filename=\"" + result.jobId() + ".png\"");
-    ctx.contentType("image/png").result(bytes);
+    ctx.contentType("image/png").result(body); // Javalin copies it out and closes it
   }
 
   static void error(Context ctx, ApiError e) {
