@@ -3,6 +3,7 @@ package io.cutflow.ingest.webui;
 import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.JobResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,23 +12,24 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Cutouts as a ZIP written straight to a stream: each cutout is read from the object store, written
- * as one entry and let go before the next is read, so the server holds one PNG at a time, never the
- * archive. Entries are STORED: a PNG does not deflate further.
+ * Cutouts as a ZIP written straight to a stream: each cutout is streamed from the object store into
+ * its entry and out before the next is opened, so the server holds a 64 KiB buffer, never a cutout
+ * or the archive. Entries are deflated at level 0 (stored blocks: a PNG does not deflate further);
+ * unlike STORED entries, these need no size and CRC before their data, so nothing is read ahead.
  */
 public final class CutoutZip {
   /** One entry: its name in the archive and where the cutout lies. */
   public record Entry(String name, String bucket, String key) {}
 
-  /** Reads a cutout's bytes; empty when it is gone (the entry is then left out). */
+  /** Opens a cutout's bytes; empty when it is gone (the entry is then left out). */
   @FunctionalInterface
   public interface Source {
-    Optional<byte[]> read(String bucket, String key);
+    Optional<InputStream> open(String bucket, String key);
   }
 
   private CutoutZip() {}
@@ -88,24 +90,19 @@ public final class CutoutZip {
    */
   public static int write(OutputStream out, List<Entry> entries, Source source) throws IOException {
     ZipOutputStream zip = new ZipOutputStream(new NonClosing(out));
+    zip.setLevel(Deflater.NO_COMPRESSION);
     int written = 0;
     for (Entry e : entries) {
-      Optional<byte[]> bytes = source.read(e.bucket(), e.key());
-      if (bytes.isEmpty()) {
+      Optional<InputStream> opened = source.open(e.bucket(), e.key());
+      if (opened.isEmpty()) {
         continue;
       }
-      byte[] png = bytes.get();
-      ZipEntry z = new ZipEntry(e.name());
-      z.setMethod(ZipEntry.STORED);
-      z.setSize(png.length);
-      z.setCompressedSize(png.length);
-      CRC32 crc = new CRC32();
-      crc.update(png);
-      z.setCrc(crc.getValue());
-      zip.putNextEntry(z);
-      zip.write(png);
-      zip.closeEntry();
-      zip.flush(); // this entry leaves now, before the next cutout is read
+      try (InputStream png = opened.get()) {
+        zip.putNextEntry(new ZipEntry(e.name()));
+        png.transferTo(zip);
+        zip.closeEntry();
+      }
+      zip.flush(); // this entry leaves now, before the next cutout is opened
       written++;
     }
     zip.finish();

@@ -30,7 +30,6 @@ public final class WebUiRoutes {
   /** Most jobs in one ZIP. */
   static final int MAX_ZIP_JOBS = 10_000;
 
-  private static final long MAX_CUTOUT_BYTES = 1L << 30;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -198,12 +197,12 @@ public final class WebUiRoutes {
     ctx.res().setHeader("X-Cutflow-Cutouts", String.valueOf(entries.size()));
     ctx.res().setHeader("Cache-Control", "no-store");
     // straight to the response (not Javalin's result, which buffers and may compress)
-    CutoutZip.write(ctx.res().getOutputStream(), entries, this::readCutout);
+    CutoutZip.write(ctx.res().getOutputStream(), entries, this::openCutout);
   }
 
-  private Optional<byte[]> readCutout(String bucket, String key) {
+  private Optional<InputStream> openCutout(String bucket, String key) {
     try {
-      return Optional.of(store.get(bucket, key, MAX_CUTOUT_BYTES));
+      return Optional.of(store.open(bucket, key));
     } catch (ObjectMissingException e) {
       return Optional.empty();
     }

@@ -39,7 +39,7 @@ class CutoutZipTest {
             entries,
             (bucket, key) -> {
               writtenWhenRead.add(out.count);
-              return Optional.of(pngs.get(key));
+              return Optional.of(new ByteArrayInputStream(pngs.get(key)));
             });
     assertEquals(3, n);
     // when the second cutout is read, the first has gone out whole (data, not only a header)
@@ -62,7 +62,9 @@ class CutoutZipTest {
             List.of(
                 new CutoutZip.Entry("a.png", "b", "gone"), new CutoutZip.Entry("c.png", "b", "k")),
             (bucket, key) ->
-                key.equals("gone") ? Optional.empty() : Optional.of(new byte[] {1, 2}));
+                key.equals("gone")
+                    ? Optional.empty()
+                    : Optional.of(new ByteArrayInputStream(new byte[] {1, 2})));
     assertEquals(1, n);
     assertEquals(List.of("c.png"), List.copyOf(unzip(out.toByteArray()).keySet()));
   }
