@@ -133,7 +133,8 @@ final class IngestApi {
     Uploads uploads =
         new Uploads(
             settings.maxUploadBytes(),
-            new UploadBudget(settings.uploadMemoryBytes(), UploadBudget.MAX_WAIT));
+            new UploadBudget(
+                settings.uploadMemoryBytes(), UploadBudget.MAX_WAIT, UploadBudget.MAX_WAITING));
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
     this.submissions = new Submissions(submitter, status, metrics, settings.maxWaitingLookups());

@@ -25,10 +25,17 @@ final class UploadBudget {
 
   static final long RETRY_AFTER_S = 5;
 
+  /**
+   * Requests that may wait for room at once, each holding an HTTP thread (Jetty's pool has 250);
+   * one more is refused at once.
+   */
+  static final int MAX_WAITING = 64;
+
   private final long budgetBytes;
   private final int totalKib;
   private final Semaphore kib;
   private final Duration maxWait;
+  private final int maxWaiting;
 
   /** Room held by one request; closing it gives the room back (once). */
   interface Reservation extends AutoCloseable {
@@ -38,13 +45,16 @@ final class UploadBudget {
 
   /**
    * @param budgetBytes bytes of uploads held at once; 0 = a quarter of this JVM's maximum heap
+   * @param maxWait how long a request waits for room
+   * @param maxWaiting how many requests may wait at once ({@link #MAX_WAITING})
    */
-  UploadBudget(long budgetBytes, Duration maxWait) {
+  UploadBudget(long budgetBytes, Duration maxWait, int maxWaiting) {
     this.budgetBytes = budgetBytes > 0 ? budgetBytes : Runtime.getRuntime().maxMemory() / 4;
     // permits count KiB: a Semaphore counts in ints, and budgets of several GiB are usual
     this.totalKib = (int) Math.max(1, Math.min(Integer.MAX_VALUE, this.budgetBytes >> 10));
     this.kib = new Semaphore(totalKib, true);
     this.maxWait = maxWait;
+    this.maxWaiting = maxWaiting;
   }
 
   /** The budget in effect, in bytes. */
@@ -64,12 +74,14 @@ final class UploadBudget {
    */
   Reservation reserve(long bytes) {
     int permits = (int) Math.max(1, Math.min(totalKib, (bytes + 1023) >> 10));
-    boolean got;
-    try {
-      got = kib.tryAcquire(permits, maxWait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      got = false;
+    boolean got = false;
+    // the timed try keeps arrival order; the untimed one would pass the requests already waiting
+    if (kib.getQueueLength() < maxWaiting) {
+      try {
+        got = kib.tryAcquire(permits, maxWait.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (!got) {
       throw new ApiError(
@@ -79,7 +91,9 @@ final class UploadBudget {
               + budgetBytes
               + " bytes, cutflow.ingest.upload-memory-bytes) and none finished within "
               + maxWait.toSeconds()
-              + " s; retry after "
+              + " s, or "
+              + maxWaiting
+              + " requests wait for room already; retry after "
               + RETRY_AFTER_S
               + " s, or send fewer or smaller images at once",
           Map.of("upload_memory_bytes", budgetBytes, "requested_bytes", bytes),

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,7 @@ class UploadBudgetTest {
 
   @Test
   void requestsThatFitTogetherRunTogetherAndClosingGivesTheRoomBack() {
-    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(50));
+    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(50), 64);
     UploadBudget.Reservation a = budget.reserve(4 * MIB);
     UploadBudget.Reservation b = budget.reserve(6 * MIB);
     assertEquals(10 * MIB, budget.reservedBytes());
@@ -35,7 +37,7 @@ class UploadBudgetTest {
 
   @Test
   void aRequestThatDoesNotFitWaitsForRoomThenGets503Overloaded() throws Exception {
-    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(300));
+    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(300), 64);
     UploadBudget.Reservation first = budget.reserve(8 * MIB);
 
     long t0 = System.nanoTime();
@@ -50,7 +52,7 @@ class UploadBudgetTest {
     assertEquals(8 * MIB, budget.reservedBytes(), "a refused request holds nothing");
 
     // the one waiting gets in as soon as the room is given back
-    UploadBudget slow = new UploadBudget(10 * MIB, Duration.ofSeconds(20));
+    UploadBudget slow = new UploadBudget(10 * MIB, Duration.ofSeconds(20), 64);
     UploadBudget.Reservation big = slow.reserve(8 * MIB);
     CompletableFuture<UploadBudget.Reservation> waiting =
         CompletableFuture.supplyAsync(() -> slow.reserve(4 * MIB));
@@ -64,7 +66,7 @@ class UploadBudgetTest {
 
   @Test
   void aRequestLargerThanTheWholeBudgetTakesAllOfItAndRunsAlone() {
-    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(50));
+    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(50), 64);
     try (UploadBudget.Reservation huge = budget.reserve(30 * MIB)) {
       assertEquals(10 * MIB, budget.reservedBytes());
       assertThrows(ApiError.class, () -> budget.reserve(1));
@@ -74,7 +76,46 @@ class UploadBudgetTest {
 
   @Test
   void zeroMeansAQuarterOfTheHeap() {
-    UploadBudget budget = new UploadBudget(0, Duration.ofMillis(50));
+    UploadBudget budget = new UploadBudget(0, Duration.ofMillis(50), 64);
     assertEquals(Runtime.getRuntime().maxMemory() / 4, budget.budgetBytes());
+  }
+
+  @Test
+  void aSmallRequestDoesNotPassALargeOneWaitingBeforeIt() throws Exception {
+    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofMillis(500), 64);
+    UploadBudget.Reservation held = budget.reserve(8 * MIB);
+    CompletableFuture<ApiError> large =
+        CompletableFuture.supplyAsync(
+            () -> assertThrows(ApiError.class, () -> budget.reserve(6 * MIB)));
+    Thread.sleep(100); // the large one is waiting
+    long t0 = System.nanoTime();
+    // 2 MiB are free, but the large request came first: this one waits until that one gives up
+    try (UploadBudget.Reservation small = budget.reserve(1 * MIB)) {
+      long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(waitedMs >= 250, "waited behind the large request: " + waitedMs + " ms");
+    }
+    assertEquals("overloaded", large.get(5, TimeUnit.SECONDS).code());
+    held.close();
+  }
+
+  @Test
+  void oneMoreThanMaxWaitingIsRefusedAtOnce() throws Exception {
+    UploadBudget budget = new UploadBudget(10 * MIB, Duration.ofSeconds(20), 2);
+    UploadBudget.Reservation all = budget.reserve(10 * MIB);
+    List<CompletableFuture<UploadBudget.Reservation>> waiting = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      waiting.add(CompletableFuture.supplyAsync(() -> budget.reserve(MIB)));
+    }
+    Thread.sleep(200); // both are waiting
+    long t0 = System.nanoTime();
+    ApiError refused = assertThrows(ApiError.class, () -> budget.reserve(MIB));
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertEquals("overloaded", refused.code());
+    assertTrue(ms < 1_000, "refused without waiting: " + ms + " ms");
+    all.close();
+    for (CompletableFuture<UploadBudget.Reservation> w : waiting) {
+      w.get(5, TimeUnit.SECONDS).close();
+    }
+    assertEquals(0, budget.reservedBytes());
   }
 }
