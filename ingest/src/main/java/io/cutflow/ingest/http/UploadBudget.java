@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Each request reserves room for its body (its {@code Content-Length}, else the upload limit)
  * and for an image it fetches by URL (the upload limit) before reading anything, and gives it back
  * once its images are stored and queued. A request that does not fit waits, its body unread, up to
- * {@link #MAX_WAIT} in arrival order, then gets 503 {@code overloaded} with {@code Retry-After}.
- * One request larger than the whole budget reserves all of it, and so runs alone.
+ * {@link #MAX_WAIT} in arrival order (a small one does not pass a large one waiting before it),
+ * then gets 503 {@code overloaded} with {@code Retry-After}; so does one that finds {@link
+ * #MAX_WAITING} requests waiting already, at once. One request larger than the whole budget
+ * reserves all of it, and so runs alone.
  */
 final class UploadBudget {
   /** How long a request waits for room before 503: uploads ahead of it usually take seconds. */
