@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
-import io.cutflow.common.config.KafkaConfig;
 import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
+import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectStore;
@@ -29,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -40,9 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,7 +135,7 @@ class IngestHeapEndToEndTest {
       String etag = store.put(raw, jobId + ".bmp", new byte[] {1}, "image/bmp", Map.of());
       publishDone(config, jobId, raw, etag, cutouts);
     }
-    awaitDone(jobId);
+    http.awaitStatus(jobId, "done", false, Duration.ofSeconds(60));
 
     byte[] expected = MessageDigest.getInstance("SHA-256").digest(large);
     List<Integer> lengths =
@@ -201,31 +198,14 @@ class IngestHeapEndToEndTest {
             JobResult.Timings.NONE,
             Instant.now(),
             Instant.now());
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(KafkaConfig.BOOTSTRAP_SERVERS));
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(KafkaClients.producerProperties(config, "heap-test"))) {
       producer
           .send(
               new ProducerRecord<>(
                   new Topics(config).results(), jobId, new JobCodec().encode(result)))
           .get();
     }
-  }
-
-  private void awaitDone(String jobId) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = http.getString("/v1/jobs/" + jobId, false);
-      last = r.statusCode() + " " + r.body();
-      if (r.statusCode() == 200 && r.body().contains("\"done\"")) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("job " + jobId + " not done: " + last);
   }
 
   /** The server's URL once its log says it is ready. */

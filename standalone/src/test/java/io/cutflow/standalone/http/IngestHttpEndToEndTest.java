@@ -502,23 +502,14 @@ class IngestHttpEndToEndTest {
   // ---------------------------------------------------------------- helpers
 
   private JsonNode awaitStatus(String id, String wanted) throws Exception {
-    long deadline = System.nanoTime() + RESULT_WAIT.toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> r = client.getString("/v1/jobs/" + id, true);
-      if (r.statusCode() == 200) {
-        last = json.readTree(r.body());
-        if (wanted.equals(last.get("status").asText())) {
-          return last;
-        }
+    try {
+      return client.awaitStatus(id, wanted, true, RESULT_WAIT);
+    } catch (AssertionError notInTime) {
+      if (!worker.isAlive()) {
+        fail("worker died: " + worker.logTail(30));
       }
-      Thread.sleep(100);
+      throw notInTime;
     }
-    if (!worker.isAlive()) {
-      fail("worker died: " + worker.logTail(30));
-    }
-    fail("job " + id + " not " + wanted + " in time: " + last);
-    return null;
   }
 
   private JsonNode assertError(HttpResponse<String> r, int status, String code) throws IOException {

@@ -1,5 +1,7 @@
 package io.cutflow.standalone.infra;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +28,8 @@ public final class IngestHttp {
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final Supplier<String> base;
   private final String apiKey;
 
@@ -92,6 +96,30 @@ public final class IngestHttp {
 
   public HttpResponse<String> getString(String path, boolean withKey) throws Exception {
     return send(getRequest(path, withKey));
+  }
+
+  /**
+   * Asks {@code GET /v1/jobs/{id}} every 100 ms until the job's status is {@code wanted}; its
+   * status then.
+   *
+   * @throws AssertionError naming the last answer when it was not within {@code timeout}
+   */
+  public JsonNode awaitStatus(String id, String wanted, boolean withKey, Duration timeout)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = getString("/v1/jobs/" + id, withKey);
+      last = r.statusCode() + " " + r.body();
+      if (r.statusCode() == 200) {
+        JsonNode status = JSON.readTree(r.body());
+        if (wanted.equals(status.path("status").asText())) {
+          return status;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("job " + id + " not " + wanted + " in " + timeout + ": " + last);
   }
 
   private HttpRequest.Builder withKey(HttpRequest.Builder b, boolean withKey) {
