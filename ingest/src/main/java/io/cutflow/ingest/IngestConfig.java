@@ -65,6 +65,13 @@ public final class IngestConfig implements ConfigKeys {
           0L,
           Validators.atLeast(0),
           "Bytes of uploaded (or fetched-by-URL) images one ingest instance holds in memory at once: each request reserves its Content-Length (else cutflow.ingest.max-upload-bytes), plus max-upload-bytes for an image by URL, before reading its body, and gives it back once its images are stored and queued. A request that does not fit waits up to 30 s, its body unread, then gets 503 overloaded with Retry-After. 0 = a quarter of the JVM's maximum heap (an upload takes about twice its size in heap on its way to the object store).");
+  public static final ConfigKey MIN_DATA_RATE_BYTES =
+      DEF.define(
+          "cutflow.ingest.min-data-rate-bytes",
+          LONG,
+          16_384L,
+          Validators.atLeast(0),
+          "Slowest average rate, in bytes per second from the first byte the server reads, at which an HTTP client must send a request body; a slower upload is cut off with 408 request_timeout. Keeps a few clients trickling large uploads from holding cutflow.ingest.upload-memory-bytes and the server's threads (a connection idle for 30 s is closed anyway). 0 = no minimum.");
   public static final ConfigKey MAX_WAITING_LOOKUPS =
       DEF.define(
           "cutflow.ingest.max-waiting-lookups",

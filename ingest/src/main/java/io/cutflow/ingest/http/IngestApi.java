@@ -49,13 +49,14 @@ final class IngestApi {
       int maxWaitingRemoves,
       int maxWaitingLookups,
       long uploadMemoryBytes,
+      long minDataRateBytes,
       String publicUrl,
       Set<String> urlAllowHosts,
       Duration urlFetchTimeout) {
 
     /**
-     * The defaults of {@code cutflow.ingest.max-waiting-lookups}, {@code upload-memory-bytes} and
-     * the {@code cutflow.ingest.url-fetch.*} settings.
+     * The defaults of {@code cutflow.ingest.max-waiting-lookups}, {@code upload-memory-bytes},
+     * {@code min-data-rate-bytes} and the {@code cutflow.ingest.url-fetch.*} settings.
      */
     Settings(
         long maxUploadBytes,
@@ -72,6 +73,7 @@ final class IngestApi {
           maxWaitingRemoves,
           Integer.parseInt(IngestConfig.MAX_WAITING_LOOKUPS.defaultValue()),
           0,
+          Long.parseLong(IngestConfig.MIN_DATA_RATE_BYTES.defaultValue()),
           publicUrl,
           Set.of(),
           Duration.ofMillis(Long.parseLong(IngestConfig.URL_FETCH_TIMEOUT_MS.defaultValue())));
@@ -189,6 +191,12 @@ final class IngestApi {
                   settings.maxUploadBytes(), SizeUnit.BYTES);
               cfg.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
               cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+              // a client trickling a large upload would hold its upload-memory reservation and a
+              // thread for as long as it sends a byte within the idle timeout. Responses get no
+              // such floor: Jetty's counts from the first byte, which would cut the web UI's
+              // event stream
+              cfg.jetty.modifyHttpConfiguration(
+                  http -> http.setMinRequestDataRate(settings.minDataRateBytes()));
               // what Jetty refuses before Javalin sees it (bad URI, oversized headers) answers JSON
               JsonErrorHandler jsonErrors = new JsonErrorHandler();
               cfg.jetty.modifyServer(server -> server.setErrorHandler(jsonErrors));

@@ -159,6 +159,7 @@ public final class IngestServer implements AutoCloseable {
             config.getInt(IngestConfig.MAX_WAITING_REMOVES),
             config.getInt(IngestConfig.MAX_WAITING_LOOKUPS),
             config.getLong(IngestConfig.UPLOAD_MEMORY_BYTES),
+            config.getLong(IngestConfig.MIN_DATA_RATE_BYTES),
             config.getOptionalString(IngestConfig.PUBLIC_URL).orElse(""),
             UrlFetcher.hostList(
                 config.getOptionalString(IngestConfig.URL_FETCH_ALLOW_HOSTS).orElse("")),

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.http.BadMessageException;
 
 /**
  * Reads the images of a multipart request: the size limit ({@code cutflow.ingest.max-upload-bytes})
@@ -75,6 +76,17 @@ final class Uploads {
     } catch (Exception e) { // also Jetty's EofException (an IOException) for a body cut short
       if (exceedsLimit(e)) {
         throw tooLarge(-1);
+      }
+      BadMessageException slow = tooSlow(e);
+      if (slow != null) {
+        throw new ApiError(
+            408,
+            "request_timeout",
+            "the upload arrived too slowly ("
+                + slow.getReason()
+                + "): the server cuts off a request body slower on average than"
+                + " cutflow.ingest.min-data-rate-bytes; send it over a faster link, or in smaller"
+                + " requests");
       }
       throw ApiError.badRequest(
           "malformed_multipart", "cannot read the multipart body: " + e.getMessage());
@@ -142,6 +154,16 @@ final class Uploads {
       }
     }
     return false;
+  }
+
+  /** Jetty's 408 for a body slower than its minimum request data rate, if that is the cause. */
+  private static BadMessageException tooSlow(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BadMessageException bad && bad.getCode() == 408) {
+        return bad;
+      }
+    }
+    return null;
   }
 
   private ApiError tooLarge(long bytes) {

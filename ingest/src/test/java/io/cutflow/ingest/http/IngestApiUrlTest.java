@@ -54,6 +54,7 @@ class IngestApiUrlTest {
                 4,
                 64,
                 0,
+                16_384,
                 "",
                 Set.of("localhost"),
                 Duration.ofSeconds(30)));
