@@ -71,7 +71,7 @@ public final class IngestConfig implements ConfigKeys {
           LONG,
           16_384L,
           Validators.atLeast(0),
-          "Slowest average rate, in bytes per second from the first byte the server reads, at which an HTTP client must send a request body; a slower upload is cut off with 408 request_timeout. Keeps a few clients trickling large uploads from holding cutflow.ingest.upload-memory-bytes and the server's threads (a connection idle for 30 s is closed anyway). 0 = no minimum.");
+          "Slowest average rate, in bytes per second, at which a request body may arrive once 5 s have passed since the server began reading it; a slower one has its connection closed (a body that has all arrived never is). Keeps a few clients trickling large uploads from holding cutflow.ingest.upload-memory-bytes and the server's threads (a connection idle for 30 s is closed anyway). 0 = no minimum.");
   public static final ConfigKey MAX_WAITING_LOOKUPS =
       DEF.define(
           "cutflow.ingest.max-waiting-lookups",

@@ -77,15 +77,21 @@ public final class JobSubmitter {
   /** Publishes an already-stored object's job. */
   public CompletableFuture<RecordMetadata> publish(JobRequest request) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
-    producer.send(
-        new ProducerRecord<>(topics.jobs(), request.jobId(), codec.encode(request)),
-        (md, error) -> {
-          if (error != null) {
-            done.completeExceptionally(error);
-          } else {
-            done.complete(md);
-          }
-        });
+    try {
+      producer.send(
+          new ProducerRecord<>(topics.jobs(), request.jobId(), codec.encode(request)),
+          (md, error) -> {
+            if (error != null) {
+              done.completeExceptionally(error);
+            } else {
+              done.complete(md);
+            }
+          });
+    } catch (RuntimeException e) {
+      // the producer reports most failures to the callback, some by throwing (closed, fenced):
+      // callers see both the same way
+      done.completeExceptionally(e);
+    }
     return done;
   }
 

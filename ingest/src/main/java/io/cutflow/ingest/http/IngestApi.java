@@ -136,10 +136,13 @@ final class IngestApi {
         new Uploads(
             settings.maxUploadBytes(),
             new UploadBudget(
-                settings.uploadMemoryBytes(), UploadBudget.MAX_WAIT, UploadBudget.MAX_WAITING));
+                settings.uploadMemoryBytes(), UploadBudget.MAX_WAIT, UploadBudget.MAX_WAITING),
+            new MinBodyRate(settings.minDataRateBytes(), MinBodyRate.GRACE));
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
-    this.submissions = new Submissions(submitter, status, metrics, settings.maxWaitingLookups());
+    this.submissions =
+        new Submissions(
+            submitter, status, metrics, new PublishBreaker(), settings.maxWaitingLookups());
     UrlInput urls =
         new UrlInput(
             new UrlFetcher(
@@ -191,12 +194,6 @@ final class IngestApi {
                   settings.maxUploadBytes(), SizeUnit.BYTES);
               cfg.jetty.multipartConfig.maxFileSize(settings.maxUploadBytes(), SizeUnit.BYTES);
               cfg.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
-              // a client trickling a large upload would hold its upload-memory reservation and a
-              // thread for as long as it sends a byte within the idle timeout. Responses get no
-              // such floor: Jetty's counts from the first byte, which would cut the web UI's
-              // event stream
-              cfg.jetty.modifyHttpConfiguration(
-                  http -> http.setMinRequestDataRate(settings.minDataRateBytes()));
               // what Jetty refuses before Javalin sees it (bad URI, oversized headers) answers JSON
               JsonErrorHandler jsonErrors = new JsonErrorHandler();
               cfg.jetty.modifyServer(server -> server.setErrorHandler(jsonErrors));

@@ -28,6 +28,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,6 +37,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,8 +114,11 @@ public final class IngestServer implements AutoCloseable {
     store.ensureBucket(raw);
     store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
     JobCodec codec = new JobCodec();
-    Producer<String, String> producer =
-        new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-ingest"));
+    Properties producerProps = KafkaClients.producerProperties(config, "cutflow-ingest");
+    // send() waits in the request's thread for the topic's metadata (60 s by default) before the
+    // publish deadline even starts: with the broker unreachable, each request held its thread 60 s
+    producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+    Producer<String, String> producer = new KafkaProducer<>(producerProps);
     JobSubmitter submitter = new JobSubmitter(store, producer, codec, topics, raw);
     ResultWaiters waiters = new ResultWaiters();
     AtomicReference<IngestApi> api = new AtomicReference<>();

@@ -56,17 +56,18 @@ final class JobsEndpoints {
    */
   void submit(Context ctx) {
     boolean byUrl = UrlInput.isJson(ctx);
-    try (UploadBudget.Reservation room = uploads.reserve(ctx, byUrl)) {
-      submit(ctx, byUrl);
+    try (PublishBreaker.Permit permit = submissions.admit();
+        UploadBudget.Reservation room = uploads.reserve(ctx, byUrl)) {
+      submit(ctx, byUrl, permit);
     }
   }
 
-  private void submit(Context ctx, boolean byUrl) {
+  private void submit(Context ctx, boolean byUrl, PublishBreaker.Permit permit) {
     List<Uploads.Upload> files;
     CutoutParams params;
     String sourceUrl = null;
     if (byUrl) {
-      UrlInput.JsonJob body = UrlInput.parse(ctx);
+      UrlInput.JsonJob body = uploads.readBody(ctx, () -> UrlInput.parse(ctx));
       params = CutoutParams.parse(body.param()); // bad options fail before anything is fetched
       UrlInput.Fetched fetched = urls.fetch(body.url());
       files = List.of(fetched.upload());
@@ -97,7 +98,7 @@ final class JobsEndpoints {
       job.put("cutout_url", links.cutout(jobId));
       jobs.add(job);
     }
-    Submissions.awaitPublished(published);
+    permit.awaitPublished(published);
     Responses.ignoredHeader(ctx, params);
     if (jobs.size() == 1) {
       ctx.header("Location", (String) jobs.get(0).get("status_url"));

@@ -118,12 +118,13 @@ final class RemoveEndpoint {
     String jobId = JobSubmitter.newJobId();
     CompletableFuture<JobResult> result;
     // the image is in memory from its reading until it is stored and its job queued
-    try (UploadBudget.Reservation room = uploads.reserve(ctx, sourceUrl != null)) {
+    try (PublishBreaker.Permit permit = submissions.admit();
+        UploadBudget.Reservation room = uploads.reserve(ctx, sourceUrl != null)) {
       Uploads.Upload upload = image.get();
       params = CutoutParams.parse(Responses.param(ctx));
       result = waiters.await(jobId);
       try {
-        Submissions.awaitPublished(List.of(submissions.submit(jobId, upload, params, sourceUrl)));
+        permit.awaitPublished(List.of(submissions.submit(jobId, upload, params, sourceUrl)));
       } catch (RuntimeException e) {
         waiters.forget(jobId);
         throw e;

@@ -5,18 +5,13 @@ import io.cutflow.common.job.JobResult;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatus;
 import io.cutflow.ingest.status.StatusLookup;
-import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Jobs this instance submits over HTTP: uploads and publishes them, remembers each until its result
@@ -30,11 +25,10 @@ import java.util.concurrent.TimeoutException;
  * (Jetty's pool has 250) from the requests behind it.
  */
 final class Submissions {
-  private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
-
   private final JobSubmitter submitter;
   private final StatusLookup status;
   private final HttpMetrics metrics;
+  private final PublishBreaker breaker;
   private final int maxWaitingLookups;
   private final Semaphore lookupSlots;
   private final ConcurrentMap<String, Submitted> inFlight = new ConcurrentHashMap<>();
@@ -42,10 +36,15 @@ final class Submissions {
   private record Submitted(JobRequest request, long nanos) {}
 
   Submissions(
-      JobSubmitter submitter, StatusLookup status, HttpMetrics metrics, int maxWaitingLookups) {
+      JobSubmitter submitter,
+      StatusLookup status,
+      HttpMetrics metrics,
+      PublishBreaker breaker,
+      int maxWaitingLookups) {
     this.submitter = submitter;
     this.status = status;
     this.metrics = metrics;
+    this.breaker = breaker;
     this.maxWaitingLookups = maxWaitingLookups;
     this.lookupSlots = new Semaphore(maxWaitingLookups);
   }
@@ -103,28 +102,14 @@ final class Submissions {
     return inFlight.size();
   }
 
-  /** Waits until every job is published; 503 when Kafka does not take them in time. */
-  static void awaitPublished(List<CompletableFuture<JobRequest>> published) {
-    try {
-      CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
-          .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new ApiError(
-          503,
-          "unavailable",
-          "could not queue the job: " + cause,
-          Map.of(),
-          Errors.DEPENDENCY_RETRY_AFTER_S);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiError(
-          503,
-          "unavailable",
-          "interrupted while queueing the job",
-          Map.of(),
-          Errors.DEPENDENCY_RETRY_AFTER_S);
-    }
+  /**
+   * Leave for one request to store and queue its images ({@link PublishBreaker}); taken before its
+   * body is read.
+   *
+   * @throws ApiError 503 {@code unavailable} at once while Kafka is not taking jobs
+   */
+  PublishBreaker.Permit admit() {
+    return breaker.admit();
   }
 
   /** The job as queued here, while this instance has not seen its result. */

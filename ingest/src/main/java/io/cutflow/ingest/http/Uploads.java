@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.jetty.http.BadMessageException;
+import java.util.function.Supplier;
 
 /**
  * Reads the images of a multipart request: the size limit ({@code cutflow.ingest.max-upload-bytes})
@@ -25,10 +25,12 @@ final class Uploads {
 
   private final long maxUploadBytes;
   private final UploadBudget budget;
+  private final MinBodyRate minRate;
 
-  Uploads(long maxUploadBytes, UploadBudget budget) {
+  Uploads(long maxUploadBytes, UploadBudget budget, MinBodyRate minRate) {
     this.maxUploadBytes = maxUploadBytes;
     this.budget = budget;
+    this.minRate = minRate;
   }
 
   /**
@@ -47,6 +49,16 @@ final class Uploads {
       body = ctx.method() == HandlerType.GET ? 0 : maxUploadBytes;
     }
     return budget.reserve(body + (byUrl ? maxUploadBytes : 0));
+  }
+
+  /**
+   * Reads the request's body with {@code read}, closing the connection when it arrives slower than
+   * {@code cutflow.ingest.min-data-rate-bytes} ({@link MinBodyRate}).
+   */
+  <T> T readBody(Context ctx, Supplier<T> read) {
+    long declared = ctx.contentLength();
+    return minRate.read(
+        ctx, declared >= 0 ? Math.min(declared, maxUploadBytes) : maxUploadBytes, read);
   }
 
   /** Bytes reserved in the upload memory now. */
@@ -72,21 +84,12 @@ final class Uploads {
     }
     List<UploadedFile> files;
     try {
-      files = field == null ? ctx.uploadedFiles() : ctx.uploadedFiles(field);
+      files = readBody(ctx, () -> field == null ? ctx.uploadedFiles() : ctx.uploadedFiles(field));
+    } catch (ApiError e) {
+      throw e;
     } catch (Exception e) { // also Jetty's EofException (an IOException) for a body cut short
       if (exceedsLimit(e)) {
         throw tooLarge(-1);
-      }
-      BadMessageException slow = tooSlow(e);
-      if (slow != null) {
-        throw new ApiError(
-            408,
-            "request_timeout",
-            "the upload arrived too slowly ("
-                + slow.getReason()
-                + "): the server cuts off a request body slower on average than"
-                + " cutflow.ingest.min-data-rate-bytes; send it over a faster link, or in smaller"
-                + " requests");
       }
       throw ApiError.badRequest(
           "malformed_multipart", "cannot read the multipart body: " + e.getMessage());
@@ -154,16 +157,6 @@ final class Uploads {
       }
     }
     return false;
-  }
-
-  /** Jetty's 408 for a body slower than its minimum request data rate, if that is the cause. */
-  private static BadMessageException tooSlow(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof BadMessageException bad && bad.getCode() == 408) {
-        return bad;
-      }
-    }
-    return null;
   }
 
   private ApiError tooLarge(long bytes) {

@@ -54,7 +54,8 @@ class SubmissionsLookupTest {
 
   private static Submissions submissions(StatusLookup store, int maxWaiting) {
     // lookups never submit: no submitter needed
-    return new Submissions(null, store, new HttpMetrics(new MetricRegistry()), maxWaiting);
+    return new Submissions(
+        null, store, new HttpMetrics(new MetricRegistry()), new PublishBreaker(), maxWaiting);
   }
 
   @Test

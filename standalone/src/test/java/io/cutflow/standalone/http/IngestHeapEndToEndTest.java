@@ -36,8 +36,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -76,7 +74,7 @@ class IngestHeapEndToEndTest {
             .args("ingest-server", "--port", "0")
             .name("ingest-small-heap")
             .start();
-    String base = awaitReady(ingest);
+    String base = IngestUnderTest.awaitReady(ingest);
     http = new IngestHttp(() -> base, "");
   }
 
@@ -206,25 +204,6 @@ class IngestHeapEndToEndTest {
                   new Topics(config).results(), jobId, new JobCodec().encode(result)))
           .get();
     }
-  }
-
-  /** The server's URL once its log says it is ready. */
-  private static String awaitReady(JavaProcess ingest) throws Exception {
-    Pattern url = Pattern.compile("cutflow ingest-server: (http://\\S+)");
-    String found = null;
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (System.nanoTime() < deadline && ingest.isAlive()) {
-      String log = Files.exists(ingest.logFile()) ? Files.readString(ingest.logFile()) : "";
-      Matcher m = url.matcher(log);
-      if (m.find()) {
-        found = m.group(1);
-      }
-      if (found != null && log.contains("cutflow ingest-server: ready")) {
-        return found;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the ingest server did not get ready:\n" + ingest.logTail(40));
   }
 
   /** A 24-bit bottom-up BMP of random pixels: large, and nothing compresses it. */
