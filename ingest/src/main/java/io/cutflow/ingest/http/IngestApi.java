@@ -79,6 +79,22 @@ final class IngestApi {
           Duration.ofMillis(Long.parseLong(IngestConfig.URL_FETCH_TIMEOUT_MS.defaultValue())));
     }
 
+    /** These settings with another {@code cutflow.ingest.min-data-rate-bytes}. */
+    Settings withMinDataRateBytes(long bytesPerSecond) {
+      return new Settings(
+          maxUploadBytes,
+          maxFiles,
+          apiKey,
+          removeTimeout,
+          maxWaitingRemoves,
+          maxWaitingLookups,
+          uploadMemoryBytes,
+          bytesPerSecond,
+          publicUrl,
+          urlAllowHosts,
+          urlFetchTimeout);
+    }
+
     /** The defaults of {@code cutflow.ingest.max-waiting-removes} and {@code public-url}. */
     Settings(long maxUploadBytes, int maxFiles, String apiKey, Duration removeTimeout) {
       this(
@@ -142,7 +158,12 @@ final class IngestApi {
     Links links = new Links(settings.publicUrl());
     this.submissions =
         new Submissions(
-            submitter, status, metrics, new PublishBreaker(), settings.maxWaitingLookups());
+            submitter,
+            status,
+            metrics,
+            DependencyBreaker.objectStore(),
+            DependencyBreaker.kafka(),
+            settings.maxWaitingLookups());
     UrlInput urls =
         new UrlInput(
             new UrlFetcher(

@@ -1,6 +1,5 @@
 package io.cutflow.ingest.http;
 
-import io.cutflow.common.job.JobRequest;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatus;
 import io.javalin.http.Context;
@@ -9,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The asynchronous API: {@code POST /v1/jobs} (queue one job per uploaded image), {@code GET
@@ -56,13 +54,13 @@ final class JobsEndpoints {
    */
   void submit(Context ctx) {
     boolean byUrl = UrlInput.isJson(ctx);
-    try (PublishBreaker.Permit permit = submissions.admit();
+    try (Submissions.Batch batch = submissions.begin();
         UploadBudget.Reservation room = uploads.reserve(ctx, byUrl)) {
-      submit(ctx, byUrl, permit);
+      submit(ctx, byUrl, batch);
     }
   }
 
-  private void submit(Context ctx, boolean byUrl, PublishBreaker.Permit permit) {
+  private void submit(Context ctx, boolean byUrl, Submissions.Batch batch) {
     List<Uploads.Upload> files;
     CutoutParams params;
     String sourceUrl = null;
@@ -81,10 +79,9 @@ final class JobsEndpoints {
       params = CutoutParams.parse(Responses.param(ctx));
     }
     List<Map<String, Object>> jobs = new ArrayList<>();
-    List<CompletableFuture<JobRequest>> published = new ArrayList<>();
     for (Uploads.Upload upload : files) {
       String jobId = JobSubmitter.newJobId();
-      published.add(submissions.submit(jobId, upload, params, sourceUrl));
+      batch.submit(jobId, upload, params, sourceUrl);
       Map<String, Object> job = new LinkedHashMap<>();
       if (sourceUrl != null) {
         job.put("source_url", sourceUrl);
@@ -98,7 +95,7 @@ final class JobsEndpoints {
       job.put("cutout_url", links.cutout(jobId));
       jobs.add(job);
     }
-    permit.awaitPublished(published);
+    batch.awaitPublished();
     Responses.ignoredHeader(ctx, params);
     if (jobs.size() == 1) {
       ctx.header("Location", (String) jobs.get(0).get("status_url"));

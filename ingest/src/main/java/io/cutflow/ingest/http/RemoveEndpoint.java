@@ -118,13 +118,14 @@ final class RemoveEndpoint {
     String jobId = JobSubmitter.newJobId();
     CompletableFuture<JobResult> result;
     // the image is in memory from its reading until it is stored and its job queued
-    try (PublishBreaker.Permit permit = submissions.admit();
+    try (Submissions.Batch batch = submissions.begin();
         UploadBudget.Reservation room = uploads.reserve(ctx, sourceUrl != null)) {
       Uploads.Upload upload = image.get();
       params = CutoutParams.parse(Responses.param(ctx));
       result = waiters.await(jobId);
       try {
-        permit.awaitPublished(List.of(submissions.submit(jobId, upload, params, sourceUrl)));
+        batch.submit(jobId, upload, params, sourceUrl);
+        batch.awaitPublished();
       } catch (RuntimeException e) {
         waiters.forget(jobId);
         throw e;

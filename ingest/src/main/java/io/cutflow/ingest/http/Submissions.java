@@ -2,16 +2,23 @@ package io.cutflow.ingest.http;
 
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
+import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.status.JobStatus;
 import io.cutflow.ingest.status.StatusLookup;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Jobs this instance submits over HTTP: uploads and publishes them, remembers each until its result
@@ -25,10 +32,13 @@ import java.util.concurrent.Semaphore;
  * (Jetty's pool has 250) from the requests behind it.
  */
 final class Submissions {
+  static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+
   private final JobSubmitter submitter;
   private final StatusLookup status;
   private final HttpMetrics metrics;
-  private final PublishBreaker breaker;
+  private final DependencyBreaker storage;
+  private final DependencyBreaker kafka;
   private final int maxWaitingLookups;
   private final Semaphore lookupSlots;
   private final ConcurrentMap<String, Submitted> inFlight = new ConcurrentHashMap<>();
@@ -39,26 +49,20 @@ final class Submissions {
       JobSubmitter submitter,
       StatusLookup status,
       HttpMetrics metrics,
-      PublishBreaker breaker,
+      DependencyBreaker storage,
+      DependencyBreaker kafka,
       int maxWaitingLookups) {
     this.submitter = submitter;
     this.status = status;
     this.metrics = metrics;
-    this.breaker = breaker;
+    this.storage = storage;
+    this.kafka = kafka;
     this.maxWaitingLookups = maxWaitingLookups;
     this.lookupSlots = new Semaphore(maxWaitingLookups);
   }
 
-  /** Uploads the image and publishes its job; completes when Kafka has it. */
-  CompletableFuture<JobRequest> submit(String jobId, Uploads.Upload upload, CutoutParams params) {
-    return submit(jobId, upload, params, null);
-  }
-
-  /**
-   * As {@link #submit(String, Uploads.Upload, CutoutParams)}, for an image fetched from {@code
-   * sourceUrl} (null: uploaded), which the job's attributes record as {@code source_url}.
-   */
-  CompletableFuture<JobRequest> submit(
+  /** Stores the image and publishes its job; completes when Kafka has it. */
+  private CompletableFuture<JobRequest> submit(
       String jobId, Uploads.Upload upload, CutoutParams params, String sourceUrl) {
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("submitted_via", "http");
@@ -103,13 +107,83 @@ final class Submissions {
   }
 
   /**
-   * Leave for one request to store and queue its images ({@link PublishBreaker}); taken before its
-   * body is read.
-   *
-   * @throws ApiError 503 {@code unavailable} at once while Kafka is not taking jobs
+   * One request's submissions, begun before its body is read: 503 at once while the object store or
+   * Kafka is failing ({@link DependencyBreaker}); close it when the request is done.
    */
-  PublishBreaker.Permit admit() {
-    return breaker.admit();
+  Batch begin() {
+    DependencyBreaker.Permit store = storage.admit();
+    try {
+      return new Batch(store, kafka.admit());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The images of one request, stored and queued; records how each dependency served them. */
+  final class Batch implements AutoCloseable {
+    private final DependencyBreaker.Permit store;
+    private final DependencyBreaker.Permit queue;
+    private final List<CompletableFuture<JobRequest>> published = new ArrayList<>();
+
+    private Batch(DependencyBreaker.Permit store, DependencyBreaker.Permit queue) {
+      this.store = store;
+      this.queue = queue;
+    }
+
+    /**
+     * Stores the image (an {@link ObjectStoreException} once the store's retries are spent) and
+     * publishes its job; {@code sourceUrl} (null: uploaded) is recorded as {@code source_url}.
+     */
+    void submit(String jobId, Uploads.Upload upload, CutoutParams params, String sourceUrl) {
+      try {
+        published.add(Submissions.this.submit(jobId, upload, params, sourceUrl));
+      } catch (ObjectStoreException e) {
+        store.failed(e);
+        throw e;
+      }
+    }
+
+    /**
+     * Waits until Kafka has every job of the batch.
+     *
+     * @throws ApiError 503 {@code unavailable} when it does not take them in time
+     */
+    void awaitPublished() {
+      store.succeeded();
+      Throwable cause;
+      try {
+        CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+            .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        queue.succeeded();
+        return;
+      } catch (ExecutionException e) {
+        cause = e.getCause();
+      } catch (TimeoutException e) {
+        cause = new TimeoutException("not queued within " + PUBLISH_TIMEOUT.toSeconds() + " s");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ApiError(
+            503,
+            "unavailable",
+            "interrupted while queueing the job",
+            Map.of(),
+            Errors.DEPENDENCY_RETRY_AFTER_S);
+      }
+      queue.failed(cause);
+      throw new ApiError(
+          503,
+          "unavailable",
+          "could not queue the job: " + cause,
+          Map.of("dependency", "kafka"),
+          Errors.DEPENDENCY_RETRY_AFTER_S);
+    }
+
+    @Override
+    public void close() {
+      store.close();
+      queue.close();
+    }
   }
 
   /** The job as queued here, while this instance has not seen its result. */

@@ -43,6 +43,9 @@ final class InProcessApi implements AutoCloseable {
       new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
   final AtomicInteger stored = new AtomicInteger();
 
+  /** Every request the S3 stand-in has had. */
+  final AtomicInteger s3Requests = new AtomicInteger();
+
   /** While set, the S3 stand-in answers every request 503 (an outage). */
   final AtomicBoolean s3Down = new AtomicBoolean();
 
@@ -61,6 +64,7 @@ final class InProcessApi implements AutoCloseable {
     s3.createContext(
         "/",
         ex -> {
+          s3Requests.incrementAndGet();
           ex.getRequestBody().readAllBytes();
           ex.getResponseHeaders().add("ETag", "\"0123456789abcdef\"");
           if (s3Down.get()) {

@@ -118,8 +118,17 @@ class RemoveAdmissionTest {
       assertTrue(down.headers().firstValue("Retry-After").isPresent(), down.headers().toString());
       assertEquals(0, api.published().size(), "nothing queued without its image");
 
-      // the one waiting slot was given back: the next request is admitted once S3 is back
+      // right after the outage the next request is refused at once (DependencyBreaker), and the
+      // one waiting slot was given back: a request is admitted once S3 is back and the breaker's
+      // probe wait has passed
       api.s3Down.set(false);
+      HttpResponse<String> refused =
+          http.send(
+              Multipart.post(api.url("/api/remove"), InProcessApi.PNG),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("the object store is not taking images"), refused.body());
+      Thread.sleep(DependencyBreaker.PROBE_AFTER.toMillis() + 200);
       CompletableFuture<HttpResponse<byte[]>> next =
           http.sendAsync(
               Multipart.post(api.url("/api/remove"), InProcessApi.PNG),

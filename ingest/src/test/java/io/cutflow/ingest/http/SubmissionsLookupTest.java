@@ -55,7 +55,12 @@ class SubmissionsLookupTest {
   private static Submissions submissions(StatusLookup store, int maxWaiting) {
     // lookups never submit: no submitter needed
     return new Submissions(
-        null, store, new HttpMetrics(new MetricRegistry()), new PublishBreaker(), maxWaiting);
+        null,
+        store,
+        new HttpMetrics(new MetricRegistry()),
+        DependencyBreaker.objectStore(),
+        DependencyBreaker.kafka(),
+        maxWaiting);
   }
 
   @Test
