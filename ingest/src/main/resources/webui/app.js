@@ -7,10 +7,11 @@
 import { watchThroughput } from './chart.js';
 import { connection, listen } from './events.js';
 import { onFilesPicked } from './pick.js';
-import { $, api, errorText, keyReady, onKeyGiven, requireKey } from './server.js';
-import { done, doneJobIds, fail, newTile, setState, stateOf } from './tiles.js';
+import { $, api, errorText, keyReady, onKeyGiven, requireKey, sleep } from './server.js';
+import { done, doneJobIds, fail, newTile, note, setState, stateOf } from './tiles.js';
 
 const CONCURRENT_UPLOADS = 3;
+const BUSY_RETRIES = 5;
 
 let config = null;
 const byJob = new Map(); // job id -> tile
@@ -112,37 +113,55 @@ async function pump() {
   }
 }
 
-// One image, one POST /v1/jobs: a refused file fails alone.
+// One image, one POST /v1/jobs: a refused file fails alone. A 503 (the server busy, or Kafka or the
+// object store failing) is sent again after its Retry-After, BUSY_RETRIES times at most.
 async function send(tile) {
-  setState(tile, 'uploading', 'uploading');
-  const form = new FormData();
-  form.append('file', tile.file, tile.file.name);
-  tile.params.forEach(([k, v]) => form.append(k, v));
-  let res;
-  try {
-    res = await api('/v1/jobs', { method: 'POST', body: form });
-  } catch (e) {
-    fail(tile, 'could not reach the server: ' + e.message);
+  for (let attempt = 0; ; attempt++) {
+    setState(tile, 'uploading', 'uploading');
+    const form = new FormData();
+    form.append('file', tile.file, tile.file.name);
+    tile.params.forEach(([k, v]) => form.append(k, v));
+    let res;
+    try {
+      res = await api('/v1/jobs', { method: 'POST', body: form });
+    } catch (e) {
+      fail(tile, 'could not reach the server: ' + e.message);
+      return;
+    }
+    if (res.status === 401) {
+      waiting.unshift(tile); // sent again once the key is given
+      setState(tile, 'waiting', 'waiting for the API key');
+      return;
+    }
+    if (res.status === 503 && attempt < BUSY_RETRIES) {
+      const seconds = retryAfter(res);
+      note(tile, await errorText(res));
+      setState(tile, 'waiting', 'server busy: retry ' + (attempt + 1) + ' of ' + BUSY_RETRIES + ' in ' + seconds + ' s');
+      await sleep(seconds * 1000);
+      continue;
+    }
+    if (!res.ok) {
+      fail(tile, await errorText(res));
+      return;
+    }
+    note(tile, '');
+    const body = await res.json();
+    tile.jobId = body.jobs[0].job_id;
+    byJob.set(tile.jobId, tile);
+    setState(tile, 'queued', 'queued');
+    const first = early.get(tile.jobId);
+    if (first) {
+      early.delete(tile.jobId);
+      result(first);
+    }
     return;
   }
-  if (res.status === 401) {
-    waiting.unshift(tile); // sent again once the key is given
-    setState(tile, 'waiting', 'waiting for the API key');
-    return;
-  }
-  if (!res.ok) {
-    fail(tile, await errorText(res));
-    return;
-  }
-  const body = await res.json();
-  tile.jobId = body.jobs[0].job_id;
-  byJob.set(tile.jobId, tile);
-  setState(tile, 'queued', 'queued');
-  const first = early.get(tile.jobId);
-  if (first) {
-    early.delete(tile.jobId);
-    result(first);
-  }
+}
+
+// Seconds to wait before sending again: the server's Retry-After, 5 without one, a minute at most.
+function retryAfter(res) {
+  const s = parseInt(res.headers.get('Retry-After') || '', 10);
+  return Number.isFinite(s) && s > 0 ? Math.min(s, 60) : 5;
 }
 
 function result(event) {

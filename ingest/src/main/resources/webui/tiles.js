@@ -64,6 +64,12 @@ export function fail(tile, text) {
   tile.message.hidden = false;
 }
 
+// A message under a tile that has not failed (why it waits); empty hides it.
+export function note(tile, text) {
+  tile.message.textContent = text;
+  tile.message.hidden = !text;
+}
+
 export function doneJobIds() {
   return all.filter((t) => stateOf(t) === 'done').map((t) => t.jobId);
 }

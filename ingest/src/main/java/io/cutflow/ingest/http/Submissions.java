@@ -34,6 +34,9 @@ import java.util.concurrent.TimeoutException;
 final class Submissions {
   static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
 
+  /** Retry-After of a lookup refused by the bound: a waiting lookup ends within seconds. */
+  static final long LOOKUP_RETRY_AFTER_S = 2;
+
   private final JobSubmitter submitter;
   private final StatusLookup status;
   private final HttpMetrics metrics;
@@ -217,10 +220,10 @@ final class Submissions {
               + " (cutflow.ingest.max-waiting-lookups); job "
               + jobId
               + " was not looked for, retry after "
-              + JobRouting.REBALANCE_RETRY_AFTER_S
+              + LOOKUP_RETRY_AFTER_S
               + " s",
           Map.of("job_id", jobId, "max_waiting", maxWaitingLookups),
-          JobRouting.REBALANCE_RETRY_AFTER_S);
+          LOOKUP_RETRY_AFTER_S);
     }
     Optional<String> mayArrive;
     try {

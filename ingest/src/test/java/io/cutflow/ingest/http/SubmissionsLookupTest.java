@@ -85,7 +85,7 @@ class SubmissionsLookupTest {
       long refusedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       assertEquals(503, refused.status());
       assertEquals("overloaded", refused.code());
-      assertEquals(JobRouting.REBALANCE_RETRY_AFTER_S, refused.retryAfterSeconds());
+      assertEquals(Submissions.LOOKUP_RETRY_AFTER_S, refused.retryAfterSeconds());
       assertTrue(refused.getMessage().contains("cutflow.ingest.max-waiting-lookups"));
       assertTrue(refused.getMessage().contains("job d"), refused.getMessage());
       assertEquals(3, store.waits.get(), "the refused lookup did not wait");

@@ -1,6 +1,7 @@
 package io.cutflow.standalone.webui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -317,6 +318,37 @@ class WebUiBrowserTest {
     String tooLarge = tiles.get(1).findElement(By.className("message")).getText();
     assertTrue(
         tooLarge.contains("exceeds the limit of " + MAX_UPLOAD + " bytes"), "shown: " + tooLarge);
+  }
+
+  @Test
+  @Order(5)
+  void aBusyServersAnswerIsSentAgainAfterItsRetryAfter() throws Exception {
+    // a proxy in front of the server answers the first two uploads 503 with Retry-After: 1
+    js(
+        "const real = window.fetch; window.__refused = 0;"
+            + "window.fetch = (path, o) => {"
+            + "  if (path === '/v1/jobs' && window.__refused < 2) {"
+            + "    window.__refused++;"
+            + "    return Promise.resolve(new Response("
+            + "      JSON.stringify({error: 'overloaded', message: 'busy (injected by the test)'}),"
+            + "      {status: 503, headers: {'Retry-After': '1',"
+            + "                              'Content-Type': 'application/json'}}));"
+            + "  }"
+            + "  return real(path, o);"
+            + "};");
+    driver.findElement(By.id("files")).sendKeys(photoDir.resolve(PHOTOS.get(0)).toString());
+    WebDriverWait wait = new WebDriverWait(driver, RESULTS);
+    wait.until(d -> d.findElements(By.cssSelector(".tile[data-state=waiting]")).size() == 1);
+    WebElement tile = driver.findElement(By.cssSelector(".tile"));
+    String state = tile.findElement(By.className("state")).getText();
+    assertTrue(state.matches("server busy: retry [12] of 5 in 1 s"), state);
+    String why = tile.findElement(By.className("message")).getText();
+    assertEquals("busy (injected by the test)", why);
+
+    wait.until(
+        d -> d.findElements(By.cssSelector(".tile[data-state=done] img.cutout")).size() == 1);
+    assertEquals(2L, js("return window.__refused;"));
+    assertFalse(tile.findElement(By.className("message")).isDisplayed(), "the note is gone");
   }
 
   private static boolean live(org.openqa.selenium.WebDriver d) {
