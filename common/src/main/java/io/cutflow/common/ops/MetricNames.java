@@ -65,6 +65,7 @@ public final class MetricNames {
           map("ingest.jobs.queued", "cutflow_ingest_jobs_queued"),
           map("ingest.upload.memory-bytes", "cutflow_ingest_upload_memory_bytes"),
           map("ingest.ready", "cutflow_ingest_ready"),
+          map("ingest.dependency.*.refusing", "cutflow_ingest_dependency_refusing", "dependency"),
           // bucket bridge and watcher (counters)
           map("cutflow.bridge.events.*", "cutflow_bridge_events_total", "outcome"),
           map("cutflow.watch.*", "cutflow_watch_total", "what"));

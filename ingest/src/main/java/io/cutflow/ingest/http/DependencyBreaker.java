@@ -104,6 +104,16 @@ final class DependencyBreaker {
     return new Permit(System.nanoTime());
   }
 
+  /** Its name, as in the 503's {@code dependency} field and the metric's label. */
+  String dependency() {
+    return dependency;
+  }
+
+  /** Whether requests are refused at once now (open, or a probe under way). */
+  boolean refusing() {
+    return breaker.getState() != CircuitBreaker.State.CLOSED;
+  }
+
   /** CLOSED (taking requests), OPEN or HALF_OPEN. */
   CircuitBreaker.State state() {
     return breaker.getState();

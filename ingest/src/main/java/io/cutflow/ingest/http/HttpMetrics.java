@@ -82,6 +82,13 @@ final class HttpMetrics {
     gauge("ingest.ready", (Gauge<Integer>) () -> ready.getAsBoolean() ? 1 : 0);
   }
 
+  /** 1 while submissions are refused at once because {@code dependency} failed, else 0. */
+  void dependency(String dependency, BooleanSupplier refusing) {
+    gauge(
+        "ingest.dependency." + dependency + ".refusing",
+        (Gauge<Integer>) () -> refusing.getAsBoolean() ? 1 : 0);
+  }
+
   private void gauge(String name, Gauge<?> gauge) {
     registry.remove(name);
     registry.register(name, gauge);

@@ -156,14 +156,10 @@ final class IngestApi {
             new MinBodyRate(settings.minDataRateBytes(), MinBodyRate.GRACE));
     Responses responses = new Responses(store);
     Links links = new Links(settings.publicUrl());
+    DependencyBreaker storage = DependencyBreaker.objectStore();
+    DependencyBreaker kafka = DependencyBreaker.kafka();
     this.submissions =
-        new Submissions(
-            submitter,
-            status,
-            metrics,
-            DependencyBreaker.objectStore(),
-            DependencyBreaker.kafka(),
-            settings.maxWaitingLookups());
+        new Submissions(submitter, status, metrics, storage, kafka, settings.maxWaitingLookups());
     UrlInput urls =
         new UrlInput(
             new UrlFetcher(
@@ -192,6 +188,9 @@ final class IngestApi {
             admission,
             urls);
     metrics.gauges(admission::waiting, submissions::outstanding, uploads::reservedBytes, ready);
+    for (DependencyBreaker b : List.of(storage, kafka)) {
+      metrics.dependency(b.dependency(), b::refusing);
+    }
   }
 
   /**

@@ -15,6 +15,8 @@ class HttpMetricsDocTest {
   void ingestMetricsAsDocumented() throws Exception {
     HttpMetrics metrics = new HttpMetrics(Metrics.isolated(true).registry());
     metrics.gauges(() -> 0, () -> 3, () -> 4096, () -> true);
+    metrics.dependency("kafka", () -> true);
+    metrics.dependency("object_store", () -> false);
     metrics.request("post_v1_jobs", 202, 5_000_000);
     metrics.request("post_v1_jobs", 415, 1_000_000);
     metrics.upload(2048);
@@ -34,5 +36,10 @@ class HttpMetricsDocTest {
     assertTrue(scrape.contains("cutflow_ingest_upload_bytes_total 2048.0"), scrape);
     assertTrue(scrape.contains("cutflow_ingest_ready 1.0"), scrape);
     assertTrue(scrape.contains("cutflow_ingest_upload_memory_bytes 4096.0"), scrape);
+    assertTrue(
+        scrape.contains("cutflow_ingest_dependency_refusing{dependency=\"kafka\",} 1.0"), scrape);
+    assertTrue(
+        scrape.contains("cutflow_ingest_dependency_refusing{dependency=\"object_store\",} 0.0"),
+        scrape);
   }
 }

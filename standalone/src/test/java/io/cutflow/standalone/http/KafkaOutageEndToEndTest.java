@@ -84,6 +84,11 @@ class KafkaOutageEndToEndTest {
       assertTrue(
           refusedMs < firstMs / 4,
           "refused at once (" + refusedMs + " ms), not after the deadline (" + firstMs + " ms)");
+      assertTrue(
+          http.getString("/metrics", false)
+              .body()
+              .contains("cutflow_ingest_dependency_refusing{dependency=\"kafka\",} 1.0"),
+          "the gauge the alert CutflowIngestRefusingSubmissions reads");
     } finally {
       ProcessFaults.thaw(broker);
     }
@@ -99,6 +104,10 @@ class KafkaOutageEndToEndTest {
       }
     } while (last.statusCode() != 202 && msSince(t2) < Duration.ofMinutes(2).toMillis());
     assertEquals(202, last.statusCode(), "accepted again once Kafka is back: " + last.body());
+    assertTrue(
+        http.getString("/metrics", false)
+            .body()
+            .contains("cutflow_ingest_dependency_refusing{dependency=\"kafka\",} 0.0"));
     System.out.printf(
         "kafka outage: first upload 503 after %d ms, the next refused in %d ms;"
             + " after the thaw accepted within %d ms (%d attempts)%n",
