@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * cutflow.ingest.min-data-rate-bytes} per second since the server began reading it. A slower body
  * has its connection closed, so that a client trickling a large upload cannot hold its
  * upload-memory reservation and a thread for as long as it sends a byte within the idle timeout.
- * Checked once a second while the body is read; a body that has all arrived is never cut off.
+ * Checked four times a second while the body is read; a body that has all arrived is never cut off.
  *
  * <p>Not Jetty's minimum request data rate: Jetty checks that on every read, with no grace and also
  * once all of the body is there, so a small body read in two calls a few milliseconds apart is

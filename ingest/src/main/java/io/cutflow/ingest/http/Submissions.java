@@ -32,7 +32,7 @@ import java.util.concurrent.TimeoutException;
  * (Jetty's pool has 250) from the requests behind it.
  */
 final class Submissions {
-  static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
 
   /** Retry-After of a lookup refused by the bound: a waiting lookup ends within seconds. */
   static final long LOOKUP_RETRY_AFTER_S = 2;

@@ -41,13 +41,7 @@ final class Uploads {
    * @throws ApiError 503 {@code overloaded} when no room came in time
    */
   UploadBudget.Reservation reserve(Context ctx, boolean byUrl) {
-    long declared = ctx.contentLength();
-    long body;
-    if (declared >= 0) {
-      body = Math.min(declared, maxUploadBytes); // a larger one is refused (413) unread
-    } else {
-      body = ctx.method() == HandlerType.GET ? 0 : maxUploadBytes;
-    }
+    long body = ctx.contentLength() < 0 && ctx.method() == HandlerType.GET ? 0 : bodyBytes(ctx);
     return budget.reserve(body + (byUrl ? maxUploadBytes : 0));
   }
 
@@ -56,9 +50,13 @@ final class Uploads {
    * {@code cutflow.ingest.min-data-rate-bytes} ({@link MinBodyRate}).
    */
   <T> T readBody(Context ctx, Supplier<T> read) {
+    return minRate.read(ctx, bodyBytes(ctx), read);
+  }
+
+  /** The body's size as declared, at most the upload limit (a larger one is refused unread). */
+  private long bodyBytes(Context ctx) {
     long declared = ctx.contentLength();
-    return minRate.read(
-        ctx, declared >= 0 ? Math.min(declared, maxUploadBytes) : maxUploadBytes, read);
+    return declared >= 0 ? Math.min(declared, maxUploadBytes) : maxUploadBytes;
   }
 
   /** Bytes reserved in the upload memory now. */
