@@ -7,8 +7,9 @@ import java.util.Optional;
 
 /**
  * Why a job failed. {@link #code()} is the wire value in {@code JobResult.failure.code} and in dead
- * letters; {@link #isPermanent()} says whether retrying the same record can ever succeed (permanent
- * failures go to the dead-letter topic, transient ones are retried).
+ * letters; {@link #isPermanent()} says whether retrying the same record can ever succeed. Every
+ * failure goes to the dead-letter topic, from which a transient one is worth replaying; an outage
+ * of the object store is not a failure at all (workers hold the job until the store answers).
  */
 public enum FailureCode {
   /** The record value is not JSON. */

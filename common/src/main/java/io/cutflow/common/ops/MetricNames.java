@@ -39,6 +39,10 @@ public final class MetricNames {
           map("cutflow.worker.rss.limit", "cutflow_worker_rss_limit_bytes"),
           map("cutflow.worker.queue.inference", "cutflow_worker_inference_queue"),
           map("cutflow.worker.in-flight", "cutflow_worker_in_flight"),
+          map(
+              "cutflow.worker.dependency.*.waiting",
+              "cutflow_worker_dependency_waiting",
+              "dependency"),
           // supervisor (worker.supervisor)
           map("cutflow.supervisor.crashes", "cutflow_supervisor_crashes_total"),
           map("cutflow.supervisor.slot.*.crashes", "cutflow_supervisor_slot_crashes_total", "slot"),

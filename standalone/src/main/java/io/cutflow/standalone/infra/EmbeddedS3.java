@@ -26,7 +26,7 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   private final Path dir;
   private final boolean deleteOnClose;
-  private final JavaProcess process;
+  private volatile JavaProcess process;
   private final String endpoint;
   private final String accessKey;
   private final String secretKey;
@@ -147,6 +147,27 @@ public final class EmbeddedS3 implements AutoCloseable {
         // nothing to do
       }
     }
+  }
+
+  /**
+   * Starts the server again after its process ended (a store restart, for fault tests): the same
+   * port, credentials and buckets; returns once a client can list buckets.
+   */
+  public void startAgain(Duration timeout) throws IOException {
+    if (process.handle().isAlive()) {
+      throw new IllegalStateException("S3Proxy is still running: pid " + process.handle().pid());
+    }
+    int port = java.net.URI.create(endpoint).getPort();
+    JavaProcess p =
+        ChildServer.launch(
+            MAIN,
+            "s3proxy",
+            dir,
+            "s3proxy.log",
+            "--properties",
+            dir.resolve("s3proxy.properties").toString());
+    process = p;
+    awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
   }
 
   /** {@code http://127.0.0.1:<port>}. */

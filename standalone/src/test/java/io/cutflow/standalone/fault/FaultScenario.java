@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,7 +45,7 @@ final class FaultScenario implements AutoCloseable {
     this.name = name;
     this.harness = harness;
     this.supervisor = supervisor;
-    this.processesBefore = before;
+    this.processesBefore = new HashSet<>(before);
   }
 
   /**
@@ -71,6 +72,11 @@ final class FaultScenario implements AutoCloseable {
       throw e;
     }
     return new FaultScenario(name, h, sup, before);
+  }
+
+  /** A process started during the scenario that outlives it by design (a restarted server). */
+  void notMine(long pid) {
+    processesBefore.add(pid);
   }
 
   /** Submits {@code n} images cycling {@code photos}; returns the job ids in order. */

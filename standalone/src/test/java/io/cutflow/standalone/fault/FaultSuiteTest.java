@@ -261,6 +261,55 @@ class FaultSuiteTest {
     }
   }
 
+  /** How long the S3 server stays down: far past the object store's own retries (about 1.5 s). */
+  private static final Duration S3_DOWN = Duration.ofSeconds(20);
+
+  @Test
+  @Order(5)
+  @DisplayName(
+      "S3 server down 20 s (killed, started again on its port) mid-batch: every job ok, none"
+          + " failed or dead-lettered, no crash")
+  void s3DownMidBatch() throws Exception {
+    try (FaultScenario s = scenario("s3down")) {
+      List<String> ids = s.submitPhotos(photos, IMAGES);
+      s.await("3 results before the outage", BATCH, () -> s.okCount() >= 3);
+      long worker = s.activePid(0);
+      int ok = s.okCount();
+      assertTrue(ok < IMAGES, "the outage must come mid-batch, but " + ok + " jobs are done");
+      ProcessHandle server = stack.s3().process().handle();
+      System.out.printf(
+          "s3down: %s SIGKILL S3 server pid %d for %s after %d results%n",
+          Instant.now(), server.pid(), S3_DOWN, ok);
+      assertTrue(server.destroyForcibly());
+      server.onExit().get(30, TimeUnit.SECONDS);
+      Thread.sleep(S3_DOWN.toMillis()); // the fault's length, not a wait for an outcome
+      stack.s3().startAgain(Duration.ofSeconds(90));
+      s.notMine(stack.s3().process().handle().pid()); // the stack's, not the scenario's
+      System.out.printf(
+          "s3down: %s S3 server answers again (pid %d); %d results by then%n",
+          Instant.now(), stack.s3().process().handle().pid(), s.harness.results().size());
+      // every job answered, then none of the answers a failure: a job failed in the outage shows
+      // here at once instead of as a missing ok result after the batch timeout
+      s.await("a result for every job", BATCH, () -> s.harness.results().keySet().containsAll(ids));
+      Map<String, List<JobResult>> results = s.harness.results();
+      for (String id : ids) {
+        assertTrue(
+            results.get(id).stream().allMatch(JobResult::isOk),
+            "job " + id + " failed in the outage: " + results.get(id));
+      }
+      assertEquals(
+          List.of(),
+          s.harness.readAll(s.harness.topics.deadLetters()).stream()
+              .map(ConsumerRecord::value)
+              .toList(),
+          "no dead letters");
+      s.assertAllDone(ids, BATCH);
+      SupervisorStats st = s.supervisor.stats();
+      assertEquals(0, st.crashes(), st.summary());
+      assertEquals(worker, s.activePid(0), "the same worker is active: " + s.describe());
+    }
+  }
+
   /**
    * The code each poison must get; null where any precise one will do (the zTXt bomb, which may
    * also succeed: its image is a valid 64×48 PNG, only its text chunk is a bomb).

@@ -4,7 +4,9 @@ import io.cutflow.common.job.InvalidJobException;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;
+import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.supervisor.ControlMessage;
@@ -75,6 +77,7 @@ public final class CutoutWorker implements AutoCloseable {
   private final FinishStage finish;
   private final RebalanceHandler rebalance;
   private final StallDetector stall;
+  private final StoreOutage storeOutage;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicReference<ExitReason> exitReason = new AtomicReference<>();
   private final AtomicInteger dispatched = new AtomicInteger();
@@ -110,6 +113,7 @@ public final class CutoutWorker implements AutoCloseable {
             producer, topics, codec, this::onPublished, () -> requestStop(ExitReason.FATAL));
     this.failures = new JobFailures(publisher, loadedModel, settings.workerId());
     this.stall = new StallDetector(settings.stallTimeout(), tracker::inFlight, System::nanoTime);
+    this.storeOutage = new StoreOutage(() -> answers(store, cutoutsBucket));
     // One buffer per queued image, one in the model, one being filled by each fetch thread.
     InputBuffers buffers =
         new InputBuffers(session, settings.queueCapacity() + 1 + settings.ioThreads());
@@ -118,6 +122,7 @@ public final class CutoutWorker implements AutoCloseable {
             settings.ioThreads(),
             remover,
             store,
+            storeOutage,
             cutoutsBucket,
             loadedModel,
             settings.workerId(),
@@ -133,6 +138,7 @@ public final class CutoutWorker implements AutoCloseable {
             settings.ioThreads(),
             codec,
             store,
+            storeOutage,
             maxImageBytes,
             remover,
             loadedModel,
@@ -151,6 +157,19 @@ public final class CutoutWorker implements AutoCloseable {
             () -> ended,
             this::release);
     metrics.gauges(inference::queued, tracker::inFlight);
+    metrics.dependencyWaiting("object_store", storeOutage::waiting);
+  }
+
+  /** The outage probe: the store answers about the bucket every cutout of this worker goes to. */
+  private static boolean answers(ObjectStore store, String cutoutsBucket) {
+    try {
+      store.bucketExists(cutoutsBucket);
+      return true;
+    } catch (ObjectMissingException e) {
+      return true; // an answer all the same
+    } catch (ObjectStoreException e) {
+      return false;
+    }
   }
 
   /**
@@ -172,7 +191,8 @@ public final class CutoutWorker implements AutoCloseable {
     if (!isReady()) {
       return "waiting for partitions from the consumer group";
     }
-    return stall.stalledReason();
+    String outage = storeOutage.reason();
+    return outage != null ? outage : stall.stalledReason();
   }
 
   public int finishedCount() {

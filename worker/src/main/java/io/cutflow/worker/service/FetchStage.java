@@ -5,6 +5,7 @@ import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.InvalidJobException;
 import io.cutflow.common.job.InvalidOptionException;
 import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.worker.image.InvalidImageException;
@@ -16,12 +17,13 @@ import java.util.concurrent.Executors;
 /**
  * Stage 1, on a pool of I/O threads: parse the request, download the image, decode and pre-process
  * it into one of the pooled input buffers, and queue it for the model. A record that cannot get
- * that far becomes a failed result here.
+ * that far becomes a failed result here; an object-store outage holds it ({@link StoreOutage}).
  */
 final class FetchStage {
   private final ExecutorService pool;
   private final JobCodec codec;
   private final ObjectStore store;
+  private final StoreOutage outage;
   private final long maxImageBytes;
   private final BackgroundRemover remover;
   private final String loadedModel;
@@ -35,6 +37,7 @@ final class FetchStage {
       int threads,
       JobCodec codec,
       ObjectStore store,
+      StoreOutage outage,
       long maxImageBytes,
       BackgroundRemover remover,
       String loadedModel,
@@ -46,6 +49,7 @@ final class FetchStage {
     this.pool = Executors.newFixedThreadPool(threads, StageThreads.named("fetch"));
     this.codec = codec;
     this.store = store;
+    this.outage = outage;
     this.maxImageBytes = maxImageBytes;
     this.remover = remover;
     this.loadedModel = loadedModel;
@@ -104,7 +108,8 @@ final class FetchStage {
       long t0 = System.nanoTime();
       byte[] data;
       try {
-        data = store.get(job.request.source().bucket(), job.request.source().key(), maxImageBytes);
+        JobRequest.Source src = job.request.source();
+        data = outage.call(job.name(), () -> store.get(src.bucket(), src.key(), maxImageBytes));
       } catch (ObjectStoreException e) {
         failures.fail(job, e.failureCode(), job.name() + ": " + e.getMessage());
         return;

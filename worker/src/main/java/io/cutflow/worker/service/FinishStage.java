@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 3, on a pool of I/O threads: post-process the mask, encode the PNG, upload it, and publish
- * the job's result.
+ * Stage 3, on a pool of I/O threads: post-process the mask, encode the PNG, upload it (held through
+ * an object-store outage, {@link StoreOutage}), and publish the job's result.
  */
 final class FinishStage {
   private static final Logger log = LoggerFactory.getLogger(FinishStage.class);
@@ -26,6 +26,7 @@ final class FinishStage {
   private final ExecutorService pool;
   private final BackgroundRemover remover;
   private final ObjectStore store;
+  private final StoreOutage outage;
   private final String cutoutsBucket;
   private final String loadedModel;
   private final String workerId;
@@ -38,6 +39,7 @@ final class FinishStage {
       int threads,
       BackgroundRemover remover,
       ObjectStore store,
+      StoreOutage outage,
       String cutoutsBucket,
       String loadedModel,
       String workerId,
@@ -48,6 +50,7 @@ final class FinishStage {
     this.pool = Executors.newFixedThreadPool(threads, StageThreads.named("finish"));
     this.remover = remover;
     this.store = store;
+    this.outage = outage;
     this.cutoutsBucket = cutoutsBucket;
     this.loadedModel = loadedModel;
     this.workerId = workerId;
@@ -74,6 +77,9 @@ final class FinishStage {
   private void finish(InFlightJob job) {
     try {
       finishAndPublish(job);
+    } catch (InterruptedException e) {
+      // stopping while the object store was out: the record stays uncommitted (redelivered)
+      Thread.currentThread().interrupt();
     } catch (Throwable e) {
       failures.unexpected(job, "finish", e);
     } finally {
@@ -84,7 +90,7 @@ final class FinishStage {
     }
   }
 
-  private void finishAndPublish(InFlightJob job) {
+  private void finishAndPublish(InFlightJob job) throws InterruptedException {
     // the result reports the decoded image's size (a stacked cutout's PNG is taller)
     int width = job.inferred.prepared().image().width();
     int height = job.inferred.prepared().image().height();
@@ -94,12 +100,10 @@ final class FinishStage {
     JobRequest.Output out = job.request.resolvedOutput(cutoutsBucket);
     long t0 = System.nanoTime();
     try {
-      store.put(
-          out.bucket(),
-          out.key(),
-          cutout.png(),
-          "image/png",
-          Map.of("cutflow-job-id", job.request.jobId(), "cutflow-model", loadedModel));
+      Map<String, String> meta =
+          Map.of("cutflow-job-id", job.request.jobId(), "cutflow-model", loadedModel);
+      outage.call(
+          job.name(), () -> store.put(out.bucket(), out.key(), cutout.png(), "image/png", meta));
     } catch (ObjectStoreException e) {
       failures.fail(
           job,

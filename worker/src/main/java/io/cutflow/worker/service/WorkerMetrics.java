@@ -89,6 +89,12 @@ public final class WorkerMetrics {
     registry.register("cutflow.worker.in-flight", (Gauge<Integer>) inFlight::getAsInt);
   }
 
+  /** Jobs held waiting for {@code dependency} (today the object store: {@link StoreOutage}). */
+  void dependencyWaiting(String dependency, IntSupplier jobs) {
+    registry.register(
+        "cutflow.worker.dependency." + dependency + ".waiting", (Gauge<Integer>) jobs::getAsInt);
+  }
+
   void stage(String stage, double millis) {
     registry
         .timer("cutflow.worker.stage." + stage)

@@ -246,7 +246,7 @@ class CutoutWorkerTest {
 
   @Test
   void recordPastTheCrashBoundFailsAsWorkerCrashedWithoutBeingRun() throws Exception {
-    // Were it run, the download from this unused port would fail it as storage_failed instead.
+    // Were it run, its download from this unused port would hold it (StoreOutage): no result.
     CutflowConfig config =
         CutflowConfig.isolated(Map.of("cutflow.s3.endpoint", "http://127.0.0.1:9"));
     Topics topics = new Topics(config);

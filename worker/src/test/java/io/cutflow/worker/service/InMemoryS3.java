@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -13,12 +14,15 @@ import java.util.concurrent.Executors;
 
 /**
  * Just enough of S3 on loopback for the worker's fetch and finish stages: GET and PUT of whole
- * objects, path-style ({@code /bucket/key}), 404 NoSuchKey otherwise. No signatures are checked.
+ * objects, path-style ({@code /bucket/key}), 404 NoSuchKey otherwise; on demand, a whole store down
+ * or one object failing. No signatures are checked.
  */
 final class InMemoryS3 implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   private final Map<String, CountDownLatch> holds = new ConcurrentHashMap<>();
+  private final Set<String> failing = ConcurrentHashMap.newKeySet();
+  private volatile boolean down;
   private final ExecutorService threads = Executors.newCachedThreadPool();
 
   InMemoryS3() throws IOException {
@@ -33,6 +37,16 @@ final class InMemoryS3 implements AutoCloseable {
     CountDownLatch gate = new CountDownLatch(1);
     holds.put(bucket + "/" + key, gate);
     return gate;
+  }
+
+  /** While down, every request gets 503 ServiceUnavailable (a store restarting or overloaded). */
+  void down(boolean on) {
+    down = on;
+  }
+
+  /** Every request for this object gets 500 InternalError, the others are served. */
+  void fail(String bucket, String key) {
+    failing.add(bucket + "/" + key);
   }
 
   String endpoint() {
@@ -52,6 +66,10 @@ final class InMemoryS3 implements AutoCloseable {
     String path = ex.getRequestURI().getPath().substring(1);
     byte[] body = ex.getRequestBody().readAllBytes();
     ex.getResponseHeaders().add("x-amz-request-id", "in-memory");
+    if (down || failing.contains(path)) {
+      error(ex, down ? 503 : 500, down ? "ServiceUnavailable" : "InternalError", path);
+      return;
+    }
     switch (ex.getRequestMethod()) {
       case "PUT" -> {
         objects.put(path, body);
@@ -69,15 +87,8 @@ final class InMemoryS3 implements AutoCloseable {
         }
         byte[] object = objects.get(path);
         if (object == null) {
-          byte[] error =
-              ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>"
-                      + "<Message>no such key</Message><Resource>/"
-                      + path
-                      + "</Resource><RequestId>in-memory</RequestId></Error>")
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().add("Content-Type", "application/xml");
-          ex.sendResponseHeaders(404, error.length);
-          ex.getResponseBody().write(error);
+          error(ex, 404, "NoSuchKey", path);
+          return;
         } else {
           ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
           ex.getResponseHeaders().add("ETag", "\"" + Integer.toHexString(object.length) + "\"");
@@ -91,6 +102,27 @@ final class InMemoryS3 implements AutoCloseable {
         }
       }
       default -> ex.sendResponseHeaders(405, -1);
+    }
+    ex.close();
+  }
+
+  private static void error(HttpExchange ex, int status, String code, String path)
+      throws IOException {
+    byte[] error =
+        ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+                + code
+                + "</Code><Message>"
+                + code
+                + "</Message><Resource>/"
+                + path
+                + "</Resource><RequestId>in-memory</RequestId></Error>")
+            .getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/xml");
+    if (ex.getRequestMethod().equals("HEAD")) {
+      ex.sendResponseHeaders(status, -1);
+    } else {
+      ex.sendResponseHeaders(status, error.length);
+      ex.getResponseBody().write(error);
     }
     ex.close();
   }

@@ -40,6 +40,7 @@ class WorkerMetricsDocTest {
     MetricRegistry registry = Metrics.isolated(true).registry();
     WorkerMetrics metrics = new WorkerMetrics(registry);
     metrics.gauges(() -> 1, () -> 2);
+    metrics.dependencyWaiting("object_store", () -> 0);
     metrics.stage("inference", 12.5);
     metrics.finished(result(JobResult.Status.OK, null), 1);
     metrics.finished(result(JobResult.Status.FAILED, FailureCode.NOT_AN_IMAGE), 2);
