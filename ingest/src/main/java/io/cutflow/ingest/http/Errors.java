@@ -36,7 +36,7 @@ final class Errors {
           503,
           "storage_unavailable",
           "the object store did not take the request: " + e.getMessage(),
-          Map.of(),
+          Map.of("dependency", "object_store"), // as the breaker's refusals that follow it
           DEPENDENCY_RETRY_AFTER_S);
     }
     if (e instanceof BadMessageException bad) {

@@ -112,6 +112,7 @@ class DependencyBreakerTest {
       HttpResponse<String> first = post(http, api);
       assertEquals(503, first.statusCode(), first.body());
       assertTrue(first.body().contains("\"storage_unavailable\""), first.body());
+      assertTrue(first.body().contains("\"dependency\":\"object_store\""), first.body());
       int s3Before = api.s3Requests.get();
 
       HttpResponse<String> refused = post(http, api);
