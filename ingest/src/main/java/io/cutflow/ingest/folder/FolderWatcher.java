@@ -3,6 +3,7 @@ package io.cutflow.ingest.folder;
 import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.JobResult;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * not taken half-written), and writes each cutout to {@code OUTDIR/<relative path without
  * extension>.png}. A file whose output already exists is skipped; hidden files are ignored. What it
  * submitted is remembered for the life of the process only: outputs on disk are the durable record.
+ *
+ * <p>Nothing is dropped on a passing failure: a file whose upload or job cannot go out (the object
+ * store or Kafka away, the file unreadable) is tried again at later scans, waiting {@link
+ * #FIRST_RETRY} doubling to {@link #MAX_RETRY}, while the other files go on; a cutout that cannot
+ * be read or written is tried again at each scan until it is on disk.
  */
 public final class FolderWatcher {
   private static final Logger log = LoggerFactory.getLogger(FolderWatcher.class);
@@ -42,6 +48,12 @@ public final class FolderWatcher {
 
   private record Seen(long size, long modified, long sinceNanos) {}
 
+  /** A file whose submission failed: not tried again before {@code nextNanos}. */
+  private record Retry(int failures, long nextNanos) {}
+
+  static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+  static final Duration MAX_RETRY = Duration.ofSeconds(60);
+
   private final Path dir;
   private final Path out;
   private final Duration stable;
@@ -50,6 +62,9 @@ public final class FolderWatcher {
   private final Map<String, Seen> candidates = new HashMap<>();
   private final Set<String> taken = new HashSet<>();
   private final Map<String, String> pending = new ConcurrentHashMap<>(); // job id → relative path
+  private final Map<String, Retry> retries = new HashMap<>();
+  // relative path → its result, whose cutout could not be written yet
+  private final Map<String, JobResult> unwritten = new ConcurrentHashMap<>();
 
   public FolderWatcher(
       Path dir, Path out, Duration stable, Submitter submitter, CutoutReader reader) {
@@ -83,6 +98,7 @@ public final class FolderWatcher {
    * relative paths it submitted.
    */
   public List<String> scan(long nowNanos) throws IOException {
+    unwritten.forEach((rel, result) -> write(rel, result, true));
     List<String> submitted = new java.util.ArrayList<>();
     Set<String> present = new HashSet<>();
     try (Stream<Path> files = Files.walk(dir)) {
@@ -115,9 +131,25 @@ public final class FolderWatcher {
         if (nowNanos - before.sinceNanos() < stable.toNanos()) {
           continue;
         }
+        Retry retry = retries.get(rel);
+        if (retry != null && nowNanos < retry.nextNanos()) {
+          continue;
+        }
+        String jobId;
+        try {
+          jobId = submitter.submit(rel, Files.readAllBytes(f));
+        } catch (InterruptedIOException e) {
+          throw e;
+        } catch (IOException | RuntimeException e) {
+          if (e instanceof org.apache.kafka.common.errors.InterruptException) {
+            throw e;
+          }
+          retries.put(rel, failed(rel, retry, nowNanos, e));
+          continue;
+        }
+        retries.remove(rel);
         candidates.remove(rel);
         taken.add(rel);
-        String jobId = submitter.submit(rel, Files.readAllBytes(f));
         pending.put(jobId, rel);
         submitted.add(rel);
         log.atInfo()
@@ -129,7 +161,30 @@ public final class FolderWatcher {
       }
     }
     candidates.keySet().retainAll(present);
+    retries.keySet().retainAll(present);
     return submitted;
+  }
+
+  private static Retry failed(String rel, Retry before, long nowNanos, Exception e) {
+    int failures = before == null ? 1 : before.failures() + 1;
+    long waitMs =
+        Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(failures - 1, 16));
+    log.atWarn()
+        .setMessage("folder file not submitted; trying again")
+        .addKeyValue("file", rel)
+        .addKeyValue("failures", failures)
+        .addKeyValue("retry_in_ms", waitMs)
+        .addKeyValue("error", e.toString())
+        .log();
+    if (failures == 1) {
+      System.err.println(
+          "cutflow watch: "
+              + rel
+              + ": not submitted ("
+              + e.getMessage()
+              + "); trying again, the other files go on");
+    }
+    return new Retry(failures, nowNanos + waitMs * 1_000_000);
   }
 
   /**
@@ -157,28 +212,48 @@ public final class FolderWatcher {
               + result.failure().message());
       return null;
     }
+    return write(rel, result, false);
+  }
+
+  /** Writes {@code rel}'s cutout; on failure keeps it for the next scan and returns null. */
+  private Path write(String rel, JobResult result, boolean again) {
     Path target = outputOf(rel);
+    Path tmp = null;
     try {
       Files.createDirectories(target.getParent());
-      Path tmp = Files.createTempFile(target.getParent(), ".cutflow-", ".part");
+      tmp = Files.createTempFile(target.getParent(), ".cutflow-", ".part");
       Files.write(tmp, reader.read(result));
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      unwritten.remove(rel);
       System.out.println(rel + " -> " + target);
       return target;
     } catch (IOException | RuntimeException e) {
-      log.atWarn()
-          .setMessage("could not write cutout")
-          .addKeyValue("file", rel)
-          .addKeyValue("out", target)
-          .addKeyValue("error", e.toString())
-          .log();
+      deleteQuietly(tmp);
+      if (unwritten.put(rel, result) == null || !again) {
+        log.atWarn()
+            .setMessage("could not write cutout; trying again at the next scan")
+            .addKeyValue("file", rel)
+            .addKeyValue("out", target)
+            .addKeyValue("error", e.toString())
+            .log();
+      }
       return null;
     }
   }
 
-  /** Jobs submitted whose result has not come yet. */
+  private static void deleteQuietly(Path tmp) {
+    if (tmp != null) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // a hidden .part file; the next write makes its own
+      }
+    }
+  }
+
+  /** Files submitted whose cutout is not on disk yet (no result, or not written yet). */
   public int pending() {
-    return pending.size();
+    return pending.size() + unwritten.size();
   }
 
   private static boolean hidden(String rel) {

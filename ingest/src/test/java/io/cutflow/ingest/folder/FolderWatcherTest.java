@@ -121,6 +121,69 @@ class FolderWatcherTest {
   }
 
   @Test
+  void aFileThatCannotBeSubmittedIsTriedAgainLaterWhileTheOthersGoOn() throws Exception {
+    Path in = Files.createDirectories(root.resolve("in"));
+    Files.write(in.resolve("a.jpg"), new byte[] {1});
+    Files.write(in.resolve("b.jpg"), new byte[] {2});
+    List<String> refused = new ArrayList<>();
+    FolderWatcher w =
+        new FolderWatcher(
+            in,
+            root.resolve("out"),
+            Duration.ofSeconds(2),
+            (rel, bytes) -> {
+              if (rel.equals("a.jpg") && refused.size() < 2) {
+                refused.add(rel); // the object store or Kafka away, twice
+                throw new IOException("cannot publish the job of " + rel);
+              }
+              submitted.put(rel, bytes);
+              return "job-" + rel;
+            },
+            r -> new byte[0]);
+    w.scan(0);
+    assertEquals(List.of("b.jpg"), w.scan(3 * SECOND), "a.jpg fails, b.jpg goes on");
+    assertEquals(List.of(), w.scan(3 * SECOND + SECOND / 2), "a.jpg waits its first retry (1 s)");
+    assertEquals(List.of(), w.scan(4 * SECOND), "fails again");
+    assertEquals(List.of(), w.scan(5 * SECOND), "then waits 2 s");
+    assertEquals(List.of("a.jpg"), w.scan(6 * SECOND));
+    assertEquals(List.of("a.jpg", "a.jpg"), refused);
+    assertEquals(List.of("b.jpg", "a.jpg"), List.copyOf(submitted.keySet()));
+    assertEquals(2, w.pending());
+  }
+
+  @Test
+  void aCutoutThatCannotBeWrittenIsWrittenAtALaterScan() throws Exception {
+    Path in = Files.createDirectories(root.resolve("in"));
+    Path out = root.resolve("out");
+    Files.write(in.resolve("c.jpg"), new byte[] {1});
+    int[] reads = {0};
+    FolderWatcher w =
+        new FolderWatcher(
+            in,
+            out,
+            Duration.ofSeconds(2),
+            (rel, bytes) -> "job-c",
+            r -> {
+              if (reads[0]++ == 0) {
+                throw new IOException("get s3://cutouts/job-c.png failed: the store is away");
+              }
+              return "png".getBytes();
+            });
+    w.scan(0);
+    w.scan(3 * SECOND);
+    assertNull(w.onResult(ok("job-c")), "the first read fails");
+    assertEquals(1, w.pending(), "still owed a cutout");
+    assertTrue(Files.notExists(out.resolve("c.png")));
+    try (var files = Files.list(out)) {
+      assertEquals(List.of(), files.toList(), "no half-written file left");
+    }
+    w.scan(4 * SECOND);
+    assertEquals("png", Files.readString(out.resolve("c.png")));
+    assertEquals(0, w.pending());
+    assertEquals(2, reads[0]);
+  }
+
+  @Test
   void anOutputFolderInsideTheWatchedOneIsRefused() throws IOException {
     Path in = Files.createDirectories(root.resolve("in"));
     var e = assertThrows(IllegalArgumentException.class, () -> watcher(in, in.resolve("cutouts")));
