@@ -4,9 +4,7 @@ import io.cutflow.common.job.InvalidJobException;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
-import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;
-import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.supervisor.ControlMessage;
@@ -113,7 +111,7 @@ public final class CutoutWorker implements AutoCloseable {
             producer, topics, codec, this::onPublished, () -> requestStop(ExitReason.FATAL));
     this.failures = new JobFailures(publisher, loadedModel, settings.workerId());
     this.stall = new StallDetector(settings.stallTimeout(), tracker::inFlight, System::nanoTime);
-    this.storeOutage = new StoreOutage(() -> answers(store, cutoutsBucket));
+    this.storeOutage = StoreOutage.probing(store, cutoutsBucket);
     // One buffer per queued image, one in the model, one being filled by each fetch thread.
     InputBuffers buffers =
         new InputBuffers(session, settings.queueCapacity() + 1 + settings.ioThreads());
@@ -158,18 +156,6 @@ public final class CutoutWorker implements AutoCloseable {
             this::release);
     metrics.gauges(inference::queued, tracker::inFlight);
     metrics.dependencyWaiting("object_store", storeOutage::waiting);
-  }
-
-  /** The outage probe: the store answers about the bucket every cutout of this worker goes to. */
-  private static boolean answers(ObjectStore store, String cutoutsBucket) {
-    try {
-      store.bucketExists(cutoutsBucket);
-      return true;
-    } catch (ObjectMissingException e) {
-      return true; // an answer all the same
-    } catch (ObjectStoreException e) {
-      return false;
-    }
   }
 
   /**

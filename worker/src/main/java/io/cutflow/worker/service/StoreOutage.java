@@ -1,6 +1,7 @@
 package io.cutflow.worker.service;
 
 import io.cutflow.common.store.ObjectMissingException;
+import io.cutflow.common.store.ObjectStore;
 import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.common.store.ObjectTooLargeException;
 import java.time.Duration;
@@ -45,6 +46,21 @@ final class StoreOutage {
    */
   StoreOutage(BooleanSupplier storeAnswers) {
     this(storeAnswers, FIRST_WAIT, MAX_WAIT, System::nanoTime);
+  }
+
+  /** Probing {@code store} for the bucket every cutout of this worker goes to. */
+  static StoreOutage probing(ObjectStore store, String cutoutsBucket) {
+    return new StoreOutage(
+        () -> {
+          try {
+            store.bucketExists(cutoutsBucket);
+            return true;
+          } catch (ObjectMissingException e) {
+            return true; // an answer all the same
+          } catch (ObjectStoreException e) {
+            return false;
+          }
+        });
   }
 
   StoreOutage(
