@@ -7,11 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -23,17 +19,18 @@ import org.slf4j.LoggerFactory;
  * embedded S3 server, worker processes).
  *
  * <p>The child's stdout and stderr go to a log file, never to our own streams (with {@link
- * Builder#pipeStdout(boolean)}, stdout stays a pipe for a line protocol — read it with {@link
- * #stdout()}, write commands with {@link #send(String)} — and only stderr goes to the log). Unless
- * {@link Builder#watchParent(boolean)} is turned off, the child runs under {@link ChildMain} and
- * exits when our end of its stdin pipe closes, so it dies with us even when we are SIGKILLed.
+ * JavaProcessBuilder#pipeStdout(boolean)}, stdout stays a pipe for a line protocol — read it with
+ * {@link #stdout()}, write commands with {@link #send(String)} — and only stderr goes to the log).
+ * Unless {@link JavaProcessBuilder#watchParent(boolean)} is turned off, the child runs under {@link
+ * ChildMain} and exits when our end of its stdin pipe closes, so it dies with us even when we are
+ * SIGKILLed.
  *
  * <p>Every child runs in a session (and process group) of its own unless told otherwise ({@link
- * Builder#ownSession(boolean)}): the terminal's Ctrl-C reaches only this JVM, which stops its
- * children in the order they depend on each other, instead of reaching the broker, the S3 server
- * and the workers all at once. At JVM shutdown (Ctrl-C, SIGTERM, {@link System#exit}) one hook
- * first runs the owners' orderly stops ({@link #onShutdown(Runnable)}), then destroys every child
- * still running; from then on no child starts.
+ * JavaProcessBuilder#ownSession(boolean)}): the terminal's Ctrl-C reaches only this JVM, which
+ * stops its children in the order they depend on each other, instead of reaching the broker, the S3
+ * server and the workers all at once. At JVM shutdown (Ctrl-C, SIGTERM, {@link System#exit}) one
+ * hook first runs the owners' orderly stops ({@link #onShutdown(Runnable)}), then destroys every
+ * child still running; from then on no child starts.
  */
 public final class JavaProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
@@ -66,7 +63,7 @@ public final class JavaProcess implements AutoCloseable {
   private final boolean stdoutPiped;
   private final boolean ownSession;
 
-  private JavaProcess(
+  JavaProcess(
       String name,
       Process process,
       Path logFile,
@@ -83,15 +80,16 @@ public final class JavaProcess implements AutoCloseable {
   }
 
   /**
-   * Whether the child was started in a session of its own ({@link Builder#ownSession(boolean)}).
+   * Whether the child was started in a session of its own ({@link
+   * JavaProcessBuilder#ownSession(boolean)}).
    */
   public boolean ownSession() {
     return ownSession;
   }
 
   /**
-   * The child's stdout, where started with {@link Builder#pipeStdout(boolean)}; read it, or the
-   * child blocks.
+   * The child's stdout, where started with {@link JavaProcessBuilder#pipeStdout(boolean)}; read it,
+   * or the child blocks.
    */
   public java.io.InputStream stdout() {
     if (!stdoutPiped) {
@@ -115,12 +113,12 @@ public final class JavaProcess implements AutoCloseable {
     }
   }
 
-  public static Builder builder(String mainClass) {
-    return new Builder(mainClass);
+  public static JavaProcessBuilder builder(String mainClass) {
+    return new JavaProcessBuilder(mainClass);
   }
 
-  public static Builder builder(Class<?> mainClass) {
-    return new Builder(mainClass.getName());
+  public static JavaProcessBuilder builder(Class<?> mainClass) {
+    return new JavaProcessBuilder(mainClass.getName());
   }
 
   /** The java launcher of this JVM. */
@@ -234,166 +232,6 @@ public final class JavaProcess implements AutoCloseable {
   @Override
   public String toString() {
     return name + "[pid " + pid() + (isAlive() ? "" : ", exited " + process.exitValue()) + "]";
-  }
-
-  /** Builds and starts a {@link JavaProcess}. */
-  public static final class Builder {
-    private final String mainClass;
-    private final List<String> args = new ArrayList<>();
-    private final List<String> jvmArgs = new ArrayList<>();
-    private final Map<String, String> env = new LinkedHashMap<>();
-    private final Map<String, String> systemProperties = new LinkedHashMap<>();
-    private String classpath = System.getProperty("java.class.path");
-    private Path logFile;
-    private Path workDir;
-    private String name;
-    private boolean watchParent = true;
-    private boolean pipeStdout;
-    private boolean ownSession = true;
-
-    private Builder(String mainClass) {
-      this.mainClass = Objects.requireNonNull(mainClass, "mainClass");
-    }
-
-    public Builder args(String... values) {
-      args.addAll(List.of(values));
-      return this;
-    }
-
-    public Builder args(List<String> values) {
-      args.addAll(values);
-      return this;
-    }
-
-    /** JVM options, e.g. {@code -Xmx512m}. */
-    public Builder jvmArgs(String... values) {
-      jvmArgs.addAll(List.of(values));
-      return this;
-    }
-
-    /**
-     * A {@code -D} option: on the command line, which {@code ps} shows to every user, so never a
-     * secret (pass those with {@link #env}).
-     */
-    public Builder systemProperty(String key, String value) {
-      systemProperties.put(key, value);
-      return this;
-    }
-
-    public Builder systemProperties(Map<String, String> values) {
-      systemProperties.putAll(values);
-      return this;
-    }
-
-    /** An environment variable on top of ours. */
-    public Builder env(String key, String value) {
-      env.put(key, value);
-      return this;
-    }
-
-    public Builder env(Map<String, String> values) {
-      env.putAll(values);
-      return this;
-    }
-
-    /** Default: this JVM's {@code java.class.path}. */
-    public Builder classpath(String value) {
-      classpath = Objects.requireNonNull(value);
-      return this;
-    }
-
-    /** Where stdout+stderr go (appended). Default: a temp file named after the process. */
-    public Builder logFile(Path value) {
-      logFile = value;
-      return this;
-    }
-
-    public Builder workDir(Path value) {
-      workDir = value;
-      return this;
-    }
-
-    /** A label for logs; default the main class's simple name. */
-    public Builder name(String value) {
-      name = value;
-      return this;
-    }
-
-    /** Run under {@link ChildMain} so the child exits when we die (default true). */
-    public Builder watchParent(boolean value) {
-      watchParent = value;
-      return this;
-    }
-
-    /**
-     * Keep the child's stdout as a pipe ({@link JavaProcess#stdout()}); stderr still goes to the
-     * log (default false).
-     */
-    public Builder pipeStdout(boolean value) {
-      pipeStdout = value;
-      return this;
-    }
-
-    /**
-     * Start the child in a session of its own (through util-linux {@code setsid}, where installed;
-     * {@link JavaProcess#ownSession()} says whether it was), so that signals for our terminal's
-     * foreground job (Ctrl-C) do not reach it. On Linux that also gives it an autogroup of its own,
-     * whose CPU priority can be changed apart from ours (default true).
-     */
-    public Builder ownSession(boolean value) {
-      ownSession = value;
-      return this;
-    }
-
-    public JavaProcess start() throws IOException {
-      String label = name != null ? name : mainClass.substring(mainClass.lastIndexOf('.') + 1);
-      if (ChildProcesses.shuttingDown()) {
-        // it would outlive the reaper: nothing would stop it
-        throw new IOException("not starting " + label + ": the JVM is shutting down");
-      }
-      Path log = logFile != null ? logFile : Files.createTempFile("cutflow-" + label + "-", ".log");
-      if (log.getParent() != null) {
-        Files.createDirectories(log.getParent());
-      }
-      List<String> cmd = new ArrayList<>();
-      Path setsid = ownSession ? ChildProcesses.SETSID.orElse(null) : null;
-      if (setsid != null) {
-        // setsid execs in place (our child is no process-group leader), so the pid stays the JVM's
-        cmd.add(setsid.toString());
-      }
-      cmd.add(javaExecutable().toString());
-      cmd.addAll(jvmArgs);
-      systemProperties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-      cmd.add("-cp");
-      cmd.add(ChildProcesses.absoluteClasspath(classpath));
-      if (watchParent) {
-        cmd.add(ChildMain.class.getName());
-      }
-      cmd.add(mainClass);
-      cmd.addAll(args);
-
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE);
-      if (pipeStdout) {
-        pb.redirectOutput(ProcessBuilder.Redirect.PIPE)
-            .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      } else {
-        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      }
-      if (workDir != null) {
-        pb.directory(workDir.toFile());
-      }
-      pb.environment().putAll(env);
-      Process process = pb.start();
-      JavaProcess jp = new JavaProcess(label, process, log, cmd, pipeStdout, setsid != null);
-      ChildProcesses.LIVE.add(jp);
-      if (ChildProcesses.shuttingDown()) {
-        // the reaper may have passed LIVE already: stop it ourselves
-        jp.destroy(Duration.ofSeconds(2));
-        throw new IOException("not starting " + label + ": the JVM is shutting down");
-      }
-      LOG.debug("started {} (pid {}), log {}", label, process.pid(), log);
-      return jp;
-    }
   }
 
   /** Live children started by this JVM (for diagnostics and tests). */

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  *
  * <p>A process's own nice value cannot be lowered again without privilege, so this uses Linux's
  * autogroup instead: a worker started in a session of its own (see {@code
- * JavaProcess.Builder#ownSession}) is alone in its autogroup, and the autogroup's nice ({@code
+ * JavaProcessBuilder#ownSession}) is alone in its autogroup, and the autogroup's nice ({@code
  * /proc/<pid>/autogroup}) may be set to any value from 0 to 19 by the process's owner, in both
  * directions. CFS then shares the cores between autogroups by weight: at nice 19 the standby gets
  * about 1.5 % of a core that the active worker wants, and every cycle the active worker leaves idle
