@@ -17,8 +17,6 @@ import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.PngWriter;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
-import io.cutflow.worker.inference.RemoverFactory;
-import io.cutflow.worker.inference.SharedRemover;
 import io.cutflow.worker.inference.TinySam;
 import io.cutflow.worker.supervisor.ControlMessage;
 import java.nio.file.Path;
@@ -58,19 +56,11 @@ class CutoutWorkerTest {
     MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
     MockProducer<String, String> producer =
         new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
-    RemoverFactory.Loaded loaded = SharedRemover.get();
     CutoutWorker worker =
-        new CutoutWorker(
+        TestWorkers.create(
+            config,
             consumer,
             producer,
-            ObjectStore.fromConfig(config),
-            loaded.remover(),
-            loaded.session(),
-            loaded.model(),
-            new JobCodec(),
-            topics,
-            "cutouts",
-            1 << 20,
             new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
             new WorkerMetrics(new MetricRegistry()));
 
@@ -205,7 +195,6 @@ class CutoutWorkerTest {
       MockProducer<String, String> producer,
       List<String> events)
       throws Exception {
-    RemoverFactory.Loaded loaded = SharedRemover.get();
     WorkerMetrics metrics = new WorkerMetrics(new MetricRegistry());
     metrics.listener(
         new WorkerMetrics.Listener() {
@@ -219,17 +208,10 @@ class CutoutWorkerTest {
             events.add("DONE " + offset);
           }
         });
-    return new CutoutWorker(
+    return TestWorkers.create(
+        config,
         consumer,
         producer,
-        ObjectStore.fromConfig(config),
-        loaded.remover(),
-        loaded.session(),
-        loaded.model(),
-        new JobCodec(),
-        new Topics(config),
-        "cutouts",
-        1 << 20,
         new WorkerSettings(
             "unit-worker", null, 2, 2, 0, 0, 2, WorkerSettings.DEFAULT_STALL_TIMEOUT),
         metrics);

@@ -2,6 +2,7 @@ package io.cutflow.worker.service;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.cutflow.common.config.CutflowConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,15 @@ final class InMemoryS3 implements AutoCloseable {
   /** Every request for this object gets 500 InternalError, the others are served. */
   void fail(String bucket, String key) {
     failing.add(bucket + "/" + key);
+  }
+
+  /** A configuration whose object store is this one. */
+  CutflowConfig config() {
+    return CutflowConfig.isolated(
+        Map.of(
+            "cutflow.s3.endpoint", endpoint(),
+            "cutflow.s3.access-key", "test-access",
+            "cutflow.s3.secret-key", "test-secret"));
   }
 
   String endpoint() {

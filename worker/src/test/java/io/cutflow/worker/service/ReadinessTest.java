@@ -8,9 +8,6 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
-import io.cutflow.common.store.ObjectStore;
-import io.cutflow.worker.inference.RemoverFactory;
-import io.cutflow.worker.inference.SharedRemover;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,33 +33,20 @@ class ReadinessTest {
   @Test
   void aWorkerHoldingARecordWithNoStageCompletingIsNotReadyUntilItMovesAgain() throws Exception {
     try (InMemoryS3 s3 = new InMemoryS3()) {
-      CutflowConfig config =
-          CutflowConfig.isolated(
-              Map.of(
-                  "cutflow.s3.endpoint", s3.endpoint(),
-                  "cutflow.s3.access-key", "test-access",
-                  "cutflow.s3.secret-key", "test-secret"));
+      CutflowConfig config = s3.config();
       Topics topics = new Topics(config);
       TopicPartition tp = new TopicPartition(topics.jobs(), 0);
       s3.put("raw", "slow.jpg", StageErrorsTest.jpeg(96, 64));
       CountDownLatch hang = s3.holdGets("raw", "slow.jpg");
 
-      RemoverFactory.Loaded loaded = SharedRemover.get();
       MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
       MockProducer<String, String> producer =
           new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
       CutoutWorker worker =
-          new CutoutWorker(
+          TestWorkers.create(
+              config,
               consumer,
               producer,
-              ObjectStore.fromConfig(config),
-              loaded.remover(),
-              loaded.session(),
-              loaded.model(),
-              new JobCodec(),
-              topics,
-              "cutouts",
-              1 << 20,
               new WorkerSettings(
                   "unit-worker",
                   null,

@@ -48,12 +48,7 @@ class StageErrorsTest {
   @Test
   void errorsInAStageBecomeFailedResultsAndTheNextGoodJobStillCompletes() throws Exception {
     try (InMemoryS3 s3 = new InMemoryS3()) {
-      CutflowConfig config =
-          CutflowConfig.isolated(
-              Map.of(
-                  "cutflow.s3.endpoint", s3.endpoint(),
-                  "cutflow.s3.access-key", "test-access",
-                  "cutflow.s3.secret-key", "test-secret"));
+      CutflowConfig config = s3.config();
       Topics topics = new Topics(config);
       TopicPartition tp = new TopicPartition(topics.jobs(), 0);
       for (int i = 0; i < BAD_JOBS; i++) {

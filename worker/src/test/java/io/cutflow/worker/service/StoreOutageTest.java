@@ -15,10 +15,7 @@ import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectMissingException;
-import io.cutflow.common.store.ObjectStore;
 import io.cutflow.common.store.ObjectStoreException;
-import io.cutflow.worker.inference.RemoverFactory;
-import io.cutflow.worker.inference.SharedRemover;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,35 +143,22 @@ class StoreOutageTest {
   @Test
   void aWorkerHoldsJobsThroughAStoreOutageAndFailsOnlyAnObjectTheStoreFails() throws Exception {
     try (InMemoryS3 s3 = new InMemoryS3()) {
-      CutflowConfig config =
-          CutflowConfig.isolated(
-              Map.of(
-                  "cutflow.s3.endpoint", s3.endpoint(),
-                  "cutflow.s3.access-key", "test-access",
-                  "cutflow.s3.secret-key", "test-secret"));
+      CutflowConfig config = s3.config();
       Topics topics = new Topics(config);
       TopicPartition tp = new TopicPartition(topics.jobs(), 0);
       s3.put("raw", "bad.jpg", StageErrorsTest.jpeg(96, 64));
       s3.fail("raw", "bad.jpg");
       s3.put("raw", "good.jpg", StageErrorsTest.jpeg(96, 64));
 
-      RemoverFactory.Loaded loaded = SharedRemover.get();
       MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
       MockProducer<String, String> producer =
           new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
       MetricRegistry registry = new MetricRegistry();
       CutoutWorker worker =
-          new CutoutWorker(
+          TestWorkers.create(
+              config,
               consumer,
               producer,
-              ObjectStore.fromConfig(config),
-              loaded.remover(),
-              loaded.session(),
-              loaded.model(),
-              new JobCodec(),
-              topics,
-              "cutouts",
-              1 << 20,
               new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
               new WorkerMetrics(registry));
       consumer.updateBeginningOffsets(Map.of(tp, 0L));

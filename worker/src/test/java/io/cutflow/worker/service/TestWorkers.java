@@ -1,0 +1,39 @@
+package io.cutflow.worker.service;
+
+import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.store.ObjectStore;
+import io.cutflow.worker.inference.RemoverFactory;
+import io.cutflow.worker.inference.SharedRemover;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+
+/** A {@link CutoutWorker} on the shared remover, for the run-loop tests of this package. */
+final class TestWorkers {
+  private TestWorkers() {}
+
+  /** Writes cutouts to bucket {@code cutouts}; downloads up to 1 MiB. */
+  static CutoutWorker create(
+      CutflowConfig config,
+      Consumer<String, String> consumer,
+      Producer<String, String> producer,
+      WorkerSettings settings,
+      WorkerMetrics metrics)
+      throws Exception {
+    RemoverFactory.Loaded loaded = SharedRemover.get();
+    return new CutoutWorker(
+        consumer,
+        producer,
+        ObjectStore.fromConfig(config),
+        loaded.remover(),
+        loaded.session(),
+        loaded.model(),
+        new JobCodec(),
+        new Topics(config),
+        "cutouts",
+        1 << 20,
+        settings,
+        metrics);
+  }
+}
