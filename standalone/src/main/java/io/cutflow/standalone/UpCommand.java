@@ -139,6 +139,7 @@ public final class UpCommand implements Callable<Integer> {
             "broker and S3 server",
             Duration.ofSeconds(40),
             EmbeddedStack.start(base, dir, false));
+    stack.keepServersUp(System.err);
     Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
     overrides.put(WorkerConfig.MODELS_DIR.name(), models.toString());
     // the workers' ops endpoints: this machine only

@@ -23,10 +23,10 @@ import org.apache.kafka.common.Uuid;
  * <p>Topics are not auto-created ({@code auto.create.topics.enable=false}): Cutflow creates its
  * topics explicitly ({@code Topics.ensureTopics}) so a misspelt topic name fails loudly.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements ServerRestarts.Server {
   private final Path dir;
   private final boolean deleteOnClose;
-  private final JavaProcess process;
+  private volatile JavaProcess process;
   private final String bootstrapServers;
   private final String clusterId;
   private final Duration startupTime;
@@ -156,6 +156,33 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  @Override
+  public String name() {
+    return "Kafka broker";
+  }
+
+  /**
+   * Starts the broker again after its process ended: the same ports, cluster id and data (the
+   * storage is formatted only where it is not yet); returns once an admin client sees it.
+   */
+  @Override
+  public void startAgain(Duration timeout) throws IOException {
+    if (process.handle().isAlive()) {
+      throw new IllegalStateException("Kafka is still running: pid " + process.handle().pid());
+    }
+    int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    JavaProcess p =
+        ChildServer.launch(
+            EmbeddedKafkaMain.class.getName(),
+            "kafka",
+            dir,
+            "kafka.log",
+            dir.resolve("server.properties").toString(),
+            clusterId);
+    process = p;
+    awaitReady(p, port, bootstrapServers, timeout);
+  }
+
   /** {@code 127.0.0.1:<port>}. */
   public String bootstrapServers() {
     return bootstrapServers;
@@ -169,6 +196,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     return dir;
   }
 
+  @Override
   public JavaProcess process() {
     return process;
   }

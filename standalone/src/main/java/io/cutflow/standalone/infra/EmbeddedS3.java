@@ -21,7 +21,7 @@ import java.util.Properties;
  * to it unchanged (path-style, SigV4). Credentials are random per instance, passed in a file only
  * we can read.
  */
-public final class EmbeddedS3 implements AutoCloseable {
+public final class EmbeddedS3 implements ServerRestarts.Server {
   private static final String MAIN = "org.gaul.s3proxy.Main";
 
   private final Path dir;
@@ -149,10 +149,16 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
   }
 
+  @Override
+  public String name() {
+    return "S3 server";
+  }
+
   /**
    * Starts the server again after its process ended (a store restart, for fault tests): the same
    * port, credentials and buckets; returns once a client can list buckets.
    */
+  @Override
   public void startAgain(Duration timeout) throws IOException {
     if (process.handle().isAlive()) {
       throw new IllegalStateException("S3Proxy is still running: pid " + process.handle().pid());
@@ -187,6 +193,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     return dir;
   }
 
+  @Override
   public JavaProcess process() {
     return process;
   }

@@ -9,6 +9,7 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectStore;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,7 @@ public final class EmbeddedStack implements AutoCloseable {
   private final EmbeddedS3 s3;
   private final CutflowConfig config;
   private final Map<String, String> overrides;
+  private volatile ServerRestarts restarts;
 
   private EmbeddedStack(
       Path dir, boolean deleteOnClose, EmbeddedKafka kafka, EmbeddedS3 s3, CutflowConfig base) {
@@ -185,6 +187,16 @@ public final class EmbeddedStack implements AutoCloseable {
     return dir;
   }
 
+  /**
+   * From now until {@link #close}, starts the broker or the S3 server again when its process exits
+   * (see {@link ServerRestarts}); {@code terminal} gets a line for each exit and start.
+   */
+  public synchronized void keepServersUp(PrintStream terminal) {
+    if (restarts == null) {
+      restarts = new ServerRestarts(terminal, kafka, s3);
+    }
+  }
+
   /** The two child processes. */
   public List<JavaProcess> processes() {
     return List.of(kafka.process(), s3.process());
@@ -216,6 +228,10 @@ public final class EmbeddedStack implements AutoCloseable {
   /** Stops both servers (in parallel) and deletes the directory unless asked to keep it. */
   @Override
   public void close() {
+    ServerRestarts r = restarts;
+    if (r != null) {
+      r.close(); // first: the stop below is no crash
+    }
     CompletableFuture<Void> k = CompletableFuture.runAsync(kafka::close);
     CompletableFuture<Void> s = CompletableFuture.runAsync(s3::close);
     try {
