@@ -53,7 +53,7 @@ public final class ServerRestarts implements AutoCloseable {
           });
   private volatile boolean closed;
 
-  /** Watches {@code servers} from now on; {@code terminal} gets one line per exit and start. */
+  /** Watches {@code servers} from now on; {@code terminal} gets a line for each restart. */
   ServerRestarts(PrintStream terminal, Server... servers) {
     this.terminal = terminal;
     for (Server s : servers) {
@@ -80,6 +80,7 @@ public final class ServerRestarts implements AutoCloseable {
       return;
     }
     String code = p.exitCode().isPresent() ? String.valueOf(p.exitCode().getAsInt()) : "unknown";
+    // an error: in `up` this line reaches the terminal too, so nothing else prints it
     LOG.atError()
         .setMessage("embedded server exited; starting it again with its data")
         .addKeyValue("server", server.name())
@@ -87,10 +88,6 @@ public final class ServerRestarts implements AutoCloseable {
         .addKeyValue("exit_code", code)
         .addKeyValue("log", p.logFile())
         .log();
-    terminal.printf(
-        "cutflow: the %s (pid %d) exited with code %s; starting it again with its data (its log:"
-            + " %s)%n",
-        server.name(), p.pid(), code, p.logFile());
     Duration wait = FIRST_RETRY;
     for (int attempt = 1; !closed; attempt++) {
       long t0 = System.nanoTime();
@@ -105,8 +102,9 @@ public final class ServerRestarts implements AutoCloseable {
             .addKeyValue("start_ms", ms)
             .log();
         terminal.printf(
-            "cutflow: the %s runs again (pid %d, started in %d ms)%n",
-            server.name(), server.process().pid(), ms);
+            "cutflow: the %s runs again (pid %d after pid %d exited with code %s; started in %d"
+                + " ms)%n",
+            server.name(), server.process().pid(), p.pid(), code, ms);
         if (closed) {
           server.close(); // the stack stopped meanwhile: leave nothing behind
         } else {

@@ -70,8 +70,8 @@ class ServerRestartsTest {
             "the topic's records are kept");
 
         String out = printed(terminal);
-        assertTrue(out.contains("the S3 server (pid " + s3Pid + ") exited with code"), out);
-        assertTrue(out.contains("the Kafka broker (pid " + kafkaPid + ") exited with code"), out);
+        assertTrue(out.contains("after pid " + s3Pid + " exited with code 137"), out);
+        assertTrue(out.contains("after pid " + kafkaPid + " exited with code 137"), out);
       }
       lastKafka = stack.kafka().process();
       lastS3 = stack.s3().process();
@@ -80,7 +80,7 @@ class ServerRestartsTest {
     System.out.print(printed(terminal)); // what `cutflow up` shows, with the start times
     assertFalse(lastKafka.isAlive(), "the broker stays stopped after close");
     assertFalse(lastS3.isAlive(), "the S3 server stays stopped after close");
-    assertFalse(printed(terminal).contains("exited with code 143"), printed(terminal));
+    assertFalse(printed(terminal).contains("exited with code 143"), "no restart after close");
   }
 
   private static String printed(ByteArrayOutputStream terminal) {
