@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.kafka.common.errors.InterruptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,10 +141,9 @@ public final class FolderWatcher {
           jobId = submitter.submit(rel, Files.readAllBytes(f));
         } catch (InterruptedIOException e) {
           throw e;
+        } catch (InterruptException e) {
+          throw e; // stopping (Ctrl-C) while the producer waited
         } catch (IOException | RuntimeException e) {
-          if (e instanceof org.apache.kafka.common.errors.InterruptException) {
-            throw e;
-          }
           retries.put(rel, failed(rel, retry, nowNanos, e));
           continue;
         }

@@ -76,19 +76,23 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
           InfraSupport.deleteRecursively(data);
           Path props = dir.resolve("server.properties");
           writeProperties(props, serverProperties(brokerPort, controllerPort, data));
-          JavaProcess p =
-              ChildServer.launch(
-                  EmbeddedKafkaMain.class.getName(),
-                  "kafka",
-                  dir,
-                  "kafka.log",
-                  props.toString(),
-                  clusterId);
+          JavaProcess p = launch(dir, clusterId);
           String bootstrap = "127.0.0.1:" + brokerPort;
           awaitReady(p, brokerPort, bootstrap, timeout);
           Duration took = ChildServer.ready("Kafka", bootstrap, t0, p, dir);
           return new EmbeddedKafka(dir, deleteOnClose, p, bootstrap, clusterId, took);
         });
+  }
+
+  /** The broker on {@code dir/server.properties}, formatting its storage where not yet done. */
+  private static JavaProcess launch(Path dir, String clusterId) throws IOException {
+    return ChildServer.launch(
+        EmbeddedKafkaMain.class.getName(),
+        "kafka",
+        dir,
+        "kafka.log",
+        dir.resolve("server.properties").toString(),
+        clusterId);
   }
 
   static Map<String, String> serverProperties(int brokerPort, int controllerPort, Path data) {
@@ -171,14 +175,7 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
       throw new IllegalStateException("Kafka is still running: pid " + process.handle().pid());
     }
     int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
-    JavaProcess p =
-        ChildServer.launch(
-            EmbeddedKafkaMain.class.getName(),
-            "kafka",
-            dir,
-            "kafka.log",
-            dir.resolve("server.properties").toString(),
-            clusterId);
+    JavaProcess p = launch(dir, clusterId);
     process = p;
     awaitReady(p, port, bootstrapServers, timeout);
   }

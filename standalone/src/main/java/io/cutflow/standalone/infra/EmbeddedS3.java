@@ -4,6 +4,7 @@ import io.cutflow.common.process.JavaProcess;
 import io.minio.MinioClient;
 import java.io.IOException;
 import java.io.Writer;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,15 +74,24 @@ public final class EmbeddedS3 implements ServerRestarts.Server {
         () -> {
           int port = InfraSupport.freePort();
           String endpoint = "http://127.0.0.1:" + port;
-          Path props = dir.resolve("s3proxy.properties");
-          writeProperties(props, properties(endpoint, data, accessKey, secretKey));
-          JavaProcess p =
-              ChildServer.launch(
-                  MAIN, "s3proxy", dir, "s3proxy.log", "--properties", props.toString());
+          writeProperties(
+              dir.resolve("s3proxy.properties"), properties(endpoint, data, accessKey, secretKey));
+          JavaProcess p = launch(dir);
           awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
           Duration took = ChildServer.ready("S3Proxy", endpoint, t0, p, dir);
           return new EmbeddedS3(dir, deleteOnClose, p, endpoint, accessKey, secretKey, took);
         });
+  }
+
+  /** S3Proxy on {@code dir/s3proxy.properties}, its output in {@code dir/s3proxy.log}. */
+  private static JavaProcess launch(Path dir) throws IOException {
+    return ChildServer.launch(
+        MAIN,
+        "s3proxy",
+        dir,
+        "s3proxy.log",
+        "--properties",
+        dir.resolve("s3proxy.properties").toString());
   }
 
   private static byte[] bytes(SecureRandom random, int n) {
@@ -155,23 +165,16 @@ public final class EmbeddedS3 implements ServerRestarts.Server {
   }
 
   /**
-   * Starts the server again after its process ended (a store restart, for fault tests): the same
-   * port, credentials and buckets; returns once a client can list buckets.
+   * Starts the server again after its process ended ({@link ServerRestarts} under {@code up}, and
+   * fault tests): the same port, credentials and buckets; returns once a client can list buckets.
    */
   @Override
   public void startAgain(Duration timeout) throws IOException {
     if (process.handle().isAlive()) {
       throw new IllegalStateException("S3Proxy is still running: pid " + process.handle().pid());
     }
-    int port = java.net.URI.create(endpoint).getPort();
-    JavaProcess p =
-        ChildServer.launch(
-            MAIN,
-            "s3proxy",
-            dir,
-            "s3proxy.log",
-            "--properties",
-            dir.resolve("s3proxy.properties").toString());
+    int port = URI.create(endpoint).getPort();
+    JavaProcess p = launch(dir);
     process = p;
     awaitReady(p, port, endpoint, accessKey, secretKey, timeout);
   }
