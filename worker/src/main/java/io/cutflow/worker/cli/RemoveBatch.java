@@ -1,7 +1,6 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.image.CutoutFileName;
-import io.cutflow.worker.image.InvalidImageException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
@@ -13,6 +12,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -28,10 +28,20 @@ final class RemoveBatch {
   /** The inputs found, and the ones named that do not exist. */
   record Plan(List<Item> items, List<String> missing) {}
 
-  /** Makes the PNG of one image. */
-  @FunctionalInterface
-  interface Cutter {
-    byte[] png(byte[] data, String name) throws Exception;
+  /**
+   * The three steps that make one image's PNG, each run on a thread of its own ({@link
+   * RemovePipeline}): {@code prepare} (decode, pre-process), {@code infer} (the model), {@code
+   * finish} (mask, composition, encoding).
+   */
+  interface Steps<P, I> {
+    P prepare(byte[] data, String name) throws Exception;
+
+    I infer(P prepared) throws Exception;
+
+    byte[] finish(I inferred, String name) throws Exception;
+
+    /** Gives back what {@code prepare} took, once the PNG is written or the image failed. */
+    void release(P prepared);
   }
 
   /** What a run did. */
@@ -103,40 +113,28 @@ final class RemoveBatch {
    * Runs the plan: each item skipped when {@code skipExisting} and its output exists, else cut out
    * and written (via a temporary file, moved into place); with {@code deleteInput}, the input is
    * deleted once its output has been read back byte for byte (never when it is the output itself,
-   * never for a skipped or failed item). {@code step} is called after each item.
+   * never for a skipped or failed item). {@code step} is called after each item. The steps of
+   * successive images overlap ({@link RemovePipeline}). Once {@code stopping} is true no further
+   * image goes to the model; those already past it are written.
    */
-  static Outcome run(
-      List<Item> items, Cutter cutter, boolean skipExisting, boolean deleteInput, Runnable step) {
-    int written = 0;
-    int skipped = 0;
-    int deleted = 0;
-    List<String> failures = new ArrayList<>();
-    for (Item item : items) {
-      try {
-        if (skipExisting && Files.exists(item.output())) {
-          skipped++;
-          continue;
-        }
-        byte[] png = cutter.png(Files.readAllBytes(item.input()), item.input().toString());
-        writeVerified(item.output(), png);
-        written++;
-        if (deleteInput && !Files.isSameFile(item.input(), item.output())) {
-          Files.delete(item.input());
-          deleted++;
-        }
-      } catch (InvalidImageException | IOException e) {
-        failures.add(e.getMessage() == null ? item.input() + ": " + e : e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failures.add(item.input() + ": interrupted");
-        break;
-      } catch (Exception e) {
-        failures.add(item.input() + ": " + e);
-      } finally {
-        step.run();
-      }
-    }
-    return new Outcome(written, skipped, deleted, List.copyOf(failures));
+  static <P, I> Outcome run(
+      List<Item> items,
+      Steps<P, I> steps,
+      boolean skipExisting,
+      boolean deleteInput,
+      Runnable step,
+      BooleanSupplier stopping) {
+    return new RemovePipeline<>(steps, skipExisting, deleteInput, step, stopping).run(items);
+  }
+
+  /** As above, never stopped. */
+  static <P, I> Outcome run(
+      List<Item> items,
+      Steps<P, I> steps,
+      boolean skipExisting,
+      boolean deleteInput,
+      Runnable step) {
+    return run(items, steps, skipExisting, deleteInput, step, () -> false);
   }
 
   /**

@@ -1,19 +1,26 @@
 package io.cutflow.worker.cli;
 
+import ai.onnxruntime.OrtException;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
+import io.cutflow.worker.inference.StopSignals;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -89,8 +96,37 @@ public final class RemoveCommand implements Callable<Integer> {
     return InferenceSession.Settings.of(threads).withArena(images > 1 && !noArena);
   }
 
+  /**
+   * How long a process asked to end (SIGTERM, Ctrl-C) waits for the image the model runs and those
+   * past it to be written ({@link StopSignals}); about one image, more on a slow machine.
+   */
+  static final Duration STOP_WAIT = Duration.ofSeconds(60);
+
   @Override
   public Integer call() throws Exception {
+    AtomicBoolean stopping = new AtomicBoolean();
+    CountDownLatch ended = new CountDownLatch(1);
+    StopSignals signals =
+        StopSignals.install(
+            () -> {
+              stopping.set(true);
+              try {
+                ended.await(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    try {
+      int rc = removeAll(stopping::get);
+      return signals.exitStatus() != 0 ? signals.exitStatus() : rc;
+    } finally {
+      signals.close();
+      ended.countDown();
+    }
+  }
+
+  /** The command's work; the model session is closed when it returns. */
+  private int removeAll(BooleanSupplier stopping) throws Exception {
     CutoutOptions options = rembg.options();
     PrintStream err = System.err;
     if (inputs.size() == 1 && inputs.get(0).equals("-")) {
@@ -136,19 +172,41 @@ public final class RemoveCommand implements Callable<Integer> {
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
                 .hideEta()
                 .build()) {
+      BackgroundRemover remover = loaded.remover();
       outcome =
           RemoveBatch.run(
               plan.items(),
-              (data, name) -> {
-                BackgroundRemover.Cutout cutout = loaded.remover().remove(data, name, options);
-                if (cutout.note() != null) {
-                  notes.add(name + ": " + cutout.note());
+              new RemoveBatch.Steps<BackgroundRemover.Prepared, BackgroundRemover.Inferred>() {
+                @Override
+                public BackgroundRemover.Prepared prepare(byte[] data, String name)
+                    throws InvalidImageException, InterruptedException {
+                  return remover.prepare(data, name, options);
                 }
-                return cutout.png();
+
+                @Override
+                public BackgroundRemover.Inferred infer(BackgroundRemover.Prepared p)
+                    throws OrtException {
+                  return remover.infer(p);
+                }
+
+                @Override
+                public byte[] finish(BackgroundRemover.Inferred inferred, String name) {
+                  BackgroundRemover.Cutout cutout = remover.finish(inferred);
+                  if (cutout.note() != null) {
+                    notes.add(name + ": " + cutout.note());
+                  }
+                  return cutout.png();
+                }
+
+                @Override
+                public void release(BackgroundRemover.Prepared p) {
+                  p.memory().close();
+                }
               },
               skipExisting,
               deleteInput,
-              bar::step);
+              bar::step,
+              stopping);
     }
     List<String> failures = new ArrayList<>(plan.missing());
     failures.addAll(outcome.failures());
@@ -159,14 +217,17 @@ public final class RemoveCommand implements Callable<Integer> {
     for (String f : failures) {
       err.println("failed: " + f);
     }
+    int notDone =
+        plan.items().size() - outcome.written() - outcome.skipped() - outcome.failures().size();
     err.printf(
-        "%d of %d images written to %s%s%s%s%n",
+        "%d of %d images written to %s%s%s%s%s%n",
         outcome.written(),
         total,
         out,
         outcome.skipped() == 0 ? "" : ", " + outcome.skipped() + " skipped (output exists)",
         outcome.deleted() == 0 ? "" : ", " + outcome.deleted() + " inputs deleted",
-        failures.isEmpty() ? "" : " (" + failures.size() + " failed)");
+        failures.isEmpty() ? "" : " (" + failures.size() + " failed)",
+        notDone == 0 ? "" : "; stopped as asked, " + notDone + " not done");
     return failures.isEmpty() ? 0 : 1;
   }
 }

@@ -24,7 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 class RemoveBatchTest {
   @TempDir Path tmp;
 
-  private static final RemoveBatch.Cutter REVERSE =
+  /** A stand-in for the model: the PNG of one input. */
+  @FunctionalInterface
+  interface Cutter {
+    byte[] png(byte[] data, String name) throws Exception;
+  }
+
+  private static final Cutter REVERSE =
       (data, name) -> {
         byte[] out = new byte[data.length];
         for (int i = 0; i < data.length; i++) {
@@ -32,6 +38,31 @@ class RemoveBatchTest {
         }
         return out;
       };
+
+  record Input(byte[] data, String name) {}
+
+  /** The cutter as the model step; prepare keeps the input, finish passes the "PNG" on. */
+  static RemoveBatch.Steps<Input, byte[]> steps(Cutter cutter) {
+    return new RemoveBatch.Steps<>() {
+      @Override
+      public Input prepare(byte[] data, String name) {
+        return new Input(data, name);
+      }
+
+      @Override
+      public byte[] infer(Input prepared) throws Exception {
+        return cutter.png(prepared.data(), prepared.name());
+      }
+
+      @Override
+      public byte[] finish(byte[] inferred, String name) {
+        return inferred;
+      }
+
+      @Override
+      public void release(Input prepared) {}
+    };
+  }
 
   private Path file(String relative, String content) throws IOException {
     Path p = tmp.resolve(relative);
@@ -61,7 +92,8 @@ class RemoveBatchTest {
         List.of(out.resolve("a.png"), out.resolve("sub/b.png"), out.resolve("sub/deeper/c.png")),
         outputs(deep));
 
-    RemoveBatch.Outcome done = RemoveBatch.run(deep.items(), REVERSE, false, false, () -> {});
+    RemoveBatch.Outcome done =
+        RemoveBatch.run(deep.items(), steps(REVERSE), false, false, () -> {});
     assertEquals(3, done.written());
     assertEquals("c", Files.readString(out.resolve("sub/deeper/c.png")));
   }
@@ -90,7 +122,7 @@ class RemoveBatchTest {
     Path out = tmp.resolve("out");
     Path existing = file("out/a.png", "kept");
     AtomicInteger calls = new AtomicInteger();
-    RemoveBatch.Cutter counting =
+    Cutter counting =
         (data, name) -> {
           calls.incrementAndGet();
           return REVERSE.png(data, name);
@@ -98,7 +130,7 @@ class RemoveBatchTest {
     List<RemoveBatch.Item> items =
         RemoveBatch.plan(List.of(a.toString(), b.toString()), out, false).items();
 
-    RemoveBatch.Outcome o = RemoveBatch.run(items, counting, true, true, () -> {});
+    RemoveBatch.Outcome o = RemoveBatch.run(items, steps(counting), true, true, () -> {});
     assertEquals(1, o.written());
     assertEquals(1, o.skipped());
     assertEquals(1, calls.get(), "the model ran for b only");
@@ -109,7 +141,7 @@ class RemoveBatchTest {
 
     // without the flag the existing output is replaced
     RemoveBatch.Outcome again =
-        RemoveBatch.run(items.subList(0, 1), REVERSE, false, false, () -> {});
+        RemoveBatch.run(items.subList(0, 1), steps(REVERSE), false, false, () -> {});
     assertEquals(1, again.written());
     assertEquals("cba", Files.readString(existing));
   }
@@ -120,7 +152,7 @@ class RemoveBatchTest {
     Path bad = file("in/bad.jpg", "bad");
     Path self = file("in/self.png", "self"); // OUT = in: self.png's cutout is self.png
     Path out = tmp.resolve("in");
-    RemoveBatch.Cutter failsOnBad =
+    Cutter failsOnBad =
         (data, name) -> {
           if (name.endsWith("bad.jpg")) {
             throw new InvalidImageException(
@@ -132,7 +164,8 @@ class RemoveBatchTest {
         RemoveBatch.plan(List.of(good.toString(), bad.toString(), self.toString()), out, false)
             .items();
     List<String> steps = new ArrayList<>();
-    RemoveBatch.Outcome o = RemoveBatch.run(items, failsOnBad, false, true, () -> steps.add("x"));
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(items, steps(failsOnBad), false, true, () -> steps.add("x"));
     assertEquals(3, steps.size(), "progress after every item");
     assertEquals(2, o.written());
     assertEquals(1, o.deleted());
