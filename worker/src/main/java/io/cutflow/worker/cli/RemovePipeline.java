@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.cutflow.worker.image.InvalidImageException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,9 +99,9 @@ final class RemovePipeline<P, I> {
         }
       }
     } finally {
-      putUninterruptibly(toInfer, end);
-      joinUninterruptibly(infer);
-      joinUninterruptibly(finish);
+      Uninterruptibles.putUninterruptibly(toInfer, end);
+      Uninterruptibles.joinUninterruptibly(infer);
+      Uninterruptibles.joinUninterruptibly(finish);
     }
     if (fatal.get() != null) {
       throw fatal.get();
@@ -125,10 +126,10 @@ final class RemovePipeline<P, I> {
    */
   private void drain(BlockingQueue<Job<P, I>> in, Work<P, I> work, BlockingQueue<Job<P, I>> out) {
     while (true) {
-      Job<P, I> job = takeUninterruptibly(in);
+      Job<P, I> job = Uninterruptibles.takeUninterruptibly(in);
       if (job.prepared == null) {
         if (out != null) {
-          putUninterruptibly(out, job);
+          Uninterruptibles.putUninterruptibly(out, job);
         }
         return;
       }
@@ -139,7 +140,7 @@ final class RemovePipeline<P, I> {
         fatal.compareAndSet(null, e);
       } finally {
         if (goesOn) {
-          putUninterruptibly(out, job);
+          Uninterruptibles.putUninterruptibly(out, job);
         } else {
           release(job);
         }
@@ -221,58 +222,5 @@ final class RemovePipeline<P, I> {
     t.setDaemon(true); // never the reason the process stays up
     t.start();
     return t;
-  }
-
-  private static <T> T takeUninterruptibly(BlockingQueue<T> queue) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return queue.take();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private static <T> void putUninterruptibly(BlockingQueue<T> queue, T element) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          queue.put(element);
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private static void joinUninterruptibly(Thread t) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          t.join();
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }
