@@ -127,16 +127,6 @@ final class RemoveBatch {
     return new RemovePipeline<>(steps, skipExisting, deleteInput, step, stopping).run(items);
   }
 
-  /** As above, never stopped. */
-  static <P, I> Outcome run(
-      List<Item> items,
-      Steps<P, I> steps,
-      boolean skipExisting,
-      boolean deleteInput,
-      Runnable step) {
-    return run(items, steps, skipExisting, deleteInput, step, () -> false);
-  }
-
   /**
    * Writes {@code png} to {@code target} through a temporary file in the same folder, moved into
    * place, and reads it back: an {@link IOException} unless the file holds exactly {@code png}.

@@ -18,11 +18,11 @@ import java.util.function.BooleanSupplier;
  * Runs {@link RemoveBatch}'s items through the three {@link RemoveBatch.Steps} on three threads:
  * the calling thread reads and prepares, one thread runs the model, one finishes and writes. The
  * model runs on all cores but the Java steps on one, so done one after the other they leave a core
- * idle for a tenth of each image; overlapped, the next image is decoded and the last one encoded
- * while the model runs. At most one image waits between two steps, and the heap each holds is
- * leased by {@code prepare}, so large images still go one at a time (the remover's memory budget).
- * Outputs, progress and failures keep the items' order per step; failures are reported in item
- * order.
+ * idle for about a twentieth of each image; overlapped, the next image is decoded and the last one
+ * encoded while the model runs. At most one image waits between two steps, and the heap each holds
+ * is leased by {@code prepare}, so large images still go one at a time (the remover's memory
+ * budget). Outputs, progress and failures keep the items' order per step; failures are reported in
+ * item order.
  */
 final class RemovePipeline<P, I> {
   private final RemoveBatch.Steps<P, I> steps;
@@ -40,7 +40,7 @@ final class RemovePipeline<P, I> {
   // the process is asked to end (SIGTERM, Ctrl-C): no new image goes to the model
   private final BooleanSupplier stopping;
 
-  /** One item on its way; {@code prepared} is null for the end-of-run marker. */
+  /** One item on its way; {@code item} is null for the end-of-run marker. */
   private static final class Job<P, I> {
     final int index;
     final RemoveBatch.Item item;
@@ -127,7 +127,7 @@ final class RemovePipeline<P, I> {
   private void drain(BlockingQueue<Job<P, I>> in, Work<P, I> work, BlockingQueue<Job<P, I>> out) {
     while (true) {
       Job<P, I> job = Uninterruptibles.takeUninterruptibly(in);
-      if (job.prepared == null) {
+      if (job.item == null) {
         if (out != null) {
           Uninterruptibles.putUninterruptibly(out, job);
         }

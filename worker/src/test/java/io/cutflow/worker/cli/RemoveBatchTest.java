@@ -93,7 +93,7 @@ class RemoveBatchTest {
         outputs(deep));
 
     RemoveBatch.Outcome done =
-        RemoveBatch.run(deep.items(), steps(REVERSE), false, false, () -> {});
+        RemoveBatch.run(deep.items(), steps(REVERSE), false, false, () -> {}, () -> false);
     assertEquals(3, done.written());
     assertEquals("c", Files.readString(out.resolve("sub/deeper/c.png")));
   }
@@ -130,7 +130,8 @@ class RemoveBatchTest {
     List<RemoveBatch.Item> items =
         RemoveBatch.plan(List.of(a.toString(), b.toString()), out, false).items();
 
-    RemoveBatch.Outcome o = RemoveBatch.run(items, steps(counting), true, true, () -> {});
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(items, steps(counting), true, true, () -> {}, () -> false);
     assertEquals(1, o.written());
     assertEquals(1, o.skipped());
     assertEquals(1, calls.get(), "the model ran for b only");
@@ -141,7 +142,7 @@ class RemoveBatchTest {
 
     // without the flag the existing output is replaced
     RemoveBatch.Outcome again =
-        RemoveBatch.run(items.subList(0, 1), steps(REVERSE), false, false, () -> {});
+        RemoveBatch.run(items.subList(0, 1), steps(REVERSE), false, false, () -> {}, () -> false);
     assertEquals(1, again.written());
     assertEquals("cba", Files.readString(existing));
   }
@@ -165,7 +166,7 @@ class RemoveBatchTest {
             .items();
     List<String> steps = new ArrayList<>();
     RemoveBatch.Outcome o =
-        RemoveBatch.run(items, steps(failsOnBad), false, true, () -> steps.add("x"));
+        RemoveBatch.run(items, steps(failsOnBad), false, true, () -> steps.add("x"), () -> false);
     assertEquals(3, steps.size(), "progress after every item");
     assertEquals(2, o.written());
     assertEquals(1, o.deleted());

@@ -107,7 +107,8 @@ class RemovePipelineTest {
           }
         };
 
-    RemoveBatch.Outcome o = RemoveBatch.run(items("a", "b", "c"), steps, false, false, () -> {});
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(items("a", "b", "c"), steps, false, false, () -> {}, () -> false);
 
     assertEquals(1, sawSecondPrepared.get(), "b was prepared while the model ran on a");
     assertEquals(1, sawSecondInferring.get(), "a was finished while the model ran on b");
@@ -147,7 +148,8 @@ class RemovePipelineTest {
     List<RemoveBatch.Item> items = items("ok1", "f", "i", "p", "ok2");
     List<String> progress = Collections.synchronizedList(new ArrayList<>());
 
-    RemoveBatch.Outcome o = RemoveBatch.run(items, steps, false, true, () -> progress.add("x"));
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(items, steps, false, true, () -> progress.add("x"), () -> false);
 
     assertEquals(2, o.written());
     assertEquals(2, o.deleted());
@@ -187,7 +189,8 @@ class RemovePipelineTest {
 
     OutOfMemoryError e =
         assertThrows(
-            OutOfMemoryError.class, () -> RemoveBatch.run(items, steps, false, false, () -> {}));
+            OutOfMemoryError.class,
+            () -> RemoveBatch.run(items, steps, false, false, () -> {}, () -> false));
 
     assertEquals("stand-in", e.getMessage());
     assertTrue(releases.containsKey("b"), "the failing image is released");
