@@ -19,7 +19,8 @@ public final class ModelSessionOptions {
   @Option(
       names = "--fp16-weights",
       description =
-          "Load a float16 model as it is, not its float32 copy (workers: cutflow.worker.fp32-weights).")
+          "Load the model file as it is, not the session's copy (float32, only the output read;"
+              + " workers: cutflow.worker.fp32-weights).")
   boolean fp16Weights;
 
   @Option(

@@ -45,6 +45,10 @@ public final class InferenceSession implements AutoCloseable {
 
   private final ModelProfile profile;
   private final String inputName;
+
+  /** The profile's output in the file loaded: the only one left in a session's copy. */
+  private final int outputIndex;
+
   private final long[] inputShape;
 
   /** The encoder and decoder of a {@code sam} model, instead of {@code session}; else null. */
@@ -65,6 +69,7 @@ public final class InferenceSession implements AutoCloseable {
     this.loadedFrom = encoder;
     this.profile = profile;
     this.inputName = null;
+    this.outputIndex = -1;
     this.inputShape = null;
     this.sam = sam;
     this.slowRuns = 1; // its two sessions keep ONNX Runtime's defaults, the arena on
@@ -155,7 +160,7 @@ public final class InferenceSession implements AutoCloseable {
     this.env = OrtEnvironment.getEnvironment();
     this.profile = profile;
     long start = System.nanoTime();
-    Path load = settings.fp32Weights() ? Fp32Model.of(modelFile) : modelFile;
+    Path load = settings.fp32Weights() ? Fp32Model.of(modelFile, profile.outputIndex()) : modelFile;
     Path saved =
         settings.savedModel()
             ? OptimizedModel.of(
@@ -194,6 +199,7 @@ public final class InferenceSession implements AutoCloseable {
     this.slowRuns = settings.memoryPattern() ? 2 : settings.arena() ? 1 : 0;
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
     this.inputName = in.getKey();
+    this.outputIndex = session.getNumOutputs() == 1 ? 0 : profile.outputIndex();
     this.inputShape = new long[] {1, 3, profile.inputHeight(), profile.inputWidth()};
     if (in.getValue().getInfo() instanceof TensorInfo ti) {
       long[] declared = ti.getShape();
@@ -280,7 +286,7 @@ public final class InferenceSession implements AutoCloseable {
     runs++;
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, inputShape);
         OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-      OnnxTensor out = (OnnxTensor) result.get(profile.outputIndex());
+      OnnxTensor out = (OnnxTensor) result.get(outputIndex);
       return out.getFloatBuffer();
     }
   }

@@ -1,10 +1,16 @@
 package io.cutflow.worker.model;
 
-import java.io.ByteArrayOutputStream;
+import static io.cutflow.worker.model.OnnxWire.copy;
+import static io.cutflow.worker.model.OnnxWire.lengthField;
+import static io.cutflow.worker.model.OnnxWire.readVarint;
+import static io.cutflow.worker.model.OnnxWire.rewrite;
+import static io.cutflow.worker.model.OnnxWire.stringField;
+import static io.cutflow.worker.model.OnnxWire.varintField;
+import static io.cutflow.worker.model.OnnxWire.writeVarintField;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -184,129 +190,6 @@ public final class Fp16ToFp32 {
           }
           return false;
         });
-  }
-
-  // --- wire format -------------------------------------------------------------------------
-
-  /** Writes a replacement for a length-delimited field, or returns false to copy it unchanged. */
-  private interface LengthRule {
-    boolean apply(int field, byte[] value, ByteArrayOutputStream out);
-  }
-
-  /** Writes a replacement for a varint field, or returns false to copy it unchanged. */
-  private interface VarintRule {
-    boolean apply(int field, long value, ByteArrayOutputStream out);
-  }
-
-  private static byte[] rewrite(byte[] msg, LengthRule lengths) {
-    return rewrite(msg, lengths, (f, v, o) -> false);
-  }
-
-  private static byte[] rewrite(byte[] msg, LengthRule lengths, VarintRule varints) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(msg.length + msg.length / 8);
-    int[] pos = {0};
-    while (pos[0] < msg.length) {
-      int start = pos[0];
-      long key = readVarint(msg, pos);
-      int field = (int) (key >>> 3);
-      int wire = (int) (key & 7);
-      switch (wire) {
-        case 0 -> {
-          long v = readVarint(msg, pos);
-          if (!varints.apply(field, v, out)) {
-            out.write(msg, start, pos[0] - start);
-          }
-        }
-        case 1 -> {
-          pos[0] += 8;
-          out.write(msg, start, pos[0] - start);
-        }
-        case 5 -> {
-          pos[0] += 4;
-          out.write(msg, start, pos[0] - start);
-        }
-        case 2 -> {
-          int len = (int) readVarint(msg, pos);
-          byte[] v = java.util.Arrays.copyOfRange(msg, pos[0], pos[0] + len);
-          pos[0] += len;
-          if (!lengths.apply(field, v, out)) {
-            out.write(msg, start, pos[0] - start);
-          }
-        }
-        default ->
-            throw new IllegalArgumentException(
-                "not an ONNX model: protobuf wire type " + wire + " at byte " + start);
-      }
-    }
-    return out.toByteArray();
-  }
-
-  private static boolean copy(ByteArrayOutputStream out, int field, byte[] value) {
-    writeVarint(out, ((long) field << 3) | 2);
-    writeVarint(out, value.length);
-    out.write(value, 0, value.length);
-    return true;
-  }
-
-  private static void writeVarintField(ByteArrayOutputStream out, int field, long value) {
-    writeVarint(out, (long) field << 3);
-    writeVarint(out, value);
-  }
-
-  private static void writeVarint(ByteArrayOutputStream out, long v) {
-    while ((v & ~0x7fL) != 0) {
-      out.write((int) ((v & 0x7f) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-  }
-
-  private static long readVarint(byte[] b, int[] pos) {
-    long result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos[0] >= b.length) {
-        throw new IllegalArgumentException("not an ONNX model: truncated varint");
-      }
-      int c = b[pos[0]++];
-      result |= (long) (c & 0x7f) << shift;
-      if ((c & 0x80) == 0) {
-        return result;
-      }
-    }
-    throw new IllegalArgumentException("not an ONNX model: varint too long");
-  }
-
-  /** The first length-delimited value of {@code field} in {@code msg}, or null. */
-  private static byte[] lengthField(byte[] msg, int field) {
-    byte[][] found = {null};
-    rewrite(
-        msg,
-        (f, v, out) -> {
-          if (f == field && found[0] == null) {
-            found[0] = v;
-          }
-          return false;
-        });
-    return found[0];
-  }
-
-  private static String stringField(byte[] msg, int field) {
-    byte[] v = lengthField(msg, field);
-    return v == null ? null : new String(v, StandardCharsets.UTF_8);
-  }
-
-  private static Long varintField(byte[] msg, int field) {
-    Long[] found = {null};
-    rewrite(
-        msg,
-        (f, v, out) -> false,
-        (f, v, out) -> {
-          if (f == field && found[0] == null) {
-            found[0] = v;
-          }
-          return false;
-        });
-    return found[0];
   }
 
   /** Reads {@code in}, writes the float32 model to {@code out}. */

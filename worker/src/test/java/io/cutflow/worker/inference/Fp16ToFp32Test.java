@@ -61,30 +61,30 @@ class Fp16ToFp32Test {
     // the copy would go makes the write fail as a read-only mount would.
     Path blocked = Files.createDirectory(dir.resolve("m.onnx.fp32.onnx"));
     Files.writeString(blocked.resolve("keep"), "x");
-    assertEquals(half, Fp32Model.of(half));
-    assertArrayEquals(WIDE, run(Fp32Model.of(half), new float[] {1, 1, 1, 1, 1, 1}));
+    assertEquals(half, Fp32Model.of(half, 0));
+    assertArrayEquals(WIDE, run(Fp32Model.of(half, 0), new float[] {1, 1, 1, 1, 1, 1}));
   }
 
   @Test
   void copyIsMadeOnceReusedAndRemadeWhenDamaged(@TempDir Path dir) throws Exception {
     Path half = halfModel(dir.resolve("m.onnx"));
-    Path copy = Fp32Model.of(half);
+    Path copy = Fp32Model.of(half, 0);
     assertEquals(dir.resolve("m.onnx.fp32.onnx"), copy);
     assertTrue(Files.isRegularFile(dir.resolve("m.onnx.fp32.properties")));
     FileTime made = Files.getLastModifiedTime(copy);
-    assertEquals(copy, Fp32Model.of(half));
+    assertEquals(copy, Fp32Model.of(half, 0));
     assertEquals(made, Files.getLastModifiedTime(copy), "reused, not converted again");
 
     byte[] good = Files.readAllBytes(copy);
     Files.write(copy, new byte[] {1, 2, 3}); // damaged: another size
-    assertEquals(copy, Fp32Model.of(half));
+    assertEquals(copy, Fp32Model.of(half, 0));
     assertArrayEquals(good, Files.readAllBytes(copy));
 
     byte[] flipped = good.clone();
     flipped[flipped.length - 20] ^= 1; // same size, new mtime: hashed, found wrong
     Files.write(copy, flipped);
     Files.setLastModifiedTime(copy, FileTime.fromMillis(made.toMillis() + 5000));
-    assertEquals(copy, Fp32Model.of(half));
+    assertEquals(copy, Fp32Model.of(half, 0));
     assertArrayEquals(good, Files.readAllBytes(copy));
     assertArrayEquals(WIDE, run(copy, new float[] {1, 1, 1, 1, 1, 1}));
   }
@@ -98,8 +98,8 @@ class Fp16ToFp32Test {
             .constant("w", new float[] {2, 3}, 1, 2)
             .node("Mul", List.of("x", "w"), List.of("y"))
             .write(dir.resolve("f.onnx"));
-    assertEquals(model, Fp32Model.of(model));
-    assertEquals(model, Fp32Model.of(model));
+    assertEquals(model, Fp32Model.of(model, 0));
+    assertEquals(model, Fp32Model.of(model, 0));
     assertTrue(Files.notExists(dir.resolve("f.onnx.fp32.onnx")));
   }
 

@@ -1,10 +1,14 @@
 package io.cutflow.worker.inference;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.model.Fp32Model;
 import io.cutflow.worker.model.ModelRegistry;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -16,12 +20,12 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
- * The float32 copy of the default (float16) ISNet gives the float16 file's masks, and the saved
- * optimised graph gives the masks of the graph optimised at start: IoU ≥ 0.999 and mean |Δ| ≤
- * 0.1/255 on shared photos, the real model from the cache on both sides. Six of the 13 photos, the
- * ones where the two differ most (all 13: worst IoU 0.99965, worst mean 0.012/255, README
- * Benchmarks). Needs the shared test data beside the repository; elsewhere it reports itself
- * skipped.
+ * The float32 copy of the default (float16) ISNet, which keeps only its mask output, gives the
+ * float16 file's masks, and the saved optimised graph gives the masks of the graph optimised at
+ * start: IoU ≥ 0.999 and mean |Δ| ≤ 0.1/255 on shared photos, the real model from the cache on both
+ * sides. Six of the 13 photos, the ones where the two differ most (all 13: worst IoU 0.99965, worst
+ * mean 0.012/255, README Benchmarks). Needs the shared test data beside the repository; elsewhere
+ * it reports itself skipped.
  */
 class Fp32ModelEquivalenceTest {
   private static final List<String> PHOTOS =
@@ -43,6 +47,23 @@ class Fp32ModelEquivalenceTest {
         "the default model is not a float16 file: " + fp32.file());
     assertSameMasks(
         InferenceSession.Settings.of(null).withFp32Weights(false), fp32, "fp32 copy vs fp16 file");
+  }
+
+  @Test
+  void theSessionsCopyKeepsOnlyTheMaskOutput() throws Exception {
+    RemoverFactory.Loaded loaded = SharedRemover.get();
+    Path copy = Fp32Model.of(loaded.file(), 0);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+      try (OrtSession original = env.createSession(loaded.file().toString(), options);
+          OrtSession pruned = env.createSession(copy.toString(), options)) {
+        assertTrue(original.getNumOutputs() > 1, "ISNet has side outputs");
+        assertEquals(1, pruned.getNumOutputs());
+        assertEquals(
+            original.getOutputNames().iterator().next(), pruned.getOutputNames().iterator().next());
+      }
+    }
   }
 
   @Test

@@ -21,6 +21,7 @@ final class TinyOnnx {
   static final int FLOAT16 = 10; // TensorProto.DataType.FLOAT16
   private static final int ATTR_INTS = 7; // AttributeProto.AttributeType.INTS
   private static final int ATTR_INT = 2; // AttributeProto.AttributeType.INT
+  private static final int ATTR_GRAPH = 5; // AttributeProto.AttributeType.GRAPH
 
   private final List<byte[]> nodes = new ArrayList<>();
   private final List<byte[]> initializers = new ArrayList<>();
@@ -80,8 +81,11 @@ final class TinyOnnx {
     return this;
   }
 
-  /** A node {@code op(inputs) -> outputs} with integer-list attributes ({@code name, values}). */
-  TinyOnnx node(String op, List<String> in, List<String> out, Object... intsAttributes) {
+  /**
+   * A node {@code op(inputs) -> outputs} with attributes ({@code name, value}): an integer, a list
+   * of them ({@code long[]}) or a sub-graph ({@code TinyOnnx}).
+   */
+  TinyOnnx node(String op, List<String> in, List<String> out, Object... attributes) {
     nodes.add(
         message(
             o -> {
@@ -93,16 +97,19 @@ final class TinyOnnx {
               }
               o.writeString(3, op + "_" + nodes.size());
               o.writeString(4, op);
-              for (int i = 0; i < intsAttributes.length; i += 2) {
-                String name = (String) intsAttributes[i];
-                Object value = intsAttributes[i + 1];
+              for (int i = 0; i < attributes.length; i += 2) {
+                String name = (String) attributes[i];
+                Object value = attributes[i + 1];
                 o.writeBytes(
                     5,
                     ByteString.copyFrom(
                         message(
                             a -> {
                               a.writeString(1, name);
-                              if (value instanceof long[] ints) {
+                              if (value instanceof TinyOnnx body) {
+                                a.writeBytes(6, ByteString.copyFrom(body.graph())); // g
+                                a.writeEnum(20, ATTR_GRAPH);
+                              } else if (value instanceof long[] ints) {
                                 for (long v : ints) {
                                   a.writeInt64(8, v); // ints
                                 }
@@ -119,23 +126,7 @@ final class TinyOnnx {
 
   /** The ModelProto (IR version 8, default-domain opset 13). */
   byte[] build() {
-    byte[] graph =
-        message(
-            g -> {
-              for (byte[] n : nodes) {
-                g.writeBytes(1, ByteString.copyFrom(n));
-              }
-              g.writeString(2, "tiny");
-              for (byte[] t : initializers) {
-                g.writeBytes(5, ByteString.copyFrom(t));
-              }
-              for (byte[] v : inputs) {
-                g.writeBytes(11, ByteString.copyFrom(v));
-              }
-              for (byte[] v : outputs) {
-                g.writeBytes(12, ByteString.copyFrom(v));
-              }
-            });
+    byte[] graph = graph();
     return message(
         m -> {
           m.writeInt64(1, 8); // ir_version
@@ -149,6 +140,26 @@ final class TinyOnnx {
                         op.writeString(1, ""); // default domain
                         op.writeInt64(2, 13); // version
                       })));
+        });
+  }
+
+  /** The GraphProto alone (a node's sub-graph attribute). */
+  byte[] graph() {
+    return message(
+        g -> {
+          for (byte[] n : nodes) {
+            g.writeBytes(1, ByteString.copyFrom(n));
+          }
+          g.writeString(2, "tiny");
+          for (byte[] t : initializers) {
+            g.writeBytes(5, ByteString.copyFrom(t));
+          }
+          for (byte[] v : inputs) {
+            g.writeBytes(11, ByteString.copyFrom(v));
+          }
+          for (byte[] v : outputs) {
+            g.writeBytes(12, ByteString.copyFrom(v));
+          }
         });
   }
 
