@@ -1,5 +1,14 @@
 package io.cutflow.worker.model;
 
+import static io.cutflow.worker.model.OnnxWire.ATTR_G;
+import static io.cutflow.worker.model.OnnxWire.ATTR_GRAPHS;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_INITIALIZER;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_INPUT;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_NODE;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_OUTPUT;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_VALUE_INFO;
+import static io.cutflow.worker.model.OnnxWire.MODEL_GRAPH;
+import static io.cutflow.worker.model.OnnxWire.NODE_ATTRIBUTE;
 import static io.cutflow.worker.model.OnnxWire.copy;
 import static io.cutflow.worker.model.OnnxWire.lengthField;
 import static io.cutflow.worker.model.OnnxWire.readVarint;
@@ -34,20 +43,11 @@ public final class Fp16ToFp32 {
   private static final int FLOAT16 = 10;
 
   // onnx.proto field numbers
-  private static final int MODEL_GRAPH = 7;
-  private static final int GRAPH_NODE = 1;
-  private static final int GRAPH_INITIALIZER = 5;
-  private static final int GRAPH_INPUT = 11;
-  private static final int GRAPH_OUTPUT = 12;
-  private static final int GRAPH_VALUE_INFO = 13;
   private static final int NODE_OP_TYPE = 4;
-  private static final int NODE_ATTRIBUTE = 5;
   private static final int ATTR_NAME = 1;
   private static final int ATTR_I = 3;
   private static final int ATTR_T = 5;
-  private static final int ATTR_G = 6;
   private static final int ATTR_TENSORS = 10;
-  private static final int ATTR_GRAPHS = 11;
   private static final int TENSOR_DATA_TYPE = 2;
   private static final int TENSOR_FLOAT_DATA = 4;
   private static final int TENSOR_INT32_DATA = 5;

@@ -12,6 +12,17 @@ import java.util.List;
  * everything else is copied byte for byte, so no generated classes are needed.
  */
 final class OnnxWire {
+  // onnx.proto field numbers both rewriters use
+  static final int MODEL_GRAPH = 7;
+  static final int GRAPH_NODE = 1;
+  static final int GRAPH_INITIALIZER = 5;
+  static final int GRAPH_INPUT = 11;
+  static final int GRAPH_OUTPUT = 12;
+  static final int GRAPH_VALUE_INFO = 13;
+  static final int NODE_ATTRIBUTE = 5;
+  static final int ATTR_G = 6;
+  static final int ATTR_GRAPHS = 11;
+
   private OnnxWire() {}
 
   /** Writes a replacement for a length-delimited field, or returns false to copy it unchanged. */
@@ -30,40 +41,21 @@ final class OnnxWire {
 
   static byte[] rewrite(byte[] msg, LengthRule lengths, VarintRule varints) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(msg.length + msg.length / 8);
-    int[] pos = {0};
-    while (pos[0] < msg.length) {
-      int start = pos[0];
-      long key = readVarint(msg, pos);
-      int field = (int) (key >>> 3);
-      int wire = (int) (key & 7);
-      switch (wire) {
-        case 0 -> {
-          long v = readVarint(msg, pos);
-          if (!varints.apply(field, v, out)) {
-            out.write(msg, start, pos[0] - start);
+    scan(
+        msg,
+        (field, wire, varint, start, offset, length) -> {
+          boolean replaced =
+              switch (wire) {
+                case 0 -> varints.apply(field, varint, out);
+                case 2 ->
+                    lengths.apply(field, Arrays.copyOfRange(msg, offset, offset + length), out);
+                default -> false;
+              };
+          if (!replaced) {
+            out.write(msg, start, offset + length - start);
           }
-        }
-        case 1 -> {
-          pos[0] += 8;
-          out.write(msg, start, pos[0] - start);
-        }
-        case 5 -> {
-          pos[0] += 4;
-          out.write(msg, start, pos[0] - start);
-        }
-        case 2 -> {
-          int len = (int) readVarint(msg, pos);
-          byte[] v = Arrays.copyOfRange(msg, pos[0], pos[0] + len);
-          pos[0] += len;
-          if (!lengths.apply(field, v, out)) {
-            out.write(msg, start, pos[0] - start);
-          }
-        }
-        default ->
-            throw new IllegalArgumentException(
-                "not an ONNX model: protobuf wire type " + wire + " at byte " + start);
-      }
-    }
+          return true;
+        });
     return out.toByteArray();
   }
 
@@ -104,8 +96,11 @@ final class OnnxWire {
 
   /** Sees one field of a message: its number, and its value (a varint) or place (the others). */
   private interface FieldVisitor {
-    /** Returns false to stop the scan. */
-    boolean visit(int field, int wire, long varint, int offset, int length);
+    /**
+     * The field spans {@code start} to {@code offset + length}; its value starts at {@code offset}
+     * (a varint's is {@code varint}, its length 0). Returns false to stop the scan.
+     */
+    boolean visit(int field, int wire, long varint, int start, int offset, int length);
   }
 
   /** Walks {@code msg}'s fields without copying anything. */
@@ -135,7 +130,7 @@ final class OnnxWire {
       if (pos[0] > msg.length) {
         throw new IllegalArgumentException("not an ONNX model: truncated field at byte " + start);
       }
-      if (!visitor.visit(field, wire, varint, offset, length)) {
+      if (!visitor.visit(field, wire, varint, start, offset, length)) {
         return;
       }
     }
@@ -143,60 +138,41 @@ final class OnnxWire {
 
   /** Every length-delimited value of {@code field} in {@code msg}, in order (copies of them). */
   static List<byte[]> lengthFields(byte[] msg, int field) {
-    List<byte[]> found = new ArrayList<>();
-    scan(
-        msg,
-        (f, wire, varint, offset, length) -> {
-          if (f == field && wire == 2) {
-            found.add(Arrays.copyOfRange(msg, offset, offset + length));
-          }
-          return true;
-        });
-    return found;
-  }
-
-  /** Every value of the string {@code field} in {@code msg}, in order. */
-  static List<String> stringFields(byte[] msg, int field) {
-    List<String> found = new ArrayList<>();
-    scan(
-        msg,
-        (f, wire, varint, offset, length) -> {
-          if (f == field && wire == 2) {
-            found.add(new String(msg, offset, length, StandardCharsets.UTF_8));
-          }
-          return true;
-        });
-    return found;
+    return lengthValues(msg, field, Integer.MAX_VALUE);
   }
 
   /** The first length-delimited value of {@code field} in {@code msg}, or null. */
   static byte[] lengthField(byte[] msg, int field) {
-    byte[][] found = {null};
-    scan(
-        msg,
-        (f, wire, varint, offset, length) -> {
-          if (f == field && wire == 2) {
-            found[0] = Arrays.copyOfRange(msg, offset, offset + length);
-            return false;
-          }
-          return true;
-        });
-    return found[0];
+    List<byte[]> first = lengthValues(msg, field, 1);
+    return first.isEmpty() ? null : first.get(0);
+  }
+
+  /** Every value of the string {@code field} in {@code msg}, in order. */
+  static List<String> stringFields(byte[] msg, int field) {
+    return lengthFields(msg, field).stream().map(OnnxWire::utf8).toList();
   }
 
   /** The first value of the string {@code field} in {@code msg}, or null. */
   static String stringField(byte[] msg, int field) {
-    List<String> all = new ArrayList<>(1);
+    byte[] v = lengthField(msg, field);
+    return v == null ? null : utf8(v);
+  }
+
+  private static String utf8(byte[] v) {
+    return new String(v, StandardCharsets.UTF_8);
+  }
+
+  private static List<byte[]> lengthValues(byte[] msg, int field, int most) {
+    List<byte[]> found = new ArrayList<>();
     scan(
         msg,
-        (f, wire, varint, offset, length) -> {
+        (f, wire, varint, start, offset, length) -> {
           if (f == field && wire == 2) {
-            all.add(new String(msg, offset, length, StandardCharsets.UTF_8));
-            return false;
+            found.add(Arrays.copyOfRange(msg, offset, offset + length));
           }
-          return true;
+          return found.size() < most;
         });
-    return all.isEmpty() ? null : all.get(0);
+    return found;
   }
 
   /** The first varint value of {@code field} in {@code msg}, or null. */
@@ -204,7 +180,7 @@ final class OnnxWire {
     Long[] found = {null};
     scan(
         msg,
-        (f, wire, varint, offset, length) -> {
+        (f, wire, varint, start, offset, length) -> {
           if (f == field && wire == 0) {
             found[0] = varint;
             return false;

@@ -1,5 +1,14 @@
 package io.cutflow.worker.model;
 
+import static io.cutflow.worker.model.OnnxWire.ATTR_G;
+import static io.cutflow.worker.model.OnnxWire.ATTR_GRAPHS;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_INITIALIZER;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_INPUT;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_NODE;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_OUTPUT;
+import static io.cutflow.worker.model.OnnxWire.GRAPH_VALUE_INFO;
+import static io.cutflow.worker.model.OnnxWire.MODEL_GRAPH;
+import static io.cutflow.worker.model.OnnxWire.NODE_ATTRIBUTE;
 import static io.cutflow.worker.model.OnnxWire.lengthFields;
 import static io.cutflow.worker.model.OnnxWire.rewrite;
 import static io.cutflow.worker.model.OnnxWire.stringField;
@@ -29,17 +38,8 @@ import java.util.Set;
  */
 public final class OutputPruner {
   // onnx.proto field numbers
-  private static final int MODEL_GRAPH = 7;
-  private static final int GRAPH_NODE = 1;
-  private static final int GRAPH_INITIALIZER = 5;
-  private static final int GRAPH_INPUT = 11;
-  private static final int GRAPH_OUTPUT = 12;
-  private static final int GRAPH_VALUE_INFO = 13;
   private static final int NODE_INPUT = 1;
   private static final int NODE_OUTPUT = 2;
-  private static final int NODE_ATTRIBUTE = 5;
-  private static final int ATTR_G = 6;
-  private static final int ATTR_GRAPHS = 11;
   private static final int TENSOR_NAME = 8;
   private static final int VALUE_INFO_NAME = 1;
 
