@@ -288,26 +288,66 @@ class FaultSuiteTest {
       System.out.printf(
           "s3down: %s S3 server answers again (pid %d); %d results by then%n",
           Instant.now(), stack.s3().process().handle().pid(), s.harness.results().size());
-      // every job answered, then none of the answers a failure: a job failed in the outage shows
-      // here at once instead of as a missing ok result after the batch timeout
-      s.await("a result for every job", BATCH, () -> s.harness.results().keySet().containsAll(ids));
-      Map<String, List<JobResult>> results = s.harness.results();
-      for (String id : ids) {
-        assertTrue(
-            results.get(id).stream().allMatch(JobResult::isOk),
-            "job " + id + " failed in the outage: " + results.get(id));
-      }
-      assertEquals(
-          List.of(),
-          s.harness.readAll(s.harness.topics.deadLetters()).stream()
-              .map(ConsumerRecord::value)
-              .toList(),
-          "no dead letters");
-      s.assertAllDone(ids, BATCH);
+      assertEveryJobOk(s, ids, "the outage");
       SupervisorStats st = s.supervisor.stats();
       assertEquals(0, st.crashes(), st.summary());
       assertEquals(worker, s.activePid(0), "the same worker is active: " + s.describe());
     }
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName(
+      "SIGTERM of the active worker mid-batch: it finishes its job and leaves as STOPPED (exit 0,"
+          + " not a native crash), a replacement finishes the batch, every job ok, none dead-lettered")
+  void sigtermMidBatch() throws Exception {
+    try (FaultScenario s = scenario("sigterm")) {
+      List<String> ids = s.submitPhotos(photos, IMAGES);
+      s.await("3 results before the SIGTERM", BATCH, () -> s.okCount() >= 3);
+      long pid = s.activePid(0);
+      int ok = s.okCount();
+      assertTrue(ok < IMAGES, "the SIGTERM must come mid-batch, but " + ok + " jobs are done");
+      // results come one after another, the model takes nearly all of each: it is running now
+      System.out.printf(
+          "sigterm: %s SIGTERM worker pid %d after %d results%n", Instant.now(), pid, ok);
+      assertTrue(ProcessHandle.of(pid).orElseThrow().destroy());
+      s.await(
+          "a replacement for pid " + pid, BATCH, () -> s.activePid(0) > 0 && s.activePid(0) != pid);
+      assertEveryJobOk(s, ids, "the SIGTERM");
+      SupervisorStats.RetiredWorker victim =
+          s.supervisor.stats().retired().stream()
+              .filter(r -> r.pid() == pid)
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError("pid " + pid + " not retired: " + s.describe()));
+      // a native crash while ONNX Runtime's environment is released under a running model would
+      // leave as CRASHED (SIGSEGV, exit 134) before or after its EXIT
+      assertEquals("STOPPED", victim.reason(), victim.toString());
+      assertEquals(0, victim.exitCode(), victim.toString());
+      assertTrue(victim.finished() >= ok, "its results count as its own: " + victim);
+    }
+  }
+
+  /**
+   * Every job answered, none of the answers a failure (a job failed in {@code fault} shows here at
+   * once instead of as a missing ok result after the batch timeout), no dead letters, all done.
+   */
+  private static void assertEveryJobOk(FaultScenario s, List<String> ids, String fault)
+      throws Exception {
+    s.await("a result for every job", BATCH, () -> s.harness.results().keySet().containsAll(ids));
+    Map<String, List<JobResult>> results = s.harness.results();
+    for (String id : ids) {
+      assertTrue(
+          results.get(id).stream().allMatch(JobResult::isOk),
+          "job " + id + " failed in " + fault + ": " + results.get(id));
+    }
+    assertEquals(
+        List.of(),
+        s.harness.readAll(s.harness.topics.deadLetters()).stream()
+            .map(ConsumerRecord::value)
+            .toList(),
+        "no dead letters");
+    s.assertAllDone(ids, BATCH);
   }
 
   /**

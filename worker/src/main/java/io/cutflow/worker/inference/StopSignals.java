@@ -3,6 +3,7 @@ package io.cutflow.worker.inference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntUnaryOperator;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -13,8 +14,9 @@ import sun.misc.SignalHandler;
  * model runs crashes in {@code libonnxruntime.so} (SIGSEGV, an hs_err file in the working
  * directory), and a hook of ours cannot wait it out (ONNX Runtime's pull request 10670 says as
  * much). Here the first such signal runs {@code stop} on a thread of its own and then exits with
- * 128 + the signal's number, as the JVM's own handling would; a second one exits at once. A signal
- * ignored when the JVM started (SIGINT for a background job) stays ignored.
+ * 128 + the signal's number, as the JVM's own handling would, or with the status {@code stop}
+ * gives; a second one exits at once. A signal ignored when the JVM started (SIGINT for a background
+ * job) stays ignored.
  */
 public final class StopSignals implements AutoCloseable {
   private static final List<String> NAMES = List.of("TERM", "INT", "HUP");
@@ -25,8 +27,21 @@ public final class StopSignals implements AutoCloseable {
 
   private StopSignals() {}
 
-  /** Handles the signals with {@code stop} until closed. */
+  /** Handles the signals with {@code stop} until closed; exits with 128 + the signal's number. */
   public static StopSignals install(Runnable stop) {
+    return install(
+        status -> {
+          stop.run();
+          return status;
+        });
+  }
+
+  /**
+   * Handles the signals with {@code stop} until closed: it is given 128 + the signal's number and
+   * returns the status to exit with (a process that exits with a status of its own, such as a
+   * worker telling its supervisor why it stopped, returns that).
+   */
+  public static StopSignals install(IntUnaryOperator stop) {
     StopSignals installed = new StopSignals();
     SignalHandler handler =
         signal -> {
@@ -38,10 +53,11 @@ public final class StopSignals implements AutoCloseable {
           Thread t =
               new Thread(
                   () -> {
+                    int status = exitStatus;
                     try {
-                      stop.run();
+                      status = stop.applyAsInt(exitStatus);
                     } finally {
-                      System.exit(exitStatus);
+                      System.exit(status);
                     }
                   },
                   "cutflow-stop-SIG" + signal.getName());

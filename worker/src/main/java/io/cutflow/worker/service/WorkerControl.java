@@ -1,5 +1,6 @@
 package io.cutflow.worker.service;
 
+import io.cutflow.worker.inference.StopSignals;
 import io.cutflow.worker.supervisor.ControlMessage;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -28,6 +30,9 @@ final class WorkerControl {
   private final CountDownLatch go = new CountDownLatch(1);
   private final CountDownLatch bye = new CountDownLatch(1);
   private final CountDownLatch done = new CountDownLatch(1);
+
+  /** What the process exits with: set before {@link #done}, FATAL's until then. */
+  private final AtomicInteger exitCode = new AtomicInteger(ExitReason.FATAL.exitCode());
 
   /**
    * @param out where control messages go (the supervisor reads them)
@@ -94,25 +99,28 @@ final class WorkerControl {
     return partitions.stream().map(TopicPartition::partition).sorted().toList();
   }
 
-  /** SIGTERM drains: the worker stops as STOPPED and the hook waits until {@link #done()}. */
-  void installDrainHook() {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  CutoutWorker w = worker.get();
-                  early.compareAndSet(null, ExitReason.STOPPED);
-                  go.countDown();
-                  if (w != null) {
-                    w.requestStop(ExitReason.STOPPED);
-                    try {
-                      done.await();
-                    } catch (InterruptedException ignored) {
-                      Thread.currentThread().interrupt();
-                    }
-                  }
-                },
-                "sigterm-drain"));
+  /**
+   * SIGTERM (also SIGINT, SIGHUP) drains: the worker stops as STOPPED, or, still loading, does not
+   * start, and the process exits once {@link #done} with the code it would have exited with anyway.
+   * Handled as a signal rather than in a shutdown hook, so that ONNX Runtime's own hook (which
+   * releases its environment) cannot run while the model does ({@link StopSignals}). A second
+   * signal exits at once.
+   */
+  void handleStopSignals() {
+    StopSignals.install(
+        signal -> {
+          log.atInfo()
+              .setMessage("stop signal: draining")
+              .addKeyValue("signal", signal - 128)
+              .log();
+          stop();
+          try {
+            done.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return exitCode.get();
+        });
   }
 
   /**
@@ -190,7 +198,13 @@ final class WorkerControl {
     return bye.await(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  /** The process is done: a SIGTERM hook waiting for the drain may return. */
+  /** The code the process is about to exit with; returns it. */
+  int exitingWith(int code) {
+    exitCode.set(code);
+    return code;
+  }
+
+  /** The process is done: a stop signal waiting for the drain may exit. */
   void done() {
     done.countDown();
   }

@@ -87,6 +87,8 @@ public final class WorkerProcess {
     Metrics metrics = Metrics.process();
     WorkerMetrics workerMetrics = new WorkerMetrics(metrics.registry());
     WorkerControl control = new WorkerControl(System.out);
+    // from here on a stop signal drains, even one that comes while the model loads
+    control.handleStopSignals();
     // JVM start to here: the JVM itself, class loading, configuration.
     long jvmMs = ManagementFactory.getRuntimeMXBean().getUptime();
     // ONNX Runtime's native library (unpacked from its jar, ~0.2 s) loads while the ops endpoint
@@ -120,7 +122,6 @@ public final class WorkerProcess {
             .addKeyValue("malloc_huge_pages", MallocTunables.hugePagesInEffect())
             .addKeyValue("ops", ops.url())
             .log();
-        control.installDrainHook();
         // Everything that talks to the broker or the object store is done before READY, so that
         // after GO the only thing left is the group join itself (a short handover).
         long k0 = System.nanoTime();
@@ -156,7 +157,7 @@ public final class WorkerProcess {
             awaitGo(control, workerMetrics, ops, warmMs, w.suspects());
           }
           if (control.earlyExit() != null) {
-            return control.earlyExit().exitCode();
+            return control.exitingWith(control.earlyExit().exitCode());
           }
           control.running(w);
           reason = w.run();
@@ -178,7 +179,7 @@ public final class WorkerProcess {
                   workerMetrics.lastCommitMillis(),
                   workerMetrics.firstRecordMillis()));
         }
-        return reason.exitCode();
+        return control.exitingWith(reason.exitCode());
       }
     } finally {
       control.done();

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A process for {@link StopSignalsTest}: runs a model (a chain of 512² matrix products) in a loop
  * on a daemon thread, as {@code remove} does, until asked to end; its signals go through {@link
  * StopSignals}, whose stop lets the run in progress finish. Prints {@code running} once the first
- * run is done and {@code drained} when the loop has left the model.
+ * run is done and {@code drained} when the loop has left the model. A second argument is the status
+ * the stop exits with (else 128 + the signal).
  */
 public final class StopSignalsChild {
   private static final int SIDE = 512;
@@ -57,7 +58,7 @@ public final class StopSignalsChild {
             },
             "model-loop");
     loop.setDaemon(true);
-    StopSignals.install(
+    Runnable drain =
         () -> {
           stop.set(true);
           try {
@@ -66,7 +67,17 @@ public final class StopSignalsChild {
             Thread.currentThread().interrupt();
           }
           System.out.println("drained");
-        });
+        };
+    if (args.length > 1) { // the status to exit with instead of 128 + the signal
+      int status = Integer.parseInt(args[1]);
+      StopSignals.install(
+          signal -> {
+            drain.run();
+            return status;
+          });
+    } else {
+      StopSignals.install(drain);
+    }
     loop.start();
     Thread.sleep(Long.MAX_VALUE);
   }

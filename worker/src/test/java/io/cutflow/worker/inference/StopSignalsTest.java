@@ -29,40 +29,52 @@ class StopSignalsTest {
   @Test
   void sigtermWhileTheModelRunsLetsItFinishThenExits143() throws Exception {
     for (int attempt = 1; attempt <= 3; attempt++) {
-      Path work = Files.createDirectories(dir.resolve("try-" + attempt));
-      Process child =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  StopSignalsChild.class.getName(),
-                  work.resolve("chain.onnx").toString())
-              .directory(work.toFile())
-              .redirectErrorStream(true)
-              .start();
-      List<String> lines = new ArrayList<>();
-      try (BufferedReader out =
-          new BufferedReader(
-              new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null) {
-          lines.add(line);
-          if (line.equals("running")) {
-            child.toHandle().destroy(); // SIGTERM while the loop is in a run; streams kept open
-          }
+      sigtermWhileTheModelRuns("try-" + attempt, null, 143);
+    }
+  }
+
+  @Test
+  void aStopThatGivesAStatusExitsWithIt() throws Exception {
+    // as a worker does: it tells its supervisor why it stopped by its own exit code
+    sigtermWhileTheModelRuns("status", "0", 0);
+  }
+
+  private void sigtermWhileTheModelRuns(String name, String status, int expected) throws Exception {
+    Path work = Files.createDirectories(dir.resolve(name));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                StopSignalsChild.class.getName(),
+                work.resolve("chain.onnx").toString()));
+    if (status != null) {
+      command.add(status);
+    }
+    Process child =
+        new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null) {
+        lines.add(line);
+        if (line.equals("running")) {
+          child.toHandle().destroy(); // SIGTERM while the loop is in a run; streams kept open
         }
       }
-      assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child still running: " + lines);
-      assertEquals(143, child.exitValue(), "exit status of a SIGTERM'd child: " + lines);
-      assertTrue(lines.contains("drained"), "the stop let the model finish: " + lines);
+    }
+    assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child still running: " + lines);
+    assertEquals(expected, child.exitValue(), "exit status of a SIGTERM'd child: " + lines);
+    assertTrue(lines.contains("drained"), "the stop let the model finish: " + lines);
+    assertFalse(
+        lines.stream().anyMatch(l -> l.contains("SIGSEGV") || l.contains("fatal error")),
+        String.join("\n", lines));
+    try (Stream<Path> files = Files.list(work)) {
       assertFalse(
-          lines.stream().anyMatch(l -> l.contains("SIGSEGV") || l.contains("fatal error")),
-          String.join("\n", lines));
-      try (Stream<Path> files = Files.list(work)) {
-        assertFalse(
-            files.anyMatch(f -> f.getFileName().toString().startsWith("hs_err")),
-            "no JVM crash report");
-      }
+          files.anyMatch(f -> f.getFileName().toString().startsWith("hs_err")),
+          "no JVM crash report");
     }
   }
 }
