@@ -108,10 +108,10 @@ final class WorkerControl {
    */
   void handleStopSignals() {
     StopSignals.install(
-        signal -> {
+        status -> {
           log.atInfo()
               .setMessage("stop signal: draining")
-              .addKeyValue("signal", signal - 128)
+              .addKeyValue("signal", status - 128)
               .log();
           stop();
           try {
