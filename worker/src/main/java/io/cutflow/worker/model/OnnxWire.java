@@ -126,10 +126,11 @@ final class OnnxWire {
                     "not an ONNX model: protobuf wire type " + wire + " at byte " + start);
           };
       int offset = pos[0];
-      pos[0] += length;
-      if (pos[0] > msg.length) {
+      // a length past the end, or one that wraps negative, would read outside or walk backwards
+      if (length < 0 || length > msg.length - offset) {
         throw new IllegalArgumentException("not an ONNX model: truncated field at byte " + start);
       }
+      pos[0] += length;
       if (!visitor.visit(field, wire, varint, start, offset, length)) {
         return;
       }

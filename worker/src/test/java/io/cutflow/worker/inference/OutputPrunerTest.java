@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
@@ -15,6 +16,7 @@ import io.cutflow.worker.model.OutputPruner;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -98,6 +100,22 @@ class OutputPrunerTest {
         assertThrows(
             IllegalArgumentException.class, () -> OutputPruner.keepOutput(twoOutputs().build(), 2));
     assertTrue(e.getMessage().contains("has 2 outputs"), e.getMessage());
+  }
+
+  @Test
+  void refusesAGraphWhoseFieldLengthWrapsNegative() {
+    // a graph (model field 7) holding field 1 with length 2^32 - 6: -6 as an int, which would lead
+    // the reader back to the field's own start, for ever
+    byte[] graph = {0x0a, (byte) 0xfa, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0f};
+    byte[] model = new byte[2 + graph.length];
+    model[0] = 0x3a;
+    model[1] = (byte) graph.length;
+    System.arraycopy(graph, 0, model, 2, graph.length);
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            assertTimeoutPreemptively(
+                Duration.ofSeconds(5), () -> OutputPruner.keepOutput(model, 0)));
   }
 
   @Test
