@@ -33,10 +33,10 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code cutflow bench DIR}: in one run on the same cores, (1) raw ONNX Runtime throughput — the
- * model alone on pre-processed tensors, the same intra-op thread budget — and (2) the full
- * pipeline's throughput on the same images (embedded Kafka + S3, supervised worker processes as in
- * {@code run} and {@code up}, bulk ingest with result wait). The last line is the ratio. A
- * benchmark: it reports, it never fails on a figure.
+ * model alone on pre-processed tensors, the same intra-op thread budget, half its runs before the
+ * pipeline and half after — and (2) the full pipeline's throughput on the same images (embedded
+ * Kafka + S3, supervised worker processes as in {@code run} and {@code up}, bulk ingest with result
+ * wait). The last line is the ratio. A benchmark: it reports, it never fails on a figure.
  */
 @Command(
     name = "bench",
@@ -83,10 +83,10 @@ public final class BenchCommand implements Callable<Integer> {
         MallocTunables.hugePagesInEffect() ? "on" : "off",
         CutflowConfig.load().getBoolean(WorkerConfig.MALLOC_HUGE_PAGES) ? "requested" : "off");
 
-    // (1) Raw: the model alone, the whole thread budget, tensors prepared beforehand.
-    double rawPerSecond;
-    double pipelinePerSecond;
-    double rawCpuMsPerImage;
+    // Raw: the model alone, the whole thread budget, tensors prepared beforehand. Half its runs
+    // come before the pipeline and half after, from one session kept open (and idle) in between:
+    // this machine's speed drifts by several per cent over minutes, and a raw figure taken on one
+    // side only would carry that drift into the ratio.
     try (InferenceSession session =
         new InferenceSession(
             modelFile,
@@ -102,42 +102,36 @@ public final class BenchCommand implements Callable<Integer> {
         pre.prepare(img, t);
         tensors.add(t);
       }
-      int runs = 0;
-      long cpu0 = ProcessCpu.processNanos(ProcessHandle.current().pid());
-      long t0 = System.nanoTime();
-      for (int p = 0; p < passes; p++) {
-        for (FloatBuffer t : tensors) {
-          session.run(t);
-          runs++;
-        }
-      }
-      double secs = (System.nanoTime() - t0) / 1e9;
-      rawCpuMsPerImage =
-          (ProcessCpu.processNanos(ProcessHandle.current().pid()) - cpu0) / 1e6 / runs;
-      rawPerSecond = runs / secs;
-      out.printf(
-          "raw onnxruntime: %d runs in %.1f s = %.3f images/s (%.0f ms/image, %.0f ms CPU/image)%n",
-          runs, secs, rawPerSecond, 1000 / rawPerSecond, rawCpuMsPerImage);
-    }
+      RawRuns raw = new RawRuns(session::run, tensors);
+      int rawRuns = passes * files.size();
+      RawRuns.Round before = raw.run((rawRuns + 1) / 2);
+      out.println("raw onnxruntime before the pipeline: " + before.describe());
 
-    // (2) Pipeline: the same images through the real thing.
-    Path work = Files.createTempDirectory("cutflow-bench-");
-    try {
-      pipelinePerSecond = pipeline(out, files, registry, threadsPerWorker, work, rawCpuMsPerImage);
-    } finally {
-      OrderlyStop.deleteRecursively(work); // the copies of the images, the stack, the worker logs
+      Path work = Files.createTempDirectory("cutflow-bench-");
+      PipelineRun pipeline;
+      try {
+        pipeline = pipeline(out, files, registry, threadsPerWorker, work);
+      } finally {
+        OrderlyStop.deleteRecursively(work); // the copies of the images, the stack, the worker logs
+      }
+
+      RawRuns.Round after = rawRuns / 2 == 0 ? RawRuns.Round.NONE : raw.run(rawRuns / 2);
+      if (after.runs() > 0) {
+        out.println("raw onnxruntime after the pipeline: " + after.describe());
+      }
+      RawRuns.Round both = before.plus(after);
+      out.println("raw onnxruntime: " + both.describe());
+      pipeline.cpu().print(out, pipeline.images(), both.cpuMsPerRun());
+      out.printf("pipeline/raw throughput ratio: %.2f%n", pipeline.perSecond() / both.perSecond());
     }
-    out.printf("pipeline/raw throughput ratio: %.2f%n", pipelinePerSecond / rawPerSecond);
     return 0;
   }
 
-  private double pipeline(
-      PrintStream out,
-      List<Path> files,
-      ModelRegistry registry,
-      int threadsPerWorker,
-      Path work,
-      double rawCpuMsPerImage)
+  /** What the pipeline phase measured: its throughput, and where the cores went meanwhile. */
+  private record PipelineRun(double perSecond, int images, BenchCpu cpu) {}
+
+  private PipelineRun pipeline(
+      PrintStream out, List<Path> files, ModelRegistry registry, int threadsPerWorker, Path work)
       throws Exception {
     Path batch = Files.createDirectories(work.resolve("batch"));
     List<Path> all = new ArrayList<>();
@@ -148,7 +142,6 @@ public final class BenchCommand implements Callable<Integer> {
         all.add(copy);
       }
     }
-    double pipelinePerSecond;
     try (EmbeddedStack stack =
         EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true)) {
       Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
@@ -186,7 +179,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchCpu cpu = BenchCpu.start(stack);
         BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
         cpu.stop();
-        pipelinePerSecond = s.imagesPerSecond();
+        double pipelinePerSecond = s.imagesPerSecond();
         out.printf(
             "pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
             s.outcomes().size(),
@@ -202,9 +195,8 @@ public final class BenchCommand implements Callable<Integer> {
                 + (settings.warmStandby() ? "on" : "off")
                 + "; "
                 + supervisor.stats().summary());
-        cpu.print(out, s.outcomes().size(), rawCpuMsPerImage);
+        return new PipelineRun(pipelinePerSecond, s.outcomes().size(), cpu);
       }
     }
-    return pipelinePerSecond;
   }
 }

@@ -33,7 +33,7 @@ public final class CutflowCli implements Runnable {
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
       description =
-          "Logs on stderr (run, up, remove and ingest otherwise write them to a file under"
+          "Logs on stderr (run, up, bench, remove and ingest otherwise write them to a file under"
               + " ~/.cache/cutflow/logs and print its path).")
   boolean verbose;
 
