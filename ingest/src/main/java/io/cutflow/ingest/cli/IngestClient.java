@@ -1,5 +1,6 @@
 package io.cutflow.ingest.cli;
 
+import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.KafkaConfig;
 import io.cutflow.common.config.StorageConfig;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -79,7 +79,7 @@ public final class IngestClient implements AutoCloseable {
             .setTaskName(wait ? "cutouts" : "upload")
             .setInitialMax(files.size())
             .setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .setConsumer(ProgressOutput.onStderr(System.err))
             .setUpdateIntervalMillis(250)
             .build()) {
       BulkIngest.Progress progress =

@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.worker.model.ChecksumSettings;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelCache;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
@@ -242,7 +242,7 @@ public class ModelsCommand implements Callable<Integer> {
                 .setTaskName(name)
                 .setInitialMax(total)
                 .setUnit("MiB", 1L << 20)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setConsumer(ProgressOutput.onStderr(System.err))
                 .setUpdateIntervalMillis(250)
                 .showSpeed()
                 .build();

@@ -2,6 +2,7 @@ package io.cutflow.worker.cli;
 
 import ai.onnxruntime.OrtException;
 import io.cutflow.common.cli.CutoutOptionsMixin;
+import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
@@ -169,7 +170,7 @@ public final class RemoveCommand implements Callable<Integer> {
                 .setTaskName("remove")
                 .setInitialMax(plan.items().size())
                 .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(err))
+                .setConsumer(ProgressOutput.onStderr(err))
                 .hideEta()
                 .build()) {
       BackgroundRemover remover = loaded.remover();
