@@ -325,6 +325,8 @@ class FaultSuiteTest {
       assertEquals("STOPPED", victim.reason(), victim.toString());
       assertEquals(0, victim.exitCode(), victim.toString());
       assertTrue(victim.finished() >= ok, "its results count as its own: " + victim);
+      // it drained and exited as asked: replaced at once, not a crash (nor a crash-loop alert)
+      assertEquals(0, s.supervisor.stats().crashes(), s.describe());
     }
   }
 

@@ -211,6 +211,17 @@ final class Slot {
       tally.recycle(rss ? "rss" : "count");
       crashesInARow = 0;
       predecessorLastCommitMs = w.lastCommitMs;
+    } else if (reason.equals(ExitReason.STOPPED.name()) && !closing.getAsBoolean()) {
+      // Stopped from outside (a SIGTERM to this worker alone): it drained and committed as a
+      // recycled worker does, so it is replaced at once, with no crash counted and no backoff.
+      crashesInARow = 0;
+      predecessorLastCommitMs = w.lastCommitMs;
+      log.atWarn()
+          .setMessage("worker stopped by a signal from outside the supervisor; replacing it")
+          .addKeyValue("slot", index)
+          .addKeyValue("serial", w.serial)
+          .addKeyValue("pid", w.pid())
+          .log();
     } else if (!closing.getAsBoolean()) {
       tally.crash(index);
       long now = System.currentTimeMillis();
