@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -16,9 +18,23 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * The one way images enter the pipeline, shared by bulk ingest and the HTTP API: store the bytes in
  * the raw bucket, then publish a {@link JobRequest} keyed by job id. The object is written before
- * the job is published, so a worker never sees a job whose image isn't there yet.
+ * the job is published, so a worker never sees a job whose image isn't there yet; a job Kafka
+ * refuses takes its object back out of the bucket, where nothing would ever read or delete it.
  */
 public final class JobSubmitter {
+  /**
+   * Where the object of a refused job is deleted: not on the producer's I/O thread, which the
+   * callback runs on and which must not wait for S3 (nor on the common pool, which S3 retries could
+   * hold).
+   */
+  private static final Executor WITHDRAWALS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "cutflow-raw-withdraw");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final ObjectStore store;
   private final Producer<String, String> producer;
   private final JobCodec codec;
@@ -45,7 +61,9 @@ public final class JobSubmitter {
 
   /**
    * Uploads {@code bytes} as {@code raw/<jobId>/<fileName>} and publishes the job. The returned
-   * future completes when Kafka has acknowledged the job.
+   * future completes when Kafka has acknowledged the job; when Kafka refuses it, the future fails
+   * with Kafka's error once the object has been deleted again (a failed delete is added to that
+   * error as suppressed).
    */
   public CompletableFuture<JobRequest> submit(
       String jobId,
@@ -71,7 +89,25 @@ public final class JobSubmitter {
             options == null ? CutoutOptions.DEFAULTS : options,
             Instant.now(),
             attributes);
-    return publish(request).thenApply(md -> request);
+    return publish(request)
+        .handle((md, error) -> error)
+        .thenCompose(
+            error ->
+                error == null ? CompletableFuture.completedFuture(request) : withdraw(key, error));
+  }
+
+  /** Deletes the object of a job Kafka refused, then fails with Kafka's error. */
+  private CompletableFuture<JobRequest> withdraw(String key, Throwable error) {
+    return CompletableFuture.runAsync(
+            () -> {
+              try {
+                store.delete(rawBucket, key);
+              } catch (RuntimeException e) {
+                error.addSuppressed(e);
+              }
+            },
+            WITHDRAWALS)
+        .thenCompose(done -> CompletableFuture.failedFuture(error));
   }
 
   /** Publishes an already-stored object's job. */
