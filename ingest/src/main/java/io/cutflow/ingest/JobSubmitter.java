@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -25,15 +27,26 @@ public final class JobSubmitter {
   /**
    * Where the object of a refused job is deleted: not on the producer's I/O thread, which the
    * callback runs on and which must not wait for S3 (nor on the common pool, which S3 retries could
-   * hold).
+   * hold). Two threads at most, whatever an outage fails at once; they end when idle.
    */
-  private static final Executor WITHDRAWALS =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "cutflow-raw-withdraw");
-            t.setDaemon(true);
-            return t;
-          });
+  private static final Executor WITHDRAWALS = withdrawals();
+
+  private static Executor withdrawals() {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "cutflow-raw-withdraw");
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
 
   private final ObjectStore store;
   private final Producer<String, String> producer;
