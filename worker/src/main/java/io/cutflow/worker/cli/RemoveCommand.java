@@ -61,8 +61,9 @@ public final class RemoveCommand implements Callable<Integer> {
       names = "--no-arena",
       description =
           "Keep ONNX Runtime's memory arena off for several images too (it is always off for"
-              + " one): 12 24-megapixel images in one call peaked at 863 MB resident against"
-              + " 1134 MB, at about 6%% more time on ordinary photos (docs/benchmarks.md).")
+              + " one): about 6%% more time on ordinary photos. The arena gives its memory back"
+              + " after each large image, so six 24-megapixel images in one call peaked at 916 MB"
+              + " resident with it, 892 MB without (docs/benchmarks.md).")
   boolean noArena;
 
   @Option(
@@ -91,7 +92,8 @@ public final class RemoveCommand implements Callable<Integer> {
   /**
    * The session for {@code images} images: ONNX Runtime's memory arena keeps one run's activations
    * for the next, which a single image never uses; without it a 24-megapixel image peaks about 240
-   * MB lower, and several such images stay about 270 MB lower with --no-arena (docs/benchmarks.md).
+   * MB lower. Several such images stay about 25 MB lower with --no-arena, as the arena gives its
+   * memory back after each large image's run (docs/benchmarks.md).
    */
   private InferenceSession.Settings sessionFor(int images) {
     return InferenceSession.Settings.of(threads).withArena(images > 1 && !noArena);

@@ -140,6 +140,7 @@ public final class MemoryBudget implements ImageAdmission {
     Object ticket = new Object();
     long waitedFrom = 0;
     boolean collect;
+    boolean large;
     synchronized (this) {
       queue.addLast(ticket);
       try {
@@ -166,7 +167,8 @@ public final class MemoryBudget implements ImageAdmission {
       }
       queue.removeFirst();
       // a large image (no second like it fits the limit beside it) admitted into an empty budget
-      collect = leased == 0 && bytes > sharedLimit / 2;
+      large = bytes > sharedLimit / 2;
+      collect = leased == 0 && large;
       leased += bytes;
       notifyAll(); // the next in line may fit too
     }
@@ -183,7 +185,7 @@ public final class MemoryBudget implements ImageAdmission {
           .addKeyValue("waited_ms", waitedMs)
           .log();
     }
-    return new Lease(this, bytes);
+    return new Lease(this, bytes, large);
   }
 
   /** Under the lock: the capacity always, the shared limit unless the image would be alone. */
@@ -220,19 +222,28 @@ public final class MemoryBudget implements ImageAdmission {
   /** Heap leased for one image; {@link #close} returns it (once, whoever calls it). */
   public static final class Lease implements AutoCloseable {
     /** A lease of nothing, for images decoded outside any budget. */
-    public static final Lease NONE = new Lease(null, 0);
+    public static final Lease NONE = new Lease(null, 0, false);
 
     private final MemoryBudget budget;
     private final long bytes;
+    private final boolean large;
     private boolean open = true;
 
-    private Lease(MemoryBudget budget, long bytes) {
+    private Lease(MemoryBudget budget, long bytes, boolean large) {
       this.budget = budget;
       this.bytes = bytes;
+      this.large = large;
     }
 
     public long bytes() {
       return bytes;
+    }
+
+    /**
+     * Whether the image is large: over half the shared limit, so it runs alone, after a collection.
+     */
+    public boolean large() {
+      return large;
     }
 
     @Override

@@ -101,15 +101,24 @@ public final class BackgroundRemover {
   }
 
   /**
+   * Where {@link #prepare(byte[], String, CutoutOptions, InputPool)} takes the model input buffer
+   * from once the image is decoded, and gives it back when pre-processing fails.
+   */
+  public interface InputPool {
+    FloatBuffer take() throws InterruptedException;
+
+    void release(FloatBuffer buffer);
+  }
+
+  /**
    * Reads the header, leases the heap the cutout needs (waiting while earlier images hold it),
-   * decodes and pre-processes. {@code buffer} may be a reused buffer from {@link
-   * InferenceSession#newInputBuffer()}; null allocates one.
+   * decodes, then takes an input buffer from {@code inputs} (null: a new one) and pre-processes.
    *
    * @throws InvalidImageException the image cannot be decoded, or is over the limits, or needs more
    *     heap than this process has for images ({@code image_too_large})
-   * @throws InterruptedException while waiting for heap; nothing is leased
+   * @throws InterruptedException while waiting for heap or a buffer; nothing is leased or held
    */
-  public Prepared prepare(byte[] data, String inputName, CutoutOptions options, FloatBuffer buffer)
+  public Prepared prepare(byte[] data, String inputName, CutoutOptions options, InputPool inputs)
       throws InvalidImageException, InterruptedException {
     checkOptions(options);
     StageTimings t = new StageTimings();
@@ -127,9 +136,15 @@ public final class BackgroundRemover {
       }
     }
     t.record(StageTimings.DECODE, t0);
+    FloatBuffer buffer = null;
     try {
+      // taken only now, admitted and decoded: images waiting for heap hold no 12 MiB input each
+      buffer = inputs == null ? null : inputs.take();
       return prepare(image, options, buffer, t, lease);
-    } catch (RuntimeException | Error e) {
+    } catch (InterruptedException | RuntimeException | Error e) {
+      if (buffer != null) {
+        inputs.release(buffer);
+      }
       lease.close();
       throw e;
     }
@@ -213,7 +228,8 @@ public final class BackgroundRemover {
       p.timings().record(StageTimings.INFERENCE, t0);
       return new Inferred(p, null, mask);
     }
-    FloatBuffer out = session.run(p.input());
+    // a large image's heap work (mask, composition, PNG) then does not stack on a full arena
+    FloatBuffer out = session.run(p.input(), p.memory().large());
     p.timings().record(StageTimings.INFERENCE, t0);
     return new Inferred(p, out);
   }

@@ -57,8 +57,16 @@ public final class InferenceSession implements AutoCloseable {
   /** See {@link #slowRuns}. */
   private final int slowRuns;
 
+  /**
+   * Run options that give the arena's free regions back when the run ends; null without an arena.
+   */
+  private final OrtSession.RunOptions releasingArena;
+
   /** Model runs so far (guarded by this). */
   private long runs;
+
+  /** Runs after which the arena gave its free memory back (guarded by this). */
+  private long arenaReleases;
 
   private volatile boolean warm;
 
@@ -73,6 +81,7 @@ public final class InferenceSession implements AutoCloseable {
     this.inputShape = null;
     this.sam = sam;
     this.slowRuns = 1; // its two sessions keep ONNX Runtime's defaults, the arena on
+    this.releasingArena = null;
   }
 
   /**
@@ -197,6 +206,7 @@ public final class InferenceSession implements AutoCloseable {
     this.loadedFrom = load;
     this.sam = null;
     this.slowRuns = settings.memoryPattern() ? 2 : settings.arena() ? 1 : 0;
+    this.releasingArena = settings.arena() ? releasingArena() : null;
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
     this.inputName = in.getKey();
     this.outputIndex = session.getNumOutputs() == 1 ? 0 : profile.outputIndex();
@@ -278,14 +288,30 @@ public final class InferenceSession implements AutoCloseable {
   }
 
   /** Runs the model on {@code input} (NCHW, position 0); returns the selected output (a copy). */
-  public synchronized FloatBuffer run(FloatBuffer input) throws OrtException {
+  public FloatBuffer run(FloatBuffer input) throws OrtException {
+    return run(input, false);
+  }
+
+  /**
+   * {@link #run(FloatBuffer)}; with {@code releaseArena}, the session's memory arena (if it has
+   * one) gives its free regions back to the system when the run ends, so that the caller's next
+   * heap work does not sit on top of a full arena. The next run fills it again (one slow run).
+   */
+  public synchronized FloatBuffer run(FloatBuffer input, boolean releaseArena) throws OrtException {
     if (sam != null) {
       throw new IllegalStateException(profile.name() + " runs with a prompt: use sam()");
     }
     input.rewind();
     runs++;
+    boolean release = releaseArena && releasingArena != null;
+    if (release) {
+      arenaReleases++;
+    }
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, inputShape);
-        OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+        OrtSession.Result result =
+            release
+                ? session.run(Map.of(inputName, tensor), releasingArena)
+                : session.run(Map.of(inputName, tensor))) {
       OnnxTensor out = (OnnxTensor) result.get(outputIndex);
       return out.getFloatBuffer();
     }
@@ -330,6 +356,11 @@ public final class InferenceSession implements AutoCloseable {
     return runs;
   }
 
+  /** How many runs gave the arena's free memory back when they ended. */
+  public synchronized long arenaReleases() {
+    return arenaReleases;
+  }
+
   /** Records that the session has been warmed by its owner (see {@link WarmUpImage}). */
   void markWarm() {
     warm = true;
@@ -339,12 +370,21 @@ public final class InferenceSession implements AutoCloseable {
     return warm;
   }
 
+  private static OrtSession.RunOptions releasingArena() throws OrtException {
+    OrtSession.RunOptions options = new OrtSession.RunOptions();
+    options.addRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+    return options;
+  }
+
   @Override
   public void close() throws OrtException {
     if (sam != null) {
       sam.close();
     } else {
       session.close();
+      if (releasingArena != null) {
+        releasingArena.close();
+      }
     }
   }
 }

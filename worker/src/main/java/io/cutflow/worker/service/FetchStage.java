@@ -76,7 +76,7 @@ final class FetchStage {
    * StackOverflowError) once ended the thread with neither, and seven of them wedged every fetch.
    */
   private void fetch(InFlightJob job) {
-    FloatBuffer buffer = null;
+    FloatBuffer buffer = null; // the prepared image's input, held until the queue takes the job
     boolean queued = false;
     try {
       try {
@@ -116,10 +116,11 @@ final class FetchStage {
       }
       job.downloadMs = (System.nanoTime() - t0) / 1_000_000;
       metrics.stage("download", job.downloadMs);
-      buffer = buffers.take();
       try {
-        // Reads the header, then waits here until the heap the cutout needs is free.
-        job.prepared = remover.prepare(data, job.name(), options, buffer);
+        // Reads the header, waits here until the heap the cutout needs is free, decodes, and only
+        // then takes an input buffer (given back if it fails).
+        job.prepared = remover.prepare(data, job.name(), options, buffers);
+        buffer = job.prepared.input();
       } catch (InvalidImageException e) {
         failures.fail(job, JobFailures.codeOf(e), e.getMessage());
         return;

@@ -1,5 +1,6 @@
 package io.cutflow.worker.service;
 
+import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import java.nio.FloatBuffer;
 import java.util.concurrent.BlockingQueue;
@@ -11,7 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * the first time it is needed (12 MiB for a 1024² model), so a worker that only ever holds one or
  * two images at once, such as one working on a very large image, holds one or two of them.
  */
-final class InputBuffers {
+final class InputBuffers implements BackgroundRemover.InputPool {
   private final InferenceSession session;
   private final BlockingQueue<FloatBuffer> free = new LinkedBlockingQueue<>();
   private int unallocated;
@@ -21,7 +22,8 @@ final class InputBuffers {
     this.unallocated = count;
   }
 
-  FloatBuffer take() throws InterruptedException {
+  @Override
+  public FloatBuffer take() throws InterruptedException {
     FloatBuffer buffer = free.poll();
     if (buffer != null) {
       return buffer;
@@ -35,7 +37,8 @@ final class InputBuffers {
     return free.take();
   }
 
-  void release(FloatBuffer buffer) {
+  @Override
+  public void release(FloatBuffer buffer) {
     free.add(buffer);
   }
 }

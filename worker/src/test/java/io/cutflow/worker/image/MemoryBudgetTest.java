@@ -125,6 +125,7 @@ class MemoryBudgetTest {
     MemoryBudget.Lease a = b.admit("a.jpg", PHOTO, 160 * MIB);
     MemoryBudget.Lease c = b.admit("c.jpg", PHOTO, 160 * MIB);
     assertEquals(0, collections.get());
+    assertFalse(a.large() || c.large(), "within half the limit: not large");
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       // 24 MP (312 MiB) fits the capacity beside them but not the shared limit: it waits, and the
@@ -140,14 +141,17 @@ class MemoryBudgetTest {
       MemoryBudget.Lease bigLease = big.get(30, TimeUnit.SECONDS);
       // Large (over half the limit) and admitted alone: the heap was collected before it.
       assertEquals(1, collections.get());
+      assertTrue(bigLease.large());
       // 312 + 20 is within 400: the small one joins it.
       MemoryBudget.Lease smallLease = small.get(30, TimeUnit.SECONDS);
+      assertFalse(smallLease.large());
       assertEquals(332 * MIB, b.leased());
       bigLease.close();
       smallLease.close();
       // An image needing more than the limit by itself is admitted alone, after a collection.
       try (MemoryBudget.Lease huge = b.admit("huge.png", PHOTO, 600 * MIB)) {
         assertEquals(2, collections.get());
+        assertTrue(huge.large());
         Future<MemoryBudget.Lease> next = pool.submit(() -> b.admit("next.jpg", PHOTO, 10 * MIB));
         awaitWaiting(b, 1);
         assertFalse(next.isDone(), "nothing joins an image over the limit");
@@ -168,7 +172,9 @@ class MemoryBudgetTest {
     try (MemoryBudget.Lease x = b.admit("x.png", PHOTO, 400 * MIB);
         MemoryBudget.Lease y = b.admit("y.png", PHOTO, 400 * MIB)) {
       assertEquals(800 * MIB, b.leased());
+      assertFalse(x.large() || y.large(), "without a limit no image is large");
     }
+    assertFalse(MemoryBudget.Lease.NONE.large());
     assertThrows(IllegalArgumentException.class, () -> b.withSharedLimit(-1, () -> {}));
   }
 

@@ -1,6 +1,7 @@
 package io.cutflow.worker.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,12 @@ import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
 import io.cutflow.worker.supervisor.SupervisorSettings;
+import java.nio.FloatBuffer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -123,6 +130,53 @@ class MemoryAdmissionTest {
         prepared.allocatedBytes() < 64L << 20,
         "allocated " + (prepared.allocatedBytes() >> 20) + " MiB");
     prepared.result().memory().close();
+    assertEquals(0, budget.leased());
+  }
+
+  @Test
+  void anImageWaitingForHeapHoldsNoInputBufferAndARefusedOneTakesNone() throws Exception {
+    byte[] photo = SyntheticImages.encode(SyntheticImages.disc(400, 300), "png");
+    MemoryBudget budget = MemoryBudget.forHeap(1L << 30, 0);
+    BackgroundRemover remover = remover(ImageLimits.DEFAULTS, budget);
+    AtomicInteger taken = new AtomicInteger();
+    AtomicInteger released = new AtomicInteger();
+    InferenceSession session = SharedRemover.get().session();
+    BackgroundRemover.InputPool pool =
+        new BackgroundRemover.InputPool() {
+          @Override
+          public FloatBuffer take() {
+            taken.incrementAndGet();
+            return session.newInputBuffer();
+          }
+
+          @Override
+          public void release(FloatBuffer buffer) {
+            released.incrementAndGet();
+          }
+        };
+    // the heap is all leased: the photo waits for admission, and meanwhile holds no buffer
+    MemoryBudget.Lease all =
+        budget.admit("held.png", new ImageDecoder().open(photo, "h").header(), budget.capacity());
+    ExecutorService pool1 = Executors.newSingleThreadExecutor();
+    try {
+      Future<BackgroundRemover.Prepared> waiting =
+          pool1.submit(() -> remover.prepare(photo, "photo.png", CutoutOptions.DEFAULTS, pool));
+      Thread.sleep(200);
+      assertFalse(waiting.isDone(), "the photo waits for heap");
+      assertEquals(0, taken.get(), "no input buffer while it waits");
+      all.close();
+      BackgroundRemover.Prepared p = waiting.get(30, TimeUnit.SECONDS);
+      assertEquals(1, taken.get(), "taken once admitted and decoded");
+      p.memory().close();
+    } finally {
+      pool1.shutdownNow();
+    }
+    byte[] truncated = java.util.Arrays.copyOf(photo, photo.length / 2);
+    assertThrows(
+        InvalidImageException.class,
+        () -> remover.prepare(truncated, "truncated.png", CutoutOptions.DEFAULTS, pool));
+    assertEquals(1, taken.get(), "an image that does not decode takes no buffer");
+    assertEquals(0, released.get());
     assertEquals(0, budget.leased());
   }
 }

@@ -40,15 +40,7 @@ class SessionSettingsTest {
             .constant("w", new float[] {0.5f, -2f, 3f}, 1, 3, 1, 1)
             .node("Mul", List.of("input", "w"), List.of("mask"))
             .write(dir.resolve("mul.onnx"));
-    ModelProfile profile =
-        new ModelProfile(
-            "mul",
-            16,
-            16,
-            new double[] {0, 0, 0},
-            new double[] {1, 1, 1},
-            0,
-            ModelProfile.Activation.NONE);
+    ModelProfile profile = TinyOnnx.plainProfile("mul", 16, ModelProfile.Activation.NONE);
     InferenceSession.Settings on = new InferenceSession.Settings(1, false);
     float[] withArena = run(model, profile, on);
     float[] without = run(model, profile, on.withArena(false));

@@ -28,6 +28,15 @@ final class TinyOnnx {
   private final List<byte[]> inputs = new ArrayList<>();
   private final List<byte[]> outputs = new ArrayList<>();
 
+  /**
+   * The profile of a square test model that takes pixels as they are (mean 0, std 1) and reads
+   * output 0.
+   */
+  static ModelProfile plainProfile(String name, int side, ModelProfile.Activation activation) {
+    return new ModelProfile(
+        name, side, side, new double[] {0, 0, 0}, new double[] {1, 1, 1}, 0, activation);
+  }
+
   /** A graph input of float type and fixed shape. */
   TinyOnnx input(String name, long... shape) {
     inputs.add(valueInfo(name, shape));
