@@ -47,12 +47,7 @@ class JobSubmitterTest {
           ex.close();
         });
     s3.start();
-    CutflowConfig config =
-        CutflowConfig.isolated(
-            Map.of(
-                "cutflow.s3.endpoint", "http://127.0.0.1:" + s3.getAddress().getPort(),
-                "cutflow.s3.access-key", "test-access",
-                "cutflow.s3.secret-key", "test-secret"));
+    CutflowConfig config = LoopbackS3.config(s3, Map.of());
     submitter =
         new JobSubmitter(
             ObjectStore.fromConfig(config), producer, new JobCodec(), new Topics(config), "raw");

@@ -9,6 +9,7 @@ import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.JobSubmitter;
+import io.cutflow.ingest.LoopbackS3;
 import io.cutflow.ingest.status.ResultWaiters;
 import io.cutflow.ingest.webui.JobEvents;
 import io.cutflow.ingest.webui.WebUiRoutes;
@@ -81,13 +82,9 @@ final class InProcessApi implements AutoCloseable {
         });
     s3.start();
     CutflowConfig config =
-        CutflowConfig.isolated(
-            Map.of(
-                "cutflow.s3.endpoint", "http://127.0.0.1:" + s3.getAddress().getPort(),
-                "cutflow.s3.access-key", "test-access",
-                "cutflow.s3.secret-key", "test-secret",
-                "cutflow.s3.retry.backoff-ms", "10",
-                "cutflow.s3.retry.max-backoff-ms", "40"));
+        LoopbackS3.config(
+            s3,
+            Map.of("cutflow.s3.retry.backoff-ms", "10", "cutflow.s3.retry.max-backoff-ms", "40"));
     store = ObjectStore.fromConfig(config);
     JobSubmitter submitter =
         new JobSubmitter(store, producer, codec, new Topics(config), "cutflow-raw");
