@@ -1,5 +1,6 @@
 package io.cutflow.worker.supervisor;
 
+import io.cutflow.worker.inference.StopSignals;
 import io.cutflow.worker.service.ExitReason;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * FAKE_ENV_REPORT it writes its GLIBC_TUNABLES to that file. With FAKE_NICE_REPORT (a directory) it
  * appends its autogroup's nice just before READY ("warming=N") and after GO ("active=N") to {@code
  * <CUTFLOW_WORKER_ID>.txt} there. It prints FINISHED after each record. Its READY reports
- * CUTFLOW_WORKER_HTTP_PORT as its ops port (binding none).
+ * CUTFLOW_WORKER_HTTP_PORT as its ops port (binding none). With FAKE_SIGTERM=drain a SIGTERM after
+ * READY ends its work as a real worker's does: EXIT reason=STOPPED, then exit 0.
  *
  * <p>With FAKE_RECORDS=N it works through a scripted partition instead ({@link PoisonScript}):
  * records 0..N-1 of partition 0, FAKE_BATCH at a time, each TAKEN and DONE, and it dies by SIGKILL
@@ -82,6 +84,20 @@ public final class FakeWorkerMain {
             });
     reader.setDaemon(true);
     reader.start();
+    if ("drain".equals(System.getenv("FAKE_SIGTERM"))) {
+      // as a real worker does: a SIGTERM of its own ends the work and says EXIT reason=STOPPED
+      StopSignals.install(
+          status -> {
+            stop.set(true);
+            go.countDown();
+            try {
+              Thread.sleep(10_000); // main prints EXIT and halts first
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return status;
+          });
+    }
     go.await();
     if (stop.get()) {
       say(new ControlMessage.Exit(ExitReason.STOPPED, 0, 0, 0));

@@ -161,6 +161,39 @@ class RecyclingSupervisorTest {
   }
 
   @Test
+  void aWorkerStoppedFromOutsideIsReplacedByItsStandbyWithoutACrash(@TempDir Path dir)
+      throws Exception {
+    // a SIGTERM to one worker (an operator's kill, not the supervisor's STOP): it drains and
+    // commits as a recycled worker does, so no crash is counted and no backoff delays the next
+    try (RecyclingSupervisor s =
+        RecyclingSupervisor.start(
+            CutflowConfig.isolated(Map.of()),
+            fake(dir, 1, 0, Map.of("FAKE_WARM_MS", "100", "FAKE_SIGTERM", "drain")))) {
+      SupervisorStats st =
+          await(
+              s,
+              x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
+              Duration.ofSeconds(30));
+      long victim = st.slots().get(0).activePid();
+      long standby = st.slots().get(0).standbyPid();
+      assertTrue(ProcessHandle.of(victim).orElseThrow().destroy(), "SIGTERM sent");
+      st =
+          await(
+              s,
+              x ->
+                  x.slots().get(0).activePid() == standby
+                      && x.retired().stream().anyMatch(r -> r.pid() == victim)
+                      && x.slots().get(0).standbyReady(),
+              Duration.ofSeconds(30));
+      assertEquals(0, st.crashes(), st.toString());
+      assertEquals(
+          List.of("STOPPED"),
+          st.retired().stream().filter(r -> r.pid() == victim).map(r -> r.reason()).toList());
+      assertEquals(3, st.workersStarted(), "the first, its standby and the standby's: " + st);
+    }
+  }
+
+  @Test
   void workersGetTheirMallocTunablesHugePagesUnlessTurnedOff(@TempDir Path dir) throws Exception {
     String inherited = System.getenv(MallocTunables.ENV);
     String on = reportedEnvironment(dir.resolve("on"), Map.of());
