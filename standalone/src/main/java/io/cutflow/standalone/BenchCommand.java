@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +65,22 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CliChecks.workers(workers);
     CliChecks.inputDir(dir);
+    // Ctrl-C or SIGTERM: the workers, the broker and the S3 server stop, the temporary copies and
+    // the stack's data go, as for `run`
+    OrderlyStop stop = OrderlyStop.install("bench");
+    try {
+      return bench(stop);
+    } catch (Exception e) {
+      if (stop.signalled()) {
+        return RunCommand.INTERRUPTED; // the JVM exits with the signal's status
+      }
+      throw e;
+    } finally {
+      stop.close();
+    }
+  }
+
+  private int bench(OrderlyStop stop) throws Exception {
     PrintStream out = System.out;
     int cores = Runtime.getRuntime().availableProcessors();
     int threadsPerWorker = Math.max(1, cores / workers);
@@ -108,12 +125,9 @@ public final class BenchCommand implements Callable<Integer> {
       out.println("raw onnxruntime before the pipeline: " + before.describe());
 
       Path work = Files.createTempDirectory("cutflow-bench-");
-      PipelineRun pipeline;
-      try {
-        pipeline = pipeline(out, files, registry, threadsPerWorker, work);
-      } finally {
-        OrderlyStop.deleteRecursively(work); // the copies of the images, the stack, the worker logs
-      }
+      stop.deleteAtEnd(work); // if bench fails or is stopped: once its processes are gone
+      PipelineRun pipeline = pipeline(stop, out, files, registry, threadsPerWorker, work);
+      OrderlyStop.deleteRecursively(work); // the copies of the images, the stack, the worker logs
 
       RawRuns.Round after = rawRuns / 2 == 0 ? RawRuns.Round.NONE : raw.run(rawRuns / 2);
       if (after.runs() > 0) {
@@ -131,7 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
   private record PipelineRun(double perSecond, int images, BenchCpu cpu) {}
 
   private PipelineRun pipeline(
-      PrintStream out, List<Path> files, ModelRegistry registry, int threadsPerWorker, Path work)
+      OrderlyStop stop,
+      PrintStream out,
+      List<Path> files,
+      ModelRegistry registry,
+      int threadsPerWorker,
+      Path work)
       throws Exception {
     Path batch = Files.createDirectories(work.resolve("batch"));
     List<Path> all = new ArrayList<>();
@@ -142,61 +161,93 @@ public final class BenchCommand implements Callable<Integer> {
         all.add(copy);
       }
     }
-    try (EmbeddedStack stack =
-        EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true)) {
-      Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
-      overrides.put(WorkerConfig.MODELS_DIR.name(), registry.cache().dir().toString());
-      overrides.put(WorkerConfig.INTRA_OP_THREADS.name(), Integer.toString(threadsPerWorker));
-      CutflowConfig config = stack.config().withOverrides(overrides);
-      // Comparable with the raw figure: no recycling unless configured, and no standby warming on
-      // the same cores unless a worker can reach its quota (or memory ceiling) in this batch.
-      int recycleAfter =
-          config.sourceOf(WorkerConfig.RECYCLE_AFTER) == CutflowConfig.Source.DEFAULT
-              ? 0
-              : config.getInt(WorkerConfig.RECYCLE_AFTER);
-      long maxRssMb = config.getLong(WorkerConfig.MAX_RSS_MB);
-      SupervisorSettings settings =
-          StackWorkers.settings(
-              workers,
-              recycleAfter,
-              maxRssMb,
-              StackWorkers.standbyPays(all.size(), recycleAfter, maxRssMb),
-              overrides,
-              "cutflow-bench",
-              work.resolve("workers"));
-      long s0 = System.nanoTime();
-      try (RecyclingSupervisor supervisor =
-              StackWorkers.start(config, settings, Duration.ofMinutes(5));
-          IngestClient client = IngestClient.connect(config)) {
-        StackWorkers.awaitAssigned(supervisor, Duration.ofMinutes(1));
-        out.printf(
-            "worker process start → READY (JVM, model loaded, warmed, Kafka and the store"
-                + " connected): %s s; → partitions assigned: %.1f s%n",
-            supervisor.stats().startToReadyMs().stream()
-                .map(ms -> String.format("%.1f", ms / 1000.0))
-                .collect(Collectors.joining(", ")),
-            (System.nanoTime() - s0) / 1e9);
-        BenchCpu cpu = BenchCpu.start(stack);
-        BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
-        cpu.stop();
-        double pipelinePerSecond = s.imagesPerSecond();
-        out.printf(
-            "pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
-            s.outcomes().size(),
-            s.failures().size(),
-            s.elapsedMs() / 1000.0,
-            pipelinePerSecond,
-            s.latencyPercentile(50),
-            s.latencyPercentile(95));
-        out.println(
-            "workers: recycle after "
-                + recycleAfter
-                + ", warm standby "
-                + (settings.warmStandby() ? "on" : "off")
-                + "; "
-                + supervisor.stats().summary());
-        return new PipelineRun(pipelinePerSecond, s.outcomes().size(), cpu);
-      }
-    }
+    // Closed here once the pipeline is measured (the second raw round runs without them), or by
+    // the stop, in its order (workers, ingest, servers), when bench fails or is interrupted.
+    EmbeddedStack embedded = EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true);
+    AutoCloseable stack =
+        closeOnce(stop, OrderlyStop.Phase.SERVERS, "broker and S3 server", 40, embedded);
+    Map<String, String> overrides = new LinkedHashMap<>(embedded.overrides());
+    overrides.put(WorkerConfig.MODELS_DIR.name(), registry.cache().dir().toString());
+    overrides.put(WorkerConfig.INTRA_OP_THREADS.name(), Integer.toString(threadsPerWorker));
+    CutflowConfig config = embedded.config().withOverrides(overrides);
+    // Comparable with the raw figure: no recycling unless configured, and no standby warming on
+    // the same cores unless a worker can reach its quota (or memory ceiling) in this batch.
+    int recycleAfter =
+        config.sourceOf(WorkerConfig.RECYCLE_AFTER) == CutflowConfig.Source.DEFAULT
+            ? 0
+            : config.getInt(WorkerConfig.RECYCLE_AFTER);
+    long maxRssMb = config.getLong(WorkerConfig.MAX_RSS_MB);
+    SupervisorSettings settings =
+        StackWorkers.settings(
+            workers,
+            recycleAfter,
+            maxRssMb,
+            StackWorkers.standbyPays(all.size(), recycleAfter, maxRssMb),
+            overrides,
+            "cutflow-bench",
+            work.resolve("workers"));
+    long s0 = System.nanoTime();
+    RecyclingSupervisor supervisor = StackWorkers.start(config, settings, Duration.ofMinutes(5));
+    AutoCloseable workerProcesses =
+        closeOnce(
+            stop,
+            OrderlyStop.Phase.WORKERS,
+            "workers",
+            settings.stopTimeout().plusSeconds(15).toSeconds(),
+            supervisor);
+    IngestClient client = IngestClient.connect(config);
+    AutoCloseable ingest = closeOnce(stop, OrderlyStop.Phase.INGEST, "ingest client", 15, client);
+    StackWorkers.awaitAssigned(supervisor, Duration.ofMinutes(1));
+    out.printf(
+        "worker process start → READY (JVM, model loaded, warmed, Kafka and the store"
+            + " connected): %s s; → partitions assigned: %.1f s%n",
+        supervisor.stats().startToReadyMs().stream()
+            .map(ms -> String.format("%.1f", ms / 1000.0))
+            .collect(Collectors.joining(", ")),
+        (System.nanoTime() - s0) / 1e9);
+    BenchCpu cpu = BenchCpu.start(embedded);
+    BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
+    cpu.stop();
+    double pipelinePerSecond = s.imagesPerSecond();
+    out.printf(
+        "pipeline: %d images (%d failed) in %.1f s = %.3f images/s; latency p50 %d ms, p95 %d ms%n",
+        s.outcomes().size(),
+        s.failures().size(),
+        s.elapsedMs() / 1000.0,
+        pipelinePerSecond,
+        s.latencyPercentile(50),
+        s.latencyPercentile(95));
+    out.println(
+        "workers: recycle after "
+            + recycleAfter
+            + ", warm standby "
+            + (settings.warmStandby() ? "on" : "off")
+            + "; "
+            + supervisor.stats().summary());
+    ingest.close();
+    workerProcesses.close();
+    stack.close();
+    return new PipelineRun(pipelinePerSecond, s.outcomes().size(), cpu);
+  }
+
+  /**
+   * {@code resource}, closed by whichever comes first: the caller, or the stop's step in {@code
+   * phase} (within {@code boundSeconds}); the other finds it closed.
+   */
+  private static AutoCloseable closeOnce(
+      OrderlyStop stop,
+      OrderlyStop.Phase phase,
+      String name,
+      long boundSeconds,
+      AutoCloseable resource) {
+    AtomicBoolean closed = new AtomicBoolean();
+    AutoCloseable once =
+        () -> {
+          if (closed.compareAndSet(false, true)) {
+            resource.close();
+          }
+        };
+    stop.step(phase, name, Duration.ofSeconds(boundSeconds), once::close);
+    return once;
   }
 }

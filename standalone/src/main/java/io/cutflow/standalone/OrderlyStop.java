@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How {@code run} and {@code up} stop — when they finish, fail, or are interrupted (Ctrl-C,
- * SIGTERM): ordered steps, each bounded in time, run once.
+ * How {@code run}, {@code up} and {@code bench} stop — when they finish, fail, or are interrupted
+ * (Ctrl-C, SIGTERM): ordered steps, each bounded in time, run once.
  *
  * <p>The command's own {@code finally} and the JVM's shutdown (through {@link
  * JavaProcess#onShutdown}, so the child reaper waits for it) both call {@link #close()}; whichever
@@ -81,7 +81,10 @@ final class OrderlyStop implements AutoCloseable {
     this.registration = JavaProcess.onShutdown(this::signal);
   }
 
-  /** For the calling thread's command ({@code run}, {@code up}), until {@link #close()}. */
+  /**
+   * For the calling thread's command ({@code run}, {@code up}, {@code bench}), until {@link
+   * #close()}.
+   */
   static OrderlyStop install(String command) {
     return new OrderlyStop(command);
   }

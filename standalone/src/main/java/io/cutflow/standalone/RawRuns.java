@@ -27,12 +27,18 @@ final class RawRuns {
     this.tensors = List.copyOf(tensors);
   }
 
-  /** Runs the model {@code count} times, on the tensors in turn. */
+  /**
+   * Runs the model {@code count} times, on the tensors in turn; an interrupt ends the round after
+   * the run in progress ({@code bench} asked to stop).
+   */
   Round run(int count) throws Exception {
     long pid = ProcessHandle.current().pid();
     long cpu0 = ProcessCpu.processNanos(pid);
     long t0 = System.nanoTime();
     for (int i = 0; i < count; i++) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException("raw runs interrupted after " + i + " of " + count);
+      }
       model.run(tensors.get(next));
       next = (next + 1) % tensors.size();
     }

@@ -1,6 +1,7 @@
 package io.cutflow.standalone;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,25 @@ class RawRunsTest {
     assertEquals(before.nanos() + after.nanos(), both.nanos());
     assertEquals(before.cpuNanos() + after.cpuNanos(), both.cpuNanos());
     assertTrue(both.nanos() > 0);
+  }
+
+  @Test
+  void anInterruptEndsTheRoundAfterTheRunInProgress() {
+    List<FloatBuffer> tensors = List.of(FloatBuffer.allocate(1), FloatBuffer.allocate(1));
+    List<Integer> ran = new ArrayList<>();
+    RawRuns raw =
+        new RawRuns(
+            t -> {
+              ran.add(indexOf(tensors, t));
+              if (ran.size() == 2) {
+                Thread.currentThread().interrupt(); // a signal to bench, during the second run
+              }
+            },
+            tensors);
+    InterruptedException e = assertThrows(InterruptedException.class, () -> raw.run(5));
+    assertEquals(List.of(0, 1), ran);
+    assertEquals("raw runs interrupted after 2 of 5", e.getMessage());
+    assertFalse(Thread.currentThread().isInterrupted(), "the interrupt was taken");
   }
 
   @Test
