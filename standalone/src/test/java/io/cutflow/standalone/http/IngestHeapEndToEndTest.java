@@ -15,6 +15,7 @@ import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.common.store.ObjectStore;
+import io.cutflow.standalone.infra.ChildLogs;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
@@ -73,6 +74,7 @@ class IngestHeapEndToEndTest {
             .systemProperties(IngestUnderTest.config(stack, "heap", Map.of()).resolvedValues())
             .args("ingest-server", "--port", "0")
             .name("ingest-small-heap")
+            .logFile(ChildLogs.file("ingest-small-heap"))
             .start();
     String base = IngestUnderTest.awaitReady(ingest);
     http = new IngestHttp(() -> base, "");

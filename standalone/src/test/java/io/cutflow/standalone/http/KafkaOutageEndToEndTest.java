@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.process.JavaProcess;
 import io.cutflow.standalone.fault.ProcessFaults;
+import io.cutflow.standalone.infra.ChildLogs;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
@@ -45,6 +46,7 @@ class KafkaOutageEndToEndTest {
                 IngestUnderTest.config(stack, "kafka-outage", Map.of()).resolvedValues())
             .args("ingest-server", "--port", "0")
             .name("ingest-kafka-outage")
+            .logFile(ChildLogs.file("ingest-kafka-outage"))
             .start();
     String base = IngestUnderTest.awaitReady(ingest);
     http = new IngestHttp(() -> base, "");

@@ -51,6 +51,7 @@ public final class WorkerUnderTest {
         .systemProperties(props)
         .jvmArgs("-Xmx1g")
         .name(name)
+        .logFile(ChildLogs.file(name))
         .start();
   }
 
