@@ -5,6 +5,7 @@ import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.cli.ImageDirectory;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageDecoder;
 import io.cutflow.worker.inference.InferenceSession;
@@ -64,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliChecks.workers(workers);
-    CliChecks.inputDir(dir);
+    ImageDirectory.check(dir);
     // Ctrl-C or SIGTERM: the workers, the broker and the S3 server stop, the temporary copies and
     // the stack's data go, as for `run`
     OrderlyStop stop = OrderlyStop.install("bench");
@@ -84,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintStream out = System.out;
     int cores = Runtime.getRuntime().availableProcessors();
     int threadsPerWorker = Math.max(1, cores / workers);
-    List<Path> files = BulkIngest.listImages(dir, false);
+    List<Path> files = ImageDirectory.nonEmpty(dir, BulkIngest.listImages(dir, false));
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec = registry.defaultModel();
     Path modelFile = registry.ensure(spec.name(), FetchProgress.NONE);

@@ -27,16 +27,6 @@ final class CliChecks {
     }
   }
 
-  /** A directory of input images. */
-  static void inputDir(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          dir
-              + (Files.exists(dir) ? " is not a directory" : " does not exist")
-              + "; give the directory that holds the images");
-    }
-  }
-
   /** An output directory {@code option} names: missing (it is created) or a directory. */
   static void writableDir(String option, Path dir) {
     if (Files.exists(dir) && !Files.isDirectory(dir)) {

@@ -8,6 +8,7 @@ import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.ingest.cli.SummaryPrinter;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.cli.ImageDirectory;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
@@ -100,7 +101,7 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CliChecks.workers(workers);
     CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
-    CliChecks.inputDir(dir);
+    ImageDirectory.check(dir);
     CliChecks.writableDir("--out", out);
     List<Path> files = BulkIngest.listImages(dir, recursive);
     if (files.isEmpty()) {

@@ -16,9 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Arguments {@code run}, {@code up} and {@code bench} cannot work with fail at once, before
- * anything starts, with one line that names the option and the fix, and exit status 2 (they used to
- * give {@code / by zero}, a stack trace, or a port clash after 25 s of start-up).
+ * Arguments {@code run}, {@code up}, {@code bench} (and the other commands below) cannot work with
+ * fail at once, before anything starts, with one line that names the option and the fix, and exit
+ * status 2 (they used to give {@code / by zero}, a stack trace, or a port clash after 25 s of
+ * start-up).
  */
 class CliArgumentErrorsTest {
   @TempDir Path tmp;
@@ -58,6 +59,25 @@ class CliArgumentErrorsTest {
         cutflow("bench", images.toString(), "--workers", "0"),
         "bench",
         "--workers must be at least 1");
+  }
+
+  @Test
+  void aMissingOrEmptyImageDirectoryIsRefusedBeforeAnyModelLoads() throws Exception {
+    // bench used to load the model and fail on "no tensors to run", profile to end in a
+    // NullPointerException, and quality to print an IoU of 1.0000 over 0 photos
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Files.write(empty.resolve(".hidden"), new byte[] {1});
+    for (String command : List.of("bench", "profile", "quality")) {
+      assertOneLine(
+          cutflow(command, empty.toString()),
+          command,
+          "no files in " + empty,
+          "give the directory that holds the images");
+      assertOneLine(
+          cutflow(command, tmp.resolve("missing").toString()),
+          command,
+          tmp.resolve("missing") + " does not exist");
+    }
   }
 
   @Test

@@ -54,10 +54,7 @@ public final class QualityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    List<Path> photos;
-    try (Stream<Path> s = Files.list(dir)) {
-      photos = s.filter(Files::isRegularFile).sorted().toList();
-    }
+    List<Path> photos = ImageDirectory.files(dir);
     // masks[model][photo], one model loaded at a time (each session holds hundreds of MB)
     List<List<byte[]>> masks = new ArrayList<>();
     for (String model : models) {
