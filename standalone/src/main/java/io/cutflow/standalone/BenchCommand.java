@@ -5,6 +5,7 @@ import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.cli.CliArguments;
 import io.cutflow.worker.cli.ImageDirectory;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageDecoder;
@@ -65,6 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliChecks.workers(workers);
+    CliArguments.atLeastOne("--passes", passes, "passes over the images", "3");
     ImageDirectory.check(dir);
     // Ctrl-C or SIGTERM: the workers, the broker and the S3 server stop, the temporary copies and
     // the stack's data go, as for `run`

@@ -1,5 +1,6 @@
 package io.cutflow.standalone;
 
+import io.cutflow.worker.cli.CliArguments;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -19,12 +20,7 @@ final class CliChecks {
 
   /** {@code --workers} of run, up and bench. */
   static void workers(int workers) {
-    if (workers < 1) {
-      throw new IllegalArgumentException(
-          "--workers must be at least 1, got "
-              + workers
-              + "; give the number of worker processes, e.g. --workers 2");
-    }
+    CliArguments.atLeastOne("--workers", workers, "worker processes", "2");
   }
 
   /** An output directory {@code option} names: missing (it is created) or a directory. */

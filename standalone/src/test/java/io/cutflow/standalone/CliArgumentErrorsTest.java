@@ -62,6 +62,29 @@ class CliArgumentErrorsTest {
   }
 
   @Test
+  void countsBelowOneAndAMissingImageAreRefusedBeforeAnyModelLoads() throws Exception {
+    // bench --passes 0 used to run the whole stack and print a ratio of NaN, profile --passes 0 to
+    // end in a NullPointerException, cold-start --image with a missing file in a stack trace
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Files.write(images.resolve("a.jpg"), new byte[] {1});
+    assertOneLine(
+        cutflow("bench", images.toString(), "--passes", "0"),
+        "bench",
+        "--passes must be at least 1, got 0",
+        "--passes 3");
+    assertOneLine(
+        cutflow("profile", images.toString(), "--passes", "0"),
+        "profile",
+        "--passes must be at least 1, got 0");
+    assertOneLine(
+        cutflow("cold-start", "--runs", "0"), "cold-start", "--runs must be at least 1, got 0");
+    assertOneLine(
+        cutflow("cold-start", "--image", tmp.resolve("missing.jpg").toString()),
+        "cold-start",
+        "--image " + tmp.resolve("missing.jpg") + " does not exist");
+  }
+
+  @Test
   void aMissingOrEmptyImageDirectoryIsRefusedBeforeAnyModelLoads() throws Exception {
     // bench used to load the model and fail on "no tensors to run", profile to end in a
     // NullPointerException, and quality to print an IoU of 1.0000 over 0 photos

@@ -75,6 +75,10 @@ public final class ColdStartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    CliArguments.atLeastOne("--runs", runs, "runs per session", "4");
+    if (image != null) {
+      CliArguments.readableFile("--image", image);
+    }
     PrintStream out = System.out;
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec =

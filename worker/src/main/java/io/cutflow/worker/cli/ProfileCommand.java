@@ -57,6 +57,7 @@ public final class ProfileCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    CliArguments.atLeastOne("--passes", passes, "timed passes", "2");
     List<Path> files = ImageDirectory.files(dir);
     List<byte[]> data = new ArrayList<>();
     for (Path f : files) {
