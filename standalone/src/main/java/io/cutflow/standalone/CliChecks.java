@@ -7,8 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Checks of the one-machine commands' arguments, made before anything starts. Each failure is an
@@ -21,17 +19,6 @@ final class CliChecks {
   /** {@code --workers} of run, up and bench. */
   static void workers(int workers) {
     CliArguments.atLeastOne("--workers", workers, "worker processes", "2");
-  }
-
-  /** An output directory {@code option} names: missing (it is created) or a directory. */
-  static void writableDir(String option, Path dir) {
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          option
-              + " "
-              + dir
-              + " exists and is not a directory; name a directory (it is created if missing)");
-    }
   }
 
   /**

@@ -8,6 +8,7 @@ import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.ingest.cli.SummaryPrinter;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.cli.CliArguments;
 import io.cutflow.worker.cli.ImageDirectory;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
@@ -100,9 +101,11 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliChecks.workers(workers);
+    CliArguments.allowedFor("--recycle-after", WorkerConfig.RECYCLE_AFTER, recycleAfter);
+    CliArguments.allowedFor("--max-rss-mb", WorkerConfig.MAX_RSS_MB, maxRssMb);
     CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
     ImageDirectory.check(dir);
-    CliChecks.writableDir("--out", out);
+    CliArguments.writableDir("--out", out);
     List<Path> files = BulkIngest.listImages(dir, recursive);
     if (files.isEmpty()) {
       System.err.println("cutflow run: no files in " + dir);

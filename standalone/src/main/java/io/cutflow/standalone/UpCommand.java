@@ -8,6 +8,7 @@ import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.cli.CliArguments;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
@@ -86,8 +87,9 @@ public final class UpCommand implements Callable<Integer> {
               + "; e.g. --scrape-interval 5");
     }
     CliChecks.workers(workers);
+    CliArguments.allowedFor("--port", IngestConfig.HTTP_PORT, port);
     if (data != null) {
-      CliChecks.writableDir("--data", data);
+      CliArguments.writableDir("--data", data);
     }
     CutflowConfig base = CutflowConfig.load();
     // The ops host is the key the HTTP API binds to; up's own default is loopback only.

@@ -85,6 +85,38 @@ class CliArgumentErrorsTest {
   }
 
   @Test
+  void flagsThatStandForSettingsAreCheckedAsTheSettingsAreBeforeTheStackStarts() throws Exception {
+    // run used to start its broker and S3 server before it refused these, and up said only
+    // "port out of range:70000"
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Files.write(images.resolve("a.jpg"), new byte[] {1});
+    String out = tmp.resolve("out").toString();
+    assertOneLine(
+        cutflow("run", images.toString(), "--out", out, "--recycle-after", "-5"),
+        "run",
+        "--recycle-after -5 is below the minimum 0",
+        "cutflow.worker.recycle-after");
+    assertOneLine(
+        cutflow("run", images.toString(), "--out", out, "--max-rss-mb", "-1"),
+        "run",
+        "--max-rss-mb -1 is below the minimum 0",
+        "cutflow.worker.max-rss-mb");
+    assertOneLine(
+        cutflow("up", "--port", "70000"), "up", "--port 70000", "cutflow.ingest.http-port");
+  }
+
+  @Test
+  void removeRefusesAnOutputThatIsAFile() throws Exception {
+    // it used to end in a FileAlreadyExistsException's stack trace
+    Path file = Files.write(tmp.resolve("out.txt"), new byte[] {1});
+    Path image = Files.write(tmp.resolve("a.jpg"), new byte[] {1});
+    assertOneLine(
+        cutflow("remove", "-o", file.toString(), image.toString()),
+        "remove",
+        "--out " + file + " exists and is not a directory");
+  }
+
+  @Test
   void aMissingOrEmptyImageDirectoryIsRefusedBeforeAnyModelLoads() throws Exception {
     // bench used to load the model and fail on "no tensors to run", profile to end in a
     // NullPointerException, and quality to print an IoU of 1.0000 over 0 photos

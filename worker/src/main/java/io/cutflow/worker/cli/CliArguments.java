@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.config.ConfigKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -38,6 +39,38 @@ public final class CliArguments {
               + file
               + (Files.exists(file) ? " is not a readable file" : " does not exist")
               + "; give an image file");
+    }
+  }
+
+  /**
+   * Throws unless {@code value}, given as {@code option}, is allowed for {@code key}, the setting
+   * the option stands in for (its validator, so that the flag and the setting agree).
+   */
+  public static void allowedFor(String option, ConfigKey key, Object value) {
+    String problem = value == null ? null : key.validator().problem(value);
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + value
+              + " "
+              + problem
+              + " (allowed: "
+              + key.validator().allowed()
+              + ", as for "
+              + key.name()
+              + ")");
+    }
+  }
+
+  /** An output directory {@code option} names: missing (it is created) or a directory. */
+  public static void writableDir(String option, Path dir) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + dir
+              + " exists and is not a directory; name a directory (it is created if missing)");
     }
   }
 }

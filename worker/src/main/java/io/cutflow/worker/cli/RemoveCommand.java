@@ -157,6 +157,7 @@ public final class RemoveCommand implements Callable<Integer> {
           "cutflow remove: --out DIR is required when reading files (or use `-` for stdin → stdout)");
       return 2;
     }
+    CliArguments.writableDir("--out", out);
     List<String> notes = new ArrayList<>();
     RemoveBatch.Plan plan = RemoveBatch.plan(inputs, out, recursive);
     if (plan.items().isEmpty() && plan.missing().isEmpty()) {
