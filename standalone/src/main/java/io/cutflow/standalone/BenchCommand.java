@@ -70,17 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
     ImageDirectory.check(dir);
     // Ctrl-C or SIGTERM: the workers, the broker and the S3 server stop, the temporary copies and
     // the stack's data go, as for `run`
-    OrderlyStop stop = OrderlyStop.install("bench");
-    try {
-      return bench(stop);
-    } catch (Exception e) {
-      if (stop.signalled()) {
-        return RunCommand.INTERRUPTED; // the JVM exits with the signal's status
-      }
-      throw e;
-    } finally {
-      stop.close();
-    }
+    return OrderlyStop.runCommand("bench", this::bench);
   }
 
   private int bench(OrderlyStop stop) throws Exception {

@@ -81,6 +81,34 @@ final class OrderlyStop implements AutoCloseable {
     this.registration = JavaProcess.onShutdown(this::signal);
   }
 
+  /** Exit status of a command interrupted by Ctrl-C (128 + SIGINT), as a shell reports it. */
+  static final int INTERRUPTED = 130;
+
+  /** A command's work under its stop. */
+  @FunctionalInterface
+  interface Body {
+    int run(OrderlyStop stop) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} on the calling thread with a stop of its own, closed when the body returns or
+   * throws; returns the body's status, or {@link #INTERRUPTED} when a signal ended it (the JVM then
+   * exits with the signal's own status).
+   */
+  static int runCommand(String command, Body body) throws Exception {
+    OrderlyStop stop = install(command);
+    try {
+      return body.run(stop);
+    } catch (Exception e) {
+      if (stop.signalled()) {
+        return INTERRUPTED;
+      }
+      throw e;
+    } finally {
+      stop.close();
+    }
+  }
+
   /**
    * For the calling thread's command ({@code run}, {@code up}, {@code bench}), until {@link
    * #close()}.

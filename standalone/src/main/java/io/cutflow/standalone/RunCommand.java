@@ -37,9 +37,6 @@ import picocli.CommandLine.Parameters;
     description =
         "Run every image in DIR through the real pipeline on an embedded Kafka + S3 stack.")
 public final class RunCommand implements Callable<Integer> {
-  /** Exit status of an interrupted run (128 + SIGINT), as a shell reports it. */
-  static final int INTERRUPTED = 130;
-
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory of images.")
   Path dir;
 
@@ -112,26 +109,20 @@ public final class RunCommand implements Callable<Integer> {
       return 2;
     }
     RunTally tally = new RunTally(files.size());
-    OrderlyStop stop = OrderlyStop.install("run");
-    try {
-      stop.step(
-          OrderlyStop.Phase.REPORT,
-          "summary",
-          Duration.ofSeconds(5),
-          () -> {
-            if (stop.signalled() && tally.claimReport()) {
-              tally.printInterrupted(System.out, System.err, out);
-            }
-          });
-      return run(stop, files, options, tally);
-    } catch (Exception e) {
-      if (stop.signalled()) {
-        return INTERRUPTED; // the stop reports; the JVM exits with the signal's status
-      }
-      throw e;
-    } finally {
-      stop.close();
-    }
+    return OrderlyStop.runCommand(
+        "run",
+        stop -> {
+          stop.step(
+              OrderlyStop.Phase.REPORT,
+              "summary",
+              Duration.ofSeconds(5),
+              () -> {
+                if (stop.signalled() && tally.claimReport()) {
+                  tally.printInterrupted(System.out, System.err, out);
+                }
+              });
+          return run(stop, files, options, tally);
+        });
   }
 
   private int run(OrderlyStop stop, List<Path> files, CutoutOptions options, RunTally tally)
@@ -220,7 +211,7 @@ public final class RunCommand implements Callable<Integer> {
         workers, (System.nanoTime() - t0) / 1e9, files.size());
     BulkIngest.Summary summary = client.ingest(files, options, true, out, timeout, 4, tally);
     if (!tally.claimReport()) {
-      return INTERRUPTED; // interrupted as it finished: the stop reports
+      return OrderlyStop.INTERRUPTED; // interrupted as it finished: the stop reports
     }
     SummaryPrinter.print(summary, true, System.out, System.err);
     System.out.println("workers: " + supervisor.stats().summary());

@@ -103,18 +103,12 @@ public final class UpCommand implements Callable<Integer> {
     CliChecks.portFree(bindHost, httpPort);
     ModelRegistry registry = ModelRegistry.createDefault();
     registry.ensureDefault(FetchProgress.NONE);
-    OrderlyStop stop = OrderlyStop.install("up");
-    try {
-      up(stop, base, bindHost, httpPort, registry);
-      return 0;
-    } catch (Exception e) {
-      if (stop.signalled()) {
-        return RunCommand.INTERRUPTED; // the JVM exits with the signal's status
-      }
-      throw e;
-    } finally {
-      stop.close();
-    }
+    return OrderlyStop.runCommand(
+        "up",
+        stop -> {
+          up(stop, base, bindHost, httpPort, registry);
+          return 0;
+        });
   }
 
   private void up(

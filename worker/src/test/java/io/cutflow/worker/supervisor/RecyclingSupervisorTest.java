@@ -51,6 +51,17 @@ class RecyclingSupervisorTest {
     throw new AssertionError("condition not reached within " + timeout + ": " + st);
   }
 
+  /** Slot 0 once it has an active worker and a warm standby. */
+  private static SupervisorStats.SlotState activeWithWarmStandby(RecyclingSupervisor s)
+      throws InterruptedException {
+    return await(
+            s,
+            x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
+            Duration.ofSeconds(30))
+        .slots()
+        .get(0);
+  }
+
   @Test
   void recyclesByCountHandingOverToTheWarmStandby(@TempDir Path dir) throws Exception {
     // 20 records × 80 ms: a worker's life (~1.6 s) outlasts a fake warm-up (0.1 s) + JVM start. A
@@ -130,15 +141,11 @@ class RecyclingSupervisorTest {
         RecyclingSupervisor.start(
             CutflowConfig.isolated(Map.of()), fake(dir, 1, 0, Map.of("FAKE_WARM_MS", "100")));
     try {
-      SupervisorStats st =
-          await(
-              s,
-              x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
-              Duration.ofSeconds(30));
-      long victim = st.slots().get(0).activePid();
-      long standby = st.slots().get(0).standbyPid();
+      SupervisorStats.SlotState slot = activeWithWarmStandby(s);
+      long victim = slot.activePid();
+      long standby = slot.standbyPid();
       ProcessHandle.of(victim).orElseThrow().destroyForcibly();
-      st =
+      SupervisorStats st =
           await(
               s,
               x -> x.crashes() == 1 && x.slots().get(0).activePid() == standby,
@@ -169,15 +176,11 @@ class RecyclingSupervisorTest {
         RecyclingSupervisor.start(
             CutflowConfig.isolated(Map.of()),
             fake(dir, 1, 0, Map.of("FAKE_WARM_MS", "100", "FAKE_SIGTERM", "drain")))) {
-      SupervisorStats st =
-          await(
-              s,
-              x -> x.slots().get(0).activePid() > 0 && x.slots().get(0).standbyReady(),
-              Duration.ofSeconds(30));
-      long victim = st.slots().get(0).activePid();
-      long standby = st.slots().get(0).standbyPid();
+      SupervisorStats.SlotState slot = activeWithWarmStandby(s);
+      long victim = slot.activePid();
+      long standby = slot.standbyPid();
       assertTrue(ProcessHandle.of(victim).orElseThrow().destroy(), "SIGTERM sent");
-      st =
+      SupervisorStats st =
           await(
               s,
               x ->
