@@ -106,6 +106,27 @@ class CliArgumentErrorsTest {
   }
 
   @Test
+  void threadsOutsideTheSettingsRangeAreRefusedByEveryModelCommand() throws Exception {
+    // --threads stands for cutflow.worker.intra-op-threads (0..1024); -1 used to go to ONNX Runtime
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Path image = Files.write(images.resolve("a.jpg"), new byte[] {1});
+    String out = tmp.resolve("out").toString();
+    List<List<String>> commands =
+        List.of(
+            List.of("remove", "--threads", "-1", "-o", out, image.toString()),
+            List.of("profile", "--threads", "-1", images.toString()),
+            List.of("quality", "--threads", "-1", images.toString()),
+            List.of("cold-start", "--threads", "-1"));
+    for (List<String> args : commands) {
+      assertOneLine(
+          cutflow(args.toArray(String[]::new)),
+          args.get(0),
+          "--threads -1 is outside 0..1024",
+          "cutflow.worker.intra-op-threads");
+    }
+  }
+
+  @Test
   void removeRefusesAnOutputThatIsAFile() throws Exception {
     // it used to end in a FileAlreadyExistsException's stack trace
     Path file = Files.write(tmp.resolve("out.txt"), new byte[] {1});

@@ -76,6 +76,7 @@ public final class ColdStartCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliArguments.atLeastOne("--runs", runs, "runs per session", "4");
+    session.check();
     if (image != null) {
       CliArguments.readableFile("--image", image);
     }

@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.inference.InferenceSession;
 import picocli.CommandLine.Option;
 
@@ -40,6 +41,11 @@ public final class ModelSessionOptions {
   /** The model name, or null for the manifest's default. */
   public String model() {
     return model;
+  }
+
+  /** Refuses values the session cannot take, before anything loads. */
+  public void check() {
+    CliArguments.allowedFor("--threads", WorkerConfig.INTRA_OP_THREADS, threads);
   }
 
   /** Intra-op threads, or null for all cores. */

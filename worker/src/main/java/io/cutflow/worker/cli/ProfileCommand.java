@@ -58,6 +58,7 @@ public final class ProfileCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = System.out;
     CliArguments.atLeastOne("--passes", passes, "timed passes", "2");
+    session.check();
     List<Path> files = ImageDirectory.files(dir);
     List<byte[]> data = new ArrayList<>();
     for (Path f : files) {

@@ -2,6 +2,7 @@ package io.cutflow.worker.cli;
 
 import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.MaskAgreement;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -53,6 +54,7 @@ public final class QualityCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    CliArguments.allowedFor("--threads", WorkerConfig.INTRA_OP_THREADS, threads);
     PrintStream out = System.out;
     List<Path> photos = ImageDirectory.files(dir);
     // masks[model][photo], one model loaded at a time (each session holds hundreds of MB)

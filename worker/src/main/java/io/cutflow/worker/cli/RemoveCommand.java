@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
@@ -107,6 +108,7 @@ public final class RemoveCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    CliArguments.allowedFor("--threads", WorkerConfig.INTRA_OP_THREADS, threads);
     AtomicBoolean stopping = new AtomicBoolean();
     CountDownLatch ended = new CountDownLatch(1);
     StopSignals signals =
