@@ -80,16 +80,6 @@ public final class BulkIngest {
     this.concurrency = concurrency;
   }
 
-  /** Image files in {@code dir} (hidden files skipped), sorted, optionally recursing. */
-  public static List<Path> listImages(Path dir, boolean recursive) throws IOException {
-    try (var s = recursive ? Files.walk(dir) : Files.list(dir)) {
-      return s.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          .sorted()
-          .toList();
-    }
-  }
-
   /**
    * Submits every file. With {@code watcherFactory} non-null, waits (up to {@code timeout}) for
    * each result and writes ok cutouts to {@code outDir/<file name without extension>.png}.

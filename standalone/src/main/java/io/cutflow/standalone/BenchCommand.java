@@ -1,12 +1,12 @@
 package io.cutflow.standalone;
 
+import io.cutflow.common.cli.ImageDirectory;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.cli.IngestClient;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.cli.CliArguments;
-import io.cutflow.worker.cli.ImageDirectory;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageDecoder;
 import io.cutflow.worker.inference.InferenceSession;
@@ -77,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintStream out = System.out;
     int cores = Runtime.getRuntime().availableProcessors();
     int threadsPerWorker = Math.max(1, cores / workers);
-    List<Path> files = ImageDirectory.nonEmpty(dir, BulkIngest.listImages(dir, false));
+    List<Path> files = ImageDirectory.nonEmpty(dir, ImageDirectory.list(dir, false));
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec = registry.defaultModel();
     Path modelFile = registry.ensure(spec.name(), FetchProgress.NONE);

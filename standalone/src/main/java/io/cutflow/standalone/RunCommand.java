@@ -1,6 +1,7 @@
 package io.cutflow.standalone;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
+import io.cutflow.common.cli.ImageDirectory;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.ingest.BulkIngest;
@@ -9,7 +10,6 @@ import io.cutflow.ingest.cli.SummaryPrinter;
 import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.cli.CliArguments;
-import io.cutflow.worker.cli.ImageDirectory;
 import io.cutflow.worker.model.FetchProgress;
 import io.cutflow.worker.model.ModelRegistry;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
@@ -103,11 +103,7 @@ public final class RunCommand implements Callable<Integer> {
     CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
     ImageDirectory.check(dir);
     CliArguments.writableDir("--out", out);
-    List<Path> files = BulkIngest.listImages(dir, recursive);
-    if (files.isEmpty()) {
-      System.err.println("cutflow run: no files in " + dir);
-      return 2;
-    }
+    List<Path> files = ImageDirectory.nonEmpty(dir, ImageDirectory.list(dir, recursive));
     RunTally tally = new RunTally(files.size());
     return OrderlyStop.runCommand(
         "run",

@@ -143,7 +143,7 @@ class CliArgumentErrorsTest {
     // NullPointerException, and quality to print an IoU of 1.0000 over 0 photos
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     Files.write(empty.resolve(".hidden"), new byte[] {1});
-    for (String command : List.of("bench", "profile", "quality")) {
+    for (String command : List.of("bench", "profile", "quality", "ingest")) {
       assertOneLine(
           cutflow(command, empty.toString()),
           command,
@@ -154,6 +154,11 @@ class CliArgumentErrorsTest {
           command,
           tmp.resolve("missing") + " does not exist");
     }
+    // run and ingest already refused an empty folder; ingest a missing one with a stack trace
+    assertOneLine(
+        cutflow("run", empty.toString(), "--out", tmp.resolve("out").toString()),
+        "run",
+        "no files in " + empty);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.cutflow.ingest.cli;
 
 import io.cutflow.common.cli.ConnectionOptions;
 import io.cutflow.common.cli.CutoutOptionsMixin;
+import io.cutflow.common.cli.ImageDirectory;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.ingest.BulkIngest;
@@ -68,11 +69,8 @@ public final class IngestCommand implements Callable<Integer> {
       return 2;
     }
     CutflowConfig config = connection.config();
-    List<Path> files = BulkIngest.listImages(dir, recursive);
-    if (files.isEmpty()) {
-      System.err.println("cutflow ingest: no files in " + dir);
-      return 2;
-    }
+    ImageDirectory.check(dir);
+    List<Path> files = ImageDirectory.nonEmpty(dir, ImageDirectory.list(dir, recursive));
     try (IngestClient client = IngestClient.connect(config)) {
       BulkIngest.Summary summary = client.ingest(files, options, wait, out, timeout, concurrency);
       SummaryPrinter.print(summary, wait, System.out, System.err);

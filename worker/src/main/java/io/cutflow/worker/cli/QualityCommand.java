@@ -1,5 +1,6 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.cli.ImageDirectory;
 import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;

@@ -1,4 +1,4 @@
-package io.cutflow.worker.cli;
+package io.cutflow.common.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The directory of images a command works through ({@code run}, {@code bench}, {@code profile},
- * {@code quality}): checked before anything loads, so that a wrong path or an empty folder gets one
- * line naming it (exit 2) rather than a model load and a stack trace, or a result over no images.
+ * The directory of images a command works through ({@code run}, {@code bench}, {@code ingest},
+ * {@code profile}, {@code quality}): its images listed one way for all of them, and checked before
+ * anything loads, so that a wrong path or an empty folder gets one line naming it (exit 2) rather
+ * than a model load and a stack trace, or a result over no images.
  */
 public final class ImageDirectory {
   private ImageDirectory() {}
@@ -33,16 +34,22 @@ public final class ImageDirectory {
     return files;
   }
 
+  /**
+   * The files of {@code dir}, sorted: hidden ones left out, and with {@code recursive} those of its
+   * sub-folders too.
+   */
+  public static List<Path> list(Path dir, boolean recursive) throws IOException {
+    try (Stream<Path> s = recursive ? Files.walk(dir) : Files.list(dir)) {
+      return s.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .sorted()
+          .toList();
+    }
+  }
+
   /** The files of {@code dir} (not its sub-folders, not hidden ones), sorted; at least one. */
   public static List<Path> files(Path dir) throws IOException {
     check(dir);
-    try (Stream<Path> s = Files.list(dir)) {
-      return nonEmpty(
-          dir,
-          s.filter(Files::isRegularFile)
-              .filter(p -> !p.getFileName().toString().startsWith("."))
-              .sorted()
-              .toList());
-    }
+    return nonEmpty(dir, list(dir, false));
   }
 }
