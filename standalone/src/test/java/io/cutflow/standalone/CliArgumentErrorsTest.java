@@ -3,11 +3,14 @@ package io.cutflow.standalone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -135,6 +138,31 @@ class CliArgumentErrorsTest {
         cutflow("remove", "-o", file.toString(), image.toString()),
         "remove",
         "--out " + file + " exists and is not a directory");
+  }
+
+  @Test
+  void removeWithEveryInputMissingFailsThemWithoutLoadingTheModel() throws Exception {
+    // it used to load the model first (its log line, then an empty progress bar on stderr)
+    Path out = tmp.resolve("out");
+    String a = tmp.resolve("a.jpg").toString();
+    String b = tmp.resolve("b.png").toString();
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = CutflowCli.commandLine().execute("remove", "-o", out.toString(), a, b);
+    } finally {
+      System.setErr(stderr);
+    }
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(
+        List.of(
+            "failed: no such file: " + a,
+            "failed: no such file: " + b,
+            "0 of 2 images written to " + out + " (2 failed)"),
+        lines);
+    assertEquals(1, exit);
   }
 
   @Test

@@ -167,53 +167,10 @@ public final class RemoveCommand implements Callable<Integer> {
       return 2;
     }
     Files.createDirectories(out);
-    RemoveBatch.Outcome outcome;
-    try (RemoverFactory.Loaded loaded =
-            RemoverFactory.open(options.model(), sessionFor(plan.items().size()), NO_WARM_UP);
-        ProgressBar bar =
-            new ProgressBarBuilder()
-                .setTaskName("remove")
-                .setInitialMax(plan.items().size())
-                .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(ProgressOutput.onStderr(err))
-                .hideEta()
-                .build()) {
-      BackgroundRemover remover = loaded.remover();
-      outcome =
-          RemoveBatch.run(
-              plan.items(),
-              new RemoveBatch.Steps<BackgroundRemover.Prepared, BackgroundRemover.Inferred>() {
-                @Override
-                public BackgroundRemover.Prepared prepare(byte[] data, String name)
-                    throws InvalidImageException, InterruptedException {
-                  return remover.prepare(data, name, options);
-                }
-
-                @Override
-                public BackgroundRemover.Inferred infer(BackgroundRemover.Prepared p)
-                    throws OrtException {
-                  return remover.infer(p);
-                }
-
-                @Override
-                public byte[] finish(BackgroundRemover.Inferred inferred, String name) {
-                  BackgroundRemover.Cutout cutout = remover.finish(inferred);
-                  if (cutout.note() != null) {
-                    notes.add(name + ": " + cutout.note());
-                  }
-                  return cutout.png();
-                }
-
-                @Override
-                public void release(BackgroundRemover.Prepared p) {
-                  p.memory().close();
-                }
-              },
-              skipExisting,
-              deleteInput,
-              bar::step,
-              stopping);
-    }
+    RemoveBatch.Outcome outcome =
+        plan.items().isEmpty() // every input missing: no model to load, nothing to show
+            ? new RemoveBatch.Outcome(0, 0, 0, List.of())
+            : removeEach(plan, options, notes, stopping);
     List<String> failures = new ArrayList<>(plan.missing());
     failures.addAll(outcome.failures());
     int total = plan.items().size() + plan.missing().size();
@@ -235,5 +192,56 @@ public final class RemoveCommand implements Callable<Integer> {
         failures.isEmpty() ? "" : " (" + failures.size() + " failed)",
         notDone == 0 ? "" : "; stopped as asked, " + notDone + " not done");
     return failures.isEmpty() ? 0 : 1;
+  }
+
+  /** Runs the model over {@code plan}'s images, with a progress bar on stderr. */
+  private RemoveBatch.Outcome removeEach(
+      RemoveBatch.Plan plan, CutoutOptions options, List<String> notes, BooleanSupplier stopping)
+      throws Exception {
+    try (RemoverFactory.Loaded loaded =
+            RemoverFactory.open(options.model(), sessionFor(plan.items().size()), NO_WARM_UP);
+        ProgressBar bar =
+            new ProgressBarBuilder()
+                .setTaskName("remove")
+                .setInitialMax(plan.items().size())
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(ProgressOutput.onStderr(System.err))
+                .hideEta()
+                .build()) {
+      BackgroundRemover remover = loaded.remover();
+      return RemoveBatch.run(
+          plan.items(),
+          new RemoveBatch.Steps<BackgroundRemover.Prepared, BackgroundRemover.Inferred>() {
+            @Override
+            public BackgroundRemover.Prepared prepare(byte[] data, String name)
+                throws InvalidImageException, InterruptedException {
+              return remover.prepare(data, name, options);
+            }
+
+            @Override
+            public BackgroundRemover.Inferred infer(BackgroundRemover.Prepared p)
+                throws OrtException {
+              return remover.infer(p);
+            }
+
+            @Override
+            public byte[] finish(BackgroundRemover.Inferred inferred, String name) {
+              BackgroundRemover.Cutout cutout = remover.finish(inferred);
+              if (cutout.note() != null) {
+                notes.add(name + ": " + cutout.note());
+              }
+              return cutout.png();
+            }
+
+            @Override
+            public void release(BackgroundRemover.Prepared p) {
+              p.memory().close();
+            }
+          },
+          skipExisting,
+          deleteInput,
+          bar::step,
+          stopping);
+    }
   }
 }
