@@ -127,6 +127,11 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
     p.put("background.threads", "4");
     p.put("log.cleaner.threads", "1");
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+    // Kafka writes a no-op record to the metadata log every 500 ms so that a cluster's brokers
+    // can tell a live controller from a stalled one; a single node has no one to tell, and the
+    // appends were about a third of an idle broker's CPU (docs/benchmarks.md, "The broker's idle
+    // CPU"). 0 = none.
+    p.put("metadata.max.idle.interval.ms", "0");
     return p;
   }
 

@@ -19,8 +19,10 @@ import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.common.store.ObjectSummary;
 import io.cutflow.common.store.ObjectTooLargeException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -198,6 +201,26 @@ class EmbeddedStackTest {
           Map.of(
               new TopicPartition(rec.topic(), rec.partition()),
               new OffsetAndMetadata(rec.offset() + 1)));
+    }
+  }
+
+  @Test
+  @Order(5)
+  void anIdleBrokerAppendsNothingToItsMetadataLog() throws Exception {
+    // Kafka's default has the controller append a no-op record every 500 ms
+    Path log = stack.kafka().dir().resolve("data").resolve("__cluster_metadata-0");
+    long before = segmentBytes(log);
+    Thread.sleep(2_000);
+    assertEquals(before, segmentBytes(log), "bytes of " + log + "'s segments after 2 s idle");
+  }
+
+  private static long segmentBytes(Path partitionDir) throws IOException {
+    try (Stream<Path> files = Files.list(partitionDir)) {
+      long sum = 0;
+      for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+        sum += Files.size(f);
+      }
+      return sum;
     }
   }
 
