@@ -174,7 +174,6 @@ public final class JobStatusService implements StatusLookup, AutoCloseable {
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
     // leave the consumer group on close, so that a restarted instance gets the partitions at once
     // instead of after the session timeout (Streams turns this off by default)
     p.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
