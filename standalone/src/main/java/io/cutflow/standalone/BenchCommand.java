@@ -77,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintStream out = System.out;
     int cores = Runtime.getRuntime().availableProcessors();
     int threadsPerWorker = Math.max(1, cores / workers);
-    List<Path> files = ImageDirectory.nonEmpty(dir, ImageDirectory.list(dir, false));
+    List<Path> files = ImageDirectory.files(dir);
     ModelRegistry registry = ModelRegistry.createDefault();
     ModelSpec spec = registry.defaultModel();
     Path modelFile = registry.ensure(spec.name(), FetchProgress.NONE);

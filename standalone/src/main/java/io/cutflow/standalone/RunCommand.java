@@ -103,7 +103,7 @@ public final class RunCommand implements Callable<Integer> {
     CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
     ImageDirectory.check(dir);
     CliArguments.writableDir("--out", out);
-    List<Path> files = ImageDirectory.nonEmpty(dir, ImageDirectory.list(dir, recursive));
+    List<Path> files = ImageDirectory.files(dir, recursive);
     RunTally tally = new RunTally(files.size());
     return OrderlyStop.runCommand(
         "run",

@@ -26,7 +26,7 @@ public final class ImageDirectory {
   }
 
   /** {@code files}, listed from {@code dir}; throws if there are none. */
-  public static List<Path> nonEmpty(Path dir, List<Path> files) {
+  private static List<Path> nonEmpty(Path dir, List<Path> files) {
     if (files.isEmpty()) {
       throw new IllegalArgumentException(
           "no files in " + dir + "; give the directory that holds the images");
@@ -38,7 +38,7 @@ public final class ImageDirectory {
    * The files of {@code dir}, sorted: hidden ones left out, and with {@code recursive} those of its
    * sub-folders too.
    */
-  public static List<Path> list(Path dir, boolean recursive) throws IOException {
+  private static List<Path> list(Path dir, boolean recursive) throws IOException {
     try (Stream<Path> s = recursive ? Files.walk(dir) : Files.list(dir)) {
       return s.filter(Files::isRegularFile)
           .filter(p -> !p.getFileName().toString().startsWith("."))
@@ -49,7 +49,15 @@ public final class ImageDirectory {
 
   /** The files of {@code dir} (not its sub-folders, not hidden ones), sorted; at least one. */
   public static List<Path> files(Path dir) throws IOException {
+    return files(dir, false);
+  }
+
+  /**
+   * The files of {@code dir} (with {@code recursive}, of its sub-folders too; not hidden ones),
+   * sorted; at least one. Throws, naming {@code dir}, when it is no directory or holds no file.
+   */
+  public static List<Path> files(Path dir, boolean recursive) throws IOException {
     check(dir);
-    return nonEmpty(dir, list(dir, false));
+    return nonEmpty(dir, list(dir, recursive));
   }
 }

@@ -69,8 +69,7 @@ public final class IngestCommand implements Callable<Integer> {
       return 2;
     }
     CutflowConfig config = connection.config();
-    ImageDirectory.check(dir);
-    List<Path> files = ImageDirectory.nonEmpty(dir, ImageDirectory.list(dir, recursive));
+    List<Path> files = ImageDirectory.files(dir, recursive);
     try (IngestClient client = IngestClient.connect(config)) {
       BulkIngest.Summary summary = client.ingest(files, options, wait, out, timeout, concurrency);
       SummaryPrinter.print(summary, wait, System.out, System.err);
