@@ -76,7 +76,8 @@ final class InferenceStage {
     while (open || !queue.isEmpty()) {
       InFlightJob job;
       try {
-        job = queue.poll(100, TimeUnit.MILLISECONDS);
+        // close() is seen within a second; interrupt() ends the wait at once
+        job = queue.poll(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         return;
       }

@@ -67,6 +67,19 @@ public final class OffsetTracker {
     return out;
   }
 
+  /**
+   * Whether any record handed out has not been committed yet: in flight, or finished but not yet
+   * returned by {@link #committable}.
+   */
+  public boolean uncommitted() {
+    for (ConcurrentSkipListMap<Long, Boolean> offsets : pending.values()) {
+      if (!offsets.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Records handed out but not finished, across all partitions. */
   public int inFlight() {
     int n = 0;

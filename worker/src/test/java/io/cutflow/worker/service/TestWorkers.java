@@ -6,10 +6,14 @@ import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.inference.SharedRemover;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
-/** A {@link CutoutWorker} on the shared remover, for the run-loop tests of this package. */
+/**
+ * A {@link CutoutWorker} on the shared remover, and a wait, for the run-loop tests of this package.
+ */
 final class TestWorkers {
   private TestWorkers() {}
 
@@ -35,5 +39,17 @@ final class TestWorkers {
         1 << 20,
         settings,
         metrics);
+  }
+
+  /** Waits until {@code condition} holds, checking every 20 ms; fails after {@code timeout}. */
+  static void await(BooleanSupplier condition, String what, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(20);
+    }
   }
 }
