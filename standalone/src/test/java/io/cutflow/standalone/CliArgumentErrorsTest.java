@@ -141,6 +141,23 @@ class CliArgumentErrorsTest {
   }
 
   @Test
+  void removeRefusesAnOutputThatCannotBeCreatedAndOneThatIsTheInputFolder() throws Exception {
+    // the first used to end in a FileSystemException's stack trace; the second wrote a.png's cutout
+    // over a.png
+    Path file = Files.write(tmp.resolve("plain.txt"), new byte[] {1});
+    Path image = Files.write(tmp.resolve("a.png"), new byte[] {1});
+    assertOneLine(
+        cutflow("remove", "-o", file.resolve("sub").toString(), image.toString()),
+        "remove",
+        "--out " + file.resolve("sub") + " cannot be created: " + file + " is not a directory");
+    assertOneLine(
+        cutflow("remove", "-o", tmp.toString(), tmp.toString()),
+        "remove",
+        "--out " + tmp + " is the input folder " + tmp);
+    assertEquals(1, Files.readAllBytes(image).length, "a.png untouched");
+  }
+
+  @Test
   void removeWithEveryInputMissingFailsThemWithoutLoadingTheModel() throws Exception {
     // it used to load the model first (its log line, then an empty progress bar on stderr)
     Path out = tmp.resolve("out");

@@ -72,5 +72,21 @@ public final class CliArguments {
               + dir
               + " exists and is not a directory; name a directory (it is created if missing)");
     }
+    // a missing folder is created later: its nearest existing ancestor must be a folder we can
+    // write
+    Path existing = dir.toAbsolutePath().normalize();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !existing.equals(dir.toAbsolutePath().normalize())) {
+      if (!Files.isDirectory(existing)) {
+        throw new IllegalArgumentException(
+            option + " " + dir + " cannot be created: " + existing + " is not a directory");
+      }
+      if (!Files.isWritable(existing)) {
+        throw new IllegalArgumentException(
+            option + " " + dir + " cannot be created: " + existing + " is not writable");
+      }
+    }
   }
 }

@@ -1,6 +1,6 @@
 package io.cutflow.worker.cli;
 
-import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.image.CutoutNames;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
@@ -11,7 +11,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -53,25 +55,51 @@ final class RemoveBatch {
    * Outputs for {@code inputs} under {@code out}: a file gives {@code OUT/<name>.png}; a folder its
    * files (hidden ones left out), with {@code recursive} also those of its sub-folders as {@code
    * OUT/<relative path>/<name>.png}. Nothing under {@code out} is taken as input, so OUT may lie
-   * inside an input folder.
+   * inside an input folder (but may not be one). No output is written twice or over an input:
+   * inputs that would share an output ({@code a.jpg}, {@code a.png}) keep their extension in its
+   * name ({@link CutoutNames}).
+   *
+   * @throws IllegalArgumentException when {@code out} is one of the input folders
    */
   static Plan plan(List<String> inputs, Path out, boolean recursive) throws IOException {
     Path outAbs = out.toAbsolutePath().normalize();
-    List<Item> items = new ArrayList<>();
+    List<Path> files = new ArrayList<>();
+    List<String> relative = new ArrayList<>(); // where each file's output goes, under out
     List<String> missing = new ArrayList<>();
     for (String input : inputs) {
       Path p = Path.of(input);
       if (Files.isDirectory(p)) {
+        if (p.toAbsolutePath().normalize().equals(outAbs)) {
+          throw new IllegalArgumentException(
+              "--out "
+                  + out
+                  + " is the input folder "
+                  + input
+                  + ": its cutouts would be written among the images (a.png over a.png); give"
+                  + " another folder, e.g. "
+                  + out.resolve("cutouts"));
+        }
         for (Path file : filesIn(p, outAbs, recursive)) {
-          Path relative = p.relativize(file).getParent();
-          Path dir = relative == null ? out : out.resolve(relative);
-          items.add(new Item(file, dir.resolve(CutoutFileName.of(file))));
+          files.add(file);
+          relative.add(
+              p.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/"));
         }
       } else if (Files.isRegularFile(p)) {
-        items.add(new Item(p, out.resolve(CutoutFileName.of(p))));
+        files.add(p);
+        relative.add(p.getFileName().toString());
       } else {
         missing.add("no such file: " + input);
       }
+    }
+    Set<Path> inputFiles = new HashSet<>();
+    for (Path f : files) {
+      inputFiles.add(f.toAbsolutePath().normalize());
+    }
+    List<String> names =
+        CutoutNames.of(relative, name -> inputFiles.contains(outAbs.resolve(name).normalize()));
+    List<Item> items = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      items.add(new Item(files.get(i), out.resolve(names.get(i))));
     }
     return new Plan(items, missing);
   }

@@ -10,6 +10,7 @@ import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.inference.StopSignals;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -166,7 +167,17 @@ public final class RemoveCommand implements Callable<Integer> {
       err.println("cutflow remove: no input images found in " + inputs);
       return 2;
     }
-    Files.createDirectories(out);
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      err.println(
+          "cutflow remove: --out "
+              + out
+              + " cannot be created: "
+              + e
+              + "; name a folder you can write");
+      return 2;
+    }
     RemoveBatch.Outcome outcome =
         plan.items().isEmpty() // every input missing: no model to load, nothing to show
             ? new RemoveBatch.Outcome(0, 0, 0, List.of())

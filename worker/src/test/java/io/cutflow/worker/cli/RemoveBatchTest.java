@@ -3,6 +3,7 @@ package io.cutflow.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.worker.image.InvalidImageException;
@@ -148,10 +149,48 @@ class RemoveBatchTest {
   }
 
   @Test
-  void deleteInputKeepsInputsThatFailedOrAreTheirOwnOutput() throws IOException {
+  void inputsThatWouldShareAnOutputEachGetTheirOwnAndAllAreDeletedOnlyOnceWritten()
+      throws IOException {
+    file("in/a.jpg", "jpg");
+    file("in/a.png", "png");
+    file("in/a.JPG", "JPG");
+    file("in/b.gif", "gif");
+    Path out = tmp.resolve("out");
+    RemoveBatch.Plan plan = RemoveBatch.plan(List.of(tmp.resolve("in").toString()), out, false);
+    assertEquals(
+        List.of(
+            out.resolve("a.JPG.png"),
+            out.resolve("a.jpg~2.png"),
+            out.resolve("a.png.png"),
+            out.resolve("b.png")),
+        outputs(plan));
+
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(plan.items(), steps(REVERSE), false, true, () -> {}, () -> false);
+    assertEquals(4, o.written());
+    assertEquals(4, o.deleted());
+    assertEquals("GPJ", Files.readString(out.resolve("a.JPG.png")));
+    assertEquals("gpj", Files.readString(out.resolve("a.jpg~2.png")));
+    assertEquals("gnp", Files.readString(out.resolve("a.png.png")));
+    assertEquals("fig", Files.readString(out.resolve("b.png")));
+  }
+
+  @Test
+  void anOutFolderThatIsAnInputFolderIsRefused() throws IOException {
+    file("in/a.jpg", "a");
+    Path in = tmp.resolve("in");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> RemoveBatch.plan(List.of(in.toString()), in, true));
+    assertTrue(e.getMessage().startsWith("--out " + in + " is the input folder"), e.getMessage());
+  }
+
+  @Test
+  void deleteInputKeepsInputsThatFailedAndNoOutputReplacesAnInput() throws IOException {
     Path good = file("in/good.jpg", "good");
     Path bad = file("in/bad.jpg", "bad");
-    Path self = file("in/self.png", "self"); // OUT = in: self.png's cutout is self.png
+    Path self = file("in/self.png", "self"); // OUT = in: self.png's cutout may not be self.png
     Path out = tmp.resolve("in");
     Cutter failsOnBad =
         (data, name) -> {
@@ -169,12 +208,14 @@ class RemoveBatchTest {
         RemoveBatch.run(items, steps(failsOnBad), false, true, () -> steps.add("x"), () -> false);
     assertEquals(3, steps.size(), "progress after every item");
     assertEquals(2, o.written());
-    assertEquals(1, o.deleted());
+    assertEquals(2, o.deleted());
     assertEquals(List.of(bad + ": not an image"), o.failures());
     assertFalse(Files.exists(good));
     assertEquals("doog", Files.readString(out.resolve("good.png")));
     assertTrue(Files.exists(bad), "a failed input is kept");
-    assertEquals("fles", Files.readString(self), "an input that is its own output is kept");
+    assertEquals(out.resolve("self.png.png"), items.get(2).output());
+    assertEquals("fles", Files.readString(out.resolve("self.png.png")));
+    assertFalse(Files.exists(self), "self.png's cutout was verified, so self.png is deleted");
   }
 
   @Test
