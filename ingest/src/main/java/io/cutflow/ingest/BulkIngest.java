@@ -1,15 +1,17 @@
 package io.cutflow.ingest;
 
-import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -82,9 +84,13 @@ public final class BulkIngest {
 
   /**
    * Submits every file. With {@code watcherFactory} non-null, waits (up to {@code timeout}) for
-   * each result and writes ok cutouts to {@code outDir/<file name without extension>.png}.
+   * each result and writes ok cutouts under {@code outDir}, each at its path relative to {@code
+   * root} (the folder the files were listed from; null: their names alone) without its extension,
+   * plus {@code .png}; files that would share an output keep their extension in its name ({@link
+   * CutoutNames}: {@code a.jpg} → {@code a.jpg.png} beside {@code a.png} → {@code a.png.png}).
    */
   public Summary run(
+      Path root,
       List<Path> files,
       CutoutOptions options,
       ResultWatcherFactory watcherFactory,
@@ -97,6 +103,7 @@ public final class BulkIngest {
     Map<String, Long> startOf = new ConcurrentHashMap<>();
     BlockingQueue<JobResult> results = new LinkedBlockingQueue<>();
     List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+    Map<Path, Path> outputOf = outDir == null ? Map.of() : outputs(root, files, outDir);
     if (outDir != null) {
       Files.createDirectories(outDir);
     }
@@ -149,7 +156,7 @@ public final class BulkIngest {
             continue; // someone else's job, or a duplicate result of a redelivered job
           }
           long latency = (System.nanoTime() - startOf.get(r.jobId())) / 1_000_000;
-          Outcome o = collect(file, r, outDir, latency);
+          Outcome o = collect(file, r, outputOf.get(file), latency);
           outcomes.add(o);
           progress.finished(o);
         }
@@ -176,7 +183,22 @@ public final class BulkIngest {
     return new Summary(List.copyOf(outcomes), (System.nanoTime() - t0) / 1_000_000);
   }
 
-  private Outcome collect(Path file, JobResult r, Path outDir, long latency) {
+  /** Where each file's cutout goes under {@code outDir} (see {@link #run}). */
+  static Map<Path, Path> outputs(Path root, List<Path> files, Path outDir) {
+    List<String> relative = new ArrayList<>();
+    for (Path file : files) {
+      Path rel = root == null ? file.getFileName() : root.relativize(file);
+      relative.add(rel.toString().replace(rel.getFileSystem().getSeparator(), "/"));
+    }
+    List<String> names = CutoutNames.of(relative);
+    Map<Path, Path> outputs = new HashMap<>();
+    for (int i = 0; i < files.size(); i++) {
+      outputs.put(files.get(i), outDir.resolve(names.get(i)));
+    }
+    return outputs;
+  }
+
+  private Outcome collect(Path file, JobResult r, Path out, long latency) {
     if (!r.isOk()) {
       return new Outcome(
           file,
@@ -186,13 +208,20 @@ public final class BulkIngest {
           latency,
           r.failure().code().code() + ": " + r.failure().message());
     }
-    if (outDir == null) {
+    if (out == null) {
       return new Outcome(file, r.jobId(), r, null, latency, null);
     }
     try {
       byte[] png = store.get(r.output().bucket(), r.output().key(), Long.MAX_VALUE);
-      Path out = outDir.resolve(CutoutFileName.of(file));
-      Files.write(out, png);
+      Files.createDirectories(out.getParent());
+      // through a temporary file, moved into place: a reader never sees half a PNG
+      Path tmp = Files.createTempFile(out.getParent(), "." + out.getFileName(), ".tmp");
+      try {
+        Files.write(tmp, png);
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
       return new Outcome(file, r.jobId(), r, out, latency, null);
     } catch (IOException | RuntimeException e) {
       return new Outcome(

@@ -199,7 +199,7 @@ public final class BenchCommand implements Callable<Integer> {
             .collect(Collectors.joining(", ")),
         (System.nanoTime() - s0) / 1e9);
     BenchCpu cpu = BenchCpu.start(embedded);
-    BulkIngest.Summary s = client.ingest(all, null, true, null, Duration.ofMinutes(60), 4);
+    BulkIngest.Summary s = client.ingest(null, all, null, true, null, Duration.ofMinutes(60), 4);
     cpu.stop();
     double pipelinePerSecond = s.imagesPerSecond();
     out.printf(

@@ -205,7 +205,7 @@ public final class RunCommand implements Callable<Integer> {
     System.err.printf(
         "cutflow run: %d workers ready after %.1f s; ingesting %d images%n",
         workers, (System.nanoTime() - t0) / 1e9, files.size());
-    BulkIngest.Summary summary = client.ingest(files, options, true, out, timeout, 4, tally);
+    BulkIngest.Summary summary = client.ingest(dir, files, options, true, out, timeout, 4, tally);
     if (!tally.claimReport()) {
       return OrderlyStop.INTERRUPTED; // interrupted as it finished: the stop reports
     }

@@ -49,6 +49,7 @@ public final class IngestClient implements AutoCloseable {
   }
 
   public BulkIngest.Summary ingest(
+      Path root,
       List<Path> files,
       CutoutOptions options,
       boolean wait,
@@ -56,7 +57,7 @@ public final class IngestClient implements AutoCloseable {
       Duration timeout,
       int concurrency)
       throws IOException, InterruptedException {
-    return ingest(files, options, wait, out, timeout, concurrency, BulkIngest.Progress.NONE);
+    return ingest(root, files, options, wait, out, timeout, concurrency, BulkIngest.Progress.NONE);
   }
 
   /**
@@ -64,6 +65,7 @@ public final class IngestClient implements AutoCloseable {
    * done when it is interrupted).
    */
   public BulkIngest.Summary ingest(
+      Path root,
       List<Path> files,
       CutoutOptions options,
       boolean wait,
@@ -102,6 +104,7 @@ public final class IngestClient implements AutoCloseable {
             }
           };
       return bulk.run(
+          root,
           files,
           options,
           wait ? onResult -> new ResultWatcher(bootstrap, topics.results(), codec, onResult) : null,

@@ -71,7 +71,8 @@ public final class IngestCommand implements Callable<Integer> {
     CutflowConfig config = connection.config();
     List<Path> files = ImageDirectory.files(dir, recursive);
     try (IngestClient client = IngestClient.connect(config)) {
-      BulkIngest.Summary summary = client.ingest(files, options, wait, out, timeout, concurrency);
+      BulkIngest.Summary summary =
+          client.ingest(dir, files, options, wait, out, timeout, concurrency);
       SummaryPrinter.print(summary, wait, System.out, System.err);
       return summary.failures().isEmpty() ? 0 : 1;
     }

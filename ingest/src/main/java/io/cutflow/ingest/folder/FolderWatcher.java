@@ -1,6 +1,6 @@
 package io.cutflow.ingest.folder;
 
-import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.JobResult;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -9,6 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,6 +65,8 @@ public final class FolderWatcher {
   private final Map<String, Seen> candidates = new HashMap<>();
   private final Set<String> taken = new HashSet<>();
   private final Map<String, String> pending = new ConcurrentHashMap<>(); // job id → relative path
+  // relative path → where its cutout goes, fixed when it is submitted
+  private final Map<String, Path> outputOf = new ConcurrentHashMap<>();
   private final Map<String, Retry> retries = new HashMap<>();
   // relative path → its result, whose cutout could not be written yet
   private final Map<String, JobResult> unwritten = new ConcurrentHashMap<>();
@@ -89,9 +93,18 @@ public final class FolderWatcher {
     }
   }
 
-  /** Where a file's cutout goes: {@code OUTDIR/<relative path without extension>.png}. */
-  public Path outputOf(String relativePath) {
-    return out.resolve(CutoutFileName.ofKey(relativePath));
+  /**
+   * Where each of the files now in the folder has its cutout: {@code OUTDIR/<relative path without
+   * extension>.png}, unless files present together would share it ({@code b.jpg}, {@code b.png}):
+   * then each keeps its extension ({@code b.jpg.png}, {@code b.png.png}; {@link CutoutNames}).
+   */
+  private Map<String, Path> outputsOf(List<String> relativePaths) {
+    List<String> names = CutoutNames.of(relativePaths);
+    Map<String, Path> outputs = new HashMap<>();
+    for (int i = 0; i < relativePaths.size(); i++) {
+      outputs.put(relativePaths.get(i), out.resolve(names.get(i)));
+    }
+    return outputs;
   }
 
   /**
@@ -100,65 +113,71 @@ public final class FolderWatcher {
    */
   public List<String> scan(long nowNanos) throws IOException {
     unwritten.forEach((rel, result) -> write(rel, result, true));
-    List<String> submitted = new java.util.ArrayList<>();
-    Set<String> present = new HashSet<>();
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
+    List<String> submitted = new ArrayList<>();
+    List<String> files = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) walk::iterator) {
         String rel = dir.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
-        if (!Files.isRegularFile(f) || hidden(rel)) {
-          continue;
+        if (Files.isRegularFile(f) && !hidden(rel)) {
+          files.add(rel);
         }
-        present.add(rel);
-        if (taken.contains(rel)) {
-          continue;
-        }
-        if (Files.exists(outputOf(rel))) {
-          taken.add(rel); // done before: rembg p -w skips it too
-          continue;
-        }
-        long size;
-        long modified;
-        try {
-          size = Files.size(f);
-          modified = Files.getLastModifiedTime(f).toMillis();
-        } catch (NoSuchFileException e) {
-          continue; // gone between the walk and now
-        }
-        Seen before = candidates.get(rel);
-        if (before == null || before.size() != size || before.modified() != modified) {
-          candidates.put(rel, new Seen(size, modified, nowNanos));
-          continue;
-        }
-        if (nowNanos - before.sinceNanos() < stable.toNanos()) {
-          continue;
-        }
-        Retry retry = retries.get(rel);
-        if (retry != null && nowNanos < retry.nextNanos()) {
-          continue;
-        }
-        String jobId;
-        try {
-          jobId = submitter.submit(rel, Files.readAllBytes(f));
-        } catch (InterruptedIOException e) {
-          throw e;
-        } catch (InterruptException e) {
-          throw e; // stopping (Ctrl-C) while the producer waited
-        } catch (IOException | RuntimeException e) {
-          retries.put(rel, failed(rel, retry, nowNanos, e));
-          continue;
-        }
-        retries.remove(rel);
-        candidates.remove(rel);
-        taken.add(rel);
-        pending.put(jobId, rel);
-        submitted.add(rel);
-        log.atInfo()
-            .setMessage("folder file submitted")
-            .addKeyValue("file", rel)
-            .addKeyValue("bytes", size)
-            .addKeyValue("job", jobId)
-            .log();
       }
+    }
+    Collections.sort(files);
+    Set<String> present = new HashSet<>(files);
+    Map<String, Path> outputs = outputsOf(files);
+    for (String rel : files) {
+      Path f = dir.resolve(rel);
+      if (taken.contains(rel)) {
+        continue;
+      }
+      if (Files.exists(outputs.get(rel))) {
+        taken.add(rel); // done before: rembg p -w skips it too
+        continue;
+      }
+      long size;
+      long modified;
+      try {
+        size = Files.size(f);
+        modified = Files.getLastModifiedTime(f).toMillis();
+      } catch (NoSuchFileException e) {
+        continue; // gone between the walk and now
+      }
+      Seen before = candidates.get(rel);
+      if (before == null || before.size() != size || before.modified() != modified) {
+        candidates.put(rel, new Seen(size, modified, nowNanos));
+        continue;
+      }
+      if (nowNanos - before.sinceNanos() < stable.toNanos()) {
+        continue;
+      }
+      Retry retry = retries.get(rel);
+      if (retry != null && nowNanos < retry.nextNanos()) {
+        continue;
+      }
+      String jobId;
+      try {
+        jobId = submitter.submit(rel, Files.readAllBytes(f));
+      } catch (InterruptedIOException e) {
+        throw e;
+      } catch (InterruptException e) {
+        throw e; // stopping (Ctrl-C) while the producer waited
+      } catch (IOException | RuntimeException e) {
+        retries.put(rel, failed(rel, retry, nowNanos, e));
+        continue;
+      }
+      retries.remove(rel);
+      candidates.remove(rel);
+      taken.add(rel);
+      outputOf.put(rel, outputs.get(rel));
+      pending.put(jobId, rel);
+      submitted.add(rel);
+      log.atInfo()
+          .setMessage("folder file submitted")
+          .addKeyValue("file", rel)
+          .addKeyValue("bytes", size)
+          .addKeyValue("job", jobId)
+          .log();
     }
     candidates.keySet().retainAll(present);
     retries.keySet().retainAll(present);
@@ -217,7 +236,7 @@ public final class FolderWatcher {
 
   /** Writes {@code rel}'s cutout; on failure keeps it for the next scan and returns null. */
   private Path write(String rel, JobResult result, boolean again) {
-    Path target = outputOf(rel);
+    Path target = outputOf.get(rel);
     Path tmp = null;
     try {
       Files.createDirectories(target.getParent());

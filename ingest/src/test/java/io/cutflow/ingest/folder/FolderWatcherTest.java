@@ -96,6 +96,37 @@ class FolderWatcherTest {
   }
 
   @Test
+  void filesThatWouldShareAnOutputEachGetTheirOwn() throws Exception {
+    // b.jpg's cutout used to be replaced by b.png's: both went to b.png
+    Path in = Files.createDirectories(root.resolve("in"));
+    Path out = Files.createDirectories(root.resolve("out"));
+    Files.write(in.resolve("b.jpg"), new byte[] {1});
+    Files.write(in.resolve("b.png"), new byte[] {2});
+    Files.write(in.resolve("c.jpg"), new byte[] {3});
+    FolderWatcher w = watcher(in, out);
+    w.scan(0);
+    assertEquals(3, w.scan(3 * SECOND).size());
+    List<String> order = new ArrayList<>(submitted.keySet()); // job-i is order.get(i)
+    Map<String, Path> written = new java.util.HashMap<>();
+    for (int i = 0; i < order.size(); i++) {
+      written.put(order.get(i), w.onResult(ok(jobIds.get(i))));
+    }
+    assertEquals(
+        Map.of(
+            "b.jpg", out.resolve("b.jpg.png"),
+            "b.png", out.resolve("b.png.png"),
+            "c.jpg", out.resolve("c.png")),
+        written);
+    assertEquals(
+        "png of job-" + order.indexOf("b.jpg"), Files.readString(out.resolve("b.jpg.png")));
+
+    // a watcher started later finds them done
+    FolderWatcher again = watcher(in, out);
+    again.scan(10 * SECOND);
+    assertEquals(List.of(), again.scan(13 * SECOND));
+  }
+
+  @Test
   void aFailedFileWritesNothing() throws Exception {
     Path in = Files.createDirectories(root.resolve("in"));
     Files.write(in.resolve("notes.txt"), new byte[] {1});

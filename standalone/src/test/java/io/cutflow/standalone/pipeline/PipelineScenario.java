@@ -88,7 +88,8 @@ abstract class PipelineScenario {
         IngestClient client = IngestClient.connect(config)) {
       StackWorkers.awaitAssigned(
           workers, Duration.ofMinutes(1)); // as LocalWorkers waited for /readyz
-      BulkIngest.Summary summary = client.ingest(files, null, true, out, Duration.ofMinutes(5), 3);
+      BulkIngest.Summary summary =
+          client.ingest(in, files, null, true, out, Duration.ofMinutes(5), 3);
 
       // Every good image: an ok result and a valid RGBA PNG of the input's size, in the bucket and
       // on disk.
