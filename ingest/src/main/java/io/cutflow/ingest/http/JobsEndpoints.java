@@ -65,7 +65,8 @@ final class JobsEndpoints {
     CutoutParams params;
     String sourceUrl = null;
     if (byUrl) {
-      UrlInput.JsonJob body = uploads.readBody(ctx, () -> UrlInput.parse(ctx));
+      UrlInput.JsonJob body =
+          uploads.readBody(ctx, () -> UrlInput.parse(uploads.readAll(ctx), ctx::queryParam));
       params = CutoutParams.parse(body.param()); // bad options fail before anything is fetched
       UrlInput.Fetched fetched = urls.fetch(body.url());
       files = List.of(fetched.upload());

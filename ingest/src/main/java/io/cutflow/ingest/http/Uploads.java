@@ -53,6 +53,35 @@ final class Uploads {
     return minRate.read(ctx, bodyBytes(ctx), read);
   }
 
+  /**
+   * The whole body of a request that is not multipart (a JSON job), at most the upload limit, read
+   * through a stream that stops there: a larger body is 413 {@code payload_too_large}, refused
+   * unread by its {@code Content-Length}, or, sent without one (chunked), once more than the limit
+   * has arrived, nothing past it read. (Javalin's {@code bodyAsBytes} checks {@code maxRequestSize}
+   * against the {@code Content-Length} only, and reads a chunked body whole.)
+   */
+  byte[] readAll(Context ctx) {
+    try {
+      return readAll(ctx.bodyInputStream(), ctx.contentLength());
+    } catch (IOException e) { // a body cut short
+      throw ApiError.badRequest("malformed_json", "cannot read the request body: " + e);
+    }
+  }
+
+  /** {@link #readAll(Context)} of {@code in}, whose {@code Content-Length} is {@code declared}. */
+  byte[] readAll(InputStream in, long declared) throws IOException {
+    if (declared > maxUploadBytes) {
+      throw tooLarge("request body of " + declared + " bytes");
+    }
+    // no Java array holds more than about 2 GiB; a limit configured above that stops there
+    int limit = (int) Math.min(maxUploadBytes, Integer.MAX_VALUE - 16);
+    byte[] body = in.readNBytes(limit + 1); // grows as bytes arrive, never past limit + 1
+    if (body.length > limit) {
+      throw tooLarge("request body (sent without Content-Length)");
+    }
+    return body;
+  }
+
   /** The body's size as declared, at most the upload limit (a larger one is refused unread). */
   private long bodyBytes(Context ctx) {
     long declared = ctx.contentLength();
@@ -158,10 +187,14 @@ final class Uploads {
   }
 
   private ApiError tooLarge(long bytes) {
+    return tooLarge(bytes > 0 ? "upload of " + bytes + " bytes" : "upload");
+  }
+
+  private ApiError tooLarge(String what) {
     return new ApiError(
         413,
         "payload_too_large",
-        (bytes > 0 ? "upload of " + bytes + " bytes" : "upload")
+        what
             + " exceeds the limit of "
             + maxUploadBytes
             + " bytes (cutflow.ingest.max-upload-bytes)");

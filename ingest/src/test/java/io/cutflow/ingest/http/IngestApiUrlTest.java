@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -208,6 +209,87 @@ class IngestApiUrlTest {
         "invalid_parameter");
     assertEquals(stored, api.stored.get(), "nothing stored");
     assertEquals(published, api.published().size(), "nothing queued");
+  }
+
+  @Test
+  void jsonOptionsAsAColourArrayAndAnExtrasObjectApply() throws Exception {
+    int before = api.published().size();
+    HttpResponse<String> r =
+        postJson("{\"url\": \"" + image("/photo.png") + "\", \"bgc\": [255, 0, 0, 255]}");
+    assertEquals(202, r.statusCode(), r.body());
+    assertEquals(
+        List.of(255, 0, 0, 255),
+        api.published().get(before).options().bgcolor(),
+        "the colour array applies as \"255,0,0,255\" would");
+    r =
+        postJson(
+            "{\"url\": \""
+                + image("/photo.png")
+                + "\", \"model\": \"sam\", \"extras\": {\"sam_prompt\": [{\"type\":"
+                + " \"point\", \"data\": [1, 2], \"label\": 1}]}}");
+    assertEquals(202, r.statusCode(), r.body());
+    JobRequest sam = api.published().get(before + 1);
+    assertEquals("sam", sam.options().model());
+    assertEquals(1, sam.options().samPrompt().size(), "the extras object is the prompt");
+  }
+
+  @Test
+  void jsonOptionsOfAShapeTheyDoNotTakeAre400NamingThemWithNothingFetched() throws Exception {
+    int fetches = fetched.get();
+    int published = api.published().size();
+    String url = "\"url\": \"" + image("/photo.png") + "\"";
+    JsonNode om = error(postJson("{" + url + ", \"om\": {\"x\": 1}}"), 400, "invalid_parameter");
+    assertTrue(om.get("message").asText().startsWith("om: expected a boolean"), om.toString());
+    JsonNode bgc =
+        error(postJson("{" + url + ", \"bgc\": {\"r\": 255}}"), 400, "invalid_parameter");
+    assertTrue(bgc.get("message").asText().contains("[R,G,B,A]"), bgc.toString());
+    JsonNode model =
+        error(postJson("{" + url + ", \"model\": [\"u2netp\"]}"), 400, "invalid_parameter");
+    assertTrue(model.get("message").asText().startsWith("model: "), model.toString());
+    assertEquals(fetches, fetched.get(), "nothing fetched");
+    assertEquals(published, api.published().size(), "nothing queued");
+  }
+
+  @Test
+  void aChunkedJsonBodyOverTheLimitIs413AndOneUnderItIsRead() throws Exception {
+    // the limit is 1 MiB: spaces past it, then a URL that would be refused if the body were parsed
+    byte[] tail =
+        "{\"url\": \"http://169.254.169.254/latest/meta-data/\"}".getBytes(StandardCharsets.UTF_8);
+    JsonNode body = error(postChunked(tail, (1 << 20) + 64 * 1024), 413, "payload_too_large");
+    assertTrue(
+        body.get("message").asText().contains("cutflow.ingest.max-upload-bytes"), body.toString());
+    // the same with a Content-Length: refused unread, as before
+    byte[] whole = new byte[(1 << 20) + 64 * 1024 + tail.length];
+    java.util.Arrays.fill(whole, (byte) ' ');
+    System.arraycopy(tail, 0, whole, whole.length - tail.length, tail.length);
+    error(
+        http.send(
+            HttpRequest.newBuilder(URI.create(api.url("/v1/jobs")))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(whole))
+                .build(),
+            HttpResponse.BodyHandlers.ofString()),
+        413,
+        "payload_too_large");
+    // a chunked body under the limit is read and parsed
+    error(postChunked(tail, 1000), 400, "url_address_not_allowed");
+  }
+
+  /** {@code spaces} spaces and {@code tail}, sent chunked (no Content-Length). */
+  private HttpResponse<String> postChunked(byte[] tail, int spaces) throws Exception {
+    byte[] pad = new byte[spaces];
+    java.util.Arrays.fill(pad, (byte) ' ');
+    return http.send(
+        HttpRequest.newBuilder(URI.create(api.url("/v1/jobs")))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () ->
+                        new java.io.SequenceInputStream(
+                            new java.io.ByteArrayInputStream(pad),
+                            new java.io.ByteArrayInputStream(tail))))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
