@@ -11,6 +11,7 @@ import io.javalin.http.Handler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +30,9 @@ import java.util.function.Function;
 public final class WebUiRoutes {
   /** Most jobs in one ZIP. */
   static final int MAX_ZIP_JOBS = 10_000;
+
+  /** The largest ZIP request read: {@link #MAX_ZIP_JOBS} ids of 256 characters, quoted, fit. */
+  static final int MAX_ZIP_BODY_BYTES = 4 << 20;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -142,14 +146,34 @@ public final class WebUiRoutes {
   }
 
   /** {@code POST /v1/zips {"job_ids": [...]}}: a download link for those jobs' cutouts. */
-  private void createZip(Context ctx) {
-    List<String> ids = jobIds(ctx.body());
+  private void createZip(Context ctx) throws IOException {
+    List<String> ids = jobIds(zipRequestBody(ctx.bodyInputStream(), ctx.contentLength()));
     String token = zips.create(ids);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("url", "/v1/zips/" + token);
     body.put("jobs", ids.size());
     body.put("expires_at", zips.get(token).orElseThrow().expires().toString());
     ctx.status(201).json(body);
+  }
+
+  /**
+   * A ZIP request's body, read through a stream that stops past {@link #MAX_ZIP_BODY_BYTES}: a
+   * larger one is 413, refused unread by its {@code Content-Length} or, sent chunked, once more has
+   * arrived (Javalin's {@code body()} reads a chunked body whole, whatever its size).
+   */
+  static String zipRequestBody(InputStream in, long declared) throws IOException {
+    byte[] body = declared > MAX_ZIP_BODY_BYTES ? null : in.readNBytes(MAX_ZIP_BODY_BYTES + 1);
+    if (body == null || body.length > MAX_ZIP_BODY_BYTES) {
+      throw new ApiError(
+          413,
+          "payload_too_large",
+          "a ZIP request's body is at most "
+              + MAX_ZIP_BODY_BYTES
+              + " bytes ("
+              + MAX_ZIP_JOBS
+              + " job ids); ask for fewer jobs at a time");
+    }
+    return new String(body, StandardCharsets.UTF_8);
   }
 
   static List<String> jobIds(String body) {
