@@ -61,9 +61,12 @@ final class BucketInbox {
             + "/"
             + prefix
             + "<key without extension>.png (status: GET /v1/jobs/<job id>)");
+    // the embedded S3 server (S3Proxy) refuses the checksum headers newer AWS clients send
+    // unasked (NotImplemented); they send them only when told it is required
     out.println(
         "    e.g. AWS_ACCESS_KEY_ID=$CUTFLOW_S3_ACCESS_KEY"
-            + " AWS_SECRET_ACCESS_KEY=$CUTFLOW_S3_SECRET_KEY aws"
+            + " AWS_SECRET_ACCESS_KEY=$CUTFLOW_S3_SECRET_KEY"
+            + " AWS_REQUEST_CHECKSUM_CALCULATION=when_required aws"
             + " --endpoint-url "
             + endpoint
             + " s3 cp photo.jpg s3://"
