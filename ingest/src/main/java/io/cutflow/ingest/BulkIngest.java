@@ -1,5 +1,6 @@
 package io.cutflow.ingest;
 
+import io.cutflow.common.cli.CutoutFiles;
 import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobResult;
@@ -7,7 +8,6 @@ import io.cutflow.common.store.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -213,15 +213,7 @@ public final class BulkIngest {
     }
     try {
       byte[] png = store.get(r.output().bucket(), r.output().key(), Long.MAX_VALUE);
-      Files.createDirectories(out.getParent());
-      // through a temporary file, moved into place: a reader never sees half a PNG
-      Path tmp = Files.createTempFile(out.getParent(), "." + out.getFileName(), ".tmp");
-      try {
-        Files.write(tmp, png);
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      CutoutFiles.write(out, png);
       return new Outcome(file, r.jobId(), r, out, latency, null);
     } catch (IOException | RuntimeException e) {
       return new Outcome(

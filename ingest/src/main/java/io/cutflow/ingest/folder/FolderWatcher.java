@@ -1,5 +1,6 @@
 package io.cutflow.ingest.folder;
 
+import io.cutflow.common.cli.CutoutFiles;
 import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.JobResult;
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -237,17 +237,12 @@ public final class FolderWatcher {
   /** Writes {@code rel}'s cutout; on failure keeps it for the next scan and returns null. */
   private Path write(String rel, JobResult result, boolean again) {
     Path target = outputOf.get(rel);
-    Path tmp = null;
     try {
-      Files.createDirectories(target.getParent());
-      tmp = Files.createTempFile(target.getParent(), ".cutflow-", ".part");
-      Files.write(tmp, reader.read(result));
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      CutoutFiles.write(target, reader.read(result));
       unwritten.remove(rel);
       System.out.println(rel + " -> " + target);
       return target;
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(tmp);
       if (unwritten.put(rel, result) == null || !again) {
         log.atWarn()
             .setMessage("could not write cutout; trying again at the next scan")
@@ -257,16 +252,6 @@ public final class FolderWatcher {
             .log();
       }
       return null;
-    }
-  }
-
-  private static void deleteQuietly(Path tmp) {
-    if (tmp != null) {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException ignored) {
-        // a hidden .part file; the next write makes its own
-      }
     }
   }
 

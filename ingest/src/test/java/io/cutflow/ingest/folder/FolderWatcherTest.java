@@ -205,8 +205,10 @@ class FolderWatcherTest {
     assertNull(w.onResult(ok("job-c")), "the first read fails");
     assertEquals(1, w.pending(), "still owed a cutout");
     assertTrue(Files.notExists(out.resolve("c.png")));
-    try (var files = Files.list(out)) {
-      assertEquals(List.of(), files.toList(), "no half-written file left");
+    if (Files.exists(out)) {
+      try (var files = Files.list(out)) {
+        assertEquals(List.of(), files.toList(), "no half-written file left");
+      }
     }
     w.scan(4 * SECOND);
     assertEquals("png", Files.readString(out.resolve("c.png")));

@@ -1,13 +1,12 @@
 package io.cutflow.worker.cli;
 
+import io.cutflow.common.cli.CutoutFiles;
 import io.cutflow.common.image.CutoutNames;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,20 +159,7 @@ final class RemoveBatch {
    * place, and reads it back: an {@link IOException} unless the file holds exactly {@code png}.
    */
   static void writeVerified(Path target, byte[] png) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, png);
-      try {
-        Files.move(
-            tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    CutoutFiles.write(target, png);
     if (!Arrays.equals(Files.readAllBytes(target), png)) {
       throw new IOException(
           target + ": the written cutout does not read back as written; input kept");
