@@ -1,5 +1,10 @@
 package io.cutflow.common.image;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -102,6 +107,23 @@ public final class ContentSniffer {
     return sniffText(data);
   }
 
+  /**
+   * Whether {@code data[start, end)} is UTF-8 (ASCII included); a character cut off by the end of
+   * the window counts as whole. Binary without zero bytes (a truncated JPEG's {@code FF D8}) is
+   * not.
+   */
+  private static boolean utf8(byte[] data, int start, int end) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharBuffer chars = CharBuffer.allocate(end - start);
+    CoderResult r =
+        decoder.decode(ByteBuffer.wrap(data, start, end - start), chars, end == data.length);
+    return !r.isError();
+  }
+
   private static ContentKind sniffText(byte[] data) {
     int start = 0;
     if (startsWith(data, 0, 0xEF, 0xBB, 0xBF)) {
@@ -119,7 +141,7 @@ public final class ContentSniffer {
       }
     }
     int len = end - start;
-    if (len == 0 || control * 20 > len) {
+    if (len == 0 || control * 20 > len || !utf8(data, start, end)) {
       return ContentKind.UNKNOWN;
     }
     String head =

@@ -39,4 +39,16 @@ class ContentSnifferTest {
     assertEquals(ContentKind.UNKNOWN, ContentSniffer.sniff(new byte[0]));
     assertEquals("text/plain", ContentKind.TEXT.mimeType());
   }
+
+  @Test
+  void binaryWithoutZeroBytesIsNotText() {
+    // a JPEG cut off after its first two bytes was reported as "detected text/plain"
+    assertEquals(ContentKind.UNKNOWN, ContentSniffer.sniff(new byte[] {(byte) 0xFF, (byte) 0xD8}));
+    assertEquals(ContentKind.UNKNOWN, sniff("abcÿþ def"));
+    // UTF-8 text is text, also when the window ends inside a character
+    byte[] accents = "café ".repeat(2000).getBytes(StandardCharsets.UTF_8);
+    assertEquals(ContentKind.TEXT, ContentSniffer.sniff(accents));
+    assertEquals(
+        ContentKind.TEXT, ContentSniffer.sniff("Grüße\n".getBytes(StandardCharsets.UTF_8)));
+  }
 }
