@@ -208,7 +208,25 @@ public final class JobCodec {
 
   private static List<String> violations(JsonSchema schema, JsonNode node) {
     Set<ValidationMessage> messages = schema.validate(node);
-    return messages.stream().map(ValidationMessage::getMessage).sorted().toList();
+    return messages.stream().map(JobCodec::readable).sorted().toList();
+  }
+
+  /** The validator's words, but a pattern's meaning instead of the pattern itself. */
+  private static String readable(ValidationMessage m) {
+    String where = m.getInstanceLocation().toString();
+    if ("pattern".equals(m.getType())) {
+      if (where.endsWith(".key")) {
+        return where
+            + ": has a '.' or '..' path segment, which S3 clients refuse; name the object without"
+            + " one";
+      }
+      if (where.equals("$.job_id")) {
+        return where
+            + ": may not start with '/' nor contain '..' or control characters (it becomes part"
+            + " of the default output key)";
+      }
+    }
+    return m.getMessage();
   }
 
   private String write(Object value) {

@@ -172,6 +172,31 @@ class JobCodecTest {
   }
 
   @Test
+  void keysWithDotSegmentsAreSchemaViolationsBeforeAnyWork() throws Exception {
+    // "../../etc/x.png" as the output key used to pass, run the model, then fail storage_failed
+    for (String key : new String[] {"../../etc/x.png", "a/./b.png", "a/..", "."}) {
+      String out =
+          MINIMAL.replace(
+              "\"submitted_at\"",
+              "\"output\":{\"bucket\":\"cutflow-cutouts\",\"key\":\""
+                  + key
+                  + "\"},\"submitted_at\"");
+      InvalidJobException e =
+          assertThrows(InvalidJobException.class, () -> codec.decodeRequest(out), key);
+      assertEquals("schema_violation", e.code(), key);
+      assertTrue(
+          e.getMessage().contains("$.output.key: has a '.' or '..' path segment"), e.getMessage());
+      String src = MINIMAL.replace("photos/cat.jpg", key);
+      e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(src), key);
+      assertTrue(e.getMessage().contains("source.key"), e.getMessage());
+    }
+    // dots inside a segment, hidden files and empty segments are ordinary keys
+    for (String key : new String[] {"a/b..png", "a/.hidden.jpg", "..a/b.jpg", "a//b.jpg"}) {
+      assertEquals(key, codec.decodeRequest(MINIMAL.replace("photos/cat.jpg", key)).source().key());
+    }
+  }
+
+  @Test
   void clothCategoryIsOneOfThreeOnTheWire() throws Exception {
     String ok =
         MINIMAL.replace(
