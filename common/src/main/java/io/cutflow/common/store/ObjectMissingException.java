@@ -10,7 +10,11 @@ public final class ObjectMissingException extends ObjectStoreException {
   private final String key;
 
   public ObjectMissingException(String bucket, String key, Throwable cause) {
-    super("no such object: s3://" + bucket + "/" + key, cause);
+    super(
+        S3Failures.isMissingBucket(cause)
+            ? "no such bucket: " + bucket + " (for s3://" + bucket + "/" + key + ")"
+            : "no such object: s3://" + bucket + "/" + key,
+        cause);
     this.bucket = bucket;
     this.key = key;
   }

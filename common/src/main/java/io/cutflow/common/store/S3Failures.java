@@ -36,6 +36,13 @@ final class S3Failures {
     return false;
   }
 
+  /** The server said the bucket itself does not exist. */
+  static boolean isMissingBucket(Throwable e) {
+    return e instanceof ErrorResponseException ere
+        && ere.errorResponse() != null
+        && "NoSuchBucket".equals(ere.errorResponse().code());
+  }
+
   /** I/O errors (connection refused or reset), HTTP 5xx and throttling: worth another attempt. */
   static boolean isTransient(Exception e) {
     if (e instanceof ErrorResponseException ere) {

@@ -141,7 +141,13 @@ class EmbeddedStackTest {
           assertThrows(
               ObjectMissingException.class, () -> store.get("test-raw", "photos/nope.png", 1024));
       assertEquals("object_missing", missing.failureCode().code());
-      assertThrows(ObjectMissingException.class, () -> store.get("no-such-bucket", "x.png", 1024));
+      assertEquals("no such object: s3://test-raw/photos/nope.png", missing.getMessage());
+      // a missing bucket is named as one (it used to read "no such object")
+      ObjectMissingException noBucket =
+          assertThrows(
+              ObjectMissingException.class, () -> store.get("no-such-bucket", "x.png", 1024));
+      assertEquals(
+          "no such bucket: no-such-bucket (for s3://no-such-bucket/x.png)", noBucket.getMessage());
 
       store.delete("test-raw", "other/c.png");
       assertFalse(store.exists("test-raw", "other/c.png"));
