@@ -1,5 +1,6 @@
 package io.cutflow.ingest.cli;
 
+import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.ingest.BulkIngest;
 import java.io.PrintStream;
 
@@ -11,6 +12,17 @@ public final class SummaryPrinter {
   private SummaryPrinter() {}
 
   public static void print(BulkIngest.Summary s, boolean waited, PrintStream out, PrintStream err) {
+    for (BulkIngest.Outcome o : s.outcomes()) {
+      if (o.output() != null
+          && !o.output().getFileName().toString().equals(CutoutFileName.of(o.file()))) {
+        err.println(
+            "note: "
+                + o.file()
+                + " -> "
+                + o.output()
+                + " (another input would have the same output name)");
+      }
+    }
     for (BulkIngest.Outcome o : s.failures()) {
       err.println("failed: " + o.file() + ": " + o.error());
     }

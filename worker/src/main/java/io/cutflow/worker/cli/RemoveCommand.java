@@ -3,6 +3,7 @@ package io.cutflow.worker.cli;
 import ai.onnxruntime.OrtException;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ProgressOutput;
+import io.cutflow.common.image.CutoutFileName;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.InvalidImageException;
@@ -163,6 +164,15 @@ public final class RemoveCommand implements Callable<Integer> {
     CliArguments.writableDir("--out", out);
     List<String> notes = new ArrayList<>();
     RemoveBatch.Plan plan = RemoveBatch.plan(inputs, out, recursive);
+    for (RemoveBatch.Item item : plan.items()) {
+      if (!item.output().getFileName().toString().equals(CutoutFileName.of(item.input()))) {
+        notes.add(
+            item.input()
+                + " -> "
+                + item.output()
+                + " (another input would have the same output name)");
+      }
+    }
     if (plan.items().isEmpty() && plan.missing().isEmpty()) {
       err.println("cutflow remove: no input images found in " + inputs);
       return 2;
