@@ -56,13 +56,7 @@ class CutoutWorkerTest {
     MockConsumer<String, String> consumer = new MockConsumer<>("earliest");
     MockProducer<String, String> producer =
         new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
-    CutoutWorker worker =
-        TestWorkers.create(
-            config,
-            consumer,
-            producer,
-            new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
-            new WorkerMetrics(new MetricRegistry()));
+    CutoutWorker worker = TestWorkers.create(config, consumer, producer);
 
     consumer.updateBeginningOffsets(Map.of(tp, 0L));
     consumer.schedulePollTask(

@@ -2,7 +2,6 @@ package io.cutflow.worker.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.kafka.Topics;
 import java.time.Duration;
@@ -73,13 +72,7 @@ class PollWaitTest {
     // sends stay unacknowledged until the test completes them: the record stays in flight
     MockProducer<String, String> producer =
         new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
-    CutoutWorker worker =
-        TestWorkers.create(
-            config,
-            consumer,
-            producer,
-            new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
-            new WorkerMetrics(new MetricRegistry()));
+    CutoutWorker worker = TestWorkers.create(config, consumer, producer);
     consumer.updateBeginningOffsets(Map.of(tp, 0L));
     consumer.schedulePollTask(() -> consumer.rebalance(List.of(tp)));
     CompletableFuture<ExitReason> run = CompletableFuture.supplyAsync(worker::run);

@@ -1,5 +1,6 @@
 package io.cutflow.worker.service;
 
+import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.kafka.Topics;
@@ -16,6 +17,21 @@ import org.apache.kafka.clients.producer.Producer;
  */
 final class TestWorkers {
   private TestWorkers() {}
+
+  /**
+   * {@link #create(CutflowConfig, Consumer, Producer, WorkerSettings, WorkerMetrics)} with two I/O
+   * threads, two records in flight and metrics of its own.
+   */
+  static CutoutWorker create(
+      CutflowConfig config, Consumer<String, String> consumer, Producer<String, String> producer)
+      throws Exception {
+    return create(
+        config,
+        consumer,
+        producer,
+        new WorkerSettings("unit-worker", null, 2, 2, 0, 0),
+        new WorkerMetrics(new MetricRegistry()));
+  }
 
   /** Writes cutouts to bucket {@code cutouts}; downloads up to 1 MiB. */
   static CutoutWorker create(
