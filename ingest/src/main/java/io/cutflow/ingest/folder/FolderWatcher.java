@@ -216,6 +216,7 @@ public final class FolderWatcher {
       return null; // someone else's job, or a second result of ours
     }
     if (!result.isOk()) {
+      outputOf.remove(rel);
       log.atWarn()
           .setMessage("folder file failed")
           .addKeyValue("file", rel)
@@ -240,6 +241,7 @@ public final class FolderWatcher {
     try {
       CutoutFiles.write(target, reader.read(result));
       unwritten.remove(rel);
+      outputOf.remove(rel);
       System.out.println(rel + " -> " + target);
       return target;
     } catch (IOException | RuntimeException e) {
