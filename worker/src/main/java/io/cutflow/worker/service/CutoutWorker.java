@@ -12,14 +12,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -43,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The stages are {@link FetchStage}, {@link InferenceStage} and {@link FinishStage}; failures
  * become results in {@link JobFailures}, and {@link ResultPublisher} reports a job done once Kafka
- * has acknowledged it. This class is the poll thread: dispatch, back-pressure, commits, drain.
+ * has acknowledged it. This class is the poll thread: dispatch, back-pressure, and when to commit;
+ * {@link OffsetCommits} makes the commits and the final drain.
  *
  * <p>At least once: an offset is committed only when the result (and dead letter, if any) of that
  * record and of every record before it on its partition has been acknowledged by Kafka.
@@ -78,6 +77,7 @@ public final class CutoutWorker implements AutoCloseable {
   private final JobFailures failures;
 
   private final OffsetTracker tracker = new OffsetTracker();
+  private final OffsetCommits commits;
   private final SuspectRecords suspects = new SuspectRecords();
   // polled, not yet dispatched (a suspect waits here for the pipeline to empty); poll thread only
   private final ArrayDeque<ConsumerRecord<String, String>> waiting = new ArrayDeque<>();
@@ -119,6 +119,7 @@ public final class CutoutWorker implements AutoCloseable {
     this.settings = settings;
     this.metrics = metrics;
     this.codec = codec;
+    this.commits = new OffsetCommits(consumer, tracker, metrics, settings.workerId());
     ResultPublisher publisher =
         new ResultPublisher(
             producer, topics, codec, this::onPublished, () -> requestStop(ExitReason.FATAL));
@@ -243,10 +244,10 @@ public final class CutoutWorker implements AutoCloseable {
         // What is left waiting at a stop is not tracked, not committed: the next owner gets it.
         dispatchWaiting();
         applyBackpressure();
-        commitAsync();
+        commits.commitFinished();
         metrics.updateLag(consumer);
       }
-      drain(Duration.ofSeconds(60));
+      commits.drain(Duration.ofSeconds(60), finished::get);
     } finally {
       shutdownPipeline();
       ended = true;
@@ -312,62 +313,6 @@ public final class CutoutWorker implements AutoCloseable {
     } else if (!full && paused) {
       consumer.resume(consumer.paused());
       paused = false;
-    }
-  }
-
-  private void commitAsync() {
-    Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
-    if (!offsets.isEmpty()) {
-      consumer.commitAsync(
-          offsets,
-          (committed, error) -> {
-            if (error != null) {
-              log.atWarn()
-                  .setMessage("offset commit failed; will retry with the next one")
-                  .addKeyValue("offsets", committed)
-                  .addKeyValue("error", error.toString())
-                  .log();
-            }
-          });
-    }
-  }
-
-  /** Waits for in-flight records to finish, then commits synchronously. */
-  private void drain(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try {
-      while (tracker.inFlight() > 0 && System.nanoTime() < deadline) {
-        // Keep the consumer's group membership alive and flush async commits while we wait.
-        consumer.pause(consumer.assignment());
-        try {
-          consumer.poll(Duration.ofMillis(50));
-        } catch (WakeupException ignored) {
-          // requestStop may wake us again; keep draining
-        }
-        commitAsync();
-      }
-      if (tracker.inFlight() > 0) {
-        log.atWarn()
-            .setMessage("drain timed out; unfinished records will be redelivered")
-            .addKeyValue("in_flight", tracker.inFlight())
-            .log();
-      }
-      Map<TopicPartition, OffsetAndMetadata> offsets = tracker.committable();
-      if (!offsets.isEmpty()) {
-        consumer.commitSync(offsets);
-      }
-      metrics.lastCommit(System.currentTimeMillis());
-      log.atInfo()
-          .setMessage("worker drained and committed")
-          .addKeyValue("worker", settings.workerId())
-          .addKeyValue("finished", finished.get())
-          .addKeyValue("offsets", offsets)
-          .log();
-    } catch (RuntimeException e) {
-      log.atWarn()
-          .setMessage("final commit failed; uncommitted records will be redelivered")
-          .addKeyValue("error", e.toString())
-          .log();
     }
   }
 
