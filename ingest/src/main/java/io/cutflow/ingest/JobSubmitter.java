@@ -92,7 +92,7 @@ public final class JobSubmitter {
             key,
             bytes,
             contentType == null ? "application/octet-stream" : contentType,
-            Map.of("cutflow-job-id", jobId, "cutflow-file-name", safeName(fileName)));
+            Map.of("cutflow-job-id", jobId, "cutflow-file-name", asciiName(safeName(fileName))));
     JobRequest request =
         new JobRequest(
             JobRequest.SCHEMA,
@@ -144,15 +144,29 @@ public final class JobSubmitter {
     return done;
   }
 
-  /** File names become part of an object key: keep them printable and free of path separators. */
+  /**
+   * File names become part of an object key (and so of the name a cutout gets in a ZIP): letters,
+   * marks and digits of any script, {@code .}, {@code _} and {@code -} are kept; path separators,
+   * spaces, controls and format characters (such as a right-to-left override) become {@code _}.
+   */
   static String safeName(String fileName) {
     String name = fileName == null || fileName.isBlank() ? "image" : fileName;
     int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
     name = name.substring(slash + 1);
-    name = name.replaceAll("[^A-Za-z0-9._-]", "_");
+    name = name.replaceAll("[^\\p{L}\\p{M}\\p{N}._-]", "_");
     if (name.isEmpty() || name.equals(".") || name.equals("..")) {
       name = "image";
     }
-    return name.length() > 200 ? name.substring(name.length() - 200) : name;
+    if (name.length() <= 200) {
+      return name;
+    }
+    int from = name.length() - 200;
+    // not half a character outside the Basic Multilingual Plane
+    return name.substring(Character.isLowSurrogate(name.charAt(from)) ? from + 1 : from);
+  }
+
+  /** {@link #safeName} for S3 user metadata, which travels in an HTTP header: ASCII only. */
+  static String asciiName(String safeName) {
+    return safeName.replaceAll("[^A-Za-z0-9._-]", "_");
   }
 }

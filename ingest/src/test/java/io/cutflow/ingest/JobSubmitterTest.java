@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class JobSubmitterTest {
   private HttpServer s3;
   private final List<String> s3Requests = new CopyOnWriteArrayList<>();
+  private final List<String> metadataNames = new CopyOnWriteArrayList<>();
   private final MockProducer<String, String> producer =
       new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
   private JobSubmitter submitter;
@@ -42,6 +43,10 @@ class JobSubmitterTest {
         ex -> {
           ex.getRequestBody().readAllBytes();
           s3Requests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+          String name = ex.getRequestHeaders().getFirst("x-amz-meta-cutflow-file-name");
+          if (name != null) {
+            metadataNames.add(name);
+          }
           ex.getResponseHeaders().add("ETag", "\"0123456789abcdef\"");
           ex.sendResponseHeaders("DELETE".equals(ex.getRequestMethod()) ? 204 : 200, -1);
           ex.close();
@@ -83,6 +88,26 @@ class JobSubmitterTest {
     assertEquals("job-2", submitted.get(30, TimeUnit.SECONDS).jobId());
     assertEquals(List.of("PUT /raw/job-2/a.png"), s3Requests);
     assertEquals(1, producer.history().size());
+  }
+
+  @Test
+  void aFileNameKeepsItsLettersInAnyScriptInTheKeyAndIsAsciiInTheMetadata() throws Exception {
+    // such names used to become "______.jpg" in the key, and so in a ZIP of the cutouts
+    CompletableFuture<JobRequest> submitted =
+        submitter.submit("job-3", "日本語の写真.jpg", new byte[] {1}, "image/jpeg", null, Map.of());
+    producer.completeNext();
+    assertEquals("job-3/日本語の写真.jpg", submitted.get(30, TimeUnit.SECONDS).source().key());
+    assertEquals(List.of("PUT /raw/job-3/日本語の写真.jpg"), s3Requests);
+    assertEquals(List.of("______.jpg"), metadataNames, "S3 metadata travels in a header");
+
+    assertEquals("c_d.jpg", JobSubmitter.safeName("a/b\\c d.jpg"));
+    assertEquals("_evil.jpg", JobSubmitter.safeName("\u202Eevil.jpg"), "no bidi override");
+    assertEquals("Ünïcödé-1.png", JobSubmitter.safeName("Ünïcödé-1.png"));
+    // 305 chars; the last 200 would start with the second half of a pair
+    String longName = "\uD840\uDC00".repeat(150) + "a.jpg";
+    String kept = JobSubmitter.safeName(longName);
+    assertFalse(Character.isLowSurrogate(kept.charAt(0)), "not half a character");
+    assertEquals(199, kept.length());
   }
 
   private CompletableFuture<JobRequest> submit(String jobId) {
