@@ -1,5 +1,6 @@
 package io.cutflow.common.image;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,6 +62,17 @@ public final class CutoutNames {
       names.set(i, name);
     }
     return names;
+  }
+
+  /**
+   * The line a command prints for {@code input} when its cutout {@code output} was named apart (not
+   * {@link CutoutFileName#of}), or null when it has its usual name.
+   */
+  public static String noteIfNamedApart(Path input, Path output) {
+    if (output.getFileName().toString().equals(CutoutFileName.of(input))) {
+      return null;
+    }
+    return input + " -> " + output + " (another input would have the same output name)";
   }
 
   private static String fold(String name) {

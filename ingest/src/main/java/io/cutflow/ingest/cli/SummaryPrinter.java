@@ -1,6 +1,6 @@
 package io.cutflow.ingest.cli;
 
-import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.image.CutoutNames;
 import io.cutflow.ingest.BulkIngest;
 import java.io.PrintStream;
 
@@ -13,14 +13,9 @@ public final class SummaryPrinter {
 
   public static void print(BulkIngest.Summary s, boolean waited, PrintStream out, PrintStream err) {
     for (BulkIngest.Outcome o : s.outcomes()) {
-      if (o.output() != null
-          && !o.output().getFileName().toString().equals(CutoutFileName.of(o.file()))) {
-        err.println(
-            "note: "
-                + o.file()
-                + " -> "
-                + o.output()
-                + " (another input would have the same output name)");
+      String note = o.output() == null ? null : CutoutNames.noteIfNamedApart(o.file(), o.output());
+      if (note != null) {
+        err.println("note: " + note);
       }
     }
     for (BulkIngest.Outcome o : s.failures()) {

@@ -75,8 +75,8 @@ final class Uploads {
     }
     // no Java array holds more than about 2 GiB; a limit configured above that stops there
     int limit = (int) Math.min(maxUploadBytes, Integer.MAX_VALUE - 16);
-    byte[] body = in.readNBytes(limit + 1); // grows as bytes arrive, never past limit + 1
-    if (body.length > limit) {
+    byte[] body = BoundedBody.read(in, declared, limit);
+    if (body == null) {
       throw tooLarge("request body (sent without Content-Length)");
     }
     return body;

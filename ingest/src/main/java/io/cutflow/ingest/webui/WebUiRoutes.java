@@ -6,6 +6,7 @@ import io.cutflow.common.job.JobResult;
 import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.http.ApiError;
+import io.cutflow.ingest.http.BoundedBody;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.IOException;
@@ -157,13 +158,12 @@ public final class WebUiRoutes {
   }
 
   /**
-   * A ZIP request's body, read through a stream that stops past {@link #MAX_ZIP_BODY_BYTES}: a
-   * larger one is 413, refused unread by its {@code Content-Length} or, sent chunked, once more has
-   * arrived (Javalin's {@code body()} reads a chunked body whole, whatever its size).
+   * A ZIP request's body, at most {@link #MAX_ZIP_BODY_BYTES} ({@link BoundedBody}): a larger one
+   * is 413, refused unread by its {@code Content-Length} or, sent chunked, once more has arrived.
    */
   static String zipRequestBody(InputStream in, long declared) throws IOException {
-    byte[] body = declared > MAX_ZIP_BODY_BYTES ? null : in.readNBytes(MAX_ZIP_BODY_BYTES + 1);
-    if (body == null || body.length > MAX_ZIP_BODY_BYTES) {
+    byte[] body = BoundedBody.read(in, declared, MAX_ZIP_BODY_BYTES);
+    if (body == null) {
       throw new ApiError(
           413,
           "payload_too_large",

@@ -3,7 +3,7 @@ package io.cutflow.worker.cli;
 import ai.onnxruntime.OrtException;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ProgressOutput;
-import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.InvalidImageException;
@@ -165,12 +165,9 @@ public final class RemoveCommand implements Callable<Integer> {
     List<String> notes = new ArrayList<>();
     RemoveBatch.Plan plan = RemoveBatch.plan(inputs, out, recursive);
     for (RemoveBatch.Item item : plan.items()) {
-      if (!item.output().getFileName().toString().equals(CutoutFileName.of(item.input()))) {
-        notes.add(
-            item.input()
-                + " -> "
-                + item.output()
-                + " (another input would have the same output name)");
+      String note = CutoutNames.noteIfNamedApart(item.input(), item.output());
+      if (note != null) {
+        notes.add(note);
       }
     }
     if (plan.items().isEmpty() && plan.missing().isEmpty()) {
