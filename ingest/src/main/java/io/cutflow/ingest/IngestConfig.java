@@ -205,7 +205,7 @@ public final class IngestConfig implements ConfigKeys {
           STRING,
           "cutflow-bucket-bridge",
           Validators.kafkaName(),
-          "Kafka Streams application.id of the bucket bridge (consumer group, prefix of its de-duplication changelog and repartition topics).");
+          "Kafka Streams application.id of the bucket bridge (consumer group, prefix of its de-duplication and cutout-name changelogs and its repartition topics).");
   public static final ConfigKey WATCH_INTERVAL_MS =
       DEF.define(
           "cutflow.watch.interval-ms",

@@ -54,14 +54,30 @@ public final class CutoutNames {
         continue;
       }
       String rel = relativePaths.get(i);
-      String name = rel + ".png";
+      String name = apart(rel, 1);
       for (int n = 2; used.contains(fold(name)) || reserved.test(name); n++) {
-        name = rel + "~" + n + ".png";
+        name = apart(rel, n);
       }
       used.add(fold(name));
       names.set(i, name);
     }
     return names;
+  }
+
+  /**
+   * The {@code n}th name (from 1) for {@code rel} when {@link CutoutFileName#ofKey} is taken:
+   * {@code a.jpg.png}, then {@code a.jpg~2.png}, {@code a.jpg~3.png}… (same folder as {@code rel}).
+   */
+  public static String apart(String rel, int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n counts from 1: " + n);
+    }
+    return n == 1 ? rel + ".png" : rel + "~" + n + ".png";
+  }
+
+  /** The form under which two names are one file where case is ignored: compare these. */
+  public static String fold(String name) {
+    return name.toLowerCase(Locale.ROOT);
   }
 
   /**
@@ -73,9 +89,5 @@ public final class CutoutNames {
       return null;
     }
     return input + " -> " + output + " (another input would have the same output name)";
-  }
-
-  private static String fold(String name) {
-    return name.toLowerCase(Locale.ROOT);
   }
 }

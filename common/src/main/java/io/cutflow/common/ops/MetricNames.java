@@ -72,6 +72,7 @@ public final class MetricNames {
           map("ingest.dependency.*.refusing", "cutflow_ingest_dependency_refusing", "dependency"),
           // bucket bridge and watcher (counters)
           map("cutflow.bridge.events.*", "cutflow_bridge_events_total", "outcome"),
+          map("cutflow.bridge.cutout-names.*", "cutflow_bridge_cutout_names_total", "what"),
           map("cutflow.watch.*", "cutflow_watch_total", "what"));
 
   private static MapperConfig map(String glob, String name, String... labels) {

@@ -25,6 +25,7 @@ class MetricsDocTest {
     MetricRegistry registry = Metrics.isolated(true).registry();
     registry.counter("cutflow.bridge.events.published").inc();
     registry.counter("cutflow.bridge.events.skipped").inc(2);
+    registry.counter("cutflow.bridge.cutout-names.named-apart").inc();
     registry.counter("cutflow.watch.files").inc();
     String scrape;
     try (OpsServer server = OpsServer.start("127.0.0.1", 0, registry, () -> true, () -> "")) {
@@ -40,6 +41,8 @@ class MetricsDocTest {
     assertEquals(List.of(), problems, scrape);
     assertTrue(scrape.contains("cutflow_bridge_events_total{outcome=\"skipped\",} 2.0"), scrape);
     assertTrue(scrape.contains("# TYPE cutflow_watch_total counter"), scrape);
+    assertTrue(
+        scrape.contains("cutflow_bridge_cutout_names_total{what=\"named-apart\",} 1.0"), scrape);
   }
 
   @Test

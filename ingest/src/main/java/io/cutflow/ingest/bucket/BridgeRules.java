@@ -1,6 +1,7 @@
 package io.cutflow.ingest.bucket;
 
 import io.cutflow.common.image.CutoutFileName;
+import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.JobRequest;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +18,9 @@ import java.util.Map;
  * prefix, with a matching suffix, not empty and not a directory marker, becomes a job whose id
  * follows from bucket, key and eTag (so a redelivered event names the same job and a new upload of
  * other bytes a new one) and whose cutout goes to {@code <cutouts>/<output prefix><key without
- * extension>.png}. Cutflow's own writes (the raw and cutouts buckets, objects carrying {@code
- * cutflow-job-id} metadata) never make jobs: no loops.
+ * extension>.png} unless another upload has that name ({@link CutoutNamer}). Cutflow's own writes
+ * (the raw and cutouts buckets, objects carrying {@code cutflow-job-id} metadata) never make jobs:
+ * no loops.
  */
 public final class BridgeRules {
   /** User metadata {@code JobSubmitter} puts on every object it uploads for a job. */
@@ -44,10 +46,13 @@ public final class BridgeRules {
     }
   }
 
-  /** What became of one event: a job (with its request) or why not. */
-  public record Decision(Outcome outcome, JobRequest job, String why) {
+  /**
+   * What became of one event: a job (with its request) or why not; for a watched object's delete,
+   * the object ({@code bucket/key}) whose cutout name is free again.
+   */
+  public record Decision(Outcome outcome, JobRequest job, String why, String released) {
     static Decision skip(Outcome outcome, String why) {
-      return new Decision(outcome, null, why);
+      return new Decision(outcome, null, why, null);
     }
   }
 
@@ -57,8 +62,13 @@ public final class BridgeRules {
     this.settings = settings;
   }
 
+  /** Where cutouts go ({@code cutflow.bucket.cutouts}). */
+  public String cutoutsBucket() {
+    return settings.cutoutsBucket();
+  }
+
   public Decision decide(BucketEvent e, Instant received) {
-    if (!e.isCreated()) {
+    if (!e.isCreated() && !e.isRemoved()) {
       return Decision.skip(Outcome.SKIPPED_EVENT, "not an upload: " + e.eventName());
     }
     if (e.bucket().equals(settings.cutoutsBucket()) || e.bucket().equals(settings.rawBucket())) {
@@ -80,6 +90,13 @@ public final class BridgeRules {
     if (e.key().endsWith("/")) {
       return Decision.skip(Outcome.SKIPPED_FILTER, "directory marker");
     }
+    if (e.isRemoved()) {
+      return new Decision(
+          Outcome.SKIPPED_EVENT,
+          null,
+          "a delete: its cutout name is free again",
+          CutoutNamer.sourceOf(e.bucket(), e.key()));
+    }
     if (e.size() != null && e.size() == 0) {
       return Decision.skip(Outcome.SKIPPED_FILTER, "zero-byte object");
     }
@@ -88,12 +105,32 @@ public final class BridgeRules {
             JobRequest.SCHEMA,
             jobId(e),
             new JobRequest.Source(e.bucket(), e.key(), e.eTag(), e.size()),
-            new JobRequest.Output(
-                settings.cutoutsBucket(), settings.outputPrefix() + CutoutFileName.ofKey(e.key())),
+            new JobRequest.Output(settings.cutoutsBucket(), outputKey(e.key(), 0)),
             CutoutOptions.DEFAULTS,
             submittedAt(e, received),
             Map.of("source", "bucket-event", "event", e.eventName()));
-    return new Decision(Outcome.JOB, job, null);
+    return new Decision(Outcome.JOB, job, null, null);
+  }
+
+  /**
+   * The cutout key of the upload {@code sourceKey}: with {@code attempt} 0 its usual one ({@code
+   * <output prefix><key without extension>.png}), with 1, 2… the names {@link CutoutNamer} gives it
+   * when that one is another upload's ({@link CutoutNames#apart}: {@code a.jpg.png}, {@code
+   * a.jpg~2.png}…). All of them lie in one folder, {@link #nameScope}.
+   */
+  public String outputKey(String sourceKey, int attempt) {
+    String rel =
+        attempt == 0 ? CutoutFileName.ofKey(sourceKey) : CutoutNames.apart(sourceKey, attempt);
+    return settings.outputPrefix() + rel;
+  }
+
+  /**
+   * The folder (bucket and key up to its last {@code /}) that an output key's names lie in: the
+   * bridge names the cutouts of one folder on one task, so that two uploads can never take one
+   * name.
+   */
+  public static String nameScope(JobRequest.Output output) {
+    return output.bucket() + "/" + output.key().substring(0, output.key().lastIndexOf('/') + 1);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.cutflow.ingest.bucket;
 
 import io.cutflow.common.job.JobCodec;
+import io.cutflow.ingest.bucket.EventRouter.Kind;
 import io.cutflow.ingest.bucket.EventRouter.Routed;
 import java.time.Duration;
 import java.util.Map;
@@ -20,17 +21,25 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   bucket-events ─ parse + rules (EventRouter) ─┬─ not an event → dead letter → dead-letters topic
- *                                                └─ job request, keyed by job id
- *                     ─ repartition by job id ─ de-duplicate (window store STORE) → jobs topic
+ *                                                ├─ job request, keyed by job id
+ *                                                │    ─ repartition by job id
+ *                                                │    ─ de-duplicate (window store SEEN)
+ *                                                │    ─ key by output folder ──────┐
+ *                                                └─ delete, keyed by output folder ┴─ repartition
+ *                     by output folder ─ name the cutout (key-value store NAMES) → jobs topic
  * </pre>
  *
- * Skipped events (deletes, unwatched buckets and keys, Cutflow's own writes) end in the first step,
- * counted. The repartition puts every event of one job id on one task, so the window store sees all
- * of them.
+ * Skipped events (unwatched buckets and keys, Cutflow's own writes, events other than uploads and
+ * deletes) end in the first step, counted. The first repartition puts every event of one job id on
+ * one task, so the window store sees all of them; the second puts every upload whose cutout could
+ * take a given key on one task, so no two take it ({@link CutoutNamer}).
  */
 public final class BucketBridgeTopology {
   /** The de-duplication store (job id → when first emitted), logged to a changelog topic. */
   public static final String STORE = "bucket-bridge-seen";
+
+  /** Which upload holds which cutout key ({@link CutoutNamer}), logged to a changelog topic. */
+  public static final String NAMES = "bucket-bridge-cutout-names";
 
   private BucketBridgeTopology() {}
 
@@ -43,6 +52,9 @@ public final class BucketBridgeTopology {
             Stores.persistentWindowStore(STORE, window, Duration.ofMillis(1), false),
             Serdes.String(),
             Serdes.Long()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(NAMES), Serdes.String(), Serdes.String()));
 
     Map<String, KStream<String, Routed>> routed =
         builder.stream(
@@ -50,21 +62,34 @@ public final class BucketBridgeTopology {
                 Consumed.with(Serdes.String(), Serdes.String()).withName("bucket-events"))
             .process(() -> new EventRouter(rules, codec, metrics), Named.as("parse-and-filter"))
             .split(Named.as("route-"))
-            .branch((key, r) -> r.deadLetter(), Branched.as("dead-letter"))
+            .branch((key, r) -> r.kind() == Kind.DEAD_LETTER, Branched.as("dead-letter"))
+            .branch((key, r) -> r.kind() == Kind.RELEASE, Branched.as("release"))
             .defaultBranch(Branched.as("job"));
 
     routed
         .get("route-dead-letter")
-        .mapValues(Routed::json, Named.as("dead-letter-json"))
+        .mapValues(Routed::value, Named.as("dead-letter-json"))
         .to(
             settings.topics().deadLetters(),
             Produced.with(Serdes.String(), Serdes.String()).withName("dead-letters"));
 
-    routed
-        .get("route-job")
-        .mapValues(Routed::json, Named.as("job-json"))
-        .repartition(Repartitioned.with(Serdes.String(), Serdes.String()).withName("by-job-id"))
-        .process(() -> new Deduplicator(STORE, window, metrics), Named.as("dedup"), STORE)
+    KStream<String, String> jobsByFolder =
+        routed
+            .get("route-job")
+            .mapValues(Routed::value, Named.as("job-json"))
+            .repartition(Repartitioned.with(Serdes.String(), Serdes.String()).withName("by-job-id"))
+            .process(() -> new Deduplicator(STORE, window, metrics), Named.as("dedup"), STORE)
+            .selectKey((jobId, json) -> CutoutNamer.scopeOf(codec, json), Named.as("folder-key"))
+            .mapValues(CutoutNamer::toName, Named.as("to-name"));
+    KStream<String, String> releases =
+        routed.get("route-release").mapValues(Routed::value, Named.as("release"));
+
+    jobsByFolder
+        .merge(releases, Named.as("names"))
+        .repartition(
+            Repartitioned.with(Serdes.String(), Serdes.String()).withName("by-output-folder"))
+        .process(
+            () -> new CutoutNamer(NAMES, rules, codec, metrics), Named.as("name-cutouts"), NAMES)
         .to(
             settings.topics().jobs(),
             Produced.with(Serdes.String(), Serdes.String()).withName("jobs"));

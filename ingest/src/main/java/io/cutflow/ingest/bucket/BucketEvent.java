@@ -39,6 +39,11 @@ public record BucketEvent(
     return eventName != null && eventName.startsWith("s3:ObjectCreated:");
   }
 
+  /** A delete (any {@code s3:ObjectRemoved:*}). */
+  public boolean isRemoved() {
+    return eventName != null && eventName.startsWith("s3:ObjectRemoved:");
+  }
+
   /**
    * The value of user metadata {@code name} whatever way the sender spelled it ({@code
    * X-Amz-Meta-Name}, {@code x-amz-meta-name}, {@code name}); null when absent.

@@ -3,6 +3,7 @@ package io.cutflow.ingest.bucket;
 import io.cutflow.common.job.DeadLetter;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobCodec;
+import io.cutflow.common.job.JobRequest;
 import io.cutflow.ingest.bucket.BridgeRules.Decision;
 import io.cutflow.ingest.bucket.BridgeRules.Outcome;
 import java.time.Instant;
@@ -15,16 +16,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridge's first step: parses one bucket-events record and forwards, per upload that passes
- * {@link BridgeRules}, the job request keyed by job id, or one dead letter keyed by the original
- * key when the record is not an event notification. Never throws on input: bad records must not
- * stop the bridge.
+ * {@link BridgeRules}, the job request keyed by job id; per watched object deleted, a release of
+ * its cutout name ({@link CutoutNamer#toRelease}) keyed by its name scope; or one dead letter keyed
+ * by the original key when the record is not an event notification. Never throws on input: bad
+ * records must not stop the bridge.
  */
 final class EventRouter implements Processor<String, String, String, EventRouter.Routed> {
   private static final Logger log = LoggerFactory.getLogger(EventRouter.class);
   static final String WORKER_ID = "bucket-bridge";
 
-  /** A job request or a dead letter, as JSON. */
-  record Routed(boolean deadLetter, String json) {}
+  /** What the router forwards. */
+  enum Kind {
+    JOB,
+    RELEASE,
+    DEAD_LETTER
+  }
+
+  /** A job request or a dead letter as JSON, or a release as {@link CutoutNamer} reads it. */
+  record Routed(Kind kind, String value) {}
 
   private final BridgeRules rules;
   private final JobCodec codec;
@@ -63,6 +72,14 @@ final class EventRouter implements Processor<String, String, String, EventRouter
     Decision d = rules.decide(event, received);
     if (d.outcome() != Outcome.JOB) {
       metrics.count(d.outcome());
+      if (d.released() != null) {
+        String usual = rules.outputKey(event.key(), 0);
+        String scope = BridgeRules.nameScope(new JobRequest.Output(rules.cutoutsBucket(), usual));
+        context.forward(
+            record
+                .withKey(scope)
+                .withValue(new Routed(Kind.RELEASE, CutoutNamer.toRelease(d.released()))));
+      }
       log.atDebug()
           .setMessage("bucket event makes no job")
           .addKeyValue("bucket", event.bucket())
@@ -81,7 +98,7 @@ final class EventRouter implements Processor<String, String, String, EventRouter
         .addKeyValue("job", d.job().jobId())
         .log();
     context.forward(
-        record.withKey(d.job().jobId()).withValue(new Routed(false, codec.encode(d.job()))));
+        record.withKey(d.job().jobId()).withValue(new Routed(Kind.JOB, codec.encode(d.job()))));
   }
 
   private void deadLetter(Record<String, String> record, FailureCode code, String reason) {
@@ -110,6 +127,6 @@ final class EventRouter implements Processor<String, String, String, EventRouter
             "bucket event: " + reason,
             WORKER_ID,
             Instant.now());
-    context.forward(record.withValue(new Routed(true, codec.encode(dl))));
+    context.forward(record.withValue(new Routed(Kind.DEAD_LETTER, codec.encode(dl))));
   }
 }

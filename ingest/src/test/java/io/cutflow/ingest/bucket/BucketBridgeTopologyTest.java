@@ -233,6 +233,81 @@ class BucketBridgeTopologyTest {
   }
 
   @Test
+  void uploadsThatWouldShareACutoutKeyAreNamedApartAndKeepTheirNames() {
+    start();
+    events.pipeInput("k", created("cutflow-inbox", "shop/a.jpg", 5, "e1"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/a.png", 5, "e2"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/A.PNG", 5, "e3"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/a.png.jpg", 5, "e4"), T0);
+    events.pipeInput("k", created("photos", "shop/a.jpg", 5, "e5"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "other/a.png", 5, "e6"), T0);
+    // new bytes under keys already named: each keeps the name it had
+    events.pipeInput("k", created("cutflow-inbox", "shop/a.png", 6, "e7"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/a.jpg", 6, "e8"), T0);
+
+    List<JobRequest> out = jobs.readValuesToList().stream().map(this::decode).toList();
+    List<String> named = out.stream().map(j -> j.output().key()).toList();
+    assertEquals(
+        List.of(
+            "shop/a.png",
+            "shop/a.png.png",
+            "shop/A.PNG~2.png", // A.png and A.PNG.png are a.png and a.png.png where case is ignored
+            "shop/a.png.jpg.png", // its usual a.png.png is a.png's
+            "shop/a.jpg.png", // the same key in another bucket
+            "other/a.png",
+            "shop/a.png.png",
+            "shop/a.png"),
+        named);
+    assertEquals(
+        List.of("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8"),
+        out.stream().map(j -> j.source().etag()).toList(),
+        "every upload is a job, in order");
+    assertEquals(5, registry.counter(BridgeMetrics.NAMES_PREFIX + "named-apart").getCount());
+  }
+
+  @Test
+  void namedJobsAreKeyedByJobIdAndAnOutputPrefixStaysInFront() {
+    start("", List.of(), "cutouts/", Duration.ofDays(7));
+    events.pipeInput("k", created("cutflow-inbox", "a.jpg", 5, "e1"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "a.png", 5, "e2"), T0);
+
+    List<KeyValue<String, String>> out = jobs.readKeyValuesToList();
+    assertEquals(2, out.size());
+    for (KeyValue<String, String> kv : out) {
+      assertEquals(kv.key, decode(kv.value).jobId());
+    }
+    assertEquals("cutouts/a.png", decode(out.get(0).value).output().key());
+    assertEquals("cutouts/a.png.png", decode(out.get(1).value).output().key());
+  }
+
+  @Test
+  void aDeletedUploadGivesItsCutoutNameBack() throws Exception {
+    start();
+    events.pipeInput("k", created("cutflow-inbox", "shop/shoes/a b.png", 5, "e1"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/shoes/a b.jpg", 5, "e2"), T0);
+    // MinIO's documented delete of shop/shoes/a b.jpg frees a b.jpg.png, which is then the usual
+    // name of a b.jpg.gif
+    events.pipeInput("k", sample("minio-delete.json"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/shoes/a b.jpg.gif", 5, "e3"), T0);
+    events.pipeInput("k", deleted("cutflow-inbox", "shop/shoes/a b.png"), T0);
+    events.pipeInput("k", deleted("cutflow-inbox", "shop/shoes/never-uploaded.png"), T0);
+    events.pipeInput("k", created("cutflow-inbox", "shop/shoes/a b.tiff", 5, "e4"), T0);
+
+    List<String> named =
+        jobs.readValuesToList().stream().map(v -> decode(v).output().key()).toList();
+    assertEquals(
+        List.of(
+            "shop/shoes/a b.png",
+            "shop/shoes/a b.jpg.png",
+            "shop/shoes/a b.jpg.png",
+            "shop/shoes/a b.png"),
+        named);
+    assertEquals(2, registry.counter(BridgeMetrics.NAMES_PREFIX + "released").getCount());
+    assertEquals(3, metrics.get(Outcome.SKIPPED_EVENT), "deletes make no jobs");
+    assertTrue(dead.isEmpty());
+  }
+
+  @Test
   void everyOutcomeHasACounterFromTheStart() {
     start();
     for (Outcome o : Outcome.values()) {
@@ -254,6 +329,12 @@ class BucketBridgeTopologyTest {
   static String created(String bucket, String key, long size, String eTag) {
     return BucketEventFormat.format(
         new BucketEvent(BucketEvent.CREATED_PUT, bucket, key, size, eTag, null, null, Map.of()));
+  }
+
+  /** A delete event (MinIO's shape, as its Kafka target sends one). */
+  static String deleted(String bucket, String key) {
+    return BucketEventFormat.format(
+        new BucketEvent("s3:ObjectRemoved:Delete", bucket, key, null, null, null, null, Map.of()));
   }
 
   private static String sample(String name) throws IOException {
