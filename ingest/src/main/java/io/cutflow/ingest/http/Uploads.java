@@ -93,6 +93,9 @@ final class Uploads {
     return budget.reservedBytes();
   }
 
+  /** Jetty's multipart parser refuses a part header line longer than this (bytes). */
+  static final int MAX_PART_HEADER_LINE = 998;
+
   /**
    * The multipart files of the request (all fields, or only {@code field}), size-checked and
    * sniffed.
@@ -117,6 +120,14 @@ final class Uploads {
     } catch (Exception e) { // also Jetty's EofException (an IOException) for a body cut short
       if (exceedsLimit(e)) {
         throw tooLarge(-1);
+      }
+      if (String.valueOf(e.getMessage()).contains("Header Line Exceeded Max Length")) {
+        throw ApiError.badRequest(
+            "malformed_multipart",
+            "a part's header line is over "
+                + MAX_PART_HEADER_LINE
+                + " bytes, the most a multipart header line may have (RFC 5322's line length),"
+                + " most likely because of its file name: shorten the file name");
       }
       throw ApiError.badRequest(
           "malformed_multipart", "cannot read the multipart body: " + e.getMessage());

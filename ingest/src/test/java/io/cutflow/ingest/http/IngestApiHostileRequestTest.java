@@ -127,6 +127,31 @@ class IngestApiHostileRequestTest {
   }
 
   @Test
+  void aFileNameTooLongForAMultipartHeaderLineIsAJson400ThatSaysSo() throws Exception {
+    JsonNode body = assertError(postNamed("n".repeat(1100) + ".png"), 400, "malformed_multipart");
+    assertTrue(body.get("message").asText().contains("shorten the file name"), body.toString());
+    assertTrue(body.get("message").asText().contains("998"), body.toString());
+
+    HttpResponse<String> longButFitting = postNamed("n".repeat(900) + ".png");
+    assertEquals(202, longButFitting.statusCode(), longButFitting.body());
+  }
+
+  /** One PNG posted to /v1/jobs under the file name {@code name}. */
+  private HttpResponse<String> postNamed(String name) throws Exception {
+    byte[] body =
+        new String(Multipart.body(InProcessApi.PNG), StandardCharsets.ISO_8859_1)
+            .replace("filename=\"a.png\"", "filename=\"" + name + "\"")
+            .getBytes(StandardCharsets.ISO_8859_1);
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api.url("/v1/jobs")))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "multipart/form-data; boundary=" + Multipart.BOUNDARY)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void linksNeverComeFromTheHostHeader() throws Exception {
     // java.net.http does not let a caller set Host, so this one is written by hand
     String response = rawMultipartPost("/v1/jobs", "evil.example");
