@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -31,6 +32,10 @@ public final class CutoutZip {
   public interface Source {
     Optional<InputStream> open(String bucket, String key);
   }
+
+  /** File names Windows keeps for devices (before the first dot), whatever the case. */
+  private static final Pattern WINDOWS_DEVICE =
+      Pattern.compile("(?i)con|prn|aux|nul|com[1-9]|lpt[1-9]");
 
   private CutoutZip() {}
 
@@ -58,7 +63,8 @@ public final class CutoutZip {
   /**
    * The archive name for a source key {@code <jobId>/<file name>} (what the ingest stores): the
    * file name's base plus {@code .png}, with path separators, control characters and the characters
-   * Windows refuses replaced.
+   * Windows refuses replaced, and a {@code _} after a name Windows keeps for a device ({@code
+   * con.png} → {@code con_.png}).
    */
   static String entryName(String sourceKey, String jobId) {
     String last = sourceKey.substring(sourceKey.lastIndexOf('/') + 1);
@@ -71,7 +77,16 @@ public final class CutoutZip {
     }
     String s = safe.toString();
     // ".png" alone or a name of dots would unpack oddly
-    return s.replace(".", "").equals("png") || s.startsWith(".") ? jobId + ".png" : s;
+    if (s.replace(".", "").equals("png") || s.startsWith(".")) {
+      return jobId + ".png";
+    }
+    // Windows cannot create con.png, nul.tar.png, com1.png…: the part before the first dot is a
+    // device there, whatever follows
+    int dot = s.indexOf('.');
+    String stem = s.substring(0, dot).stripTrailing();
+    return WINDOWS_DEVICE.matcher(stem).matches()
+        ? s.substring(0, dot) + "_" + s.substring(dot)
+        : s;
   }
 
   private static String uniqueName(String name, Set<String> used) {

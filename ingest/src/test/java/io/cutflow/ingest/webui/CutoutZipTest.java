@@ -79,11 +79,24 @@ class CutoutZipTest {
     results.put("j5", Results.ok("j5", ".hidden", 1, 1));
     results.put("j6", Results.ok("j6", "PHOTO.png", 1, 1));
     results.put("j7", Results.ok("j7", "a:b<c>?.jpg", 1, 1));
-    List<String> ids = List.of("j1", "j2", "j3", "j4", "j5", "j6", "j7", "unknown");
+    results.put("j8", Results.ok("j8", "con.jpg", 1, 1)); // a device name on Windows
+    results.put("j9", Results.ok("j9", "Lpt1.tar.gz", 1, 1));
+    results.put("j10", Results.ok("j10", "console.jpg", 1, 1));
+    List<String> ids =
+        List.of("j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8", "j9", "j10", "unknown");
     List<CutoutZip.Entry> entries =
         CutoutZip.entries(ids, id -> Optional.ofNullable(results.get(id)));
     assertEquals(
-        List.of("photo.png", "photo (2).png", "j4.png", "j5.png", "PHOTO (3).png", "a_b_c__.png"),
+        List.of(
+            "photo.png",
+            "photo (2).png",
+            "j4.png",
+            "j5.png",
+            "PHOTO (3).png",
+            "a_b_c__.png",
+            "con_.png",
+            "Lpt1_.tar.png",
+            "console.png"),
         entries.stream().map(CutoutZip.Entry::name).toList());
     assertEquals("j1.png", entries.get(0).key());
     assertEquals("cutflow-cutouts", entries.get(0).bucket());
