@@ -24,13 +24,19 @@ import org.slf4j.LoggerFactory;
  * published yet, publishes an {@code s3:ObjectCreated:Put} event in MinIO's shape to the
  * bucket-events topic, then records {@code bucket/key → eTag} in the progress topic ({@link
  * WatchProgress}). The event goes first: a crash between the two republishes the event, which the
- * bridge's de-duplication drops, and never loses one.
+ * bridge's de-duplication drops, and never loses one. An object it published that is gone from the
+ * listing gets an {@code s3:ObjectRemoved:Delete} event (the bridge gives its cutout's name back),
+ * then a tombstone in the progress topic, in the same order for the same reason.
  *
  * <p>Counters: {@code cutflow.watch.listed} (objects seen), {@code cutflow.watch.published}, {@code
- * cutflow.watch.requests} (ListObjectsV2 pages, 1,000 keys each), {@code cutflow.watch.scans}.
+ * cutflow.watch.deletes}, {@code cutflow.watch.requests} (ListObjectsV2 pages, 1,000 keys each),
+ * {@code cutflow.watch.scans}.
  */
 public final class BucketWatcher {
   private static final Logger log = LoggerFactory.getLogger(BucketWatcher.class);
+
+  /** The event name of a delete the watcher found (an object it had published is gone). */
+  static final String REMOVED = "s3:ObjectRemoved:Delete";
 
   /** Keys per ListObjectsV2 page (S3's maximum, what the MinIO SDK asks for). */
   static final int PAGE = 1000;
@@ -46,6 +52,7 @@ public final class BucketWatcher {
   private final Counter published;
   private final Counter requests;
   private final Counter scans;
+  private final Counter deletes;
 
   /**
    * @param lister lists {@code (bucket, prefix)}, all pages (e.g. {@code ObjectStore::list})
@@ -71,6 +78,7 @@ public final class BucketWatcher {
     this.published = registry.counter("cutflow.watch.published");
     this.requests = registry.counter("cutflow.watch.requests");
     this.scans = registry.counter("cutflow.watch.scans");
+    this.deletes = registry.counter("cutflow.watch.deletes");
   }
 
   /**
@@ -108,13 +116,37 @@ public final class BucketWatcher {
                       eventsTopic, event.recordKey(), BucketEventFormat.format(event))),
               producer.send(new ProducerRecord<>(progressTopic, event.recordKey(), o.etag()))));
     }
+    List<Pending> deletes = new ArrayList<>();
     for (String gone : progress.keysUnder(bucket + "/" + prefix)) {
       if (!present.contains(gone)) {
-        producer.send(new ProducerRecord<>(progressTopic, gone, null));
-        progress.apply(gone, null);
+        // its delete event (the bridge frees the cutout's name), then its tombstone
+        BucketEvent event =
+            new BucketEvent(
+                REMOVED, bucket, gone.substring(bucket.length() + 1), null, null, null, null, null);
+        deletes.add(
+            new Pending(
+                event,
+                producer.send(
+                    new ProducerRecord<>(eventsTopic, gone, BucketEventFormat.format(event))),
+                producer.send(new ProducerRecord<>(progressTopic, gone, null))));
       }
     }
     producer.flush();
+    for (Pending p : deletes) {
+      try {
+        p.event().get();
+        p.progress().get();
+        progress.apply(p.upload().recordKey(), null);
+        this.deletes.inc();
+      } catch (ExecutionException e) {
+        // still in the progress store: the next scan finds it gone and sends both again
+        log.atWarn()
+            .setMessage("could not publish a delete; retrying at the next scan")
+            .addKeyValue("key", p.upload().key())
+            .addKeyValue("error", String.valueOf(e.getCause()))
+            .log();
+      }
+    }
     int sent = 0;
     for (Pending p : pending) {
       try {

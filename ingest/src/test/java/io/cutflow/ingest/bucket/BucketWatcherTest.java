@@ -90,19 +90,25 @@ class BucketWatcherTest {
     assertEquals(1, w.scanOnce());
 
     List<BucketEvent> events = events();
-    assertEquals(3, events.size());
+    assertEquals(4, events.size());
     assertEquals("in/a b.jpg", events.get(0).key());
     assertEquals("e1", events.get(0).eTag());
     assertEquals(10L, events.get(0).size());
     assertEquals("s3:ObjectCreated:Put", events.get(0).eventName());
     assertEquals("2026-12-02T08:00:00Z", events.get(0).eventTime());
     assertEquals("e3", events.get(2).eTag());
+    assertEquals("s3:ObjectRemoved:Delete", events.get(3).eventName());
+    assertEquals("inbox", events.get(3).bucket());
+    assertEquals("in/sub/ü.png", events.get(3).key(), "the gone object's delete event");
     ProducerRecord<String, String> last = progressRecords().get(progressRecords().size() - 1);
     assertEquals("inbox/in/sub/ü.png", last.key());
     assertNull(last.value(), "a tombstone for the deleted object");
+    assertEquals(0, w.scanOnce(), "a delete is published once");
+    assertEquals(4, events().size());
     assertEquals(3, registry.counter("cutflow.watch.published").getCount());
-    assertEquals(3, registry.counter("cutflow.watch.requests").getCount(), "one page per scan");
-    assertEquals(2 + 2 + 1, registry.counter("cutflow.watch.listed").getCount());
+    assertEquals(1, registry.counter("cutflow.watch.deletes").getCount());
+    assertEquals(4, registry.counter("cutflow.watch.requests").getCount(), "one page per scan");
+    assertEquals(2 + 2 + 1 + 1, registry.counter("cutflow.watch.listed").getCount());
   }
 
   @Test

@@ -65,8 +65,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cutflow up}: a real broker, a real S3 server (S3Proxy, which cannot notify, so the bucket watcher
  * lists it), the bridge inside the ingest server and a real worker process. Half-way the watcher
  * and the bridge are stopped and restarted, and an event is delivered twice: every upload still
- * makes exactly one job and one result, and two uploads whose cutouts would share a key (one on
- * each side of the restart) get one cutout each.
+ * makes exactly one job and one result, two uploads whose cutouts would share a key (one on each
+ * side of the restart) get one cutout each, and deleting one gives its cutout's name back.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BucketUploadEndToEndTest {
@@ -225,6 +225,13 @@ class BucketUploadEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
     assertEquals(200, status.statusCode(), status.body());
     assertEquals("done", new ObjectMapper().readTree(status.body()).get("status").asText());
+
+    // a delete the watcher finds reaches the bridge, which gives the cutout's name back
+    store.delete(INBOX, "shop/shoes/a b.jpg");
+    await(() -> after.counter("cutflow.watch.deletes").getCount() >= 1, "delete published");
+    await(
+        () -> after.counter("cutflow.bridge.cutout-names.released").getCount() >= 1,
+        "cutout name released");
 
     measureOneUploadOnTheIdleStack(topics);
   }
