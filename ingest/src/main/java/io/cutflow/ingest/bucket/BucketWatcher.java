@@ -82,8 +82,9 @@ public final class BucketWatcher {
   }
 
   /**
-   * One pass: catch up on the progress topic, list, publish what is new or changed, tombstone what
-   * is gone. Returns how many events it published. Waits until Kafka has them.
+   * One pass: catch up on the progress topic, list, publish what is new or changed, publish a
+   * delete and a tombstone for what is gone. Returns how many uploads it published. Waits until
+   * Kafka has them.
    */
   public int scanOnce() throws InterruptedException {
     progress.catchUp(Duration.ofSeconds(30));
@@ -108,73 +109,68 @@ public final class BucketWatcher {
       if (o.etag() != null && o.etag().equals(progress.eTag(event.recordKey()))) {
         continue;
       }
-      pending.add(
-          new Pending(
-              event,
-              producer.send(
-                  new ProducerRecord<>(
-                      eventsTopic, event.recordKey(), BucketEventFormat.format(event))),
-              producer.send(new ProducerRecord<>(progressTopic, event.recordKey(), o.etag()))));
+      pending.add(publish(event));
     }
-    List<Pending> deletes = new ArrayList<>();
+    List<Pending> gonePending = new ArrayList<>();
     for (String gone : progress.keysUnder(bucket + "/" + prefix)) {
       if (!present.contains(gone)) {
         // its delete event (the bridge frees the cutout's name), then its tombstone
         BucketEvent event =
             new BucketEvent(
                 REMOVED, bucket, gone.substring(bucket.length() + 1), null, null, null, null, null);
-        deletes.add(
-            new Pending(
-                event,
-                producer.send(
-                    new ProducerRecord<>(eventsTopic, gone, BucketEventFormat.format(event))),
-                producer.send(new ProducerRecord<>(progressTopic, gone, null))));
+        gonePending.add(publish(event));
       }
     }
     producer.flush();
-    for (Pending p : deletes) {
-      try {
-        p.event().get();
-        p.progress().get();
-        progress.apply(p.upload().recordKey(), null);
-        this.deletes.inc();
-      } catch (ExecutionException e) {
-        // still in the progress store: the next scan finds it gone and sends both again
-        log.atWarn()
-            .setMessage("could not publish a delete; retrying at the next scan")
-            .addKeyValue("key", p.upload().key())
-            .addKeyValue("error", String.valueOf(e.getCause()))
-            .log();
-      }
-    }
-    int sent = 0;
-    for (Pending p : pending) {
-      try {
-        p.event().get();
-        p.progress().get();
-        progress.apply(p.upload().recordKey(), p.upload().eTag());
-        sent++;
-        log.atInfo()
-            .setMessage("published upload")
-            .addKeyValue("bucket", bucket)
-            .addKeyValue("key", p.upload().key())
-            .addKeyValue("etag", p.upload().eTag())
-            .log();
-      } catch (ExecutionException e) {
-        // not marked as published: the next scan sends it again
-        log.atWarn()
-            .setMessage("could not publish upload; retrying at the next scan")
-            .addKeyValue("key", p.upload().key())
-            .addKeyValue("error", String.valueOf(e.getCause()))
-            .log();
-      }
-    }
+    deletes.inc(settle(gonePending));
+    int sent = settle(pending);
     published.inc(sent);
     return sent;
   }
 
+  /** Sends the event, then its progress record ({@code bucket/key → eTag}; a delete's: none). */
+  private Pending publish(BucketEvent event) {
+    return new Pending(
+        event,
+        producer.send(
+            new ProducerRecord<>(eventsTopic, event.recordKey(), BucketEventFormat.format(event))),
+        producer.send(new ProducerRecord<>(progressTopic, event.recordKey(), event.eTag())));
+  }
+
+  /**
+   * Waits for each event and its progress record, and marks those Kafka has as published (a
+   * delete's null eTag is its tombstone). One Kafka did not take stays as it was: the next scan
+   * sends it again. Returns how many Kafka has.
+   */
+  private int settle(List<Pending> pending) throws InterruptedException {
+    int sent = 0;
+    for (Pending p : pending) {
+      BucketEvent e = p.event();
+      try {
+        p.sent().get();
+        p.progress().get();
+        progress.apply(e.recordKey(), e.eTag());
+        sent++;
+        log.atInfo()
+            .setMessage(e.isRemoved() ? "published delete" : "published upload")
+            .addKeyValue("bucket", bucket)
+            .addKeyValue("key", e.key())
+            .addKeyValue("etag", e.eTag())
+            .log();
+      } catch (ExecutionException ex) {
+        log.atWarn()
+            .setMessage("could not publish a bucket event; retrying at the next scan")
+            .addKeyValue("key", e.key())
+            .addKeyValue("event", e.eventName())
+            .addKeyValue("error", String.valueOf(ex.getCause()))
+            .log();
+      }
+    }
+    return sent;
+  }
+
   private record Pending(
-      BucketEvent upload, Future<RecordMetadata> event, Future<RecordMetadata> progress) {}
+      BucketEvent event, Future<RecordMetadata> sent, Future<RecordMetadata> progress) {}
 
   /** Scans every {@code interval} until interrupted; a failed scan is logged and retried. */
   public void run(Duration interval) throws InterruptedException {
