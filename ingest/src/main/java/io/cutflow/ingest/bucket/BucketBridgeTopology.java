@@ -23,7 +23,7 @@ import org.apache.kafka.streams.state.Stores;
  *   bucket-events ─ parse + rules (EventRouter) ─┬─ not an event → dead letter → dead-letters topic
  *                                                ├─ job request, keyed by job id
  *                                                │    ─ repartition by job id
- *                                                │    ─ de-duplicate (window store SEEN)
+ *                                                │    ─ de-duplicate (window store STORE)
  *                                                │    ─ key by output folder ──────┐
  *                                                └─ delete, keyed by output folder ┴─ repartition
  *                     by output folder ─ name the cutout (key-value store NAMES) → jobs topic
