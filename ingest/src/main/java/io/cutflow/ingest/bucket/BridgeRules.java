@@ -133,6 +133,11 @@ public final class BridgeRules {
     return output.bucket() + "/" + output.key().substring(0, output.key().lastIndexOf('/') + 1);
   }
 
+  /** {@link #nameScope} of the upload {@code sourceKey}'s cutouts. */
+  public String nameScopeOf(String sourceKey) {
+    return nameScope(new JobRequest.Output(settings.cutoutsBucket(), outputKey(sourceKey, 0)));
+  }
+
   /**
    * {@code s3-} and 32 hex digits of SHA-256 over bucket, key and eTag (the sequencer when an event
    * has no eTag): equal for redeliveries, different for new bytes under the same key.

@@ -3,7 +3,6 @@ package io.cutflow.ingest.bucket;
 import io.cutflow.common.job.DeadLetter;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobCodec;
-import io.cutflow.common.job.JobRequest;
 import io.cutflow.ingest.bucket.BridgeRules.Decision;
 import io.cutflow.ingest.bucket.BridgeRules.Outcome;
 import java.time.Instant;
@@ -73,11 +72,9 @@ final class EventRouter implements Processor<String, String, String, EventRouter
     if (d.outcome() != Outcome.JOB) {
       metrics.count(d.outcome());
       if (d.released() != null) {
-        String usual = rules.outputKey(event.key(), 0);
-        String scope = BridgeRules.nameScope(new JobRequest.Output(rules.cutoutsBucket(), usual));
         context.forward(
             record
-                .withKey(scope)
+                .withKey(rules.nameScopeOf(event.key()))
                 .withValue(new Routed(Kind.RELEASE, CutoutNamer.toRelease(d.released()))));
       }
       log.atDebug()
