@@ -43,6 +43,7 @@ public final class MetricNames {
               "cutflow.worker.dependency.*.waiting",
               "cutflow_worker_dependency_waiting",
               "dependency"),
+          map("cutflow.worker.start.*.waiting", "cutflow_worker_start_waiting", "dependency"),
           // supervisor (worker.supervisor)
           map("cutflow.supervisor.crashes", "cutflow_supervisor_crashes_total"),
           map("cutflow.supervisor.slot.*.crashes", "cutflow_supervisor_slot_crashes_total", "slot"),

@@ -293,7 +293,7 @@ public final class ObjectStore implements AutoCloseable {
                 .addKeyValue("cause", S3Failures.describe(e))
                 .log();
           }
-          throw new ObjectStoreException(
+          String message =
               op
                   + " s3://"
                   + bucket
@@ -302,8 +302,10 @@ public final class ObjectStore implements AutoCloseable {
                   + " failed"
                   + (transientFailure ? " after " + attempt + " attempt(s)" : "")
                   + ": "
-                  + S3Failures.describe(e),
-              e);
+                  + S3Failures.describe(e);
+          throw transientFailure
+              ? new ObjectStoreUnavailableException(message, e)
+              : new ObjectStoreException(message, e);
         }
         Duration wait = retry.backoff(attempt);
         LOG.atWarn()

@@ -128,6 +128,8 @@ class ObjectStoreRetryTest {
       ObjectStoreException e =
           assertThrows(ObjectStoreException.class, () -> store.stat("bucket", "forbidden.jpg"));
       assertTrue(!(e instanceof ObjectMissingException), e.toString());
+      // a refusal is an answer: nothing a caller that waits for the store should wait on
+      assertTrue(!(e instanceof ObjectStoreUnavailableException), e.toString());
       assertEquals(2, calls.get());
     } finally {
       server.stop(0);
@@ -143,7 +145,7 @@ class ObjectStoreRetryTest {
     try (ObjectStore store = ObjectStore.fromConfig(config("http://127.0.0.1:" + port, 3))) {
       long t0 = System.nanoTime();
       ObjectStoreException e =
-          assertThrows(ObjectStoreException.class, () -> store.get("bucket-x", "k", 10));
+          assertThrows(ObjectStoreUnavailableException.class, () -> store.get("bucket-x", "k", 10));
       assertTrue(e.getMessage().contains("after 3 attempt"), e.getMessage());
       assertEquals("storage_failed", e.failureCode().code());
       assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10);

@@ -15,6 +15,7 @@ import io.cutflow.worker.supervisor.SupervisorSettings;
 import io.cutflow.worker.supervisor.SupervisorStats;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
@@ -55,10 +57,30 @@ final class FaultScenario implements AutoCloseable {
   static FaultScenario start(
       EmbeddedStack stack, String name, int partitions, SupervisorSettings settings)
       throws Exception {
+    return start(stack, name, partitions, settings, () -> {});
+  }
+
+  /** A fault brought about by the test. */
+  interface Fault {
+    void begin() throws Exception;
+  }
+
+  /**
+   * As {@link #start(EmbeddedStack, String, int, SupervisorSettings)}, with {@code beforeWorkers}
+   * begun once the scenario's topics and buckets exist, just before its workers start.
+   */
+  static FaultScenario start(
+      EmbeddedStack stack,
+      String name,
+      int partitions,
+      SupervisorSettings settings,
+      Fault beforeWorkers)
+      throws Exception {
     Set<Long> before = ProcessFaults.descendants();
     RecycleHarness h = new RecycleHarness(stack, name, partitions);
     RecyclingSupervisor sup;
     try {
+      beforeWorkers.begin();
       Path logs = Files.createTempDirectory("fault-" + name + "-");
       sup =
           StackWorkers.start(
@@ -162,6 +184,17 @@ final class FaultScenario implements AutoCloseable {
     assertEquals(photo.width(), img.getWidth(), what + ": width");
     assertEquals(photo.height(), img.getHeight(), what + ": height");
     assertTrue(img.getColorModel().hasAlpha(), what + ": has alpha");
+  }
+
+  /** Every worker log of the scenario, one after the other. */
+  String workerLogs() throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> files = Files.list(supervisor.logDir())) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+        all.append(Files.readString(f)).append('\n');
+      }
+    }
+    return all.toString();
   }
 
   /** The supervisor's figures and where the worker logs are, for failure messages. */

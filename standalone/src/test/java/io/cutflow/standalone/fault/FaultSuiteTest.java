@@ -13,9 +13,15 @@ import io.cutflow.standalone.infra.EmbeddedStack;
 import io.cutflow.standalone.infra.TestPhotos;
 import io.cutflow.standalone.infra.TestPhotos.Photo;
 import io.cutflow.standalone.infra.WorkerUnderTest;
+import io.cutflow.standalone.recycle.RecycleHarness;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
 import io.cutflow.worker.supervisor.SupervisorStats;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +32,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -95,6 +104,10 @@ class FaultSuiteTest {
 
   private FaultScenario scenario(String name) throws Exception {
     return FaultScenario.start(stack, name, PARTITIONS, oneSlot());
+  }
+
+  private FaultScenario scenario(String name, FaultScenario.Fault beforeWorkers) throws Exception {
+    return FaultScenario.start(stack, name, PARTITIONS, oneSlot(), beforeWorkers);
   }
 
   @Test
@@ -334,6 +347,112 @@ class FaultSuiteTest {
    * Every job answered, none of the answers a failure (a job failed in {@code fault} shows here at
    * once instead of as a missing ok result after the batch timeout), no dead letters, all done.
    */
+  @Test
+  @Order(7)
+  @DisplayName(
+      "S3 server down 20 s while the worker starts: the start waits (one process, no crash), then"
+          + " every job ok")
+  void s3DownWhileTheWorkerStarts() throws Exception {
+    ProcessHandle server = stack.s3().process().handle();
+    CompletableFuture<Long> back = new CompletableFuture<>();
+    FaultScenario.Fault s3Down =
+        () -> {
+          System.out.printf(
+              "s3down-start: %s SIGKILL S3 server pid %d for %s before the worker starts%n",
+              Instant.now(), server.pid(), S3_DOWN);
+          assertTrue(server.destroyForcibly());
+          server.onExit().get(30, TimeUnit.SECONDS);
+          Thread restart =
+              new Thread(
+                  () -> {
+                    try {
+                      Thread.sleep(S3_DOWN.toMillis()); // the fault's length
+                      stack.s3().startAgain(Duration.ofSeconds(90));
+                      back.complete(stack.s3().process().handle().pid());
+                    } catch (Exception | AssertionError e) {
+                      back.completeExceptionally(e);
+                    }
+                  },
+                  "s3-back");
+          restart.setDaemon(true);
+          restart.start();
+        };
+    try (FaultScenario s = scenario("s3down-start", s3Down)) {
+      s.notMine(back.get(2, TimeUnit.MINUTES)); // the stack's, not the scenario's
+      SupervisorStats st = s.supervisor.stats();
+      assertEquals(0, st.crashes(), "the start waited instead of ending: " + s.describe());
+      assertEquals(1, st.workersStarted(), s.describe());
+      String log = s.workerLogs();
+      assertTrue(
+          log.contains("dependency does not answer; the start waits for it")
+              && log.contains("dependency=\"object_store\""),
+          "the worker's log says what its start waited for; logs in " + s.supervisor.logDir());
+      assertTrue(log.contains("dependency answers; the start goes on"), s.describe());
+      assertEveryJobOk(s, s.submitPhotos(photos, 4), "a start during the outage");
+      assertEquals(0, s.supervisor.stats().crashes(), s.describe());
+    }
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName(
+      "a worker whose start waits for the S3 server stops at once when its supervisor stops:"
+          + " STOPPED, not a crash, and not after the stop timeout")
+  void aStartWaitingForTheStoreStopsAtOnce() throws Exception {
+    RecycleHarness h = new RecycleHarness(stack, "s3down-stop", PARTITIONS);
+    ProcessHandle server = stack.s3().process().handle();
+    try {
+      assertTrue(server.destroyForcibly());
+      server.onExit().get(30, TimeUnit.SECONDS);
+      SupervisorSettings settings =
+          oneSlot()
+              .withInstancePrefix("s3down-stop")
+              .withLogDir(Files.createTempDirectory("fault-s3down-stop-"));
+      RecyclingSupervisor sup = RecyclingSupervisor.start(h.config, settings);
+      Path log = settings.logDir().resolve("slot-0-1.log");
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      Matcher ops = Pattern.compile("worker warmed .* ops=\"(http://[^\"]+)\"").matcher("");
+      while (!(Files.exists(log)
+          && Files.readString(log).contains("the start waits for it")
+          && ops.reset(Files.readString(log)).find())) {
+        assertTrue(System.nanoTime() < deadline, "the start never waited, warm; log " + log);
+        Thread.sleep(300);
+      }
+      // what an operator sees meanwhile: the reason on /readyz, the gauge on /metrics
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> ready =
+          http.send(
+              HttpRequest.newBuilder(URI.create(ops.group(1) + "/readyz")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, ready.statusCode(), ready.body());
+      assertTrue(
+          ready.body().contains("waiting for the object store (checking the cutouts bucket"),
+          ready.body());
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(ops.group(1) + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertTrue(
+          metrics.contains("cutflow_worker_start_waiting{dependency=\"object_store\",} 1.0"),
+          metrics);
+      long t0 = System.nanoTime();
+      sup.close();
+      long closeMs = (System.nanoTime() - t0) / 1_000_000;
+      SupervisorStats st = sup.stats();
+      System.out.printf("s3down-stop: closed in %d ms; %s%n", closeMs, st.summary());
+      assertEquals(0, st.crashes(), st.toString());
+      assertEquals(1, st.retired().size(), st.toString());
+      assertEquals("STOPPED", st.retired().get(0).reason(), st.toString());
+      assertEquals(0, st.retired().get(0).exitCode(), st.toString());
+      // the stop timeout is 60 s: a worker reading STOP only once READY would take that long
+      assertTrue(closeMs < 20_000, "closed in " + closeMs + " ms");
+    } finally {
+      stack.s3().startAgain(Duration.ofSeconds(90));
+      h.close();
+    }
+  }
+
   private static void assertEveryJobOk(FaultScenario s, List<String> ids, String fault)
       throws Exception {
     s.await("a result for every job", BATCH, () -> s.harness.results().keySet().containsAll(ids));

@@ -34,14 +34,40 @@ record WorkerConnections(
    */
   static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofMinutes(2);
 
-  /** Opens everything; closes what it opened when a step fails. */
+  /**
+   * Opens everything, waiting through {@code startup} while Kafka or the store does not answer;
+   * closes what it opened when a step fails.
+   *
+   * @throws StartupWait.Stopped the process is stopping
+   */
   static WorkerConnections open(
-      CutflowConfig config, Topics topics, WorkerSettings settings, Properties consumerProperties) {
-    try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
-      topics.ensureTopics(admin, TOPIC_CHECK_TIMEOUT);
-    }
+      CutflowConfig config,
+      Topics topics,
+      WorkerSettings settings,
+      Properties consumerProperties,
+      StartupWait startup) {
+    startup.until(
+        StartupWait.Dependency.KAFKA,
+        "checking the topics",
+        () -> {
+          try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
+            return topics.ensureTopics(admin, TOPIC_CHECK_TIMEOUT);
+          }
+        });
+    String cutouts = config.getString(StorageConfig.BUCKET_CUTOUTS);
     ObjectStore store = ObjectStore.fromConfig(config);
-    store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
+    try {
+      startup.until(
+          StartupWait.Dependency.OBJECT_STORE,
+          "checking the cutouts bucket " + cutouts,
+          () -> {
+            store.ensureBucket(cutouts);
+            return null;
+          });
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProperties);
     KafkaProducer<String, String> producer = null;
     try {

@@ -95,6 +95,12 @@ public final class WorkerMetrics {
         "cutflow.worker.dependency." + dependency + ".waiting", (Gauge<Integer>) jobs::getAsInt);
   }
 
+  /** 1 while the process's start waits for {@code dependency} ({@link StartupWait}), else 0. */
+  void startWaiting(String dependency, IntSupplier waiting) {
+    registry.register(
+        "cutflow.worker.start." + dependency + ".waiting", (Gauge<Integer>) waiting::getAsInt);
+  }
+
   void stage(String stage, double millis) {
     registry
         .timer("cutflow.worker.stage." + stage)

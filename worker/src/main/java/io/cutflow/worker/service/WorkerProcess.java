@@ -21,6 +21,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -89,20 +90,25 @@ public final class WorkerProcess {
     WorkerControl control = new WorkerControl(System.out);
     // from here on a stop signal drains, even one that comes while the model loads
     control.handleStopSignals();
+    StartupWait startup = new StartupWait(() -> control.earlyExit() != null);
+    for (StartupWait.Dependency d : StartupWait.Dependency.values()) {
+      workerMetrics.startWaiting(d.label, () -> startup.waiting(d));
+    }
     // JVM start to here: the JVM itself, class loading, configuration.
     long jvmMs = ManagementFactory.getRuntimeMXBean().getUptime();
     // ONNX Runtime's native library (unpacked from its jar, ~0.2 s) loads while the ops endpoint
     // starts
     CompletableFuture.runAsync(OrtEnvironment::getEnvironment, WorkerProcess::daemon);
-    try (OpsServer ops = startOps(config, metrics, control)) {
+    try (OpsServer ops = startOps(config, metrics, control, startup)) {
       long t0 = System.nanoTime();
-      // Kafka and the object store (network round trips, little CPU) while the model loads.
+      // Kafka and the object store (network round trips, little CPU) while the model loads; when
+      // either does not answer, the start waits for it (StartupWait) instead of ending.
       Topics topics = new Topics(config);
       CompletableFuture<WorkerConnections> prepared =
           CompletableFuture.supplyAsync(
               () ->
                   WorkerConnections.open(
-                      config, topics, settings, consumerProperties(config, settings)),
+                      config, topics, settings, consumerProperties(config, settings), startup),
               WorkerProcess::daemon);
       RemoverFactory.Loaded loaded;
       try {
@@ -127,7 +133,13 @@ public final class WorkerProcess {
         long k0 = System.nanoTime();
         ExitReason reason;
         int finished;
-        try (WorkerConnections connections = join(prepared)) {
+        WorkerConnections opened = join(prepared);
+        if (opened == null) {
+          // stopped while it waited for Kafka or the store
+          return control.exitingWith(
+              Objects.requireNonNullElse(control.earlyExit(), ExitReason.FATAL).exitCode());
+        }
+        try (WorkerConnections connections = opened) {
           // Built before READY too: its input buffers (tens of MB, zeroed) cost ~1 s on a busy
           // machine.
           CutoutWorker w =
@@ -187,7 +199,8 @@ public final class WorkerProcess {
   }
 
   /** Boot step 1: the ops endpoint (metrics, /readyz), up while the model loads. */
-  private static OpsServer startOps(CutflowConfig config, Metrics metrics, WorkerControl control) {
+  private static OpsServer startOps(
+      CutflowConfig config, Metrics metrics, WorkerControl control, StartupWait startup) {
     return OpsServer.start(
         config.getString(OpsConfig.HOST),
         config.getInt(WorkerConfig.HTTP_PORT),
@@ -195,7 +208,11 @@ public final class WorkerProcess {
         () -> control.worker() != null && control.worker().notReadyReason() == null,
         () -> {
           CutoutWorker w = control.worker();
-          String why = w == null ? "loading and warming the model" : w.notReadyReason();
+          String waiting = startup.reason();
+          String why =
+              w != null
+                  ? w.notReadyReason()
+                  : waiting != null ? waiting : "loading and warming the model";
           return why == null ? "ready again" : why; // it recovered between the two questions
         });
   }
@@ -242,11 +259,15 @@ public final class WorkerProcess {
     t.start();
   }
 
+  /** The connections once open; null when the start was stopped while it waited for them. */
   private static WorkerConnections join(CompletableFuture<WorkerConnections> prepared)
       throws Exception {
     try {
       return prepared.join();
     } catch (CompletionException e) {
+      if (e.getCause() instanceof StartupWait.Stopped) {
+        return null;
+      }
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
   }

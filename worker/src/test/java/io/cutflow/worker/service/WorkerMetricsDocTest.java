@@ -41,6 +41,8 @@ class WorkerMetricsDocTest {
     WorkerMetrics metrics = new WorkerMetrics(registry);
     metrics.gauges(() -> 1, () -> 2);
     metrics.dependencyWaiting("object_store", () -> 0);
+    metrics.startWaiting("kafka", () -> 0);
+    metrics.startWaiting("object_store", () -> 1);
     metrics.stage("inference", 12.5);
     metrics.finished(result(JobResult.Status.OK, null), 1);
     metrics.finished(result(JobResult.Status.FAILED, FailureCode.NOT_AN_IMAGE), 2);
@@ -57,6 +59,8 @@ class WorkerMetricsDocTest {
         scrape.contains("cutflow_worker_results_total{model=\"u2net\",status=\"ok\",} 1.0"),
         scrape);
     assertTrue(scrape.contains("cutflow_worker_input_pixels_total 1000000.0"), scrape);
+    assertTrue(
+        scrape.contains("cutflow_worker_start_waiting{dependency=\"object_store\",} 1.0"), scrape);
     assertTrue(scrape.contains("cutflow_worker_consumer_lag{partition=\"0\",} 3.0"), scrape);
   }
 

@@ -1,0 +1,203 @@
+package io.cutflow.worker.service;
+
+import io.cutflow.common.config.ConfigKey;
+import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.StorageConfig;
+import io.cutflow.common.store.ObjectStoreUnavailableException;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.common.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker that starts while Kafka or the object store does not answer waits for it. Such a start
+ * used to end the process (a topic check out of time, a bucket check out of retries), and the
+ * supervisor, or Kubernetes, started it again: the model loaded again each time, the crash-loop
+ * alert fired for what was an outage, and the backoff grew to 30 s, delaying the worker past the
+ * dependency's return.
+ *
+ * <p>Now a boot step that fails because its dependency did not answer (Kafka: a retriable error or
+ * a timeout; the store: {@link ObjectStoreUnavailableException}) is tried again, {@link
+ * #FIRST_WAIT} later, then twice as long each time up to {@link #MAX_WAIT}, for as long as that
+ * lasts; the model loads and warms meanwhile. {@code /readyz} says what the worker waits for and
+ * {@code cutflow_worker_start_waiting} is 1. Any other failure (a refused bucket, a denied topic)
+ * still ends the start at once: waiting would not fix it. A stop signal ends the wait ({@link
+ * Stopped}). Thread-safe.
+ */
+final class StartupWait {
+  private static final Logger log = LoggerFactory.getLogger(StartupWait.class);
+
+  static final Duration FIRST_WAIT = Duration.ofSeconds(1);
+  static final Duration MAX_WAIT = Duration.ofSeconds(10);
+
+  /** What a worker's start needs, and how a failure of it shows that it did not answer. */
+  enum Dependency {
+    KAFKA("kafka", "Kafka", KafkaConfig.BOOTSTRAP_SERVERS),
+    OBJECT_STORE("object_store", "the object store", StorageConfig.S3_ENDPOINT);
+
+    /** The metric label. */
+    final String label;
+
+    private final String title;
+    private final ConfigKey setting;
+
+    Dependency(String label, String title, ConfigKey setting) {
+      this.label = label;
+      this.title = title;
+      this.setting = setting;
+    }
+
+    /** True when {@code e} says that this dependency did not answer, not that it refused. */
+    boolean didNotAnswer(RuntimeException e) {
+      if (this == OBJECT_STORE) {
+        return e instanceof ObjectStoreUnavailableException;
+      }
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof RetriableException || t instanceof TimeoutException) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** The start was stopped (SIGTERM, the supervisor's stop) while it waited. */
+  static final class Stopped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Stopped(String step) {
+      super("stopped while waiting: " + step);
+    }
+  }
+
+  /** The step waiting now: since when, how many failed attempts, the last one's error. */
+  private record Waiting(
+      Dependency dependency, String step, long sinceNanos, int attempts, String lastError) {}
+
+  private final BooleanSupplier stopping;
+  private final Duration firstWait;
+  private final Duration maxWait;
+  private final LongSupplier nanoTime;
+  private final AtomicReference<Waiting> waiting = new AtomicReference<>();
+
+  /**
+   * @param stopping true once the process must exit instead of waiting on
+   */
+  StartupWait(BooleanSupplier stopping) {
+    this(stopping, FIRST_WAIT, MAX_WAIT, System::nanoTime);
+  }
+
+  StartupWait(
+      BooleanSupplier stopping, Duration firstWait, Duration maxWait, LongSupplier nanoTime) {
+    this.stopping = stopping;
+    this.firstWait = firstWait;
+    this.maxWait = maxWait;
+    this.nanoTime = nanoTime;
+  }
+
+  /**
+   * Runs {@code call} ({@code step}, e.g. "checking the topics") until it succeeds or fails
+   * otherwise than by {@code dependency} not answering. One step waits at a time.
+   *
+   * @throws Stopped the process is stopping; nothing is left open by this wait
+   */
+  <T> T until(Dependency dependency, String step, Supplier<T> call) {
+    long wait = firstWait.toMillis();
+    try {
+      while (true) {
+        try {
+          T value = call.get();
+          Waiting w = waiting.get();
+          if (w != null) {
+            log.atInfo()
+                .setMessage("dependency answers; the start goes on")
+                .addKeyValue("dependency", dependency.label)
+                .addKeyValue("step", step)
+                .addKeyValue("waited_ms", (nanoTime.getAsLong() - w.sinceNanos()) / 1_000_000)
+                .log();
+          }
+          return value;
+        } catch (RuntimeException e) {
+          if (!dependency.didNotAnswer(e)) {
+            throw e;
+          }
+          Waiting w = waiting.get();
+          waiting.set(
+              new Waiting(
+                  dependency,
+                  step,
+                  w == null ? nanoTime.getAsLong() : w.sinceNanos(),
+                  w == null ? 1 : w.attempts() + 1,
+                  e.getMessage()));
+          log.atWarn()
+              .setMessage("dependency does not answer; the start waits for it")
+              .addKeyValue("dependency", dependency.label)
+              .addKeyValue("step", step)
+              .addKeyValue("attempt", waiting.get().attempts())
+              .addKeyValue("next_try_ms", wait)
+              .addKeyValue("error", e.getMessage())
+              .log();
+          sleep(wait, step);
+          wait = Math.min(wait * 2, maxWait.toMillis());
+        }
+      }
+    } finally {
+      waiting.set(null);
+    }
+  }
+
+  /** Sleeps {@code millis}, looking for a stop every 100 ms. */
+  private void sleep(long millis, String step) {
+    long end = nanoTime.getAsLong() + millis * 1_000_000;
+    while (true) {
+      if (stopping.getAsBoolean()) {
+        throw new Stopped(step);
+      }
+      long left = (end - nanoTime.getAsLong()) / 1_000_000;
+      if (left <= 0) {
+        return;
+      }
+      try {
+        Thread.sleep(Math.min(left, 100));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Stopped(step);
+      }
+    }
+  }
+
+  /** 1 while the start waits for {@code dependency}, else 0 (the metric's value). */
+  int waiting(Dependency dependency) {
+    Waiting w = waiting.get();
+    return w != null && w.dependency() == dependency ? 1 : 0;
+  }
+
+  /** What the start waits for, for {@code /readyz}; null when it waits for nothing. */
+  String reason() {
+    Waiting w = waiting.get();
+    if (w == null) {
+      return null;
+    }
+    Dependency d = w.dependency();
+    return "waiting for "
+        + d.title
+        + " ("
+        + w.step()
+        + ") for "
+        + (nanoTime.getAsLong() - w.sinceNanos()) / 1_000_000_000
+        + " s, "
+        + w.attempts()
+        + " attempt(s); last error: "
+        + w.lastError()
+        + ". Fix: bring back "
+        + d.title
+        + " at "
+        + d.setting.name()
+        + "; the worker starts by itself once it answers";
+  }
+}
