@@ -28,15 +28,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Where the CLI's own logs go (logback, configured in {@code logback.xml} to stderr). For the
  * commands a person watches on a terminal — {@code run}, {@code up}, {@code bench}, {@code remove},
- * {@code ingest} — the terminal shows progress and results: their logs go to a file under {@code
- * ~/.cache/cutflow/logs} (or {@code $XDG_CACHE_HOME/cutflow/logs}), whose path is printed once (at
- * the first log line), and only this project's warnings and errors still reach stderr. {@code
- * --verbose} keeps every log on stderr. Services ({@code worker}, {@code ingest-server}) and the
- * other commands log to stderr as before.
+ * {@code frames}, {@code ingest} — the terminal shows progress and results: their logs go to a file
+ * under {@code ~/.cache/cutflow/logs} (or {@code $XDG_CACHE_HOME/cutflow/logs}), whose path is
+ * printed once (at the first log line), and only this project's warnings and errors still reach
+ * stderr. {@code --verbose} keeps every log on stderr. Services ({@code worker}, {@code
+ * ingest-server}) and the other commands log to stderr as before.
  */
 final class CliLogging {
   /** The commands whose logs go to a file. */
-  static final Set<String> TO_FILE = Set.of("run", "up", "bench", "remove", "ingest");
+  static final Set<String> TO_FILE = Set.of("run", "up", "bench", "remove", "frames", "ingest");
 
   /** Log files kept in the directory; older ones are deleted. */
   static final int KEEP_FILES = 30;

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       io.cutflow.worker.cli.RemoveCommand.class,
+      io.cutflow.worker.cli.FramesCommand.class,
       io.cutflow.worker.cli.ModelsCommand.class,
       io.cutflow.worker.cli.ProfileCommand.class,
       io.cutflow.worker.cli.QualityCommand.class,
@@ -33,7 +34,7 @@ public final class CutflowCli implements Runnable {
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
       description =
-          "Logs on stderr (run, up, bench, remove and ingest otherwise write them to a file under"
+          "Logs on stderr (run, up, bench, remove, frames and ingest otherwise write them to a file under"
               + " ~/.cache/cutflow/logs and print its path).")
   boolean verbose;
 

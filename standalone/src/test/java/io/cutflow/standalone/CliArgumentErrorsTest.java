@@ -119,7 +119,8 @@ class CliArgumentErrorsTest {
             List.of("remove", "--threads", "-1", "-o", out, image.toString()),
             List.of("profile", "--threads", "-1", images.toString()),
             List.of("quality", "--threads", "-1", images.toString()),
-            List.of("cold-start", "--threads", "-1"));
+            List.of("cold-start", "--threads", "-1"),
+            List.of("frames", "--threads", "-1", "640", "480"));
     for (List<String> args : commands) {
       assertOneLine(
           cutflow(args.toArray(String[]::new)),
@@ -127,6 +128,23 @@ class CliArgumentErrorsTest {
           "--threads -1 is outside 0..1024",
           "cutflow.worker.intra-op-threads");
     }
+  }
+
+  @Test
+  void framesRefusesASizeOrSpecifierItCannotUseBeforeReadingAFrame() throws Exception {
+    // rembg's b by either name; each refusal names the fix
+    assertOneLine(
+        cutflow("frames", "0", "480"), "frames", "WIDTH must be at least 1, got 0", "WIDTH 1280");
+    assertOneLine(
+        cutflow("b", "20000", "20000"),
+        "frames", // named as the command is, whichever name was typed
+        "frames of 20000×20000 are over the pixel limit of 50000000",
+        "scale=1920:-2");
+    assertOneLine(
+        cutflow("frames", "640", "480", "-o", tmp.resolve("frame.png").toString()),
+        "frames",
+        "it has no frame number",
+        "-o out/frame-%04d.png");
   }
 
   @Test

@@ -57,12 +57,15 @@ public final class CutoutOptionsMixin {
     return found;
   }
 
-  /** Adds one picocli option per table entry to the mixin's spec. */
+  /**
+   * Adds one picocli option per table entry to the mixin's spec. Once: picocli transforms a
+   * subcommand again for each of its names (an alias, as {@code frames}' {@code b}).
+   */
   public static final class Flags implements IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
       for (CutoutOption o : CutoutOptions.OPTIONS) {
-        if (o.cliNames().isEmpty()) {
+        if (o.cliNames().isEmpty() || spec.findOption(o.cliNames().get(0)) != null) {
           continue;
         }
         OptionSpec.Builder b =

@@ -1,6 +1,7 @@
 package io.cutflow.worker.inference;
 
 import ai.onnxruntime.OrtException;
+import io.cutflow.common.image.ContentKind;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.job.InvalidOptionException;
 import io.cutflow.common.job.SamPromptOption;
@@ -145,6 +146,29 @@ public final class BackgroundRemover {
       if (buffer != null) {
         inputs.release(buffer);
       }
+      lease.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Leases the heap the cutout of {@code image}, pixels already (a raw video frame), needs, waiting
+   * while earlier images hold it, then pre-processes it.
+   *
+   * @throws InvalidImageException over the pixel limit, or needing more heap than this process has
+   *     for images ({@code image_too_large})
+   * @throws InterruptedException while waiting for heap; nothing is leased
+   */
+  public Prepared prepare(DecodedImage image, String inputName, CutoutOptions options)
+      throws InvalidImageException, InterruptedException {
+    checkOptions(options);
+    // nothing left to decode: the header's decode cost is the RGBA array the image already holds
+    ImageHeader header =
+        new ImageHeader(ContentKind.UNKNOWN, image.width(), image.height(), 1, 0, 0);
+    MemoryBudget.Lease lease = admit(inputName, header, options);
+    try {
+      return prepare(image, options, null, new StageTimings(), lease);
+    } catch (RuntimeException | Error e) {
       lease.close();
       throw e;
     }

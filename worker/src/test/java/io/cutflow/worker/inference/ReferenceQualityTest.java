@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that can be fetched here. Needs the shared test data beside the repository (CI has it); elsewhere
  * it reports itself skipped. Over all photos, {@code cutflow quality} compares the models.
  */
-class ReferenceQualityTest {
+public class ReferenceQualityTest {
 
-  static Path sharedTestdata() {
+  public static Path sharedTestdata() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path candidate = dir.resolve("shared/testdata");
       if (Files.isDirectory(candidate)) {
