@@ -17,9 +17,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -101,29 +99,13 @@ public final class FramesCommand implements Callable<Integer> {
         return 2;
       }
     }
-    AtomicBoolean stopping = new AtomicBoolean();
-    CountDownLatch ended = new CountDownLatch(1);
-    StopSignals signals =
-        StopSignals.install(
-            () -> {
-              stopping.set(true);
-              try {
-                ended.await(RemoveCommand.STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-    try {
-      int rc = removeEach(rembg.options(), names, stopping);
-      return signals.exitStatus() != 0 ? signals.exitStatus() : rc;
-    } finally {
-      signals.close();
-      ended.countDown();
-    }
+    CutoutOptions options = rembg.options();
+    return StopSignals.runStoppable(
+        RemoveCommand.STOP_WAIT, stopping -> removeEach(options, names, stopping));
   }
 
   /** The frames one after another through one session; 0 when every frame was written. */
-  private int removeEach(CutoutOptions options, FrameNames names, AtomicBoolean stopping)
+  private int removeEach(CutoutOptions options, FrameNames names, BooleanSupplier stopping)
       throws Exception {
     FrameReader reader = new FrameReader(in, width, height);
     byte[] frame = new byte[Math.toIntExact(FrameReader.frameBytes(width, height))];
@@ -136,7 +118,7 @@ public final class FramesCommand implements Callable<Integer> {
             InferenceSession.Settings.of(threads).withArena(!noArena),
             RemoveCommand.NO_WARM_UP)) {
       BackgroundRemover remover = loaded.remover();
-      for (int index = 0; !stopping.get(); index++) {
+      for (int index = 0; !stopping.getAsBoolean(); index++) {
         try {
           if (!reader.next(frame)) {
             break;
@@ -174,7 +156,7 @@ public final class FramesCommand implements Callable<Integer> {
         written,
         names == null ? "to stdout" : "as " + spec,
         failed == 0 ? "" : " (" + failed + " failed)",
-        stopping.get() ? "; stopped as asked" : "");
+        stopping.getAsBoolean() ? "; stopped as asked" : "");
     return failed == 0 && ended == null ? 0 : 1;
   }
 

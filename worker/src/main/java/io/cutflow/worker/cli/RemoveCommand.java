@@ -21,9 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -111,25 +108,7 @@ public final class RemoveCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliArguments.allowedFor("--threads", WorkerConfig.INTRA_OP_THREADS, threads);
-    AtomicBoolean stopping = new AtomicBoolean();
-    CountDownLatch ended = new CountDownLatch(1);
-    StopSignals signals =
-        StopSignals.install(
-            () -> {
-              stopping.set(true);
-              try {
-                ended.await(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-    try {
-      int rc = removeAll(stopping::get);
-      return signals.exitStatus() != 0 ? signals.exitStatus() : rc;
-    } finally {
-      signals.close();
-      ended.countDown();
-    }
+    return StopSignals.runStoppable(STOP_WAIT, this::removeAll);
   }
 
   /** The command's work; the model session is closed when it returns. */

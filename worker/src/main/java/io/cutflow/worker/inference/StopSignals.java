@@ -1,8 +1,13 @@
 package io.cutflow.worker.inference;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntUnaryOperator;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -79,6 +84,41 @@ public final class StopSignals implements AutoCloseable {
       }
     }
     return installed;
+  }
+
+  /** A command's work, told whether the process has been asked to end. */
+  @FunctionalInterface
+  public interface Work {
+    /** Returns the command's exit status. */
+    int run(BooleanSupplier stopping) throws Exception;
+  }
+
+  /**
+   * Runs {@code work} with the signals handled: the first one makes {@code stopping} true and waits
+   * up to {@code wait} for the work to return (the image in the model finishes, those past it are
+   * written); the process then exits with 128 + the signal's number. Returns the work's status, or
+   * that one once a signal came.
+   */
+  public static int runStoppable(Duration wait, Work work) throws Exception {
+    AtomicBoolean stopping = new AtomicBoolean();
+    CountDownLatch ended = new CountDownLatch(1);
+    StopSignals signals =
+        install(
+            () -> {
+              stopping.set(true);
+              try {
+                ended.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    try {
+      int status = work.run(stopping::get);
+      return signals.exitStatus() != 0 ? signals.exitStatus() : status;
+    } finally {
+      signals.close();
+      ended.countDown();
+    }
   }
 
   /**
