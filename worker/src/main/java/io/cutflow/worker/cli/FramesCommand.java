@@ -1,11 +1,11 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
+import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageLimits;
-import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -16,8 +16,14 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,9 +32,11 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code cutflow frames}: rembg's {@code b}. Raw RGB24 frames of one size from stdin (a video
  * through {@code ffmpeg -f rawvideo -pix_fmt rgb24 pipe:1}), each frame's cutout a PNG: into files
- * named by a printf-style specifier, or one after another on stdout. One model session for the
- * whole stream, one frame in memory at a time. Unlike rembg, a stream that ends inside a frame is
- * reported (after the whole frames are written) rather than dropped in silence.
+ * named by a printf-style specifier, or one after another on stdout, in the frames' order. One
+ * model session for the whole stream; as in {@code remove}, the next frame is read and prepared and
+ * the last one encoded while the model runs ({@link RemovePipeline}), each step's heap leased from
+ * the remover's memory budget. Unlike rembg, a stream that ends inside a frame is reported (after
+ * the whole frames are written) rather than dropped in silence.
  */
 @Command(
     name = "frames",
@@ -104,71 +112,101 @@ public final class FramesCommand implements Callable<Integer> {
         RemoveCommand.STOP_WAIT, stopping -> removeEach(options, names, stopping));
   }
 
-  /** The frames one after another through one session; 0 when every frame was written. */
+  /** The frames through one session, steps overlapped; 0 when every frame was written. */
   private int removeEach(CutoutOptions options, FrameNames names, BooleanSupplier stopping)
       throws Exception {
     FrameReader reader = new FrameReader(in, width, height);
-    byte[] frame = new byte[Math.toIntExact(FrameReader.frameBytes(width, height))];
-    int written = 0;
-    int failed = 0;
-    String ended = null;
+    int frameBytes = Math.toIntExact(FrameReader.frameBytes(width, height));
+    List<String> notes = Collections.synchronizedList(new ArrayList<>());
+    RemovePipeline.Outcome outcome;
     try (RemoverFactory.Loaded loaded =
-        RemoverFactory.open(
-            options.model(),
-            InferenceSession.Settings.of(threads).withArena(!noArena),
-            RemoveCommand.NO_WARM_UP)) {
+            RemoverFactory.open(
+                options.model(),
+                InferenceSession.Settings.of(threads).withArena(!noArena),
+                RemoveCommand.NO_WARM_UP);
+        ProgressBar bar =
+            new ProgressBarBuilder()
+                .setTaskName("frames")
+                .setInitialMax(-1) // a stream: as many as come
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(ProgressOutput.onStderr(err))
+                .hideEta()
+                .build()) {
       BackgroundRemover remover = loaded.remover();
-      for (int index = 0; !stopping.getAsBoolean(); index++) {
-        try {
-          if (!reader.next(frame)) {
-            break;
-          }
-        } catch (IOException e) {
-          ended = e.getMessage();
-          break;
-        }
-        String name = names == null ? "frame " + index : names.name(index);
-        try {
-          BackgroundRemover.Cutout cutout = cutOut(remover, frame, name, options);
-          if (names == null) {
-            out.write(cutout.png());
-            out.flush();
-          } else {
-            Path file = Path.of(name);
-            if (file.toAbsolutePath().getParent() != null) {
-              // the number may be in a folder's name too
-              Files.createDirectories(file.toAbsolutePath().getParent());
-            }
-            RemoveBatch.writeVerified(file, cutout.png());
-          }
-          written++;
-        } catch (InvalidImageException | IOException e) {
-          failed++;
-          err.println("failed: " + name + ": " + e.getMessage());
-        }
-      }
+      RemovePipeline.Batch<Integer> frames = new FrameBatch(reader, frameBytes, names);
+      RemoverSteps steps =
+          new RemoverSteps(
+              remover,
+              (rgb, name) ->
+                  remover.prepare(
+                      new DecodedImage(width, height, FrameReader.rgba(rgb), false, "rgb24"),
+                      name,
+                      options),
+              notes);
+      outcome = new RemovePipeline<>(frames, steps, bar::step, stopping).run();
     }
-    if (ended != null) {
-      err.println("failed: " + ended);
+    for (String n : notes) {
+      err.println("note: " + n);
+    }
+    for (String f : outcome.failures()) {
+      err.println("failed: " + f);
     }
     err.printf(
         "%d frames written %s%s%s%n",
-        written,
+        outcome.written(),
         names == null ? "to stdout" : "as " + spec,
-        failed == 0 ? "" : " (" + failed + " failed)",
+        outcome.failures().isEmpty() ? "" : " (" + outcome.failures().size() + " failed)",
         stopping.getAsBoolean() ? "; stopped as asked" : "");
-    return failed == 0 && ended == null ? 0 : 1;
+    return outcome.failures().isEmpty() ? 0 : 1;
   }
 
-  private BackgroundRemover.Cutout cutOut(
-      BackgroundRemover remover, byte[] frame, String name, CutoutOptions options)
-      throws Exception {
-    DecodedImage image = new DecodedImage(width, height, FrameReader.rgba(frame), false, "rgb24");
-    BackgroundRemover.Prepared prepared = remover.prepare(image, name, options);
-    try {
-      return remover.finish(remover.infer(prepared));
-    } finally {
-      prepared.memory().close();
+  /**
+   * The frames of stdin, numbered from 0, each PNG written to its numbered file or to stdout. One
+   * buffer for the raw frames: next and read run on one thread, and the prepare step between them
+   * copies the pixels out before the next frame is read.
+   */
+  private final class FrameBatch implements RemovePipeline.Batch<Integer> {
+    private final FrameReader reader;
+    private final byte[] frame;
+    private final FrameNames names;
+    private int next;
+
+    FrameBatch(FrameReader reader, int frameBytes, FrameNames names) {
+      this.reader = reader;
+      this.frame = new byte[frameBytes];
+      this.names = names;
+    }
+
+    @Override
+    public Integer next() throws IOException {
+      return reader.next(frame) ? next++ : null;
+    }
+
+    @Override
+    public boolean skip(Integer index) {
+      return false;
+    }
+
+    @Override
+    public String name(Integer index) {
+      return names == null ? "frame " + index : names.name(index);
+    }
+
+    @Override
+    public byte[] read(Integer index) {
+      return frame;
+    }
+
+    @Override
+    public void write(Integer index, byte[] png) throws IOException {
+      if (names == null) {
+        out.write(png);
+        out.flush();
+        return;
+      }
+      Path file = Path.of(names.name(index)).toAbsolutePath();
+      Files.createDirectories(file.getParent()); // the number may be in a folder's name too
+      RemoveBatch.writeVerified(file, png);
     }
   }
 }

@@ -11,8 +11,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -151,7 +153,41 @@ final class RemoveBatch {
       boolean deleteInput,
       Runnable step,
       BooleanSupplier stopping) {
-    return new RemovePipeline<>(steps, skipExisting, deleteInput, step, stopping).run(items);
+    AtomicInteger deleted = new AtomicInteger();
+    Iterator<Item> each = items.iterator();
+    RemovePipeline.Batch<Item> files =
+        new RemovePipeline.Batch<>() {
+          @Override
+          public Item next() {
+            return each.hasNext() ? each.next() : null;
+          }
+
+          @Override
+          public boolean skip(Item item) {
+            return skipExisting && Files.exists(item.output());
+          }
+
+          @Override
+          public String name(Item item) {
+            return item.input().toString();
+          }
+
+          @Override
+          public byte[] read(Item item) throws IOException {
+            return Files.readAllBytes(item.input());
+          }
+
+          @Override
+          public void write(Item item, byte[] png) throws IOException {
+            writeVerified(item.output(), png);
+            if (deleteInput && !Files.isSameFile(item.input(), item.output())) {
+              Files.delete(item.input());
+              deleted.incrementAndGet();
+            }
+          }
+        };
+    RemovePipeline.Outcome o = new RemovePipeline<>(files, steps, step, stopping).run();
+    return new Outcome(o.written(), o.skipped(), deleted.get(), o.failures());
   }
 
   /**

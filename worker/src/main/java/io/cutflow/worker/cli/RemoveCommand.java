@@ -1,6 +1,5 @@
 package io.cutflow.worker.cli;
 
-import ai.onnxruntime.OrtException;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.common.image.CutoutNames;
@@ -208,33 +207,7 @@ public final class RemoveCommand implements Callable<Integer> {
       BackgroundRemover remover = loaded.remover();
       return RemoveBatch.run(
           plan.items(),
-          new RemoveBatch.Steps<BackgroundRemover.Prepared, BackgroundRemover.Inferred>() {
-            @Override
-            public BackgroundRemover.Prepared prepare(byte[] data, String name)
-                throws InvalidImageException, InterruptedException {
-              return remover.prepare(data, name, options);
-            }
-
-            @Override
-            public BackgroundRemover.Inferred infer(BackgroundRemover.Prepared p)
-                throws OrtException {
-              return remover.infer(p);
-            }
-
-            @Override
-            public byte[] finish(BackgroundRemover.Inferred inferred, String name) {
-              BackgroundRemover.Cutout cutout = remover.finish(inferred);
-              if (cutout.note() != null) {
-                notes.add(name + ": " + cutout.note());
-              }
-              return cutout.png();
-            }
-
-            @Override
-            public void release(BackgroundRemover.Prepared p) {
-              p.memory().close();
-            }
-          },
+          new RemoverSteps(remover, (data, name) -> remover.prepare(data, name, options), notes),
           skipExisting,
           deleteInput,
           bar::step,

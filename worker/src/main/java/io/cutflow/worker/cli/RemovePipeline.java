@@ -3,7 +3,6 @@ package io.cutflow.worker.cli;
 import com.google.common.util.concurrent.Uninterruptibles;
 import io.cutflow.worker.image.InvalidImageException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,86 +14,122 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs {@link RemoveBatch}'s items through the three {@link RemoveBatch.Steps} on three threads:
- * the calling thread reads and prepares, one thread runs the model, one finishes and writes. The
- * model runs on all cores but the Java steps on one, so done one after the other they leave a core
- * idle for about a twentieth of each image; overlapped, the next image is decoded and the last one
- * encoded while the model runs. At most one image waits between two steps, and the heap each holds
- * is leased by {@code prepare}, so large images still go one at a time (the remover's memory
- * budget). Outputs, progress and failures keep the items' order per step; failures are reported in
- * item order.
+ * Runs a {@link Batch}'s inputs (files for {@code remove}, video frames for {@code frames}) through
+ * the three {@link RemoveBatch.Steps} on three threads: the calling thread reads and prepares, one
+ * thread runs the model, one finishes and writes. The model runs on all cores but the Java steps on
+ * one, so done one after the other they leave a core idle for about a twentieth of each image;
+ * overlapped, the next image is decoded and the last one encoded while the model runs. At most one
+ * image waits between two steps, and the heap each holds is leased by {@code prepare}, so large
+ * images still go one at a time (the remover's memory budget). Outputs, progress and failures keep
+ * the items' order per step; failures are reported in item order.
  */
-final class RemovePipeline<P, I> {
+final class RemovePipeline<T, P, I> {
+
+  /**
+   * Where the images come from and where their PNGs go. {@link #next} and {@link #read} are called
+   * on the run's calling thread, one input after the other; {@link #write} on the finishing thread,
+   * in the inputs' order.
+   */
+  interface Batch<T> {
+    /**
+     * The next input, or null at the end.
+     *
+     * @throws IOException the inputs cannot go on (a stream torn inside a frame): the run ends,
+     *     with this as its last failure
+     */
+    T next() throws IOException;
+
+    /** True to leave {@code input} alone (counted as skipped). */
+    boolean skip(T input);
+
+    /** The input's name in messages. */
+    String name(T input);
+
+    /** The input's bytes, for {@link RemoveBatch.Steps#prepare}; failing fails this input only. */
+    byte[] read(T input) throws IOException;
+
+    /** Writes the input's PNG; failing fails this input only. */
+    void write(T input, byte[] png) throws IOException;
+  }
+
+  /** What a run did. */
+  record Outcome(int written, int skipped, List<String> failures) {}
+
+  private final Batch<T> batch;
   private final RemoveBatch.Steps<P, I> steps;
-  private final boolean skipExisting;
-  private final boolean deleteInput;
   private final Runnable step;
 
-  private final BlockingQueue<Job<P, I>> toInfer = new ArrayBlockingQueue<>(1);
-  private final BlockingQueue<Job<P, I>> toFinish = new ArrayBlockingQueue<>(1);
+  private final BlockingQueue<Job<T, P, I>> toInfer = new ArrayBlockingQueue<>(1);
+  private final BlockingQueue<Job<T, P, I>> toFinish = new ArrayBlockingQueue<>(1);
   private final Map<Integer, String> failures = new TreeMap<>(); // guarded by itself
   private final AtomicInteger written = new AtomicInteger();
-  private final AtomicInteger deleted = new AtomicInteger();
   // an Error on a step's thread: the run stops taking items and rethrows it
   private final AtomicReference<Error> fatal = new AtomicReference<>();
   // the process is asked to end (SIGTERM, Ctrl-C): no new image goes to the model
   private final BooleanSupplier stopping;
 
-  /** One item on its way; {@code item} is null for the end-of-run marker. */
-  private static final class Job<P, I> {
+  /** One input on its way; {@code input} is null for the end-of-run marker. */
+  private static final class Job<T, P, I> {
     final int index;
-    final RemoveBatch.Item item;
+    final T input;
+    final String name;
     final P prepared;
     I inferred;
     boolean released;
 
-    Job(int index, RemoveBatch.Item item, P prepared) {
+    Job(int index, T input, String name, P prepared) {
       this.index = index;
-      this.item = item;
+      this.input = input;
+      this.name = name;
       this.prepared = prepared;
     }
   }
 
   RemovePipeline(
-      RemoveBatch.Steps<P, I> steps,
-      boolean skipExisting,
-      boolean deleteInput,
-      Runnable step,
-      BooleanSupplier stopping) {
+      Batch<T> batch, RemoveBatch.Steps<P, I> steps, Runnable step, BooleanSupplier stopping) {
+    this.batch = batch;
     this.steps = steps;
     this.stopping = stopping;
-    this.skipExisting = skipExisting;
-    this.deleteInput = deleteInput;
     this.step = step;
   }
 
-  RemoveBatch.Outcome run(List<RemoveBatch.Item> items) {
+  Outcome run() {
     Thread infer = start("cutflow-remove-infer", () -> drain(toInfer, this::infer, toFinish));
     Thread finish = start("cutflow-remove-finish", () -> drain(toFinish, this::finish, null));
     int skipped = 0;
-    Job<P, I> end = new Job<>(-1, null, null);
+    Job<T, P, I> end = new Job<>(-1, null, null, null);
     try {
-      for (int i = 0; i < items.size() && fatal.get() == null && !stopping.getAsBoolean(); i++) {
-        RemoveBatch.Item item = items.get(i);
-        if (skipExisting && Files.exists(item.output())) {
+      for (int i = 0; fatal.get() == null && !stopping.getAsBoolean(); i++) {
+        T input;
+        try {
+          input = batch.next();
+        } catch (IOException e) {
+          fail(i, e.getMessage());
+          break;
+        }
+        if (input == null) {
+          break;
+        }
+        String name = batch.name(input);
+        if (batch.skip(input)) {
           skipped++;
           progress();
           continue;
         }
         P prepared;
         try {
-          prepared = steps.prepare(Files.readAllBytes(item.input()), item.input().toString());
+          prepared = steps.prepare(batch.read(input), name);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          fail(i, item, e);
+          fail(i, name, e);
           break;
         } catch (Exception e) {
-          fail(i, item, e);
+          fail(i, name, e);
           continue;
         }
-        if (!handOn(toInfer, new Job<>(i, item, prepared))) {
+        if (!handOn(toInfer, new Job<>(i, input, name, prepared))) {
           steps.release(prepared);
-          fail(i, item, new InterruptedException());
+          fail(i, name, new InterruptedException());
           break;
         }
       }
@@ -110,13 +145,13 @@ final class RemovePipeline<P, I> {
     synchronized (failures) {
       inOrder = new ArrayList<>(failures.values());
     }
-    return new RemoveBatch.Outcome(written.get(), skipped, deleted.get(), List.copyOf(inOrder));
+    return new Outcome(written.get(), skipped, List.copyOf(inOrder));
   }
 
   @FunctionalInterface
-  private interface Work<P, I> {
+  private interface Work<T, P, I> {
     /** Does one step of {@code job}; false when the job ended there. */
-    boolean on(Job<P, I> job);
+    boolean on(Job<T, P, I> job);
   }
 
   /**
@@ -124,10 +159,11 @@ final class RemovePipeline<P, I> {
    * {@code work} did not end goes on to {@code out}, one that ended is released. After an Error
    * only releases what it takes.
    */
-  private void drain(BlockingQueue<Job<P, I>> in, Work<P, I> work, BlockingQueue<Job<P, I>> out) {
+  private void drain(
+      BlockingQueue<Job<T, P, I>> in, Work<T, P, I> work, BlockingQueue<Job<T, P, I>> out) {
     while (true) {
-      Job<P, I> job = Uninterruptibles.takeUninterruptibly(in);
-      if (job.item == null) {
+      Job<T, P, I> job = Uninterruptibles.takeUninterruptibly(in);
+      if (job.input == null) {
         if (out != null) {
           Uninterruptibles.putUninterruptibly(out, job);
         }
@@ -148,7 +184,7 @@ final class RemovePipeline<P, I> {
     }
   }
 
-  private boolean infer(Job<P, I> job) {
+  private boolean infer(Job<T, P, I> job) {
     if (stopping.getAsBoolean()) {
       return false; // neither written nor failed: the caller counts it as not done
     }
@@ -156,44 +192,41 @@ final class RemovePipeline<P, I> {
       job.inferred = steps.infer(job.prepared);
       return true;
     } catch (Exception e) {
-      fail(job.index, job.item, e);
+      fail(job.index, job.name, e);
       return false;
     }
   }
 
-  private boolean finish(Job<P, I> job) {
-    RemoveBatch.Item item = job.item;
+  private boolean finish(Job<T, P, I> job) {
     try {
-      RemoveBatch.writeVerified(item.output(), steps.finish(job.inferred, item.input().toString()));
+      batch.write(job.input, steps.finish(job.inferred, job.name));
       written.incrementAndGet();
-      if (deleteInput && !Files.isSameFile(item.input(), item.output())) {
-        Files.delete(item.input());
-        deleted.incrementAndGet();
-      }
       progress();
     } catch (Exception e) {
-      fail(job.index, item, e);
+      fail(job.index, job.name, e);
     }
     return false;
   }
 
   /** Gives back what the job's prepare took, once. */
-  private void release(Job<P, I> job) {
+  private void release(Job<T, P, I> job) {
     if (!job.released) {
       job.released = true;
       steps.release(job.prepared);
     }
   }
 
-  private void fail(int index, RemoveBatch.Item item, Exception e) {
-    String message;
+  private void fail(int index, String name, Exception e) {
     if (e instanceof InterruptedException) {
-      message = item.input() + ": interrupted";
+      fail(index, name + ": interrupted");
     } else if (e instanceof InvalidImageException || e instanceof IOException) {
-      message = e.getMessage() == null ? item.input() + ": " + e : e.getMessage();
+      fail(index, e.getMessage() == null ? name + ": " + e : e.getMessage());
     } else {
-      message = item.input() + ": " + e;
+      fail(index, name + ": " + e);
     }
+  }
+
+  private void fail(int index, String message) {
     synchronized (failures) {
       failures.put(index, message);
     }
