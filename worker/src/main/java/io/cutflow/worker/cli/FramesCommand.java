@@ -6,6 +6,7 @@ import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.DecodedImage;
 import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
@@ -133,6 +134,16 @@ public final class FramesCommand implements Callable<Integer> {
                 .hideEta()
                 .build()) {
       BackgroundRemover remover = loaded.remover();
+      try {
+        // all frames are one size: one that can never fit is refused once, before any is read
+        remover.checkFits(width, height, "frames of " + width + "×" + height, options);
+      } catch (InvalidImageException e) {
+        err.println(
+            "cutflow frames: "
+                + e.getMessage()
+                + " (for frames: scale the video down, e.g. ffmpeg -vf scale=1920:-2)");
+        return 2;
+      }
       RemovePipeline.Batch<Integer> frames = new FrameBatch(reader, frameBytes, names);
       RemoverSteps steps =
           new RemoverSteps(

@@ -162,16 +162,31 @@ public final class BackgroundRemover {
   public Prepared prepare(DecodedImage image, String inputName, CutoutOptions options)
       throws InvalidImageException, InterruptedException {
     checkOptions(options);
-    // nothing left to decode: the header's decode cost is the RGBA array the image already holds
-    ImageHeader header =
-        new ImageHeader(ContentKind.UNKNOWN, image.width(), image.height(), 1, 0, 0);
-    MemoryBudget.Lease lease = admit(inputName, header, options);
+    MemoryBudget.Lease lease = admit(inputName, pixels(image.width(), image.height()), options);
     try {
       return prepare(image, options, null, new StageTimings(), lease);
     } catch (RuntimeException | Error e) {
       lease.close();
       throw e;
     }
+  }
+
+  /**
+   * Throws what {@link #prepare(DecodedImage, String, CutoutOptions)} would for images of this size
+   * that can never fit this process's heap, before any is read (a stream of video frames, all one
+   * size); holds nothing once it returns.
+   *
+   * @throws InvalidImageException {@code image_too_large}, with the numbers
+   */
+  public void checkFits(int width, int height, String inputName, CutoutOptions options)
+      throws InvalidImageException, InterruptedException {
+    checkOptions(options);
+    admit(inputName, pixels(width, height), options).close();
+  }
+
+  /** The header of an image that is pixels already: nothing left to decode. */
+  private static ImageHeader pixels(int width, int height) {
+    return new ImageHeader(ContentKind.UNKNOWN, width, height, 1, 0, 0);
   }
 
   /** Pre-processes an image decoded elsewhere (outside any memory budget). */

@@ -95,6 +95,51 @@ class FramesCommandTest {
     return all.toByteArray();
   }
 
+  /**
+   * {@code frames ARGS} in a JVM with a 160 MiB heap, stdin from {@code stdin}; exit and output.
+   */
+  private static Run smallHeap(Path stdin, String... args) throws Exception {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx160m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                FramesChild.class.getName()));
+    command.addAll(List.of(args));
+    Process child =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectInput(stdin.toFile()).start();
+    byte[] output = child.getInputStream().readAllBytes();
+    assertTrue(child.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), "frames ended");
+    return new Run(child.exitValue(), output, new String(output, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void framesTooLargeForTheHeapAreRefusedOnceBeforeAnyIsReadAndSmallOnesStillGo(@TempDir Path dir)
+      throws Exception {
+    // 12 MP frames need far more than a 160 MiB heap has for images: one refusal, exit 2, even
+    // with frames waiting on stdin (none of them is read)
+    Path frames = Files.write(dir.resolve("frames.rgb"), new byte[4000 * 3000 * 3]);
+    Run big = smallHeap(frames, "4000", "3000", "-o", dir + "/out/big-%d.png");
+    assertEquals(2, big.exit(), big.stderr());
+    assertTrue(
+        big.stderr()
+            .contains(
+                "cutflow frames: frames of 4000×3000: a 4000x3000 image (12.0 MP)" + " needs"),
+        big.stderr());
+    assertTrue(big.stderr().contains("scale=1920:-2"), big.stderr());
+    assertEquals(1, big.stderr().split("needs", -1).length - 1, "refused once: " + big.stderr());
+    try (Stream<Path> files = Files.list(dir.resolve("out"))) {
+      assertEquals(0, files.count());
+    }
+    // the same heap takes small frames
+    Path small = Files.write(dir.resolve("small.rgb"), new byte[64 * 48 * 3]);
+    Run one = smallHeap(small, "64", "48", "-o", dir + "/out/small-%d.png");
+    assertEquals(0, one.exit(), one.stderr());
+    assertTrue(Files.isRegularFile(dir.resolve("out/small-0.png")), one.stderr());
+  }
+
   @Test
   void eachFrameBecomesTheCutoutOfItsPixelsAndATornLastFrameIsReported(@TempDir Path dir)
       throws Exception {
