@@ -35,6 +35,9 @@ final class StartupWait {
   static final Duration FIRST_WAIT = Duration.ofSeconds(1);
   static final Duration MAX_WAIT = Duration.ofSeconds(10);
 
+  /** How long a first attempt goes unanswered before readiness names it. */
+  static final Duration QUIET = Duration.ofSeconds(5);
+
   /** What a worker's start needs, and how a failure of it shows that it did not answer. */
   enum Dependency {
     KAFKA("kafka", "Kafka", KafkaConfig.BOOTSTRAP_SERVERS),
@@ -108,12 +111,15 @@ final class StartupWait {
    */
   <T> T until(Dependency dependency, String step, Supplier<T> call) {
     long wait = firstWait.toMillis();
+    // in progress, not yet failed: readiness can say what the start is on (a topic check may take
+    // its 2 minutes before it fails), the gauge stays 0
+    waiting.set(new Waiting(dependency, step, nanoTime.getAsLong(), 0, null));
     try {
       while (true) {
         try {
           T value = call.get();
           Waiting w = waiting.get();
-          if (w != null) {
+          if (w.attempts() > 0) {
             log.atInfo()
                 .setMessage("dependency answers; the start goes on")
                 .addKeyValue("dependency", dependency.label)
@@ -128,12 +134,7 @@ final class StartupWait {
           }
           Waiting w = waiting.get();
           waiting.set(
-              new Waiting(
-                  dependency,
-                  step,
-                  w == null ? nanoTime.getAsLong() : w.sinceNanos(),
-                  w == null ? 1 : w.attempts() + 1,
-                  e.getMessage()));
+              new Waiting(dependency, step, w.sinceNanos(), w.attempts() + 1, e.getMessage()));
           log.atWarn()
               .setMessage("dependency does not answer; the start waits for it")
               .addKeyValue("dependency", dependency.label)
@@ -171,25 +172,37 @@ final class StartupWait {
     }
   }
 
-  /** 1 while the start waits for {@code dependency}, else 0 (the metric's value). */
+  /**
+   * 1 while the start waits for {@code dependency} after a failed attempt, else 0 (the metric's
+   * value).
+   */
   int waiting(Dependency dependency) {
     Waiting w = waiting.get();
-    return w != null && w.dependency() == dependency ? 1 : 0;
+    return w != null && w.dependency() == dependency && w.attempts() > 0 ? 1 : 0;
   }
 
-  /** What the start waits for, for {@code /readyz}; null when it waits for nothing. */
+  /**
+   * What the start waits for, for {@code /readyz}: a step that has failed, or one without an answer
+   * for {@link #QUIET} or longer; else null.
+   */
   String reason() {
     Waiting w = waiting.get();
     if (w == null) {
       return null;
     }
+    long seconds = (nanoTime.getAsLong() - w.sinceNanos()) / 1_000_000_000;
     Dependency d = w.dependency();
+    if (w.attempts() == 0) {
+      return seconds < QUIET.toSeconds()
+          ? null
+          : "waiting for " + d.title + " (" + w.step() + ") for " + seconds + " s, no answer yet";
+    }
     return "waiting for "
         + d.title
         + " ("
         + w.step()
         + ") for "
-        + (nanoTime.getAsLong() - w.sinceNanos()) / 1_000_000_000
+        + seconds
         + " s, "
         + w.attempts()
         + " attempt(s); last error: "

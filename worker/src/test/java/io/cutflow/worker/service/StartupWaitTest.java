@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,29 @@ class StartupWaitTest {
                     + " the worker starts by itself once it answers"),
         seen.get(3));
     assertEquals(0, startup.waiting(Dependency.OBJECT_STORE));
+    assertNull(startup.reason());
+  }
+
+  @Test
+  void aFirstAttemptWithoutAnAnswerIsNamedAfterAFewSecondsButCountsAsNoWaitYet() {
+    AtomicLong now = new AtomicLong();
+    StartupWait startup =
+        new StartupWait(() -> false, Duration.ofMillis(5), Duration.ofMillis(20), now::get);
+    List<String> seen = new ArrayList<>();
+    startup.until(
+        Dependency.KAFKA,
+        "checking the topics",
+        () -> {
+          now.addAndGet(TimeUnit.SECONDS.toNanos(4));
+          seen.add(startup.waiting(Dependency.KAFKA) + " " + startup.reason());
+          now.addAndGet(TimeUnit.SECONDS.toNanos(2));
+          seen.add(startup.waiting(Dependency.KAFKA) + " " + startup.reason());
+          return null;
+        });
+    // a topic check may take its 2 minutes before it fails: readiness says what it is on
+    assertEquals(
+        List.of("0 null", "0 waiting for Kafka (checking the topics) for 6 s, no answer yet"),
+        seen);
     assertNull(startup.reason());
   }
 
