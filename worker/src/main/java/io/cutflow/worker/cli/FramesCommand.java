@@ -94,8 +94,9 @@ public final class FramesCommand implements Callable<Integer> {
               + height
               + " are over the pixel limit of "
               + maxPixels
-              + " (cutflow.worker.image-max-pixels); scale the video down first, e.g. ffmpeg -vf"
-              + " scale=1920:-2");
+              + " (the default of "
+              + WorkerConfig.IMAGE_MAX_PIXELS.name()
+              + ", as for remove); scale the video down first, e.g. ffmpeg -vf scale=1920:-2");
     }
     FrameNames names = spec == null ? null : FrameNames.parse(spec);
     if (names != null) {

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 final class StartupWait {
   private static final Logger log = LoggerFactory.getLogger(StartupWait.class);
 
-  static final Duration FIRST_WAIT = Duration.ofSeconds(1);
-  static final Duration MAX_WAIT = Duration.ofSeconds(10);
+  // the pace of a job held through a store outage: one way of waiting for a dependency
+  static final Duration FIRST_WAIT = StoreOutage.FIRST_WAIT;
+  static final Duration MAX_WAIT = StoreOutage.MAX_WAIT;
 
   /** How long a first attempt goes unanswered before readiness names it. */
   static final Duration QUIET = Duration.ofSeconds(5);
