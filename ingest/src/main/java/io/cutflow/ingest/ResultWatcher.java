@@ -35,14 +35,19 @@ public final class ResultWatcher implements AutoCloseable {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     this.consumer = new KafkaConsumer<>(p);
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(resultsTopic, Duration.ofSeconds(30)).stream()
-            .map(pi -> new TopicPartition(pi.topic(), pi.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    for (TopicPartition tp : partitions) {
-      consumer.position(tp); // resolve "end" now, before the caller publishes anything
+    try {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(resultsTopic, Duration.ofSeconds(30)).stream()
+              .map(pi -> new TopicPartition(pi.topic(), pi.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      for (TopicPartition tp : partitions) {
+        consumer.position(tp); // resolve "end" now, before the caller publishes anything
+      }
+    } catch (RuntimeException e) {
+      consumer.close(); // a start that waits for Kafka makes another one
+      throw e;
     }
     this.thread =
         new Thread(

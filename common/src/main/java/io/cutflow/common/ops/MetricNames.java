@@ -71,6 +71,7 @@ public final class MetricNames {
           map("ingest.upload.memory-bytes", "cutflow_ingest_upload_memory_bytes"),
           map("ingest.ready", "cutflow_ingest_ready"),
           map("ingest.dependency.*.refusing", "cutflow_ingest_dependency_refusing", "dependency"),
+          map("ingest.start.*.waiting", "cutflow_ingest_start_waiting", "dependency"),
           // bucket bridge and watcher (counters)
           map("cutflow.bridge.events.*", "cutflow_bridge_events_total", "outcome"),
           map("cutflow.bridge.cutout-names.*", "cutflow_bridge_cutout_names_total", "what"),

@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  * The ingest's Dropwizard metrics, rendered in Prometheus format under the names of {@link
  * MetricNames} (every one documented in {@code docs/metrics.md}): requests by route and status (a
  * count and a latency summary), upload bytes, time to result, {@code /api/remove} timeouts and
- * refusals, waiting removes, queued jobs, upload memory in use and readiness.
+ * refusals, waiting removes, queued jobs, upload memory in use, readiness and a start waiting for
+ * its dependencies.
  */
 final class HttpMetrics {
   private final MetricRegistry registry;
@@ -87,6 +88,11 @@ final class HttpMetrics {
     gauge(
         "ingest.dependency." + dependency + ".refusing",
         (Gauge<Integer>) () -> refusing.getAsBoolean() ? 1 : 0);
+  }
+
+  /** 1 while the start waits for {@code dependency} to answer ({@code StartupWait}), else 0. */
+  void startWaiting(String dependency, IntSupplier waiting) {
+    gauge("ingest.start." + dependency + ".waiting", (Gauge<Integer>) waiting::getAsInt);
   }
 
   private void gauge(String name, Gauge<?> gauge) {

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The ingest HTTP API on Javalin: every route in {@link #create()}, authentication, request metrics
@@ -116,6 +117,7 @@ final class IngestApi {
   private final RemoveEndpoint remove;
   private final RouteTable routes = new RouteTable();
   private List<WebUiRoutes.Route> webUi = List.of();
+  private Supplier<String> starting = () -> null;
 
   /** An API that answers every job from its own status store (one instance, or tests). */
   IngestApi(
@@ -198,6 +200,15 @@ final class IngestApi {
    */
   IngestApi withWebUi(WebUiRoutes ui) {
     this.webUi = ui.routes();
+    return this;
+  }
+
+  /**
+   * What the start still waits for (a dependency that does not answer), for {@code /readyz}; null
+   * once it waits for nothing. Call before {@link #create}.
+   */
+  IngestApi withStartup(Supplier<String> waitingFor) {
+    this.starting = waitingFor;
     return this;
   }
 
@@ -379,13 +390,16 @@ final class IngestApi {
     if (ready.getAsBoolean()) {
       ctx.json(Map.of("status", "ready"));
     } else {
+      String waiting = starting.get();
       ctx.status(503)
           .json(
               Map.of(
                   "status",
                   "not_ready",
                   "reason",
-                  "job status store is " + status.state().name().toLowerCase()));
+                  waiting != null
+                      ? waiting
+                      : "job status store is " + status.state().name().toLowerCase()));
     }
   }
 }

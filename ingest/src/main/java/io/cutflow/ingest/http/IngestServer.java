@@ -9,6 +9,7 @@ import io.cutflow.common.job.JobCodec;
 import io.cutflow.common.job.JobResult;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.ops.StartupWait;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
@@ -88,8 +89,11 @@ public final class IngestServer implements AutoCloseable {
   }
 
   /**
-   * Starts the service on {@code port} (0 = ephemeral) of {@code cutflow.ops.host}. Returns once
-   * HTTP is up; job status answers 503 until the status store is ready ({@link #awaitReady}).
+   * Starts the service on {@code port} (0 = ephemeral) of {@code cutflow.ops.host}. HTTP comes up
+   * first; while Kafka or the object store does not answer, the start waits for it ({@link
+   * StartupWait}: {@code /readyz} says so), for as long as that lasts. Returns once the topics and
+   * buckets are there and the status store is starting; job status answers 503 until it is ready
+   * ({@link #awaitReady}).
    */
   public static IngestServer start(CutflowConfig config, int port, MetricRegistry registry) {
     return start(config, port, registry, List.of());
@@ -105,14 +109,8 @@ public final class IngestServer implements AutoCloseable {
       MetricRegistry registry,
       List<WebUiSettings.ModelChoice> models) {
     Topics topics = new Topics(config);
-    try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
-      topics.ensureTopics(admin);
-      topics.ensureTopics(admin, Duration.ofSeconds(30), List.of(topics.throughput()));
-    }
     ObjectStore store = ObjectStore.fromConfig(config);
     String raw = config.getString(StorageConfig.BUCKET_RAW);
-    store.ensureBucket(raw);
-    store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
     JobCodec codec = new JobCodec();
     Properties producerProps = KafkaClients.producerProperties(config, "cutflow-ingest");
     // send() waits in the request's thread for the topic's metadata (60 s by default) before the
@@ -130,23 +128,17 @@ public final class IngestServer implements AutoCloseable {
             a.onResult(result);
           }
         };
-    // every result, whichever instance holds its job's status partition: with several instances,
-    // an /api/remove waiting here is woken even when the status topology runs that job elsewhere
-    // (positioned at the end now, before this instance publishes anything)
-    // the web UI's events come from here too: every instance follows every result, so a page
-    // connected to any instance hears about all of its jobs
+    // the web UI's events come from every result (allResults, made once Kafka answers)
     JobEvents events = new JobEvents();
-    ResultWatcher allResults =
-        new ResultWatcher(
-            config.getString(KafkaConfig.BOOTSTRAP_SERVERS),
-            topics.results(),
-            codec,
-            result -> {
-              onResult.accept(result);
-              events.publish(result);
-            });
     JobStatusService status = JobStatusService.create(config, topics, codec, onResult);
     AtomicReference<String> advertised = new AtomicReference<>();
+    // a start while Kafka or the store does not answer waits for it with HTTP up: /healthz answers
+    // (no liveness restart), /readyz says what it waits for (the process ends on SIGTERM meanwhile)
+    StartupWait startup = new StartupWait("the ingest server", () -> false);
+    HttpMetrics metrics = new HttpMetrics(registry);
+    for (StartupWait.Dependency d : StartupWait.Dependency.values()) {
+      metrics.startWaiting(d.label, () -> startup.waiting(d));
+    }
     AtomicInteger threads = new AtomicInteger();
     ExecutorService responder =
         Executors.newCachedThreadPool(
@@ -176,7 +168,7 @@ public final class IngestServer implements AutoCloseable {
             store,
             status,
             waiters,
-            new HttpMetrics(registry),
+            metrics,
             status::isRunning,
             responder,
             JobRouting.overHttp(status::ownerOf, advertised::get)));
@@ -191,14 +183,22 @@ public final class IngestServer implements AutoCloseable {
                 events,
                 store,
                 jobId -> events.recent(jobId).or(() -> finished(status, jobId))));
+    api.get().withStartup(startup::reason);
     String host = config.getString(OpsConfig.HOST);
     Javalin app = api.get().create();
+    AtomicReference<ResultWatcher> allResults = new AtomicReference<>();
+    AtomicReference<BucketBridgeService> bridge = new AtomicReference<>();
     // what a failed start undoes (close() does the same for a started server, bridge first)
     Runnable undo =
         () -> {
+          if (bridge.get() != null) {
+            bridge.get().close();
+          }
           app.stop();
           status.close();
-          allResults.close();
+          if (allResults.get() != null) {
+            allResults.get().close();
+          }
           producer.close();
           store.close();
           responder.shutdownNow();
@@ -206,6 +206,42 @@ public final class IngestServer implements AutoCloseable {
         };
     try {
       app.start(host, port);
+      startup.until(
+          StartupWait.Dependency.KAFKA,
+          "checking the topics",
+          () -> {
+            try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
+              topics.ensureTopics(admin);
+              return topics.ensureTopics(
+                  admin, Duration.ofSeconds(30), List.of(topics.throughput()));
+            }
+          });
+      for (String bucket : List.of(raw, config.getString(StorageConfig.BUCKET_CUTOUTS))) {
+        startup.until(
+            StartupWait.Dependency.OBJECT_STORE,
+            "checking the bucket " + bucket,
+            () -> {
+              store.ensureBucket(bucket);
+              return null;
+            });
+      }
+      // every result, whichever instance holds its job's status partition: with several
+      // instances, an /api/remove waiting here is woken even when the status topology runs that
+      // job elsewhere (positioned at the end now, before this instance publishes anything); the
+      // web UI's events too: a page connected to any instance hears about all of its jobs
+      allResults.set(
+          startup.until(
+              StartupWait.Dependency.KAFKA,
+              "reading the end of " + topics.results(),
+              () ->
+                  new ResultWatcher(
+                      config.getString(KafkaConfig.BOOTSTRAP_SERVERS),
+                      topics.results(),
+                      codec,
+                      result -> {
+                        onResult.accept(result);
+                        events.publish(result);
+                      })));
       // the status store starts once the port is bound: the advertised address defaults to it
       URI self = advertisedUrl(config, host, app.port());
       advertised.set(self.toString());
@@ -214,22 +250,21 @@ public final class IngestServer implements AutoCloseable {
           .setMessage("job-status store advertised to the other ingest instances")
           .addKeyValue("application_server", self)
           .log();
+      // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
+      if (config.getBoolean(IngestConfig.BRIDGE_ENABLED)) {
+        bridge.set(
+            startup.until(
+                StartupWait.Dependency.KAFKA,
+                "starting the bucket bridge",
+                () -> BucketBridgeService.start(config, registry)));
+      }
     } catch (RuntimeException e) {
       undo.run();
       throw e;
     }
-    // the bridge's jobs are ordinary jobs: status through this server's GET /v1/jobs/{id}
-    BucketBridgeService bridge = null;
-    if (config.getBoolean(IngestConfig.BRIDGE_ENABLED)) {
-      try {
-        bridge = BucketBridgeService.start(config, registry);
-      } catch (RuntimeException e) {
-        undo.run();
-        throw e;
-      }
-    }
     IngestServer server =
-        new IngestServer(app, status, allResults, producer, store, responder, host, bridge, events);
+        new IngestServer(
+            app, status, allResults.get(), producer, store, responder, host, bridge.get(), events);
     log.info(
         "ingest HTTP API on {} (api key {})",
         server.url(),

@@ -17,6 +17,8 @@ class HttpMetricsDocTest {
     metrics.gauges(() -> 0, () -> 3, () -> 4096, () -> true);
     metrics.dependency("kafka", () -> true);
     metrics.dependency("object_store", () -> false);
+    metrics.startWaiting("kafka", () -> 0);
+    metrics.startWaiting("object_store", () -> 1);
     metrics.request("post_v1_jobs", 202, 5_000_000);
     metrics.request("post_v1_jobs", 415, 1_000_000);
     metrics.upload(2048);
@@ -41,5 +43,7 @@ class HttpMetricsDocTest {
     assertTrue(
         scrape.contains("cutflow_ingest_dependency_refusing{dependency=\"object_store\",} 0.0"),
         scrape);
+    assertTrue(
+        scrape.contains("cutflow_ingest_start_waiting{dependency=\"object_store\",} 1.0"), scrape);
   }
 }

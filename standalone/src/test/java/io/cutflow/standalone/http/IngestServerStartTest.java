@@ -1,6 +1,7 @@
 package io.cutflow.standalone.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,19 +9,28 @@ import com.codahale.metrics.MetricRegistry;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.ingest.http.IngestServer;
 import io.cutflow.standalone.infra.EmbeddedStack;
+import io.cutflow.standalone.infra.IngestHttp;
 import io.cutflow.standalone.infra.IngestUnderTest;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
  * An ingest server whose port is taken: the start fails naming the port, and what it had opened
  * before (Kafka producer and consumer, object store client) is closed again, so a retry on a free
- * port in the same JVM starts cleanly. Real broker and S3 server.
+ * port in the same JVM starts cleanly. An ingest server started while the S3 server is down serves
+ * {@code /healthz} and waits, saying why, until the store answers. Real broker and S3 server.
  */
 class IngestServerStartTest {
 
@@ -58,5 +68,78 @@ class IngestServerStartTest {
         assertTrue(server.awaitReady(Duration.ofSeconds(120)), "the retry on a free port starts");
       }
     }
+  }
+
+  @Test
+  void aStartWhileTheStoreIsDownIsAliveNamesWhatItWaitsForAndGoesOnOnceItAnswers()
+      throws Exception {
+    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of()))) {
+      CutflowConfig config = IngestUnderTest.config(stack, "store-down-start", Map.of());
+      ProcessHandle s3 = stack.s3().process().handle();
+      assertTrue(s3.destroyForcibly());
+      s3.onExit().get(30, TimeUnit.SECONDS);
+      int port;
+      try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+        port = free.getLocalPort();
+      }
+      CompletableFuture<IngestServer> starting =
+          CompletableFuture.supplyAsync(
+              () -> IngestServer.start(config, port, new MetricRegistry()));
+      IngestHttp http = new IngestHttp(() -> "http://127.0.0.1:" + port, "");
+      try {
+        HttpResponse<String> readyz = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline && !starting.isDone()) {
+          try {
+            readyz = http.getString("/readyz", false);
+            if (readyz.body().contains("waiting for the object store")) {
+              break;
+            }
+          } catch (IOException notBoundYet) {
+            readyz = null;
+          }
+          Thread.sleep(200);
+        }
+        assertFalse(starting.isDone(), "the start waits instead of ending: " + starting);
+        assertEquals(503, readyz.statusCode(), readyz.body());
+        assertTrue(
+            readyz.body().contains("waiting for the object store (checking the bucket ")
+                && readyz.body().contains("the ingest server starts by itself once it answers"),
+            readyz.body());
+        assertEquals(200, http.getString("/healthz", false).statusCode(), "alive meanwhile");
+        String metrics = http.getString("/metrics", false).body();
+        assertTrue(
+            metrics.contains("cutflow_ingest_start_waiting{dependency=\"object_store\",} 1.0"),
+            metrics);
+
+        stack.s3().startAgain(Duration.ofSeconds(90));
+        try (IngestServer server = starting.get(2, TimeUnit.MINUTES)) {
+          assertTrue(server.awaitReady(Duration.ofSeconds(120)), "ready once the store answers");
+          assertEquals(200, http.getString("/readyz", false).statusCode());
+          assertTrue(
+              http.getString("/metrics", false)
+                  .body()
+                  .contains("cutflow_ingest_start_waiting{dependency=\"object_store\",} 0.0"));
+          // the buckets it waited for are there: an upload is stored and its job published
+          HttpResponse<String> posted =
+              http.send(
+                  http.post(
+                      "/v1/jobs",
+                      false,
+                      List.of(IngestHttp.part("file", "s.png", png())),
+                      Map.of()));
+          assertEquals(202, posted.statusCode(), posted.body());
+        }
+      } finally {
+        starting.thenAccept(IngestServer::close); // a start that outlives a failed assertion
+      }
+    }
+  }
+
+  private static byte[] png() throws IOException {
+    BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", out);
+    return out.toByteArray();
   }
 }

@@ -1,5 +1,6 @@
 package io.cutflow.worker.service;
 
+import io.cutflow.common.ops.StartupWait;
 import io.cutflow.common.store.ObjectMissingException;
 import io.cutflow.common.store.ObjectStore;
 import io.cutflow.common.store.ObjectStoreException;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
 final class StoreOutage {
   private static final Logger log = LoggerFactory.getLogger(StoreOutage.class);
 
-  static final Duration FIRST_WAIT = Duration.ofSeconds(1);
-  static final Duration MAX_WAIT = Duration.ofSeconds(10);
+  // the pace of a start waiting for its dependencies: one way of waiting for one
+  static final Duration FIRST_WAIT = StartupWait.FIRST_WAIT;
+  static final Duration MAX_WAIT = StartupWait.MAX_WAIT;
 
   private final BooleanSupplier storeAnswers;
   private final Duration firstWait;

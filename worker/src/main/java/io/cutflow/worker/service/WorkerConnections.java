@@ -4,6 +4,7 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
+import io.cutflow.common.ops.StartupWait;
 import io.cutflow.common.store.ObjectStore;
 import java.time.Duration;
 import java.util.Properties;

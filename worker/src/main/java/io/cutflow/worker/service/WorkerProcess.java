@@ -9,6 +9,7 @@ import io.cutflow.common.kafka.KafkaClients;
 import io.cutflow.common.kafka.Topics;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.common.ops.OpsServer;
+import io.cutflow.common.ops.StartupWait;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.MemoryBudget;
@@ -90,7 +91,7 @@ public final class WorkerProcess {
     WorkerControl control = new WorkerControl(System.out);
     // from here on a stop signal drains, even one that comes while the model loads
     control.handleStopSignals();
-    StartupWait startup = new StartupWait(() -> control.earlyExit() != null);
+    StartupWait startup = new StartupWait("the worker", () -> control.earlyExit() != null);
     for (StartupWait.Dependency d : StartupWait.Dependency.values()) {
       workerMetrics.startWaiting(d.label, () -> startup.waiting(d));
     }

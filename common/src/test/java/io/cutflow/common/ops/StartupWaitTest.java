@@ -1,4 +1,4 @@
-package io.cutflow.worker.service;
+package io.cutflow.common.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.common.ops.StartupWait.Dependency;
 import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.common.store.ObjectStoreUnavailableException;
-import io.cutflow.worker.service.StartupWait.Dependency;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
 
-/** A worker's start waits for Kafka or the store while they do not answer, and only then. */
+/** A start waits for Kafka or the store while they do not answer, and only then. */
 class StartupWaitTest {
   private static final ObjectStoreUnavailableException STORE_DOWN =
       new ObjectStoreUnavailableException(
@@ -29,7 +29,7 @@ class StartupWaitTest {
 
   private static StartupWait startup(AtomicBoolean stopping) {
     return new StartupWait(
-        stopping::get, Duration.ofMillis(5), Duration.ofMillis(20), System::nanoTime);
+        "the worker", stopping::get, Duration.ofMillis(5), Duration.ofMillis(20), System::nanoTime);
   }
 
   @Test
@@ -77,7 +77,8 @@ class StartupWaitTest {
   void aFirstAttemptWithoutAnAnswerIsNamedAfterAFewSecondsButCountsAsNoWaitYet() {
     AtomicLong now = new AtomicLong();
     StartupWait startup =
-        new StartupWait(() -> false, Duration.ofMillis(5), Duration.ofMillis(20), now::get);
+        new StartupWait(
+            "the worker", () -> false, Duration.ofMillis(5), Duration.ofMillis(20), now::get);
     List<String> seen = new ArrayList<>();
     startup.until(
         Dependency.KAFKA,
@@ -173,7 +174,11 @@ class StartupWaitTest {
     // waits of 10 s: only the stop can end this within the test's bound
     StartupWait startup =
         new StartupWait(
-            stopping::get, Duration.ofSeconds(10), Duration.ofSeconds(10), System::nanoTime);
+            "the worker",
+            stopping::get,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(10),
+            System::nanoTime);
     AtomicInteger calls = new AtomicInteger();
     CompletableFuture<Object> waiting =
         CompletableFuture.supplyAsync(

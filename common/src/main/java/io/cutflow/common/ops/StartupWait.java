@@ -1,4 +1,4 @@
-package io.cutflow.worker.service;
+package io.cutflow.common.ops;
 
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.KafkaConfig;
@@ -15,37 +15,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A worker that starts while Kafka or the object store does not answer waits for it. Such a start
- * used to end the process (a topic check out of time, a bucket check out of retries), and the
- * supervisor, or Kubernetes, started it again: the model loaded again each time, the crash-loop
- * alert fired for what was an outage, and the backoff grew to 30 s, delaying the worker past the
- * dependency's return.
+ * A process that starts while Kafka or the object store does not answer waits for it. Such a start
+ * used to end the process (a topic check out of time, a bucket check out of retries), and its
+ * supervisor, or Kubernetes, started it again: a worker loaded its model again each time, the
+ * crash-loop alert fired for what was an outage, and the backoff grew, delaying the process past
+ * the dependency's return. Workers and the ingest server both start through one of these.
  *
- * <p>Now a boot step that fails because its dependency did not answer (Kafka: a retriable error or
- * a timeout; the store: {@link ObjectStoreUnavailableException}) is tried again, {@link
- * #FIRST_WAIT} later, then twice as long each time up to {@link #MAX_WAIT}, for as long as that
- * lasts; the model loads and warms meanwhile. {@code /readyz} says what the worker waits for and
- * {@code cutflow_worker_start_waiting} is 1. Any other failure (a refused bucket, a denied topic)
- * still ends the start at once: waiting would not fix it. A stop signal ends the wait ({@link
- * Stopped}). Thread-safe.
+ * <p>A boot step that fails because its dependency did not answer (Kafka: a retriable error or a
+ * timeout; the store: {@link ObjectStoreUnavailableException}) is tried again, {@link #FIRST_WAIT}
+ * later, then twice as long each time up to {@link #MAX_WAIT}, for as long as that lasts. The
+ * process's {@code /readyz} says what it waits for ({@link #reason()}) and its {@code
+ * *_start_waiting} gauge is 1 ({@link #waiting}). Any other failure (a refused bucket, a denied
+ * topic) still ends the start at once: waiting would not fix it. A stop signal ends the wait
+ * ({@link Stopped}). Thread-safe.
  */
-final class StartupWait {
+public final class StartupWait {
   private static final Logger log = LoggerFactory.getLogger(StartupWait.class);
 
-  // the pace of a job held through a store outage: one way of waiting for a dependency
-  static final Duration FIRST_WAIT = StoreOutage.FIRST_WAIT;
-  static final Duration MAX_WAIT = StoreOutage.MAX_WAIT;
+  /** The first wait after a failed attempt; a worker's job held through a store outage too. */
+  public static final Duration FIRST_WAIT = Duration.ofSeconds(1);
+
+  /** The longest wait between attempts. */
+  public static final Duration MAX_WAIT = Duration.ofSeconds(10);
 
   /** How long a first attempt goes unanswered before readiness names it. */
   static final Duration QUIET = Duration.ofSeconds(5);
 
-  /** What a worker's start needs, and how a failure of it shows that it did not answer. */
-  enum Dependency {
+  /** What a start needs, and how a failure of it shows that it did not answer. */
+  public enum Dependency {
     KAFKA("kafka", "Kafka", KafkaConfig.BOOTSTRAP_SERVERS),
     OBJECT_STORE("object_store", "the object store", StorageConfig.S3_ENDPOINT);
 
     /** The metric label. */
-    final String label;
+    public final String label;
 
     private final String title;
     private final ConfigKey setting;
@@ -70,8 +72,8 @@ final class StartupWait {
     }
   }
 
-  /** The start was stopped (SIGTERM, the supervisor's stop) while it waited. */
-  static final class Stopped extends RuntimeException {
+  /** The start was stopped (SIGTERM, a supervisor's stop) while it waited. */
+  public static final class Stopped extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     Stopped(String step) {
@@ -83,6 +85,7 @@ final class StartupWait {
   private record Waiting(
       Dependency dependency, String step, long sinceNanos, int attempts, String lastError) {}
 
+  private final String process;
   private final BooleanSupplier stopping;
   private final Duration firstWait;
   private final Duration maxWait;
@@ -90,14 +93,20 @@ final class StartupWait {
   private final AtomicReference<Waiting> waiting = new AtomicReference<>();
 
   /**
+   * @param process what starts, for the fix readiness names ("the worker")
    * @param stopping true once the process must exit instead of waiting on
    */
-  StartupWait(BooleanSupplier stopping) {
-    this(stopping, FIRST_WAIT, MAX_WAIT, System::nanoTime);
+  public StartupWait(String process, BooleanSupplier stopping) {
+    this(process, stopping, FIRST_WAIT, MAX_WAIT, System::nanoTime);
   }
 
   StartupWait(
-      BooleanSupplier stopping, Duration firstWait, Duration maxWait, LongSupplier nanoTime) {
+      String process,
+      BooleanSupplier stopping,
+      Duration firstWait,
+      Duration maxWait,
+      LongSupplier nanoTime) {
+    this.process = process;
     this.stopping = stopping;
     this.firstWait = firstWait;
     this.maxWait = maxWait;
@@ -110,7 +119,7 @@ final class StartupWait {
    *
    * @throws Stopped the process is stopping; nothing is left open by this wait
    */
-  <T> T until(Dependency dependency, String step, Supplier<T> call) {
+  public <T> T until(Dependency dependency, String step, Supplier<T> call) {
     long wait = firstWait.toMillis();
     // in progress, not yet failed: readiness can say what the start is on (a topic check may take
     // its 2 minutes before it fails), the gauge stays 0
@@ -177,7 +186,7 @@ final class StartupWait {
    * 1 while the start waits for {@code dependency} after a failed attempt, else 0 (the metric's
    * value).
    */
-  int waiting(Dependency dependency) {
+  public int waiting(Dependency dependency) {
     Waiting w = waiting.get();
     return w != null && w.dependency() == dependency && w.attempts() > 0 ? 1 : 0;
   }
@@ -186,7 +195,7 @@ final class StartupWait {
    * What the start waits for, for {@code /readyz}: a step that has failed, or one without an answer
    * for {@link #QUIET} or longer; else null.
    */
-  String reason() {
+  public String reason() {
     Waiting w = waiting.get();
     if (w == null) {
       return null;
@@ -212,6 +221,8 @@ final class StartupWait {
         + d.title
         + " at "
         + d.setting.name()
-        + "; the worker starts by itself once it answers";
+        + "; "
+        + process
+        + " starts by itself once it answers";
   }
 }
