@@ -2,6 +2,7 @@ package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ProgressOutput;
+import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.image.DecodedImage;
@@ -85,16 +86,16 @@ public final class FramesCommand implements Callable<Integer> {
     CliArguments.allowedFor("--threads", WorkerConfig.INTRA_OP_THREADS, threads);
     CliArguments.atLeastOne("WIDTH", width, "pixels per row", "1280");
     CliArguments.atLeastOne("HEIGHT", height, "rows", "720");
-    long maxPixels = ImageLimits.defaults().maxPixels();
-    if ((long) width * height > maxPixels) {
+    ImageLimits limits = ImageLimits.forCommandLine(CutflowConfig.load());
+    if ((long) width * height > limits.maxPixels()) {
       throw new IllegalArgumentException(
           "frames of "
               + width
               + "×"
               + height
               + " are over the pixel limit of "
-              + maxPixels
-              + " (the default of "
+              + limits.maxPixels()
+              + " ("
               + WorkerConfig.IMAGE_MAX_PIXELS.name()
               + ", as for remove); scale the video down first, e.g. ffmpeg -vf scale=1920:-2");
     }
@@ -111,11 +112,12 @@ public final class FramesCommand implements Callable<Integer> {
     }
     CutoutOptions options = rembg.options();
     return StopSignals.runStoppable(
-        RemoveCommand.STOP_WAIT, stopping -> removeEach(options, names, stopping));
+        RemoveCommand.STOP_WAIT, stopping -> removeEach(options, limits, names, stopping));
   }
 
   /** The frames through one session, steps overlapped; 0 when every frame was written. */
-  private int removeEach(CutoutOptions options, FrameNames names, BooleanSupplier stopping)
+  private int removeEach(
+      CutoutOptions options, ImageLimits limits, FrameNames names, BooleanSupplier stopping)
       throws Exception {
     FrameReader reader = new FrameReader(in, width, height);
     int frameBytes = Math.toIntExact(FrameReader.frameBytes(width, height));
@@ -125,6 +127,7 @@ public final class FramesCommand implements Callable<Integer> {
             RemoverFactory.open(
                 options.model(),
                 InferenceSession.Settings.of(threads).withArena(!noArena),
+                limits,
                 RemoveCommand.NO_WARM_UP);
         ProgressBar bar =
             new ProgressBarBuilder()

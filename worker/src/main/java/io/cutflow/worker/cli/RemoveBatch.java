@@ -2,7 +2,10 @@ package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutFiles;
 import io.cutflow.common.image.CutoutNames;
+import io.cutflow.worker.image.ImageLimits;
+import io.cutflow.worker.image.InvalidImageException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,6 +151,7 @@ final class RemoveBatch {
    */
   static <P, I> Outcome run(
       List<Item> items,
+      ImageLimits limits,
       Steps<P, I> steps,
       boolean skipExisting,
       boolean deleteInput,
@@ -173,8 +177,8 @@ final class RemoveBatch {
           }
 
           @Override
-          public byte[] read(Item item) throws IOException {
-            return Files.readAllBytes(item.input());
+          public byte[] read(Item item) throws IOException, InvalidImageException {
+            return readFile(item.input(), limits);
           }
 
           @Override
@@ -188,6 +192,45 @@ final class RemoveBatch {
         };
     RemovePipeline.Outcome o = new RemovePipeline<>(files, steps, step, stopping).run();
     return new Outcome(o.written(), o.skipped(), deleted.get(), o.failures());
+  }
+
+  /** Reads of a file at most this long: the channel's temporary native buffer is as long. */
+  private static final int CHUNK = 1 << 20;
+
+  /**
+   * {@code file} whole, refused from its size when over {@code limits}' bytes: a hostile file never
+   * fills the heap (reading it whole first ran the process out of memory, and the images after it
+   * were never done). Read into one array of its size, a chunk at a time.
+   */
+  static byte[] readFile(Path file, ImageLimits limits) throws IOException, InvalidImageException {
+    long size = Files.size(file);
+    limits.checkBytes(size, false, file.toString());
+    byte[] data = new byte[(int) size];
+    try (InputStream in = Files.newInputStream(file)) {
+      int n = 0;
+      for (int r;
+          n < data.length && (r = in.read(data, n, Math.min(CHUNK, data.length - n))) > 0; ) {
+        n += r;
+      }
+      if (n < data.length || in.read() != -1) {
+        throw new IOException(
+            file + ": changed size while it was read; try again once it is written");
+      }
+    }
+    return data;
+  }
+
+  /**
+   * {@code in} whole (stdin), refused once it goes past {@code limits}' bytes, before more of it is
+   * held.
+   */
+  static byte[] readUpTo(InputStream in, ImageLimits limits, String name)
+      throws IOException, InvalidImageException {
+    byte[] data = in.readNBytes((int) limits.maxBytes());
+    if (in.read() != -1) {
+      limits.checkBytes(limits.maxBytes() + 1, true, name);
+    }
+    return data;
   }
 
   /**

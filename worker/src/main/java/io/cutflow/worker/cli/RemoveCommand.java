@@ -2,9 +2,11 @@ package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ProgressOutput;
+import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.image.CutoutNames;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
+import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
@@ -114,13 +116,12 @@ public final class RemoveCommand implements Callable<Integer> {
   private int removeAll(BooleanSupplier stopping) throws Exception {
     CutoutOptions options = rembg.options();
     PrintStream err = System.err;
+    ImageLimits limits = ImageLimits.forCommandLine(CutflowConfig.load());
     if (inputs.size() == 1 && inputs.get(0).equals("-")) {
-      byte[] data;
-      try (InputStream in = System.in) {
-        data = in.readAllBytes();
-      }
-      try (RemoverFactory.Loaded loaded =
-          RemoverFactory.open(options.model(), sessionFor(1), NO_WARM_UP)) {
+      try (InputStream in = System.in;
+          RemoverFactory.Loaded loaded =
+              RemoverFactory.open(options.model(), sessionFor(1), limits, NO_WARM_UP)) {
+        byte[] data = RemoveBatch.readUpTo(in, limits, "<stdin>");
         BackgroundRemover.Cutout cutout = loaded.remover().remove(data, "<stdin>", options);
         if (cutout.note() != null) {
           err.println("cutflow remove: <stdin>: " + cutout.note());
@@ -166,7 +167,7 @@ public final class RemoveCommand implements Callable<Integer> {
     RemoveBatch.Outcome outcome =
         plan.items().isEmpty() // every input missing: no model to load, nothing to show
             ? new RemoveBatch.Outcome(0, 0, 0, List.of())
-            : removeEach(plan, options, notes, stopping);
+            : removeEach(plan, options, limits, notes, stopping);
     List<String> failures = new ArrayList<>(plan.missing());
     failures.addAll(outcome.failures());
     int total = plan.items().size() + plan.missing().size();
@@ -192,10 +193,15 @@ public final class RemoveCommand implements Callable<Integer> {
 
   /** Runs the model over {@code plan}'s images, with a progress bar on stderr. */
   private RemoveBatch.Outcome removeEach(
-      RemoveBatch.Plan plan, CutoutOptions options, List<String> notes, BooleanSupplier stopping)
+      RemoveBatch.Plan plan,
+      CutoutOptions options,
+      ImageLimits limits,
+      List<String> notes,
+      BooleanSupplier stopping)
       throws Exception {
     try (RemoverFactory.Loaded loaded =
-            RemoverFactory.open(options.model(), sessionFor(plan.items().size()), NO_WARM_UP);
+            RemoverFactory.open(
+                options.model(), sessionFor(plan.items().size()), limits, NO_WARM_UP);
         ProgressBar bar =
             new ProgressBarBuilder()
                 .setTaskName("remove")
@@ -207,6 +213,7 @@ public final class RemoveCommand implements Callable<Integer> {
       BackgroundRemover remover = loaded.remover();
       return RemoveBatch.run(
           plan.items(),
+          limits,
           new RemoverSteps(remover, (data, name) -> remover.prepare(data, name, options), notes),
           skipExisting,
           deleteInput,

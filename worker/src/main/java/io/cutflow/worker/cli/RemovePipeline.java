@@ -45,8 +45,11 @@ final class RemovePipeline<T, P, I> {
     /** The input's name in messages. */
     String name(T input);
 
-    /** The input's bytes, for {@link RemoveBatch.Steps#prepare}; failing fails this input only. */
-    byte[] read(T input) throws IOException;
+    /**
+     * The input's bytes, for {@link RemoveBatch.Steps#prepare}; failing (unreadable, over the byte
+     * limit) fails this input only.
+     */
+    byte[] read(T input) throws IOException, InvalidImageException;
 
     /** Writes the input's PNG; failing fails this input only. */
     void write(T input, byte[] png) throws IOException;

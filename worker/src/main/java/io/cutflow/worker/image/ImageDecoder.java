@@ -233,16 +233,7 @@ public final class ImageDecoder {
           name,
           "input is empty (0 bytes); send the image file's contents");
     }
-    if (data.length > limits.maxBytes()) {
-      throw new InvalidImageException(
-          InvalidImageException.Reason.TOO_LARGE,
-          name,
-          "input is "
-              + data.length
-              + " bytes, over the limit of "
-              + limits.maxBytes()
-              + " bytes; compress or resize it, or raise cutflow.image.max-bytes");
-    }
+    limits.checkBytes(data.length, false, name);
     ContentKind kind = ContentSniffer.sniff(data);
     if (kind.isDecodable()) {
       return kind;

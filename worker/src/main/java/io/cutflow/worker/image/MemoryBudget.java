@@ -204,7 +204,8 @@ public final class MemoryBudget implements ImageAdmission {
             Locale.ROOT,
             "a %dx%d image (%.1f MP) needs %d MiB (%d bytes) of heap to cut out, more than the %d"
                 + " MiB (%d bytes) this process has for images (of a %d MiB heap); send a smaller"
-                + " image, or give the worker a larger heap (--worker-heap, -Xmx), and set"
+                + " image, or give the process a larger heap (a worker: --worker-heap; remove and"
+                + " frames: CUTFLOW_JAVA_OPTS=-Xmx2g), and set"
                 + " cutflow.image.max-pixels to what that heap fits so larger images are refused"
                 + " from their header",
             h.orientedWidth(),

@@ -70,7 +70,14 @@ public final class RemoverFactory {
    */
   public static Loaded open(String model, InferenceSession.Settings settings, int warmupRuns)
       throws IOException, OrtException {
-    return open(ModelRegistry.createDefault(), model, settings, ImageLimits.defaults(), warmupRuns);
+    return open(model, settings, ImageLimits.defaults(), warmupRuns);
+  }
+
+  /** As above, with {@code limits} (the command line's: {@link ImageLimits#forCommandLine}). */
+  public static Loaded open(
+      String model, InferenceSession.Settings settings, ImageLimits limits, int warmupRuns)
+      throws IOException, OrtException {
+    return open(ModelRegistry.createDefault(), model, settings, limits, warmupRuns);
   }
 
   /**

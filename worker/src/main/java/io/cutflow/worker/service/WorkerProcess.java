@@ -236,10 +236,7 @@ public final class WorkerProcess {
             config.getBoolean(WorkerConfig.FP32_WEIGHTS),
             config.getBoolean(WorkerConfig.ORT_SAVED_MODEL),
             config.getBoolean(WorkerConfig.ORT_ARENA));
-    ImageLimits limits =
-        new ImageLimits(
-            config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
-            config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
+    ImageLimits limits = ImageLimits.forWorker(config);
     MemoryBudget budget =
         MemoryBudget.forRuntime(settings.ioThreads() * limits.maxBytes())
             .withSharedLimit((long) config.getInt(WorkerConfig.IMAGE_OVERLAP_MB) << 20, System::gc);

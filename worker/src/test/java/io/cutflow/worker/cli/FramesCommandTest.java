@@ -106,7 +106,8 @@ class FramesCommandTest {
                 "-Xmx160m",
                 "-cp",
                 System.getProperty("java.class.path"),
-                FramesChild.class.getName()));
+                CommandChild.class.getName(),
+                "frames"));
     command.addAll(List.of(args));
     Process child =
         new ProcessBuilder(command).redirectErrorStream(true).redirectInput(stdin.toFile()).start();

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.InvalidImageException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,7 +96,14 @@ class RemoveBatchTest {
         outputs(deep));
 
     RemoveBatch.Outcome done =
-        RemoveBatch.run(deep.items(), steps(REVERSE), false, false, () -> {}, () -> false);
+        RemoveBatch.run(
+            deep.items(),
+            ImageLimits.defaults(),
+            steps(REVERSE),
+            false,
+            false,
+            () -> {},
+            () -> false);
     assertEquals(3, done.written());
     assertEquals("c", Files.readString(out.resolve("sub/deeper/c.png")));
   }
@@ -132,7 +141,8 @@ class RemoveBatchTest {
         RemoveBatch.plan(List.of(a.toString(), b.toString()), out, false).items();
 
     RemoveBatch.Outcome o =
-        RemoveBatch.run(items, steps(counting), true, true, () -> {}, () -> false);
+        RemoveBatch.run(
+            items, ImageLimits.defaults(), steps(counting), true, true, () -> {}, () -> false);
     assertEquals(1, o.written());
     assertEquals(1, o.skipped());
     assertEquals(1, calls.get(), "the model ran for b only");
@@ -143,7 +153,14 @@ class RemoveBatchTest {
 
     // without the flag the existing output is replaced
     RemoveBatch.Outcome again =
-        RemoveBatch.run(items.subList(0, 1), steps(REVERSE), false, false, () -> {}, () -> false);
+        RemoveBatch.run(
+            items.subList(0, 1),
+            ImageLimits.defaults(),
+            steps(REVERSE),
+            false,
+            false,
+            () -> {},
+            () -> false);
     assertEquals(1, again.written());
     assertEquals("cba", Files.readString(existing));
   }
@@ -166,7 +183,14 @@ class RemoveBatchTest {
         outputs(plan));
 
     RemoveBatch.Outcome o =
-        RemoveBatch.run(plan.items(), steps(REVERSE), false, true, () -> {}, () -> false);
+        RemoveBatch.run(
+            plan.items(),
+            ImageLimits.defaults(),
+            steps(REVERSE),
+            false,
+            true,
+            () -> {},
+            () -> false);
     assertEquals(4, o.written());
     assertEquals(4, o.deleted());
     assertEquals("GPJ", Files.readString(out.resolve("a.JPG.png")));
@@ -205,7 +229,14 @@ class RemoveBatchTest {
             .items();
     List<String> steps = new ArrayList<>();
     RemoveBatch.Outcome o =
-        RemoveBatch.run(items, steps(failsOnBad), false, true, () -> steps.add("x"), () -> false);
+        RemoveBatch.run(
+            items,
+            ImageLimits.defaults(),
+            steps(failsOnBad),
+            false,
+            true,
+            () -> steps.add("x"),
+            () -> false);
     assertEquals(3, steps.size(), "progress after every item");
     assertEquals(2, o.written());
     assertEquals(2, o.deleted());
@@ -227,5 +258,42 @@ class RemoveBatchTest {
     try (var s = Files.list(target.getParent())) {
       assertEquals(List.of(target), s.toList());
     }
+  }
+
+  @Test
+  void anInputOverTheByteLimitFailsAloneFromItsSize() throws IOException {
+    Path in = Files.createDirectories(tmp.resolve("limits"));
+    Files.writeString(in.resolve("a.jpg"), "0123456789");
+    Files.writeString(in.resolve("b.jpg"), "0123456789A");
+    Path out = tmp.resolve("limits-out");
+    List<RemoveBatch.Item> items = RemoveBatch.plan(List.of(in.toString()), out, false).items();
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(
+            items, new ImageLimits(100, 10), steps(REVERSE), false, false, () -> {}, () -> false);
+    assertEquals(1, o.written());
+    assertEquals("9876543210", Files.readString(out.resolve("a.png")));
+    assertEquals(
+        List.of(
+            in.resolve("b.jpg")
+                + ": input is 11 bytes, over the limit of 10 bytes; compress or resize it, or"
+                + " raise cutflow.image.max-bytes"),
+        o.failures());
+  }
+
+  @Test
+  void aStreamIsReadUpToTheLimitAndRefusedPastIt() throws Exception {
+    ImageLimits limits = new ImageLimits(100, 10);
+    byte[] ten = "0123456789".getBytes(StandardCharsets.UTF_8);
+    assertArrayEquals(ten, RemoveBatch.readUpTo(new ByteArrayInputStream(ten), limits, "<stdin>"));
+    InvalidImageException e =
+        assertThrows(
+            InvalidImageException.class,
+            () ->
+                RemoveBatch.readUpTo(
+                    new ByteArrayInputStream(new byte[1_000_000]), limits, "<stdin>"));
+    assertEquals(
+        "<stdin>: input is more than 10 bytes, over the limit of 10 bytes; compress or resize it,"
+            + " or raise cutflow.image.max-bytes",
+        e.getMessage());
   }
 }

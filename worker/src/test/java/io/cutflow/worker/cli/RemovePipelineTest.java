@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cutflow.worker.image.ImageLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +109,14 @@ class RemovePipelineTest {
         };
 
     RemoveBatch.Outcome o =
-        RemoveBatch.run(items("a", "b", "c"), steps, false, false, () -> {}, () -> false);
+        RemoveBatch.run(
+            items("a", "b", "c"),
+            ImageLimits.defaults(),
+            steps,
+            false,
+            false,
+            () -> {},
+            () -> false);
 
     assertEquals(1, sawSecondPrepared.get(), "b was prepared while the model ran on a");
     assertEquals(1, sawSecondInferring.get(), "a was finished while the model ran on b");
@@ -149,7 +157,14 @@ class RemovePipelineTest {
     List<String> progress = Collections.synchronizedList(new ArrayList<>());
 
     RemoveBatch.Outcome o =
-        RemoveBatch.run(items, steps, false, true, () -> progress.add("x"), () -> false);
+        RemoveBatch.run(
+            items,
+            ImageLimits.defaults(),
+            steps,
+            false,
+            true,
+            () -> progress.add("x"),
+            () -> false);
 
     assertEquals(2, o.written());
     assertEquals(2, o.deleted());
@@ -190,7 +205,9 @@ class RemovePipelineTest {
     OutOfMemoryError e =
         assertThrows(
             OutOfMemoryError.class,
-            () -> RemoveBatch.run(items, steps, false, false, () -> {}, () -> false));
+            () ->
+                RemoveBatch.run(
+                    items, ImageLimits.defaults(), steps, false, false, () -> {}, () -> false));
 
     assertEquals("stand-in", e.getMessage());
     assertTrue(releases.containsKey("b"), "the failing image is released");
@@ -223,7 +240,9 @@ class RemovePipelineTest {
         };
     List<RemoveBatch.Item> items = items("a", "b", "c", "d", "e", "f");
 
-    RemoveBatch.Outcome o = RemoveBatch.run(items, steps, false, false, () -> {}, stopping::get);
+    RemoveBatch.Outcome o =
+        RemoveBatch.run(
+            items, ImageLimits.defaults(), steps, false, false, () -> {}, stopping::get);
 
     assertEquals(List.of("a", "b"), inferred);
     assertEquals(2, o.written(), "b, in the model when the stop came, is written");

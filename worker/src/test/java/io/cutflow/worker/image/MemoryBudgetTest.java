@@ -37,8 +37,8 @@ class MemoryBudgetTest {
     assertEquals(
         "raw/huge.png: a 9990x9990 image (99.8 MP) needs 1297 MiB (1360003072 bytes) of heap to"
             + " cut out, more than the 672 MiB (704643072 bytes) this process has for images (of"
-            + " a 1024 MiB heap); send a smaller image, or give the worker a larger heap"
-            + " (--worker-heap, -Xmx), and set cutflow.image.max-pixels to what that heap fits so"
+            + " a 1024 MiB heap); send a smaller image, or give the process a larger heap (a"
+            + " worker: --worker-heap; remove and frames: CUTFLOW_JAVA_OPTS=-Xmx2g), and set cutflow.image.max-pixels to what that heap fits so"
             + " larger images are refused from their header",
         e.getMessage());
     assertEquals(0, b.leased());
