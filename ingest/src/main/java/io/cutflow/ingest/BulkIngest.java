@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 public final class BulkIngest {
   private final JobSubmitter submitter;
   private final ObjectStore store;
+  private final SourceFiles sources;
   private final int concurrency;
 
   /** What happened to one file. {@code latencyMs}: from its upload start to its result. */
@@ -76,9 +77,11 @@ public final class BulkIngest {
     }
   }
 
-  public BulkIngest(JobSubmitter submitter, ObjectStore store, int concurrency) {
+  public BulkIngest(
+      JobSubmitter submitter, ObjectStore store, SourceFiles sources, int concurrency) {
     this.submitter = submitter;
     this.store = store;
+    this.sources = sources;
     this.concurrency = concurrency;
   }
 
@@ -117,7 +120,7 @@ public final class BulkIngest {
                 () -> {
                   String jobId = JobSubmitter.newJobId();
                   try {
-                    byte[] bytes = Files.readAllBytes(file);
+                    byte[] bytes = sources.read(file);
                     fileOf.put(jobId, file);
                     startOf.put(jobId, System.nanoTime());
                     submitter

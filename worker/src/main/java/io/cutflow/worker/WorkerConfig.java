@@ -25,13 +25,6 @@ public final class WorkerConfig implements ConfigKeys {
           ImageLimits.DEFAULT_MAX_PIXELS,
           Validators.atLeast(1),
           "Largest image (width x height) a worker decodes; larger ones fail with image_too_large. The default fits the workers' default 1 GiB heap (--worker-heap 1g): a cutout holds at most about 13 bytes of heap per pixel (RGBA image 4, mask 1, PNG output and its copy 8; composed in place), so 50 MP needs about 650 MB, and a 1 GiB heap keeps 672 MiB for images (1024 MiB less 96 for the worker itself, 128 for two downloads of cutflow.image.max-bytes, 128 of collector headroom). Raise it with the heap: 100 MP needs --worker-heap 2g. An image under this limit that still does not fit the heap also fails with image_too_large, before it is decoded. `remove` and `frames` use it too (CUTFLOW_IMAGE_MAX_PIXELS), with the heap in CUTFLOW_JAVA_OPTS (e.g. -Xmx2g).");
-  public static final ConfigKey IMAGE_MAX_BYTES =
-      DEF.define(
-          "cutflow.image.max-bytes",
-          LONG,
-          64L * 1024 * 1024,
-          Validators.between(1, ImageLimits.MAX_ARRAY_BYTES),
-          "Largest source object in bytes a worker downloads; larger ones fail with image_too_large. `remove` and `frames` use it too where it is set (their default: 200 MiB, for a local file read whole). At most 2147483639 (a Java array).");
   public static final ConfigKey MODEL =
       DEF.define(
           "cutflow.worker.model",

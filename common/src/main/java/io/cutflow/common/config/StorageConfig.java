@@ -77,6 +77,17 @@ public final class StorageConfig implements ConfigKeys {
           Validators.bucketName(),
           "Bucket for PNG cutouts when a job names no output; key <job_id>.png.");
 
+  /** The most bytes one Java array holds: an image is read whole into one. */
+  public static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+  public static final ConfigKey IMAGE_MAX_BYTES =
+      DEF.define(
+          "cutflow.image.max-bytes",
+          LONG,
+          64L * 1024 * 1024,
+          Validators.between(1, MAX_ARRAY_BYTES),
+          "Largest source image in bytes: a worker refuses a larger object before downloading it (image_too_large), and `cutflow ingest`, `run` and `watch` a larger file before uploading it. `remove` and `frames` use it too where it is set (their default: 200 MiB, for a local file read whole). At most 2147483639 (a Java array).");
+
   @Override
   public ConfigDef definition() {
     return DEF;

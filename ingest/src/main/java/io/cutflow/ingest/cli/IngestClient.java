@@ -12,6 +12,7 @@ import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.BulkIngest;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.ResultWatcher;
+import io.cutflow.ingest.SourceFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +75,7 @@ public final class IngestClient implements AutoCloseable {
       int concurrency,
       BulkIngest.Progress listener)
       throws IOException, InterruptedException {
-    BulkIngest bulk = new BulkIngest(submitter, store, concurrency);
+    BulkIngest bulk = new BulkIngest(submitter, store, SourceFiles.fromConfig(config), concurrency);
     String bootstrap = config.getString(KafkaConfig.BOOTSTRAP_SERVERS);
     try (ProgressBar bar =
         new ProgressBarBuilder()

@@ -11,6 +11,7 @@ import io.cutflow.common.store.ObjectStore;
 import io.cutflow.ingest.IngestConfig;
 import io.cutflow.ingest.JobSubmitter;
 import io.cutflow.ingest.ResultWatcher;
+import io.cutflow.ingest.SourceFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -63,6 +64,7 @@ public final class FolderWatch implements AutoCloseable {
             dir,
             out,
             stable,
+            SourceFiles.fromConfig(config),
             (rel, bytes) -> {
               String jobId = JobSubmitter.newJobId();
               String name = rel.substring(rel.lastIndexOf('/') + 1);

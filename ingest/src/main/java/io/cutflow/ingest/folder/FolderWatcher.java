@@ -2,7 +2,9 @@ package io.cutflow.ingest.folder;
 
 import io.cutflow.common.cli.CutoutFiles;
 import io.cutflow.common.image.CutoutNames;
+import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobResult;
+import io.cutflow.ingest.SourceFiles;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
@@ -60,6 +62,7 @@ public final class FolderWatcher {
   private final Path dir;
   private final Path out;
   private final Duration stable;
+  private final SourceFiles sources;
   private final Submitter submitter;
   private final CutoutReader reader;
   private final Map<String, Seen> candidates = new HashMap<>();
@@ -68,15 +71,24 @@ public final class FolderWatcher {
   // relative path → where its cutout goes, fixed when it is submitted
   private final Map<String, Path> outputOf = new ConcurrentHashMap<>();
   private final Map<String, Retry> retries = new HashMap<>();
+  // relative path → the file as it was when refused (over the byte limit): taken again if it
+  // changes
+  private final Map<String, Seen> refused = new HashMap<>();
   // relative path → its result, whose cutout could not be written yet
   private final Map<String, JobResult> unwritten = new ConcurrentHashMap<>();
 
   public FolderWatcher(
-      Path dir, Path out, Duration stable, Submitter submitter, CutoutReader reader) {
+      Path dir,
+      Path out,
+      Duration stable,
+      SourceFiles sources,
+      Submitter submitter,
+      CutoutReader reader) {
     checkOutside(dir, out);
     this.dir = dir.toAbsolutePath().normalize();
     this.out = out.toAbsolutePath().normalize();
     this.stable = stable;
+    this.sources = sources;
     this.submitter = submitter;
     this.reader = reader;
   }
@@ -143,6 +155,10 @@ public final class FolderWatcher {
       } catch (NoSuchFileException e) {
         continue; // gone between the walk and now
       }
+      Seen wasRefused = refused.get(rel);
+      if (wasRefused != null && wasRefused.size() == size && wasRefused.modified() == modified) {
+        continue;
+      }
       Seen before = candidates.get(rel);
       if (before == null || before.size() != size || before.modified() != modified) {
         candidates.put(rel, new Seen(size, modified, nowNanos));
@@ -157,7 +173,10 @@ public final class FolderWatcher {
       }
       String jobId;
       try {
-        jobId = submitter.submit(rel, Files.readAllBytes(f));
+        jobId = submitter.submit(rel, sources.read(f));
+      } catch (SourceFiles.TooLargeException e) {
+        refuse(rel, new Seen(size, modified, nowNanos), e);
+        continue;
       } catch (InterruptedIOException e) {
         throw e;
       } catch (InterruptException e) {
@@ -181,7 +200,29 @@ public final class FolderWatcher {
     }
     candidates.keySet().retainAll(present);
     retries.keySet().retainAll(present);
+    refused.keySet().retainAll(present);
     return submitted;
+  }
+
+  /** A file over the byte limit: said once, not tried again until it changes. */
+  private void refuse(String rel, Seen file, SourceFiles.TooLargeException e) {
+    candidates.remove(rel);
+    retries.remove(rel);
+    refused.put(rel, file);
+    log.atWarn()
+        .setMessage("folder file refused")
+        .addKeyValue("file", rel)
+        .addKeyValue("code", FailureCode.IMAGE_TOO_LARGE.code())
+        .addKeyValue("bytes", file.size())
+        .addKeyValue("reason", e.getMessage())
+        .log();
+    System.err.println(
+        "cutflow watch: "
+            + rel
+            + ": "
+            + FailureCode.IMAGE_TOO_LARGE.code()
+            + ": "
+            + e.getMessage());
   }
 
   private static Retry failed(String rel, Retry before, long nowNanos, Exception e) {

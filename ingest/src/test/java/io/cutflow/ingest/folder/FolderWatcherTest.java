@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cutflow.common.job.FailureCode;
 import io.cutflow.common.job.JobRequest;
 import io.cutflow.common.job.JobResult;
+import io.cutflow.ingest.SourceFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The folder watcher with a recording submitter and a clock the test moves. */
 class FolderWatcherTest {
   private static final long SECOND = 1_000_000_000L;
+  private static final SourceFiles SOURCES = new SourceFiles(1 << 20);
 
   @TempDir Path root;
   private final Map<String, byte[]> submitted = new LinkedHashMap<>();
@@ -35,6 +37,7 @@ class FolderWatcherTest {
         in,
         out,
         Duration.ofSeconds(2),
+        SOURCES,
         (rel, bytes) -> {
           submitted.put(rel, bytes);
           String id = "job-" + jobIds.size();
@@ -162,6 +165,7 @@ class FolderWatcherTest {
             in,
             root.resolve("out"),
             Duration.ofSeconds(2),
+            SOURCES,
             (rel, bytes) -> {
               if (rel.equals("a.jpg") && refused.size() < 2) {
                 refused.add(rel); // the object store or Kafka away, twice
@@ -193,6 +197,7 @@ class FolderWatcherTest {
             in,
             out,
             Duration.ofSeconds(2),
+            SOURCES,
             (rel, bytes) -> "job-c",
             r -> {
               if (reads[0]++ == 0) {
@@ -235,5 +240,21 @@ class FolderWatcherTest {
         null,
         Instant.EPOCH,
         Instant.EPOCH);
+  }
+
+  @Test
+  void aFileOverTheByteLimitIsRefusedOnceAndTakenAgainWhenItChanges() throws Exception {
+    Path in = Files.createDirectories(root.resolve("in"));
+    Files.write(in.resolve("big.jpg"), new byte[(1 << 20) + 1]);
+    Files.write(in.resolve("small.jpg"), new byte[100]);
+    FolderWatcher w = watcher(in, root.resolve("out"));
+    w.scan(0);
+    assertEquals(List.of("small.jpg"), w.scan(3 * SECOND), "big.jpg is refused, small.jpg goes");
+    assertEquals(List.of(), w.scan(10 * SECOND), "not read or tried again while unchanged");
+    assertEquals(List.of("small.jpg"), List.copyOf(submitted.keySet()));
+    Files.write(in.resolve("big.jpg"), new byte[50]); // replaced by one within the limit
+    w.scan(11 * SECOND);
+    assertEquals(List.of("big.jpg"), w.scan(14 * SECOND));
+    assertEquals(50, submitted.get("big.jpg").length);
   }
 }

@@ -1,6 +1,7 @@
 package io.cutflow.worker.image;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.worker.WorkerConfig;
 
 /**
@@ -25,18 +26,15 @@ public record ImageLimits(long maxPixels, long maxBytes) {
    */
   public static final long DEFAULT_MAX_BYTES = 200L * 1024 * 1024;
 
-  /** The most bytes one Java array holds: an input is read whole into one. */
-  public static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
-
   public static final ImageLimits DEFAULTS = new ImageLimits(DEFAULT_MAX_PIXELS, DEFAULT_MAX_BYTES);
 
   public ImageLimits {
     if (maxPixels <= 0) {
       throw new IllegalArgumentException("maxPixels must be positive: " + maxPixels);
     }
-    if (maxBytes <= 0 || maxBytes > MAX_ARRAY_BYTES) {
+    if (maxBytes <= 0 || maxBytes > StorageConfig.MAX_ARRAY_BYTES) {
       throw new IllegalArgumentException(
-          "maxBytes must be 1 to " + MAX_ARRAY_BYTES + ": " + maxBytes);
+          "maxBytes must be 1 to " + StorageConfig.MAX_ARRAY_BYTES + ": " + maxBytes);
     }
   }
 
@@ -48,7 +46,7 @@ public record ImageLimits(long maxPixels, long maxBytes) {
   public static ImageLimits forWorker(CutflowConfig config) {
     return new ImageLimits(
         config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
-        config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
+        config.getLong(StorageConfig.IMAGE_MAX_BYTES));
   }
 
   /**
@@ -59,9 +57,9 @@ public record ImageLimits(long maxPixels, long maxBytes) {
   public static ImageLimits forCommandLine(CutflowConfig config) {
     return new ImageLimits(
         config.getLong(WorkerConfig.IMAGE_MAX_PIXELS),
-        config.sourceOf(WorkerConfig.IMAGE_MAX_BYTES) == CutflowConfig.Source.DEFAULT
+        config.sourceOf(StorageConfig.IMAGE_MAX_BYTES) == CutflowConfig.Source.DEFAULT
             ? DEFAULT_MAX_BYTES
-            : config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
+            : config.getLong(StorageConfig.IMAGE_MAX_BYTES));
   }
 
   /**

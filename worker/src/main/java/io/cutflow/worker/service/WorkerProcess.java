@@ -154,7 +154,7 @@ public final class WorkerProcess {
                   new JobCodec(),
                   topics,
                   config.getString(StorageConfig.BUCKET_CUTOUTS),
-                  config.getLong(WorkerConfig.IMAGE_MAX_BYTES),
+                  config.getLong(StorageConfig.IMAGE_MAX_BYTES),
                   settings,
                   workerMetrics);
           log.atInfo()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.image.ContentKind;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.WorkerConfig;
@@ -46,7 +47,7 @@ class CutoutMemoryTest {
   void theDefaultPixelLimitFitsTheDefaultWorkerHeap() {
     CutflowConfig config = CutflowConfig.isolated(Map.of());
     long maxPixels = config.getLong(WorkerConfig.IMAGE_MAX_PIXELS);
-    long maxBytes = config.getLong(WorkerConfig.IMAGE_MAX_BYTES);
+    long maxBytes = config.getLong(StorageConfig.IMAGE_MAX_BYTES);
     long heap = xmx(SupervisorSettings.DEFAULT_JVM_ARGS);
     // As WorkerProcess builds it: two fetch threads, each may hold a download not yet admitted.
     MemoryBudget budget = MemoryBudget.forHeap(heap, 2 * maxBytes);
@@ -102,7 +103,7 @@ class CutoutMemoryTest {
   @Test
   void aStackedClothJobOverItsShareIsRefusedWhileOneCategoryFits() throws Exception {
     CutflowConfig config = CutflowConfig.isolated(Map.of());
-    long maxBytes = config.getLong(WorkerConfig.IMAGE_MAX_BYTES);
+    long maxBytes = config.getLong(StorageConfig.IMAGE_MAX_BYTES);
     MemoryBudget budget =
         MemoryBudget.forHeap(xmx(SupervisorSettings.DEFAULT_JVM_ARGS), 2 * maxBytes);
     ModelProfile cloth =
@@ -164,7 +165,7 @@ class CutoutMemoryTest {
     MemoryBudget budget =
         MemoryBudget.forHeap(
             xmx(SupervisorSettings.DEFAULT_JVM_ARGS),
-            2 * config.getLong(WorkerConfig.IMAGE_MAX_BYTES));
+            2 * config.getLong(StorageConfig.IMAGE_MAX_BYTES));
     assertTrue(need <= budget.capacity(), (need >> 20) + " MiB > " + (budget.capacity() >> 20));
   }
 
