@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,25 +96,10 @@ class FramesCommandTest {
     return all.toByteArray();
   }
 
-  /**
-   * {@code frames ARGS} in a JVM with a 160 MiB heap, stdin from {@code stdin}; exit and output.
-   */
+  /** {@code frames ARGS} in a JVM with a 160 MiB heap, stdin from {@code stdin}. */
   private static Run smallHeap(Path stdin, String... args) throws Exception {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                CommandChild.class.getName(),
-                "frames"));
-    command.addAll(List.of(args));
-    Process child =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectInput(stdin.toFile()).start();
-    byte[] output = child.getInputStream().readAllBytes();
-    assertTrue(child.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), "frames ended");
-    return new Run(child.exitValue(), output, new String(output, StandardCharsets.UTF_8));
+    CommandChild.Ended e = CommandChild.run("frames", stdin, Map.of(), args);
+    return new Run(e.exit(), e.output(), e.text());
   }
 
   @Test

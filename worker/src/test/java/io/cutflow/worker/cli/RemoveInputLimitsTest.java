@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,26 +26,8 @@ class RemoveInputLimitsTest {
 
   /** {@code remove ARGS} in a 160 MiB heap, stdin from {@code stdin}, {@code env} added. */
   private static Run remove(Path stdin, Map<String, String> env, String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                CommandChild.class.getName(),
-                "remove"));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> k.startsWith("CUTFLOW_IMAGE_"));
-    pb.environment().putAll(env);
-    if (stdin != null) {
-      pb.redirectInput(stdin.toFile());
-    }
-    Process child = pb.start();
-    byte[] output = child.getInputStream().readAllBytes();
-    assertTrue(child.waitFor(2, TimeUnit.MINUTES), "remove ended");
-    return new Run(child.exitValue(), new String(output, StandardCharsets.UTF_8));
+    CommandChild.Ended e = CommandChild.run("remove", stdin, env, args);
+    return new Run(e.exit(), e.text());
   }
 
   /** A file of {@code bytes} zeros that takes no disk (sparse). */
