@@ -153,16 +153,16 @@ public final class RunCommand implements Callable<Integer> {
     CutflowConfig config = stack.config().withOverrides(overrides);
     int quota = recycleAfter != null ? recycleAfter : config.getInt(WorkerConfig.RECYCLE_AFTER);
     System.err.printf(
-        "cutflow run: stack up in %.1f s; starting %d workers (loading and warming the model)…%n",
-        (System.nanoTime() - t0) / 1e9, workers);
+        "cutflow run: stack up in %.1f s; starting %s (loading and warming the model)…%n",
+        (System.nanoTime() - t0) / 1e9, count(workers, "worker"));
     // A batch smaller than the quota never recycles by count: a warm standby per slot would only
     // take CPU (≈ 20 s each to warm) and memory from the workers doing the batch.
     boolean standby = warmStandby && StackWorkers.standbyPays(files.size(), quota, maxRssMb);
     if (warmStandby && !standby) {
       System.err.printf(
-          "cutflow run: %d images cannot reach --recycle-after %d: no warm standby "
+          "cutflow run: %s cannot reach --recycle-after %d: no warm standby "
               + "(a crashed worker restarts cold)%n",
-          files.size(), quota);
+          count(files.size(), "image"), quota);
     }
     SupervisorSettings settings =
         StackWorkers.settings(
@@ -203,8 +203,8 @@ public final class RunCommand implements Callable<Integer> {
       return 1;
     }
     System.err.printf(
-        "cutflow run: %d workers ready after %.1f s; ingesting %d images%n",
-        workers, (System.nanoTime() - t0) / 1e9, files.size());
+        "cutflow run: %s ready after %.1f s; ingesting %s%n",
+        count(workers, "worker"), (System.nanoTime() - t0) / 1e9, count(files.size(), "image"));
     BulkIngest.Summary summary = client.ingest(dir, files, options, true, out, timeout, 4, tally);
     if (!tally.claimReport()) {
       return OrderlyStop.INTERRUPTED; // interrupted as it finished: the stop reports
@@ -214,5 +214,10 @@ public final class RunCommand implements Callable<Integer> {
     System.out.println(
         "cutouts in " + out.toAbsolutePath() + (keep ? "; stack data in " + stackDir : ""));
     return summary.failures().isEmpty() ? 0 : 1;
+  }
+
+  /** "1 worker", "2 workers". */
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }
