@@ -17,8 +17,6 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -29,10 +27,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The ingest HTTP API on Javalin: every route in {@link #create()}, authentication, request metrics
- * and error rendering. The endpoints live in {@link JobsEndpoints} and {@link RemoveEndpoint};
- * uploads are read by {@link Uploads}. Every error is {@code {"error": code, "message": ...}} (see
- * {@link ApiError}).
+ * The ingest HTTP API on Javalin: every route in {@link #create()}, which are secured ({@link
+ * ApiKeyCheck}), request metrics and error rendering. The endpoints live in {@link JobsEndpoints}
+ * and {@link RemoveEndpoint}; uploads are read by {@link Uploads}. Every error is {@code {"error":
+ * code, "message": ...}} (see {@link ApiError}).
  */
 final class IngestApi {
   private static final String ROUTE = "cutflow.route";
@@ -109,6 +107,7 @@ final class IngestApi {
   }
 
   private final Settings settings;
+  private final ApiKeyCheck apiKey;
   private final JobStatusService status;
   private final HttpMetrics metrics;
   private final BooleanSupplier ready;
@@ -147,6 +146,7 @@ final class IngestApi {
       Executor responder,
       JobRouting routing) {
     this.settings = settings;
+    this.apiKey = new ApiKeyCheck(settings.apiKey());
     this.status = status;
     this.metrics = metrics;
     this.ready = ready;
@@ -333,7 +333,7 @@ final class IngestApi {
   private Handler secured(String name, Handler handler) {
     return ctx -> {
       ctx.attribute(ROUTE, name);
-      authenticate(ctx);
+      apiKey.check(ctx);
       handler.handle(ctx);
     };
   }
@@ -349,29 +349,6 @@ final class IngestApi {
         route == null ? "unmatched" : route,
         ctx.statusCode(),
         t0 == null ? 0 : System.nanoTime() - t0);
-  }
-
-  private void authenticate(Context ctx) {
-    String key = settings.apiKey();
-    if (key == null || key.isEmpty()) {
-      return;
-    }
-    String given = ctx.header("X-API-Key");
-    String auth = ctx.header("Authorization");
-    if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      given = auth.substring(7).trim();
-    }
-    if (given == null
-        || !MessageDigest.isEqual(
-            given.getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8))) {
-      ctx.header("WWW-Authenticate", "Bearer");
-      throw new ApiError(
-          401,
-          "unauthorized",
-          given == null
-              ? "an API key is required: send it as X-API-Key or Authorization: Bearer"
-              : "wrong API key");
-    }
   }
 
   /** {@code GET /v1/stats?window=1m|1h}: throughput of the last minute or hour. */
