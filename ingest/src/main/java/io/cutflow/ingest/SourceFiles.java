@@ -1,5 +1,6 @@
 package io.cutflow.ingest;
 
+import io.cutflow.common.cli.InputFiles;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.StorageConfig;
 import java.io.IOException;
@@ -47,6 +48,6 @@ public final class SourceFiles {
               + " that workers take; not uploaded. Compress or resize it, or raise the setting for"
               + " ingest and workers alike");
     }
-    return Files.readAllBytes(file);
+    return InputFiles.read(file, size);
   }
 }

@@ -1,6 +1,7 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutFiles;
+import io.cutflow.common.cli.InputFiles;
 import io.cutflow.common.image.CutoutNames;
 import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.InvalidImageException;
@@ -194,30 +195,15 @@ final class RemoveBatch {
     return new Outcome(o.written(), o.skipped(), deleted.get(), o.failures());
   }
 
-  /** Reads of a file at most this long: the channel's temporary native buffer is as long. */
-  private static final int CHUNK = 1 << 20;
-
   /**
    * {@code file} whole, refused from its size when over {@code limits}' bytes: a hostile file never
    * fills the heap (reading it whole first ran the process out of memory, and the images after it
-   * were never done). Read into one array of its size, a chunk at a time.
+   * were never done).
    */
   static byte[] readFile(Path file, ImageLimits limits) throws IOException, InvalidImageException {
     long size = Files.size(file);
     limits.checkBytes(size, false, file.toString());
-    byte[] data = new byte[(int) size];
-    try (InputStream in = Files.newInputStream(file)) {
-      int n = 0;
-      for (int r;
-          n < data.length && (r = in.read(data, n, Math.min(CHUNK, data.length - n))) > 0; ) {
-        n += r;
-      }
-      if (n < data.length || in.read() != -1) {
-        throw new IOException(
-            file + ": changed size while it was read; try again once it is written");
-      }
-    }
-    return data;
+    return InputFiles.read(file, size);
   }
 
   /**
