@@ -78,8 +78,10 @@ public final class CutflowCli implements Runnable {
             cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
             return 2;
           }
-          if (ex instanceof io.cutflow.worker.model.ModelFetchException) {
-            // no model, no run: the message says why and what to set or fetch
+          if (ex instanceof io.cutflow.worker.model.ModelFetchException
+              || ex instanceof io.cutflow.common.ops.DependencyUnavailableException) {
+            // no model, or no Kafka or store, no run: the message says why and what to set, fetch
+            // or start
             cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
             return 1;
           }

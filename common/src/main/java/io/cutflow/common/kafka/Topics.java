@@ -157,7 +157,7 @@ public final class Topics {
           "cannot create topics " + names + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException(
-          "timed out creating topics " + names + " after " + timeout, e);
+          "timed out creating topics " + names + " after " + timeout.toMillis() + " ms", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted creating topics", e);

@@ -49,13 +49,22 @@ public final class StartupWait {
     /** The metric label. */
     public final String label;
 
-    private final String title;
-    private final ConfigKey setting;
+    /** Its name in messages ("Kafka"). */
+    final String title;
+
+    /** The setting that says where it is. */
+    final ConfigKey setting;
 
     Dependency(String label, String title, ConfigKey setting) {
       this.label = label;
       this.title = title;
       this.setting = setting;
+    }
+
+    /** The dependency that {@code e} says did not answer; null when it says neither. */
+    static Dependency thatDidNotAnswer(RuntimeException e) {
+      // the store first: its unavailability is its own type, whatever its cause
+      return OBJECT_STORE.didNotAnswer(e) ? OBJECT_STORE : KAFKA.didNotAnswer(e) ? KAFKA : null;
     }
 
     /** True when {@code e} says that this dependency did not answer, not that it refused. */

@@ -64,7 +64,14 @@ public final class BucketWatch implements AutoCloseable {
       CutflowConfig config, String bucket, String prefix, MetricRegistry registry) {
     BucketTopics.ensure(config);
     ObjectStore store = ObjectStore.fromConfig(config);
-    if (!store.bucketExists(bucket)) {
+    boolean exists;
+    try {
+      exists = store.bucketExists(bucket);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    if (!exists) {
       store.close();
       throw new IllegalArgumentException(
           "bucket '" + bucket + "' does not exist at the configured S3 endpoint; create it first");

@@ -42,7 +42,11 @@ final class WatchProgress {
     while (!reached(end)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "could not read the watch progress topic " + topic + " to its end within " + timeout);
+            "could not read the watch progress topic "
+                + topic
+                + " to its end within "
+                + timeout.toMillis()
+                + " ms");
       }
       for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
         apply(r.key(), r.value());

@@ -36,11 +36,14 @@ public final class IngestClient implements AutoCloseable {
     this.config = config;
     this.store = ObjectStore.fromConfig(config);
     this.topics = new Topics(config);
+    String raw = config.getString(StorageConfig.BUCKET_RAW);
     try (Admin admin = Admin.create(KafkaClients.adminProperties(config))) {
       topics.ensureTopics(admin, Duration.ofSeconds(30));
+      store.ensureBucket(raw);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
     }
-    String raw = config.getString(StorageConfig.BUCKET_RAW);
-    store.ensureBucket(raw);
     this.producer = new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-ingest"));
     this.submitter = new JobSubmitter(store, producer, codec, topics, raw);
   }

@@ -5,6 +5,7 @@ import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ImageDirectory;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.ops.DependencyUnavailableException;
 import io.cutflow.ingest.BulkIngest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +71,8 @@ public final class IngestCommand implements Callable<Integer> {
     }
     CutflowConfig config = connection.config();
     List<Path> files = ImageDirectory.files(dir, recursive);
-    try (IngestClient client = IngestClient.connect(config)) {
+    try (IngestClient client =
+        DependencyUnavailableException.connecting(config, () -> IngestClient.connect(config))) {
       BulkIngest.Summary summary =
           client.ingest(dir, files, options, wait, out, timeout, concurrency);
       SummaryPrinter.print(summary, wait, System.out, System.err);

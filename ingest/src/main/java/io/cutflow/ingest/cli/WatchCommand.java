@@ -4,6 +4,7 @@ import io.cutflow.common.cli.ConnectionOptions;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
+import io.cutflow.common.ops.DependencyUnavailableException;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.folder.FolderWatch;
@@ -102,8 +103,11 @@ public final class WatchCommand implements Callable<Integer> {
   private void watchBucket(CutflowConfig config) throws InterruptedException {
     String[] bucketPrefix = BucketWatch.parseTarget(target);
     try (BucketWatch watch =
-        BucketWatch.connect(
-            config, bucketPrefix[0], bucketPrefix[1], Metrics.process().registry())) {
+        DependencyUnavailableException.connecting(
+            config,
+            () ->
+                BucketWatch.connect(
+                    config, bucketPrefix[0], bucketPrefix[1], Metrics.process().registry()))) {
       System.out.println(
           "watching s3://"
               + bucketPrefix[0]
@@ -117,7 +121,9 @@ public final class WatchCommand implements Callable<Integer> {
 
   private void watchFolder(CutflowConfig config, CutoutOptions options) throws Exception {
     Files.createDirectories(out);
-    try (FolderWatch watch = FolderWatch.connect(config, Path.of(target), out, options)) {
+    try (FolderWatch watch =
+        DependencyUnavailableException.connecting(
+            config, () -> FolderWatch.connect(config, Path.of(target), out, options))) {
       System.out.println("watching " + target + " -> " + out + " (Ctrl-C stops)");
       System.out.flush();
       watch.runHere();

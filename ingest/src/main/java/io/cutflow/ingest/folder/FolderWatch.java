@@ -52,11 +52,34 @@ public final class FolderWatch implements AutoCloseable {
     }
     ObjectStore store = ObjectStore.fromConfig(config);
     String raw = config.getString(StorageConfig.BUCKET_RAW);
-    store.ensureBucket(raw);
-    store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
+    KafkaProducer<String, String> producer = null;
+    try {
+      store.ensureBucket(raw);
+      store.ensureBucket(config.getString(StorageConfig.BUCKET_CUTOUTS));
+      producer =
+          new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-watch-folder"));
+      return assemble(config, dir, out, options, topics, store, producer);
+    } catch (RuntimeException e) {
+      // a failed start leaves nothing open (an in-process caller, a test, goes on)
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The watcher and its results reader on clients that answered. */
+  private static FolderWatch assemble(
+      CutflowConfig config,
+      Path dir,
+      Path out,
+      CutoutOptions options,
+      Topics topics,
+      ObjectStore store,
+      KafkaProducer<String, String> producer) {
+    String raw = config.getString(StorageConfig.BUCKET_RAW);
     JobCodec codec = new JobCodec();
-    KafkaProducer<String, String> producer =
-        new KafkaProducer<>(KafkaClients.producerProperties(config, "cutflow-watch-folder"));
     JobSubmitter submitter = new JobSubmitter(store, producer, codec, topics, raw);
     Duration stable = Duration.ofMillis(config.getLong(IngestConfig.WATCH_STABLE_MS));
     FolderWatcher watcher =
