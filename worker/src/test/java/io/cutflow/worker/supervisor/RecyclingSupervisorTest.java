@@ -226,8 +226,9 @@ class RecyclingSupervisorTest {
   void standbyWarmsAtLowPriorityAndWorksAtNormal(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(
         StandbyPriority.of(19).available(), "no Linux autogroup on this machine");
-    // 25 records × 200 ms = 5 s per worker: its standby (JVM start + 0.3 s) is warm long before the
-    // last fifth of that quota, so it warms at nice 19 and is back at 0 by the time it works.
+    // 40 records × 200 ms = 8 s per worker: its standby (JVM start + 0.3 s) is warm long before the
+    // last fifth of that quota (6.4 s in), even when a loaded machine starts JVMs slowly, so it
+    // warms at nice 19 and is back at 0 by the time it works.
     Path reports = java.nio.file.Files.createDirectories(dir.resolve("nice"));
     java.util.OptionalInt ours = StandbyPriority.read(ProcessHandle.current().pid());
     try (RecyclingSupervisor s =
@@ -236,7 +237,7 @@ class RecyclingSupervisorTest {
             fake(
                 dir,
                 1,
-                25,
+                40,
                 Map.of(
                     "FAKE_WARM_MS",
                     "300",
