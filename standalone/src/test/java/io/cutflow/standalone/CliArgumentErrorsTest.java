@@ -1,12 +1,9 @@
 package io.cutflow.standalone;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -16,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Arguments {@code run}, {@code up}, {@code bench} (and the other commands below) cannot work with
@@ -27,24 +23,12 @@ import picocli.CommandLine;
 class CliArgumentErrorsTest {
   @TempDir Path tmp;
 
-  private record Result(int exit, List<String> err) {}
-
-  private static Result cutflow(String... args) {
-    StringWriter err = new StringWriter();
-    CommandLine cli = CutflowCli.commandLine();
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Result(exit, err.toString().lines().toList());
+  private static CliRun cutflow(String... args) {
+    return CliRun.of(args);
   }
 
-  private static void assertOneLine(Result r, String command, String... mentions) {
-    assertEquals(2, r.exit(), r.err().toString());
-    assertEquals(1, r.err().size(), "one line: " + r.err());
-    String line = r.err().get(0);
-    assertTrue(line.startsWith("cutflow " + command + ": "), line);
-    for (String m : mentions) {
-      assertTrue(line.contains(m), "'" + m + "' in: " + line);
-    }
+  private static void assertOneLine(CliRun r, String command, String... mentions) {
+    r.assertOneLine(2, command, mentions);
   }
 
   @Test
@@ -273,7 +257,7 @@ class CliArgumentErrorsTest {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       int port = taken.getLocalPort();
-      Result r = cutflow("up", "--port", Integer.toString(port));
+      CliRun r = cutflow("up", "--port", Integer.toString(port));
       assertOneLine(r, "up", "--port " + port, "127.0.0.1:" + port, "--port N");
     }
   }

@@ -1,12 +1,7 @@
 package io.cutflow.standalone;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.cutflow.standalone.infra.EmbeddedKafka;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -15,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code cutflow ingest} and {@code cutflow watch}, which do not wait for their dependencies as the
@@ -26,16 +20,6 @@ import picocli.CommandLine;
 class ConnectionErrorsTest {
   @TempDir Path tmp;
 
-  private record Result(int exit, List<String> err) {}
-
-  private static Result cutflow(String... args) {
-    StringWriter err = new StringWriter();
-    CommandLine cli = CutflowCli.commandLine();
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Result(exit, err.toString().lines().toList());
-  }
-
   /** A port on which nothing listens (taken, then given back). */
   private static int closedPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -43,14 +27,8 @@ class ConnectionErrorsTest {
     }
   }
 
-  private static void assertOneLine(Result r, String command, String... mentions) {
-    assertEquals(1, r.exit(), r.err().toString());
-    assertEquals(1, r.err().size(), "one line: " + r.err());
-    String line = r.err().get(0);
-    assertTrue(line.startsWith("cutflow " + command + ": "), line);
-    for (String m : mentions) {
-      assertTrue(line.contains(m), "'" + m + "' in: " + line);
-    }
+  private static void assertOneLine(CliRun r, String command, String... mentions) {
+    r.assertOneLine(1, command, mentions);
   }
 
   private Path folderWithAFile() throws IOException {
@@ -65,7 +43,7 @@ class ConnectionErrorsTest {
     String store = "http://127.0.0.1:" + closedPort();
     // the topics are checked first (30 s), then the buckets: Kafka is what is named
     assertOneLine(
-        cutflow(
+        CliRun.of(
             "ingest",
             folderWithAFile().toString(),
             "--bootstrap-servers",
@@ -91,12 +69,12 @@ class ConnectionErrorsTest {
               "-D",
               "cutflow.s3.retry.attempts=2");
       assertOneLine(
-          cutflow(args(connection, "ingest", folderWithAFile().toString())),
+          CliRun.of(args(connection, "ingest", folderWithAFile().toString())),
           "ingest",
           "the object store at " + store + " does not answer",
           fix);
       assertOneLine(
-          cutflow(
+          CliRun.of(
               args(
                   connection,
                   "watch",
@@ -107,7 +85,7 @@ class ConnectionErrorsTest {
           "the object store at " + store + " does not answer",
           fix);
       assertOneLine(
-          cutflow(args(connection, "watch", "s3://cutflow-inbox")),
+          CliRun.of(args(connection, "watch", "s3://cutflow-inbox")),
           "watch",
           "the object store at " + store + " does not answer",
           fix);
