@@ -24,15 +24,17 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * Where the CLI's own logs go (logback, configured in {@code logback.xml} to stderr). For the
  * commands a person watches on a terminal — {@code run}, {@code up}, {@code bench}, {@code remove},
- * {@code frames}, {@code ingest} — the terminal shows progress and results: their logs go to a file
- * under {@code ~/.cache/cutflow/logs} (or {@code $XDG_CACHE_HOME/cutflow/logs}), whose path is
- * printed once (at the first log line), and only this project's warnings and errors still reach
- * stderr. {@code --verbose} keeps every log on stderr. Services ({@code worker}, {@code
- * ingest-server}) and the other commands log to stderr as before.
+ * {@code frames}, {@code ingest}, {@code watch DIR} — the terminal shows progress and results:
+ * their logs go to a file under {@code ~/.cache/cutflow/logs} (or {@code
+ * $XDG_CACHE_HOME/cutflow/logs}), whose path is printed once (at the first log line), and only this
+ * project's warnings and errors still reach stderr. {@code --verbose} keeps every log on stderr.
+ * Services ({@code worker}, {@code ingest-server}, {@code watch s3://…}) and the other commands log
+ * to stderr as before.
  */
 final class CliLogging {
   /** The commands whose logs go to a file. */
@@ -47,16 +49,30 @@ final class CliLogging {
   private CliLogging() {}
 
   /**
-   * Sends {@code command}'s logs to a new file, unless {@code verbose} or the command is not one of
-   * {@link #TO_FILE}; the file is created, and its path printed on {@code err}, at the first log
-   * line (a command that fails on its arguments leaves no empty file and prints one line). Returns
-   * the file.
+   * True when {@code command} (as parsed) is one a person watches: one of {@link #TO_FILE}, or
+   * {@code watch} on a folder (rembg's {@code p -w}, which prints each cutout), not on a bucket (a
+   * service, as in docker-compose.yml, whose logs are what it says).
+   */
+  static boolean toFile(CommandLine.ParseResult command) {
+    String name = command.commandSpec().name();
+    if ("watch".equals(name)) {
+      String target = command.matchedPositionalValue(0, "");
+      return !target.isEmpty() && !target.startsWith("s3://");
+    }
+    return TO_FILE.contains(name);
+  }
+
+  /**
+   * Sends {@code command}'s logs to a new file, unless {@code verbose} or not {@link #toFile}; the
+   * file is created, and its path printed on {@code err}, at the first log line (a command that
+   * fails on its arguments leaves no empty file and prints one line). Returns the file.
    */
   static Optional<Path> configure(
-      String command, boolean verbose, Map<String, String> env, PrintStream err) {
-    if (verbose || !TO_FILE.contains(command)) {
+      CommandLine.ParseResult parsed, boolean verbose, Map<String, String> env, PrintStream err) {
+    if (verbose || !toFile(parsed)) {
       return Optional.empty();
     }
+    String command = parsed.commandSpec().name();
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return Optional.empty(); // another slf4j backend: leave it as configured
     }

@@ -34,8 +34,8 @@ public final class CutflowCli implements Runnable {
       names = "--verbose",
       scope = CommandLine.ScopeType.INHERIT,
       description =
-          "Logs on stderr (run, up, bench, remove, frames and ingest otherwise write them to a file under"
-              + " ~/.cache/cutflow/logs and print its path).")
+          "Logs on stderr (run, up, bench, remove, frames, ingest and watch DIR otherwise write them"
+              + " to a file under ~/.cache/cutflow/logs and print its path).")
   boolean verbose;
 
   @Override
@@ -64,8 +64,7 @@ public final class CutflowCli implements Runnable {
     for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
       verbose |= p.hasMatchedOption("--verbose");
     }
-    CliLogging.configure(
-        parsed.subcommand().commandSpec().name(), verbose, System.getenv(), System.err);
+    CliLogging.configure(parsed.subcommand(), verbose, System.getenv(), System.err);
   }
 
   /** The root command with the error handling {@link #main} uses (tests run it the same way). */
