@@ -269,4 +269,22 @@ class CliArgumentErrorsTest {
         "up",
         "--host no-such-host.invalid");
   }
+
+  @Test
+  void ingestServerOnATakenPortSaysSoInOneLine() throws Exception {
+    // it used to end in Javalin's stack trace; the Kafka and store clients it had made are closed
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      assertOneLine(
+          cutflow(
+              "ingest-server",
+              "--port",
+              Integer.toString(port),
+              "--set",
+              "cutflow.ops.host=127.0.0.1"),
+          "ingest-server",
+          "port " + port + " on 127.0.0.1 cannot be bound",
+          "choose another with --port N or cutflow.ingest.http-port (CUTFLOW_INGEST_HTTP_PORT)");
+    }
+  }
 }

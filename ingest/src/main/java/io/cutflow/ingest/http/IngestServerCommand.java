@@ -2,9 +2,11 @@ package io.cutflow.ingest.http;
 
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.KafkaConfig;
+import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.config.StorageConfig;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.IngestConfig;
+import io.javalin.util.JavalinBindException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,7 +43,24 @@ public final class IngestServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CutflowConfig config = CutflowConfig.load(settings);
     int p = port != null ? port : config.getInt(IngestConfig.HTTP_PORT);
-    IngestServer server = IngestServer.start(config, p, Metrics.process().registry());
+    IngestServer server;
+    try {
+      server = IngestServer.start(config, p, Metrics.process().registry());
+    } catch (JavalinBindException e) {
+      // a setting's mistake, like a bad flag: one line, exit 2 (the start closed what it opened)
+      throw new IllegalArgumentException(
+          "port "
+              + p
+              + " on "
+              + config.getString(OpsConfig.HOST)
+              + " cannot be bound ("
+              + e.getMessage()
+              + "); choose another with --port N or "
+              + IngestConfig.HTTP_PORT.name()
+              + " ("
+              + IngestConfig.HTTP_PORT.envName()
+              + ")");
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
