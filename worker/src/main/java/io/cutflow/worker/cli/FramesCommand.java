@@ -46,8 +46,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Remove the background of raw RGB24 video frames read from stdin (rembg b), e.g.",
-      "  ffmpeg -i in.mp4 -f rawvideo -pix_fmt rgb24 pipe:1 | cutflow frames 1280 720 -o out/frame-%04d.png",
-      "Each frame's cutout is a PNG: in the file -o names (the frame's number, from 0, where its %d"
+      "  ffmpeg -i in.mp4 -f rawvideo -pix_fmt rgb24 pipe:1 | cutflow frames 1280 720 -o out/frame-%%04d.png",
+      "Each frame's cutout is a PNG: in the file -o names (the frame's number, from 0, where its %%d"
           + " is), or, without -o, one after another on stdout."
     })
 public final class FramesCommand implements Callable<Integer> {
