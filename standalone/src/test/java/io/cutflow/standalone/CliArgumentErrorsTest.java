@@ -226,6 +226,13 @@ class CliArgumentErrorsTest {
         "watch",
         "--out is for a folder");
     assertOneLine(cutflow("watch", "s3://"), "watch", "s3://BUCKET[/PREFIX]");
+    // an --out that cannot be made: said before connecting (it used to be a stack trace after)
+    Path file = Files.writeString(tmp.resolve("a-file"), "x");
+    assertOneLine(
+        cutflow("watch", dir.toString(), "--out", file.resolve("cutouts").toString()),
+        "watch",
+        "--out " + file.resolve("cutouts") + " cannot be created",
+        "name a folder you can write");
   }
 
   @Test
@@ -268,6 +275,12 @@ class CliArgumentErrorsTest {
         cutflow("up", "--host", "no-such-host.invalid", "--port", "0"),
         "up",
         "--host no-such-host.invalid");
+  }
+
+  @Test
+  void ingestServerRefusesAPortOutOfRange() {
+    assertOneLine(
+        cutflow("ingest-server", "--port", "99999"), "ingest-server", "--port 99999 is outside");
   }
 
   @Test

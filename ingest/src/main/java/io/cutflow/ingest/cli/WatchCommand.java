@@ -9,6 +9,7 @@ import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.folder.FolderWatch;
 import io.cutflow.ingest.folder.FolderWatcher;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -70,6 +71,12 @@ public final class WatchCommand implements Callable<Integer> {
             "watching a folder needs --out OUTDIR, where its cutouts go");
       }
       FolderWatcher.checkOutside(Path.of(target), out);
+      try {
+        Files.createDirectories(out);
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "--out " + out + " cannot be created: " + e + "; name a folder you can write");
+      }
     }
     CutflowConfig config = connection.config();
     Thread main = Thread.currentThread();
@@ -120,7 +127,6 @@ public final class WatchCommand implements Callable<Integer> {
   }
 
   private void watchFolder(CutflowConfig config, CutoutOptions options) throws Exception {
-    Files.createDirectories(out);
     try (FolderWatch watch =
         DependencyUnavailableException.connecting(
             config, () -> FolderWatch.connect(config, Path.of(target), out, options))) {

@@ -43,6 +43,10 @@ public final class IngestServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CutflowConfig config = CutflowConfig.load(settings);
     int p = port != null ? port : config.getInt(IngestConfig.HTTP_PORT);
+    if (p < 0 || p > 65535) { // the setting's validator checks the same range
+      throw new IllegalArgumentException(
+          "--port " + p + " is outside 0..65535; give a port, or 0 for any free one");
+    }
     IngestServer server;
     try {
       server = IngestServer.start(config, p, Metrics.process().registry());
