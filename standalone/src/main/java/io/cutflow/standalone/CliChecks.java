@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 
 /**
@@ -32,6 +34,19 @@ final class CliChecks {
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException(
           "--host " + host + " is not an address of this machine; give e.g. --host 127.0.0.1");
+    }
+    try {
+      // an address of another machine resolves, but nothing can listen on it here
+      if (!address.isAnyLocalAddress() && NetworkInterface.getByInetAddress(address) == null) {
+        throw new IllegalArgumentException(
+            "--host "
+                + host
+                + " ("
+                + address.getHostAddress()
+                + ") is not an address of this machine; give e.g. --host 127.0.0.1");
+      }
+    } catch (SocketException e) {
+      throw new IllegalArgumentException("--host " + host + ": " + e.getMessage());
     }
     if (port == 0) {
       return;

@@ -275,6 +275,22 @@ class CliArgumentErrorsTest {
         cutflow("up", "--host", "no-such-host.invalid", "--port", "0"),
         "up",
         "--host no-such-host.invalid");
+    // resolves, but is not this machine's (TEST-NET-1): it used to start the whole stack and then
+    // fail to bind with "Port already in use … port 0"
+    assertOneLine(
+        cutflow("up", "--host", "192.0.2.1", "--port", "0"),
+        "up",
+        "--host 192.0.2.1 (192.0.2.1) is not an address of this machine");
+  }
+
+  @Test
+  void workerRefusesALogDirItCannotCreateBeforeStartingAnything() throws Exception {
+    Path file = Files.writeString(tmp.resolve("a-file"), "x");
+    assertOneLine(
+        cutflow("worker", "--log-dir", file.resolve("logs").toString()),
+        "worker",
+        "--log-dir " + file.resolve("logs") + " cannot be created",
+        "name a folder you can write");
   }
 
   @Test

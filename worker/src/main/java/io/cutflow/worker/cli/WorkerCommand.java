@@ -8,6 +8,8 @@ import io.cutflow.common.ops.OpsServer;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +126,14 @@ public final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CutflowConfig config = config();
+    if (logDir != null) {
+      try {
+        Files.createDirectories(logDir);
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "--log-dir " + logDir + " cannot be created: " + e + "; name a folder you can write");
+      }
+    }
     SupervisorSettings settings = settings(config);
     CountDownLatch stopped = new CountDownLatch(1);
     RecyclingSupervisor supervisor = RecyclingSupervisor.start(config, settings);
