@@ -2,6 +2,7 @@ package io.cutflow.standalone;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ImageDirectory;
+import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.ingest.BulkIngest;
@@ -102,7 +103,7 @@ public final class RunCommand implements Callable<Integer> {
     CliArguments.allowedFor("--max-rss-mb", WorkerConfig.MAX_RSS_MB, maxRssMb);
     CutoutOptions options = jobOptions.options(); // a bad value fails before the stack starts
     ImageDirectory.check(dir);
-    CliArguments.writableDir("--out", out);
+    OutputFolder.create("--out", out);
     List<Path> files = ImageDirectory.files(dir, recursive);
     RunTally tally = new RunTally(files.size());
     return OrderlyStop.runCommand(

@@ -1,5 +1,6 @@
 package io.cutflow.standalone;
 
+import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.OpsConfig;
 import io.cutflow.common.ops.OpsServer;
@@ -89,7 +90,7 @@ public final class UpCommand implements Callable<Integer> {
     CliChecks.workers(workers);
     CliArguments.allowedFor("--port", IngestConfig.HTTP_PORT, port);
     if (data != null) {
-      CliArguments.writableDir("--data", data);
+      OutputFolder.create("--data", data);
     }
     CutflowConfig base = CutflowConfig.load();
     // The ops host is the key the HTTP API binds to; up's own default is loopback only.

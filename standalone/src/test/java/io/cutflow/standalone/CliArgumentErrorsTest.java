@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -281,6 +282,31 @@ class CliArgumentErrorsTest {
         cutflow("up", "--host", "192.0.2.1", "--port", "0"),
         "up",
         "--host 192.0.2.1 (192.0.2.1) is not an address of this machine");
+  }
+
+  @Test
+  void anOutThatCannotBeMadeIsRefusedBeforeTheStackStartsOrAnythingConnects() throws Exception {
+    // /proc passes a permission check as root but takes no folder: run used to start the stack
+    // and its workers and then end in a stack trace
+    Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc here");
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Files.write(images.resolve("a.jpg"), new byte[] {1});
+    assertOneLine(
+        cutflow("run", images.toString(), "--out", "/proc/cutflow-out"),
+        "run",
+        "--out /proc/cutflow-out cannot be created");
+    // ingest --wait --out: before connecting to Kafka (none here), not after the uploads
+    assertOneLine(
+        cutflow(
+            "ingest",
+            images.toString(),
+            "--wait",
+            "--out",
+            "/proc/cutflow-out",
+            "--bootstrap-servers",
+            "127.0.0.1:1"),
+        "ingest",
+        "--out /proc/cutflow-out cannot be created");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.cutflow.ingest.cli;
 import io.cutflow.common.cli.ConnectionOptions;
 import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.ImageDirectory;
+import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.ops.DependencyUnavailableException;
@@ -71,6 +72,9 @@ public final class IngestCommand implements Callable<Integer> {
     }
     CutflowConfig config = connection.config();
     List<Path> files = ImageDirectory.files(dir, recursive);
+    if (out != null) {
+      OutputFolder.create("--out", out); // before connecting, not after the uploads
+    }
     try (IngestClient client =
         DependencyUnavailableException.connecting(config, () -> IngestClient.connect(config))) {
       BulkIngest.Summary summary =

@@ -2,6 +2,7 @@ package io.cutflow.ingest.cli;
 
 import io.cutflow.common.cli.ConnectionOptions;
 import io.cutflow.common.cli.CutoutOptionsMixin;
+import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.common.ops.DependencyUnavailableException;
@@ -9,7 +10,6 @@ import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.folder.FolderWatch;
 import io.cutflow.ingest.folder.FolderWatcher;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -71,12 +71,7 @@ public final class WatchCommand implements Callable<Integer> {
             "watching a folder needs --out OUTDIR, where its cutouts go");
       }
       FolderWatcher.checkOutside(Path.of(target), out);
-      try {
-        Files.createDirectories(out);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "--out " + out + " cannot be created: " + e + "; name a folder you can write");
-      }
+      OutputFolder.create("--out", out);
     }
     CutflowConfig config = connection.config();
     Thread main = Thread.currentThread();

@@ -62,31 +62,4 @@ public final class CliArguments {
               + ")");
     }
   }
-
-  /** An output directory {@code option} names: missing (it is created) or a directory. */
-  public static void writableDir(String option, Path dir) {
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new IllegalArgumentException(
-          option
-              + " "
-              + dir
-              + " exists and is not a directory; name a directory (it is created if missing)");
-    }
-    // a missing folder is created later: its nearest existing ancestor must be a folder we can
-    // write
-    Path existing = dir.toAbsolutePath().normalize();
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    if (existing != null && !existing.equals(dir.toAbsolutePath().normalize())) {
-      if (!Files.isDirectory(existing)) {
-        throw new IllegalArgumentException(
-            option + " " + dir + " cannot be created: " + existing + " is not a directory");
-      }
-      if (!Files.isWritable(existing)) {
-        throw new IllegalArgumentException(
-            option + " " + dir + " cannot be created: " + existing + " is not writable");
-      }
-    }
-  }
 }

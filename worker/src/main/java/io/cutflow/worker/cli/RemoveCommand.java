@@ -1,6 +1,7 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.CutoutOptionsMixin;
+import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.cli.ProgressOutput;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.image.CutoutNames;
@@ -12,11 +13,9 @@ import io.cutflow.worker.inference.BackgroundRemover;
 import io.cutflow.worker.inference.InferenceSession;
 import io.cutflow.worker.inference.RemoverFactory;
 import io.cutflow.worker.inference.StopSignals;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -140,7 +139,7 @@ public final class RemoveCommand implements Callable<Integer> {
           "cutflow remove: --out DIR is required when reading files (or use `-` for stdin → stdout)");
       return 2;
     }
-    CliArguments.writableDir("--out", out);
+    OutputFolder.create("--out", out);
     List<String> notes = new ArrayList<>();
     RemoveBatch.Plan plan = RemoveBatch.plan(inputs, out, recursive);
     for (RemoveBatch.Item item : plan.items()) {
@@ -151,17 +150,6 @@ public final class RemoveCommand implements Callable<Integer> {
     }
     if (plan.items().isEmpty() && plan.missing().isEmpty()) {
       err.println("cutflow remove: no input images found in " + inputs);
-      return 2;
-    }
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      err.println(
-          "cutflow remove: --out "
-              + out
-              + " cannot be created: "
-              + e
-              + "; name a folder you can write");
       return 2;
     }
     RemoveBatch.Outcome outcome =

@@ -1,6 +1,7 @@
 package io.cutflow.worker.cli;
 
 import io.cutflow.common.cli.ConnectionOptions;
+import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.config.OpsConfig;
@@ -8,8 +9,6 @@ import io.cutflow.common.ops.OpsServer;
 import io.cutflow.worker.WorkerConfig;
 import io.cutflow.worker.supervisor.RecyclingSupervisor;
 import io.cutflow.worker.supervisor.SupervisorSettings;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -127,12 +126,7 @@ public final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CutflowConfig config = config();
     if (logDir != null) {
-      try {
-        Files.createDirectories(logDir);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "--log-dir " + logDir + " cannot be created: " + e + "; name a folder you can write");
-      }
+      OutputFolder.create("--log-dir", logDir);
     }
     SupervisorSettings settings = settings(config);
     CountDownLatch stopped = new CountDownLatch(1);
