@@ -235,6 +235,9 @@ public final class ImageDecoder {
     }
     limits.checkBytes(data.length, false, name);
     ContentKind kind = ContentSniffer.sniff(data);
+    if (kind == ContentKind.JPEG) {
+      JpegStructure.check(data, name); // before the codec keeps an object per segment
+    }
     if (kind.isDecodable()) {
       return kind;
     }
@@ -293,6 +296,14 @@ public final class ImageDecoder {
     try {
       w = reader.getWidth(0);
       h = reader.getHeight(0);
+    } catch (OutOfMemoryError e) {
+      // a header built to fill the heap (no lease covers it yet); a worker exits on it instead
+      throw new InvalidImageException(
+          InvalidImageException.Reason.CORRUPT,
+          name,
+          "reading the " + kind.id() + " header ran out of memory; re-export the image",
+          kind,
+          e);
     } catch (Exception | StackOverflowError e) {
       throw CodecFailures.of(e, kind, name);
     }
