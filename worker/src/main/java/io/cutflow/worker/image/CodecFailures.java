@@ -9,8 +9,10 @@ final class CodecFailures {
   private CodecFailures() {}
 
   static InvalidImageException of(Throwable e, ContentKind kind, String name) {
-    if (isTruncation(e)) {
-      return truncated(kind, name, String.valueOf(e.getMessage()), e);
+    Throwable truncation = truncation(e);
+    if (truncation != null) {
+      // the exception that says so, by type where it has no message (it used to read "(null)")
+      return truncated(kind, name, describe(truncation), e);
     }
     return new InvalidImageException(
         InvalidImageException.Reason.CORRUPT,
@@ -38,13 +40,14 @@ final class CodecFailures {
         cause);
   }
 
-  private static boolean isTruncation(Throwable e) {
+  /** The exception in {@code e}'s causes that says the data ended early; null if none. */
+  private static Throwable truncation(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof EOFException || isTruncationMessage(t.getMessage())) {
-        return true;
+        return t;
       }
     }
-    return false;
+    return null;
   }
 
   static boolean isTruncationMessage(String message) {

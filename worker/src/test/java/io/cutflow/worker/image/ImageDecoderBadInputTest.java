@@ -55,6 +55,18 @@ class ImageDecoderBadInputTest {
   }
 
   @Test
+  void truncatedBmpSaysWhatEndedNotNull() {
+    // the BMP codec's EOFException has no message: it used to read "ends early (null)"
+    byte[] bmp = TestImages.write(TestImages.busy(64, 48), "bmp");
+    InvalidImageException e =
+        refused(Arrays.copyOf(bmp, bmp.length * 6 / 10), "short.bmp", Reason.TRUNCATED);
+    assertEquals(
+        "short.bmp: the bmp data ends early (EOFException), the file is truncated; upload the"
+            + " complete file",
+        e.getMessage());
+  }
+
+  @Test
   void randomBytesNamedJpg() {
     byte[] noise = new byte[4096];
     new Random(7).nextBytes(noise);
