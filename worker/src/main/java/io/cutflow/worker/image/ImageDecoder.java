@@ -237,6 +237,8 @@ public final class ImageDecoder {
     ContentKind kind = ContentSniffer.sniff(data);
     if (kind == ContentKind.JPEG) {
       JpegStructure.check(data, name); // before the codec keeps an object per segment
+    } else if (kind == ContentKind.GIF) {
+      GifStructure.check(data, name); // the codec fills what the data does not reach
     }
     if (kind.isDecodable()) {
       return kind;
