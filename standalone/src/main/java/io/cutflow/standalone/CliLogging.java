@@ -12,6 +12,7 @@ import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -24,6 +25,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 import picocli.CommandLine;
 
 /**
@@ -211,10 +214,42 @@ final class CliLogging {
   static final class TerminalFilter extends Filter<ILoggingEvent> {
     @Override
     public FilterReply decide(ILoggingEvent event) {
-      return event.getLevel().isGreaterOrEqual(Level.WARN)
+      boolean fileOnly = event.getMarkerList() != null && event.getMarkerList().contains(FILE_ONLY);
+      return !fileOnly
+              && event.getLevel().isGreaterOrEqual(Level.WARN)
               && event.getLoggerName().startsWith("io.cutflow.")
           ? FilterReply.NEUTRAL
           : FilterReply.DENY;
     }
+  }
+
+  /** An event for the log file only: the terminal has had its one line already. */
+  static final Marker FILE_ONLY = MarkerFactory.getMarker("FILE_ONLY");
+
+  /**
+   * A command that failed on something it did not expect, where its logs go to a file: the stack
+   * trace goes there and {@code err} gets one line naming the error and the file. Returns false
+   * (nothing done) where the logs are on stderr: the caller prints the stack trace as before.
+   */
+  static boolean failed(String command, Exception e, Optional<Path> logFile, PrintWriter err) {
+    if (logFile.isEmpty()) {
+      return false;
+    }
+    LoggerFactory.getLogger(CliLogging.class)
+        .atError()
+        .addMarker(FILE_ONLY)
+        .setMessage("command failed")
+        .addKeyValue("command", command)
+        .setCause(e)
+        .log();
+    err.println(
+        "cutflow "
+            + command
+            + ": failed: "
+            + e
+            + " (an unexpected error; the stack trace is in "
+            + logFile.get()
+            + ")");
+    return true;
   }
 }

@@ -1,5 +1,7 @@
 package io.cutflow.standalone;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -64,8 +66,11 @@ public final class CutflowCli implements Runnable {
     for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
       verbose |= p.hasMatchedOption("--verbose");
     }
-    CliLogging.configure(parsed.subcommand(), verbose, System.getenv(), System.err);
+    logFile = CliLogging.configure(parsed.subcommand(), verbose, System.getenv(), System.err);
   }
+
+  /** Where this process's command logs, when not on stderr (set once, before it runs). */
+  private static volatile Optional<Path> logFile = Optional.empty();
 
   /** The root command with the error handling {@link #main} uses (tests run it the same way). */
   public static CommandLine commandLine() {
@@ -82,6 +87,9 @@ public final class CutflowCli implements Runnable {
             // no model, or no Kafka or store, no run: the message says why and what to set, fetch
             // or start
             cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());
+            return 1;
+          }
+          if (CliLogging.failed(cmd.getCommandName(), ex, logFile, cmd.getErr())) {
             return 1;
           }
           throw ex;
