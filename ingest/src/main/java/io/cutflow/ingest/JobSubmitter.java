@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -49,7 +50,7 @@ public final class JobSubmitter {
   }
 
   private final ObjectStore store;
-  private final Producer<String, String> producer;
+  private final Supplier<Producer<String, String>> producer;
   private final JobCodec codec;
   private final Topics topics;
   private final String rawBucket;
@@ -57,6 +58,19 @@ public final class JobSubmitter {
   public JobSubmitter(
       ObjectStore store,
       Producer<String, String> producer,
+      JobCodec codec,
+      Topics topics,
+      String rawBucket) {
+    this(store, () -> producer, codec, topics, rawBucket);
+  }
+
+  /**
+   * As above, with the producer made later (the ingest server's, once Kafka answers): until then
+   * {@code producer} throws, and a submission fails as one during an outage does.
+   */
+  public JobSubmitter(
+      ObjectStore store,
+      Supplier<Producer<String, String>> producer,
       JobCodec codec,
       Topics topics,
       String rawBucket) {
@@ -127,15 +141,17 @@ public final class JobSubmitter {
   public CompletableFuture<RecordMetadata> publish(JobRequest request) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
     try {
-      producer.send(
-          new ProducerRecord<>(topics.jobs(), request.jobId(), codec.encode(request)),
-          (md, error) -> {
-            if (error != null) {
-              done.completeExceptionally(error);
-            } else {
-              done.complete(md);
-            }
-          });
+      producer
+          .get()
+          .send(
+              new ProducerRecord<>(topics.jobs(), request.jobId(), codec.encode(request)),
+              (md, error) -> {
+                if (error != null) {
+                  done.completeExceptionally(error);
+                } else {
+                  done.complete(md);
+                }
+              });
     } catch (RuntimeException e) {
       // the producer reports most failures to the callback, some by throwing (closed, fenced):
       // callers see both the same way

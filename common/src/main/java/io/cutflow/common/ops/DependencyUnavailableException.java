@@ -1,5 +1,6 @@
 package io.cutflow.common.ops;
 
+import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
 import java.util.function.Supplier;
 
@@ -24,6 +25,21 @@ public final class DependencyUnavailableException extends RuntimeException {
     try {
       return connect.get();
     } catch (RuntimeException e) {
+      Throwable unresolved = unresolvedBootstrap(e);
+      if (unresolved != null) {
+        ConfigKey setting = StartupWait.Dependency.KAFKA.setting;
+        throw new DependencyUnavailableException(
+            "Kafka at "
+                + config.getString(setting)
+                + " cannot be found: none of its host names resolves ("
+                + unresolved.getMessage()
+                + "). Fix: check the names in "
+                + setting.name()
+                + " ("
+                + setting.envName()
+                + ")",
+            e);
+      }
       StartupWait.Dependency d = StartupWait.Dependency.thatDidNotAnswer(e);
       if (d == null) {
         throw e;
@@ -42,5 +58,15 @@ public final class DependencyUnavailableException extends RuntimeException {
               + ") to where it runs",
           e);
     }
+  }
+
+  /** The Kafka clients' refusal of bootstrap names that do not resolve, in {@code e}; else null. */
+  private static Throwable unresolvedBootstrap(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (StartupWait.isUnresolvedBootstrap(t)) {
+        return t;
+      }
+    }
+    return null;
   }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,12 +74,35 @@ public final class StartupWait {
         return e instanceof ObjectStoreUnavailableException;
       }
       for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof RetriableException || t instanceof TimeoutException) {
+        if (t instanceof RetriableException
+            || t instanceof TimeoutException
+            || isUnresolvedBootstrap(t)) {
           return true;
         }
       }
       return false;
     }
+  }
+
+  /**
+   * The Kafka clients' refusal, as they are made, of bootstrap servers none of whose names resolves
+   * (yet: a broker's name appears with its container or pod). A start waits for it as for a broker
+   * that does not answer; workers used to crash on it, each after loading the model, in a loop.
+   */
+  public static boolean isUnresolvedBootstrap(Throwable t) {
+    return t instanceof ConfigException
+        && String.valueOf(t.getMessage()).contains("No resolvable bootstrap urls");
+  }
+
+  /** {@code e}'s message, and its deepest cause's where that says more ("Failed to create…"). */
+  private static String describe(RuntimeException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String top = String.valueOf(e.getMessage());
+    String deep = root.getMessage();
+    return root == e || deep == null || top.contains(deep) ? top : top + " (" + deep + ")";
   }
 
   /** The start was stopped (SIGTERM, a supervisor's stop) while it waited. */
@@ -152,15 +176,14 @@ public final class StartupWait {
             throw e;
           }
           Waiting w = waiting.get();
-          waiting.set(
-              new Waiting(dependency, step, w.sinceNanos(), w.attempts() + 1, e.getMessage()));
+          waiting.set(new Waiting(dependency, step, w.sinceNanos(), w.attempts() + 1, describe(e)));
           log.atWarn()
               .setMessage("dependency does not answer; the start waits for it")
               .addKeyValue("dependency", dependency.label)
               .addKeyValue("step", step)
               .addKeyValue("attempt", waiting.get().attempts())
               .addKeyValue("next_try_ms", wait)
-              .addKeyValue("error", e.getMessage())
+              .addKeyValue("error", describe(e))
               .log();
           sleep(wait, step);
           wait = Math.min(wait * 2, maxWait.toMillis());

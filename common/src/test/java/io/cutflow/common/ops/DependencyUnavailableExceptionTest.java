@@ -8,6 +8,8 @@ import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.store.ObjectStoreException;
 import io.cutflow.common.store.ObjectStoreUnavailableException;
 import java.util.Map;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
@@ -47,6 +49,19 @@ class DependencyUnavailableExceptionTest {
         failure(
             new ObjectStoreUnavailableException(
                 "bucketExists failed after 5 attempt(s)", new java.io.IOException("refused"))));
+  }
+
+  @Test
+  void bootstrapServersWhoseNamesDoNotResolveAreNamedWithTheFix() {
+    // what the Kafka clients throw as they are made (Admin.create, new KafkaProducer)
+    assertEquals(
+        "Kafka at kafka-1:9092 cannot be found: none of its host names resolves (No resolvable"
+            + " bootstrap urls given in bootstrap.servers). Fix: check the names in"
+            + " cutflow.kafka.bootstrap-servers (CUTFLOW_KAFKA_BOOTSTRAP_SERVERS)",
+        failure(
+            new KafkaException(
+                "Failed to create new KafkaAdminClient",
+                new ConfigException("No resolvable bootstrap urls given in bootstrap.servers"))));
   }
 
   @Test

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.junit.jupiter.api.Test;
@@ -95,6 +97,38 @@ class StartupWaitTest {
         List.of("0 null", "0 waiting for Kafka (checking the topics) for 6 s, no answer yet"),
         seen);
     assertNull(startup.reason());
+  }
+
+  @Test
+  void bootstrapNamesThatDoNotResolveYetAreWaitedForAndReadinessSaysWhy() {
+    // what Admin.create throws while the broker's name is not in DNS (its pod or container not up):
+    // workers crashed on it after loading the model, again and again
+    StartupWait startup = startup(new AtomicBoolean());
+    AtomicInteger calls = new AtomicInteger();
+    List<String> reasons = new ArrayList<>();
+    assertEquals(
+        "ok",
+        startup.until(
+            Dependency.KAFKA,
+            "checking the topics",
+            () -> {
+              reasons.add(startup.reason());
+              if (calls.incrementAndGet() < 3) {
+                throw new KafkaException(
+                    "Failed to create new KafkaAdminClient",
+                    new ConfigException("No resolvable bootstrap urls given in bootstrap.servers"));
+              }
+              return "ok";
+            }));
+    assertEquals(3, calls.get());
+    assertTrue(
+        reasons
+            .get(2)
+            .contains(
+                "2 attempt(s); last error: Failed to create new KafkaAdminClient (No resolvable"
+                    + " bootstrap urls given in bootstrap.servers). Fix: bring back Kafka at"
+                    + " cutflow.kafka.bootstrap-servers"),
+        reasons.get(2));
   }
 
   @Test

@@ -39,6 +39,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,8 +117,22 @@ public final class IngestServer implements AutoCloseable {
     // send() waits in the request's thread for the topic's metadata (60 s by default) before the
     // publish deadline even starts: with the broker unreachable, each request held its thread 60 s
     producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-    Producer<String, String> producer = new KafkaProducer<>(producerProps);
-    JobSubmitter submitter = new JobSubmitter(store, producer, codec, topics, raw);
+    // made once Kafka answers (its name may not resolve before: its clients refuse that as they
+    // are made, and an unconnected producer only logs reconnects); submissions fail until then
+    AtomicReference<Producer<String, String>> producer = new AtomicReference<>();
+    JobSubmitter submitter =
+        new JobSubmitter(
+            store,
+            () -> {
+              Producer<String, String> p = producer.get();
+              if (p == null) {
+                throw new TimeoutException("the ingest server is still waiting for Kafka");
+              }
+              return p;
+            },
+            codec,
+            topics,
+            raw);
     ResultWaiters waiters = new ResultWaiters();
     AtomicReference<IngestApi> api = new AtomicReference<>();
     Consumer<JobResult> onResult =
@@ -199,7 +214,9 @@ public final class IngestServer implements AutoCloseable {
           if (allResults.get() != null) {
             allResults.get().close();
           }
-          producer.close();
+          if (producer.get() != null) {
+            producer.get().close();
+          }
           store.close();
           responder.shutdownNow();
           events.close();
@@ -216,6 +233,7 @@ public final class IngestServer implements AutoCloseable {
                   admin, Duration.ofSeconds(30), List.of(topics.throughput()));
             }
           });
+      producer.set(new KafkaProducer<>(producerProps));
       for (String bucket : List.of(raw, config.getString(StorageConfig.BUCKET_CUTOUTS))) {
         startup.until(
             StartupWait.Dependency.OBJECT_STORE,
@@ -264,7 +282,15 @@ public final class IngestServer implements AutoCloseable {
     }
     IngestServer server =
         new IngestServer(
-            app, status, allResults.get(), producer, store, responder, host, bridge.get(), events);
+            app,
+            status,
+            allResults.get(),
+            producer.get(),
+            store,
+            responder,
+            host,
+            bridge.get(),
+            events);
     log.info(
         "ingest HTTP API on {} (api key {})",
         server.url(),

@@ -136,6 +136,73 @@ class IngestServerStartTest {
     }
   }
 
+  @Test
+  void submissionsWhileTheStartWaitsForKafkaFailAtOnceAndAreTakenOnceItAnswers() throws Exception {
+    try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of()))) {
+      CutflowConfig config = IngestUnderTest.config(stack, "kafka-down-start", Map.of());
+      ProcessHandle broker = stack.kafka().process().handle();
+      assertTrue(broker.destroyForcibly());
+      broker.onExit().get(30, TimeUnit.SECONDS);
+      int port;
+      try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+        port = free.getLocalPort();
+      }
+      CompletableFuture<IngestServer> starting =
+          CompletableFuture.supplyAsync(
+              () -> IngestServer.start(config, port, new MetricRegistry()));
+      IngestHttp http = new IngestHttp(() -> "http://127.0.0.1:" + port, "");
+      try {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline && !starting.isDone()) {
+          try {
+            if (http.getString("/readyz", false).body().contains("waiting for Kafka")) {
+              break;
+            }
+          } catch (IOException notBoundYet) {
+            // HTTP comes up first, within moments
+          }
+          Thread.sleep(200);
+        }
+        assertFalse(starting.isDone(), "the start waits instead of ending: " + starting);
+        // no producer yet (it is made once Kafka answers): refused at once, not after the
+        // producer's 10 s wait for metadata
+        long t0 = System.nanoTime();
+        HttpResponse<String> early =
+            http.send(
+                http.post(
+                    "/v1/jobs", false, List.of(IngestHttp.part("file", "e.png", png())), Map.of()));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(503, early.statusCode(), early.body());
+        assertTrue(early.body().contains("still waiting for Kafka"), early.body());
+        assertTrue(ms < 8_000, "answered in " + ms + " ms");
+
+        stack.kafka().startAgain(Duration.ofSeconds(90));
+        try (IngestServer server = starting.get(3, TimeUnit.MINUTES)) {
+          assertTrue(server.awaitReady(Duration.ofSeconds(120)), "ready once Kafka answers");
+          // the Kafka breaker opened on the early failure lets a probe through within seconds
+          HttpResponse<String> posted = null;
+          long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+          while (System.nanoTime() < until) {
+            posted =
+                http.send(
+                    http.post(
+                        "/v1/jobs",
+                        false,
+                        List.of(IngestHttp.part("file", "s.png", png())),
+                        Map.of()));
+            if (posted.statusCode() == 202) {
+              break;
+            }
+            Thread.sleep(500);
+          }
+          assertEquals(202, posted.statusCode(), posted.body());
+        }
+      } finally {
+        starting.thenAccept(IngestServer::close); // a start that outlives a failed assertion
+      }
+    }
+  }
+
   private static byte[] png() throws IOException {
     BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
