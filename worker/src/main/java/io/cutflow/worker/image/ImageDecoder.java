@@ -239,6 +239,8 @@ public final class ImageDecoder {
       JpegStructure.check(data, name); // before the codec keeps an object per segment
     } else if (kind == ContentKind.GIF) {
       GifStructure.check(data, name); // the codec fills what the data does not reach
+    } else if (kind == ContentKind.BMP) {
+      BmpStructure.check(data, name); // an inner JPEG or PNG is decoded at its own size
     }
     if (kind.isDecodable()) {
       return kind;
