@@ -84,8 +84,12 @@ public final class ImageDecoder {
       int[] wh = headerSize(reader, kind, name);
       int orientation = Orientation.read(data, kind);
       boolean direct = kind == ContentKind.PNG && RgbaDestination.applies(reader);
-      // decoded in place: no codec raster beside the RGBA array
-      int rasterBytes = direct ? 0 : RasterSize.bytesPerPixel(reader);
+      // decoded in place: no codec raster beside the RGBA array; else the raster, and what the
+      // codec itself keeps meanwhile
+      int rasterBytes =
+          direct
+              ? 0
+              : RasterSize.bytesPerPixel(reader) + CodecMemory.extraBytesPerPixel(kind, data);
       ImageHeader header =
           new ImageHeader(kind, wh[0], wh[1], orientation, rasterBytes, data.length);
       return new Pending(reader, header, name, direct);

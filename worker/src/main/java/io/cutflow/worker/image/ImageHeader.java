@@ -10,8 +10,9 @@ import io.cutflow.common.image.ContentKind;
  * @param height rows as stored
  * @param orientation EXIF orientation, 1–8
  * @param rasterBytesPerPixel heap bytes per pixel of the raster(s) the codec decodes into: the
- *     destination type's, plus the raw type's when the codec converts (CMYK JPEG); 0 when the codec
- *     decodes straight into the RGBA array (8-bit RGB and RGBA PNG, {@code RgbaDestination})
+ *     destination type's, plus the raw type's when the codec converts (CMYK JPEG), plus what the
+ *     codec itself keeps meanwhile ({@link CodecMemory}: lossy WebP); 0 when the codec decodes
+ *     straight into the RGBA array (8-bit RGB and RGBA PNG, {@code RgbaDestination})
  * @param encodedBytes size of the encoded input, held while it is decoded
  */
 public record ImageHeader(

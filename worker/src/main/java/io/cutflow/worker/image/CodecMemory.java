@@ -1,0 +1,52 @@
+package io.cutflow.worker.image;
+
+import io.cutflow.common.image.ContentKind;
+
+/**
+ * Heap a codec keeps per pixel while it decodes, beyond the raster it decodes into, where that is
+ * large enough to matter. TwelveMonkeys' lossy WebP (VP8) decoder keeps an object for every 16x16
+ * macroblock, with its sub-blocks' coefficients, for the whole frame: a flat 7000x7000 lossy WebP
+ * of 385 KB passed admission at 7 bytes a pixel and then ran a 1 GB worker out of memory on every
+ * try. Measured: the least {@code -Xmx} that decodes a 12 and a 24 MP frame was 312 and 612 MiB, 26
+ * bytes a pixel, 19 of them the decoder's own.
+ */
+final class CodecMemory {
+  /** Lossy WebP's decoder state, bytes per pixel (19 measured, rounded up). */
+  static final int LOSSY_WEBP = 20;
+
+  private CodecMemory() {}
+
+  /** Bytes per pixel the codec for {@code data} keeps besides its raster (0 for most). */
+  static int extraBytesPerPixel(ContentKind kind, byte[] data) {
+    return kind == ContentKind.WEBP && lossyWebp(data) ? LOSSY_WEBP : 0;
+  }
+
+  /**
+   * True when the WebP holds a lossy ({@code VP8 }) frame: at the top level, or in its first
+   * animation frame. Chunk headers only, bounded by the file.
+   */
+  static boolean lossyWebp(byte[] d) {
+    return d.length >= 12 && hasLossyChunk(d, 12, d.length, true);
+  }
+
+  private static boolean hasLossyChunk(byte[] d, long from, long end, boolean intoFrames) {
+    long pos = from;
+    while (pos + 8 <= end) {
+      int at = (int) pos;
+      long size =
+          (d[at + 4] & 0xFFL)
+              | (d[at + 5] & 0xFFL) << 8
+              | (d[at + 6] & 0xFFL) << 16
+              | (d[at + 7] & 0xFFL) << 24;
+      if (d[at] == 'V' && d[at + 1] == 'P' && d[at + 2] == '8' && d[at + 3] == ' ') {
+        return true;
+      }
+      if (intoFrames && d[at] == 'A' && d[at + 1] == 'N' && d[at + 2] == 'M' && d[at + 3] == 'F') {
+        // an animation frame: 16 bytes of frame header, then its image's chunks
+        return hasLossyChunk(d, pos + 8 + 16, Math.min(end, pos + 8 + size), false);
+      }
+      pos += 8 + size + (size & 1); // chunks are padded to an even size
+    }
+    return false;
+  }
+}
