@@ -83,7 +83,7 @@ public final class CutflowCli implements Runnable {
             return 2;
           }
           if (ex instanceof io.cutflow.worker.model.ModelFetchException
-              || ex instanceof io.cutflow.common.ops.DependencyUnavailableException) {
+              || ex instanceof io.cutflow.ingest.cli.DependencyUnavailableException) {
             // no model, or no Kafka or store, no run: the message says why and what to set, fetch
             // or start
             cmd.getErr().println("cutflow " + cmd.getCommandName() + ": " + ex.getMessage());

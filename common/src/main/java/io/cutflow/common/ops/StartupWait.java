@@ -50,11 +50,8 @@ public final class StartupWait {
     /** The metric label. */
     public final String label;
 
-    /** Its name in messages ("Kafka"). */
-    final String title;
-
-    /** The setting that says where it is. */
-    final ConfigKey setting;
+    private final String title;
+    private final ConfigKey setting;
 
     Dependency(String label, String title, ConfigKey setting) {
       this.label = label;
@@ -62,8 +59,18 @@ public final class StartupWait {
       this.setting = setting;
     }
 
+    /** Its name in messages ("Kafka"). */
+    public String title() {
+      return title;
+    }
+
+    /** The setting that says where it is. */
+    public ConfigKey setting() {
+      return setting;
+    }
+
     /** The dependency that {@code e} says did not answer; null when it says neither. */
-    static Dependency thatDidNotAnswer(RuntimeException e) {
+    public static Dependency thatDidNotAnswer(RuntimeException e) {
       // the store first: its unavailability is its own type, whatever its cause
       return OBJECT_STORE.didNotAnswer(e) ? OBJECT_STORE : KAFKA.didNotAnswer(e) ? KAFKA : null;
     }

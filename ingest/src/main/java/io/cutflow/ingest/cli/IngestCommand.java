@@ -6,7 +6,6 @@ import io.cutflow.common.cli.ImageDirectory;
 import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
-import io.cutflow.common.ops.DependencyUnavailableException;
 import io.cutflow.ingest.BulkIngest;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,7 +5,6 @@ import io.cutflow.common.cli.CutoutOptionsMixin;
 import io.cutflow.common.cli.OutputFolder;
 import io.cutflow.common.config.CutflowConfig;
 import io.cutflow.common.job.CutoutOptions;
-import io.cutflow.common.ops.DependencyUnavailableException;
 import io.cutflow.common.ops.Metrics;
 import io.cutflow.ingest.bucket.BucketWatch;
 import io.cutflow.ingest.folder.FolderWatch;

@@ -1,4 +1,4 @@
-package io.cutflow.common.ops;
+package io.cutflow.ingest.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,7 +1,8 @@
-package io.cutflow.common.ops;
+package io.cutflow.ingest.cli;
 
 import io.cutflow.common.config.ConfigKey;
 import io.cutflow.common.config.CutflowConfig;
+import io.cutflow.common.ops.StartupWait;
 import java.util.function.Supplier;
 
 /**
@@ -27,7 +28,7 @@ public final class DependencyUnavailableException extends RuntimeException {
     } catch (RuntimeException e) {
       Throwable unresolved = unresolvedBootstrap(e);
       if (unresolved != null) {
-        ConfigKey setting = StartupWait.Dependency.KAFKA.setting;
+        ConfigKey setting = StartupWait.Dependency.KAFKA.setting();
         throw new DependencyUnavailableException(
             "Kafka at "
                 + config.getString(setting)
@@ -44,17 +45,17 @@ public final class DependencyUnavailableException extends RuntimeException {
       if (d == null) {
         throw e;
       }
-      String address = config.getString(d.setting);
+      String address = config.getString(d.setting());
       throw new DependencyUnavailableException(
-          d.title
+          d.title()
               + " at "
               + address
               + " does not answer ("
               + e.getMessage()
               + "). Fix: start it, or set "
-              + d.setting.name()
+              + d.setting().name()
               + " ("
-              + d.setting.envName()
+              + d.setting().envName()
               + ") to where it runs",
           e);
     }
