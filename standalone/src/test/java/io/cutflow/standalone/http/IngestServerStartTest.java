@@ -75,31 +75,12 @@ class IngestServerStartTest {
       throws Exception {
     try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of()))) {
       CutflowConfig config = IngestUnderTest.config(stack, "store-down-start", Map.of());
-      ProcessHandle s3 = stack.s3().process().handle();
-      assertTrue(s3.destroyForcibly());
-      s3.onExit().get(30, TimeUnit.SECONDS);
-      int port;
-      try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-        port = free.getLocalPort();
-      }
-      CompletableFuture<IngestServer> starting =
-          CompletableFuture.supplyAsync(
-              () -> IngestServer.start(config, port, new MetricRegistry()));
-      IngestHttp http = new IngestHttp(() -> "http://127.0.0.1:" + port, "");
+      Waiting waiting =
+          startWhileDown(config, stack.s3().process().handle(), "waiting for the object store");
+      CompletableFuture<IngestServer> starting = waiting.starting();
+      IngestHttp http = waiting.http();
       try {
-        HttpResponse<String> readyz = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline && !starting.isDone()) {
-          try {
-            readyz = http.getString("/readyz", false);
-            if (readyz.body().contains("waiting for the object store")) {
-              break;
-            }
-          } catch (IOException notBoundYet) {
-            readyz = null;
-          }
-          Thread.sleep(200);
-        }
+        HttpResponse<String> readyz = waiting.readyz();
         assertFalse(starting.isDone(), "the start waits instead of ending: " + starting);
         assertEquals(503, readyz.statusCode(), readyz.body());
         assertTrue(
@@ -140,29 +121,11 @@ class IngestServerStartTest {
   void submissionsWhileTheStartWaitsForKafkaFailAtOnceAndAreTakenOnceItAnswers() throws Exception {
     try (EmbeddedStack stack = EmbeddedStack.start(CutflowConfig.isolated(Map.of()))) {
       CutflowConfig config = IngestUnderTest.config(stack, "kafka-down-start", Map.of());
-      ProcessHandle broker = stack.kafka().process().handle();
-      assertTrue(broker.destroyForcibly());
-      broker.onExit().get(30, TimeUnit.SECONDS);
-      int port;
-      try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-        port = free.getLocalPort();
-      }
-      CompletableFuture<IngestServer> starting =
-          CompletableFuture.supplyAsync(
-              () -> IngestServer.start(config, port, new MetricRegistry()));
-      IngestHttp http = new IngestHttp(() -> "http://127.0.0.1:" + port, "");
+      Waiting waiting =
+          startWhileDown(config, stack.kafka().process().handle(), "waiting for Kafka");
+      CompletableFuture<IngestServer> starting = waiting.starting();
+      IngestHttp http = waiting.http();
       try {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline && !starting.isDone()) {
-          try {
-            if (http.getString("/readyz", false).body().contains("waiting for Kafka")) {
-              break;
-            }
-          } catch (IOException notBoundYet) {
-            // HTTP comes up first, within moments
-          }
-          Thread.sleep(200);
-        }
         assertFalse(starting.isDone(), "the start waits instead of ending: " + starting);
         // no producer yet (it is made once Kafka answers): refused at once, not after the
         // producer's 10 s wait for metadata
@@ -201,6 +164,42 @@ class IngestServerStartTest {
         starting.thenAccept(IngestServer::close); // a start that outlives a failed assertion
       }
     }
+  }
+
+  /** A start in the background, its HTTP client, and the last {@code /readyz} answer seen. */
+  private record Waiting(
+      CompletableFuture<IngestServer> starting, IngestHttp http, HttpResponse<String> readyz) {}
+
+  /**
+   * Kills {@code server} (the broker or the S3 server), starts an ingest server in the background
+   * and returns once its {@code /readyz} says {@code waitingFor} (or 90 s have passed, or the start
+   * ended: the caller asserts which).
+   */
+  private static Waiting startWhileDown(
+      CutflowConfig config, ProcessHandle server, String waitingFor) throws Exception {
+    assertTrue(server.destroyForcibly());
+    server.onExit().get(30, TimeUnit.SECONDS);
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      port = free.getLocalPort();
+    }
+    CompletableFuture<IngestServer> starting =
+        CompletableFuture.supplyAsync(() -> IngestServer.start(config, port, new MetricRegistry()));
+    IngestHttp http = new IngestHttp(() -> "http://127.0.0.1:" + port, "");
+    HttpResponse<String> readyz = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline && !starting.isDone()) {
+      try {
+        readyz = http.getString("/readyz", false);
+        if (readyz.body().contains(waitingFor)) {
+          break;
+        }
+      } catch (IOException notBoundYet) {
+        readyz = null; // HTTP comes up first, within moments
+      }
+      Thread.sleep(200);
+    }
+    return new Waiting(starting, http, readyz);
   }
 
   private static byte[] png() throws IOException {
