@@ -7,11 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,21 +16,9 @@ import org.junit.jupiter.api.Test;
  * sees the file; real JPEGs, progressive ones too, decode as before.
  */
 class JpegStructureTest {
-  private static byte[] jpeg(boolean progressive) throws Exception {
-    BufferedImage img = TestImages.quadrants(64, 48, BufferedImage.TYPE_INT_RGB);
-    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
-      writer.setOutput(ios);
-      ImageWriteParam param = writer.getDefaultWriteParam();
-      if (progressive) {
-        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
-      }
-      writer.write(null, new IIOImage(img, null, null), param);
-    } finally {
-      writer.dispose();
-    }
-    return out.toByteArray();
+  private static byte[] jpeg(boolean progressive) {
+    return TestImages.jpeg(
+        TestImages.quadrants(64, 48, BufferedImage.TYPE_INT_RGB), 0.75f, progressive);
   }
 
   /** {@code jpeg} with {@code n} empty APP15 segments (FF EF 00 02) after its SOI. */
