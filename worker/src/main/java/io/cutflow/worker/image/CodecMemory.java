@@ -26,26 +26,21 @@ final class CodecMemory {
    * animation frame. Chunk headers only, bounded by the file.
    */
   static boolean lossyWebp(byte[] d) {
-    return d.length >= 12 && hasLossyChunk(d, 12, d.length, true);
-  }
-
-  private static boolean hasLossyChunk(byte[] d, long from, long end, boolean intoFrames) {
-    long pos = from;
-    while (pos + 8 <= end) {
-      int at = (int) pos;
-      long size =
-          (d[at + 4] & 0xFFL)
-              | (d[at + 5] & 0xFFL) << 8
-              | (d[at + 6] & 0xFFL) << 16
-              | (d[at + 7] & 0xFFL) << 24;
-      if (d[at] == 'V' && d[at + 1] == 'P' && d[at + 2] == '8' && d[at + 3] == ' ') {
+    RiffChunks chunks = RiffChunks.webp(d);
+    while (chunks.next()) {
+      // a chunk cut short still counts: the codec sizes its state by the frame header
+      if (chunks.is(RiffChunks.VP8)) {
         return true;
       }
-      if (intoFrames && d[at] == 'A' && d[at + 1] == 'N' && d[at + 2] == 'M' && d[at + 3] == 'F') {
-        // an animation frame: 16 bytes of frame header, then its image's chunks
-        return hasLossyChunk(d, pos + 8 + 16, Math.min(end, pos + 8 + size), false);
+      if (chunks.is(RiffChunks.ANMF)) {
+        RiffChunks frame = chunks.inside(16); // the frame's header, then its image's chunks
+        while (frame.next()) {
+          if (frame.is(RiffChunks.VP8)) {
+            return true;
+          }
+        }
+        return false;
       }
-      pos += 8 + size + (size & 1); // chunks are padded to an even size
     }
     return false;
   }

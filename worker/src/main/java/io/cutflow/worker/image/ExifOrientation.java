@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Finds the EXIF orientation tag with bounded reads only: the container is walked by its own
- * structure (JPEG segments, PNG chunks, RIFF chunks) to the one block that holds EXIF, and in that
- * block's TIFF structure only IFD0's entries are scanned, 12 bytes each, for tag 0x0112.
+ * structure ({@link JpegSegments}, {@link PngChunks}, {@link RiffChunks}) to the one block that
+ * holds EXIF, and in that block's TIFF structure only IFD0's entries are scanned, 12 bytes each,
+ * for tag 0x0112.
  *
  * <p>Why not a general metadata library: it reads every block of every kind (a PNG zTXt chunk of
  * 1.5 MB inflates to 1.5 GiB) and allocates a chunk's declared length before reading it (2 GiB for
@@ -23,41 +24,21 @@ final class ExifOrientation {
 
   /** In a JPEG: the first APP1 "Exif" segment before the image data that has the tag. */
   static int jpeg(byte[] d) {
-    if (d.length < 4 || (d[0] & 0xFF) != 0xFF || (d[1] & 0xFF) != 0xD8) {
-      return ABSENT;
-    }
-    int pos = 2;
-    while (pos + 4 <= d.length) {
-      if ((d[pos] & 0xFF) != 0xFF) {
-        return ABSENT; // not at a marker: corrupt, stop
-      }
-      int marker = d[pos + 1] & 0xFF;
-      if (marker == 0xFF) {
-        pos++; // fill byte
-        continue;
-      }
-      if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD8) {
-        pos += 2; // markers without a length
-        continue;
-      }
-      if (marker == 0xDA || marker == 0xD9) {
-        return ABSENT; // start of scan or end of image: no metadata after this
-      }
-      int segment = u16(d, pos + 2, true); // includes its own two length bytes
-      int payload = pos + 4;
-      int length = segment - 2;
-      if (length < 0 || payload + length > d.length) {
-        return ABSENT;
-      }
-      if (marker == 0xE1 && startsWith(d, payload, length, EXIF_PREAMBLE)) {
-        int v = tiff(d, payload + EXIF_PREAMBLE.length, length - EXIF_PREAMBLE.length);
+    JpegSegments segments = new JpegSegments(d);
+    while (segments.next() && segments.marker() != JpegSegments.SOS) {
+      if (segments.marker() == JpegSegments.APP1
+          && startsWith(d, segments.offset(), segments.length(), EXIF_PREAMBLE)) {
+        int v =
+            tiff(
+                d,
+                segments.offset() + EXIF_PREAMBLE.length,
+                segments.length() - EXIF_PREAMBLE.length);
         if (v != ABSENT) {
           return v;
         }
       }
-      pos = payload + length;
     }
-    return ABSENT;
+    return ABSENT; // none before the first scan: no metadata after it counts
   }
 
   /** In a PNG: the first eXIf chunk (wherever it is; some writers put it after the image data). */
@@ -73,23 +54,14 @@ final class ExifOrientation {
 
   /** In a WebP (RIFF): the EXIF chunk of an extended file. */
   static int webp(byte[] d) {
-    if (d.length < 12
-        || !startsWith(d, 0, 4, "RIFF".getBytes(StandardCharsets.US_ASCII))
-        || !startsWith(d, 8, 4, "WEBP".getBytes(StandardCharsets.US_ASCII))) {
-      return ABSENT;
-    }
-    long end = Math.min(d.length, 8 + (u32le(d, 4) & 0xFFFFFFFFL));
-    long pos = 12;
-    while (pos + 8 <= end) {
-      int at = (int) pos;
-      long size = u32le(d, at + 4) & 0xFFFFFFFFL;
-      if (pos + 8 + size > end) {
+    RiffChunks chunks = RiffChunks.webp(d);
+    while (chunks.next()) {
+      if (!chunks.complete() || chunks.dataEnd() > RiffChunks.riffEnd(d)) {
         return ABSENT; // declared beyond the file: stop without reading it
       }
-      if (d[at] == 'E' && d[at + 1] == 'X' && d[at + 2] == 'I' && d[at + 3] == 'F') {
-        return tiffAfterOptionalPreamble(d, at + 8, (int) size);
+      if (chunks.is(RiffChunks.EXIF)) {
+        return tiffAfterOptionalPreamble(d, chunks.offset(), (int) chunks.length());
       }
-      pos += 8 + size + (size & 1); // chunks are padded to an even size
     }
     return ABSENT;
   }
@@ -172,9 +144,5 @@ final class ExifOrientation {
     return bigEndian
         ? u16(d, at, true) << 16 | u16(d, at + 2, true)
         : u16(d, at + 2, false) << 16 | u16(d, at, false);
-  }
-
-  private static int u32le(byte[] d, int at) {
-    return u32(d, at, false);
   }
 }

@@ -67,6 +67,14 @@ class CodecMemoryTest {
   }
 
   @Test
+  void aLossyWebpCutShortIsCountedAsLossy() {
+    // the codec sizes its state by the frame header, which a file cut short still has
+    byte[] whole = lossyWebp(7000, 7000);
+    assertTrue(CodecMemory.lossyWebp(java.util.Arrays.copyOf(whole, 40)));
+    assertFalse(CodecMemory.lossyWebp(java.util.Arrays.copyOf(WEBP_LOSSLESS, 30)));
+  }
+
+  @Test
   void aLossyWebpThatCannotFitIsRefusedBeforeDecoding() throws Exception {
     // the budget of a 1 GiB heap, as remove and workers have by default
     MemoryBudget budget = MemoryBudget.forHeap(1L << 30, 0);
