@@ -245,6 +245,8 @@ public final class ImageDecoder {
       GifStructure.check(data, name); // the codec fills what the data does not reach
     } else if (kind == ContentKind.BMP) {
       BmpStructure.check(data, name); // an inner JPEG or PNG is decoded at its own size
+    } else if (kind == ContentKind.TIFF) {
+      TiffStructure.check(data, name); // a JPEG strip is decoded at its own size
     }
     if (kind.isDecodable()) {
       return kind;

@@ -16,6 +16,7 @@ final class JpegSegments {
   private static final int EOI = 0xD9;
 
   private final byte[] data;
+  private final int end;
   private int next;
   private int marker;
   private int offset;
@@ -23,9 +24,18 @@ final class JpegSegments {
 
   /** A walker over {@code data}; it yields nothing unless {@code data} starts with SOI. */
   JpegSegments(byte[] data) {
+    this(data, 0, data.length);
+  }
+
+  /**
+   * A walker over the JPEG stream in {@code data[from, end)} (a TIFF strip's); it yields nothing
+   * unless the stream starts with SOI.
+   */
+  JpegSegments(byte[] data, int from, int end) {
     this.data = data;
-    boolean soi = data.length >= 4 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8;
-    this.next = soi ? 2 : data.length;
+    this.end = end;
+    boolean soi = end - from >= 4 && (data[from] & 0xFF) == 0xFF && (data[from + 1] & 0xFF) == 0xD8;
+    this.next = soi ? from + 2 : end;
   }
 
   /** Advances to the next complete segment; false at EOI, at a non-marker or a truncated one. */
@@ -34,7 +44,7 @@ final class JpegSegments {
       next = endOfScanData(next);
     }
     marker = -1;
-    while (next + 4 <= data.length) {
+    while (next + 4 <= end) {
       if ((data[next] & 0xFF) != 0xFF) {
         break; // not at a marker: corrupt
       }
@@ -51,7 +61,7 @@ final class JpegSegments {
         continue;
       }
       int declared = (data[next + 2] & 0xFF) << 8 | data[next + 3] & 0xFF; // with its 2 bytes
-      if (declared < 2 || next + 2L + declared > data.length) {
+      if (declared < 2 || next + 2L + declared > end) {
         break; // truncated
       }
       marker = m;
@@ -60,7 +70,7 @@ final class JpegSegments {
       next = offset + length;
       return true;
     }
-    next = data.length;
+    next = end;
     return false;
   }
 
@@ -79,9 +89,9 @@ final class JpegSegments {
     return length;
   }
 
-  /** Where the marker after a scan's entropy-coded data starts ({@code data.length} if none). */
+  /** Where the marker after a scan's entropy-coded data starts ({@code end} if none). */
   private int endOfScanData(int from) {
-    for (int i = from; i < data.length - 1; i++) {
+    for (int i = from; i < end - 1; i++) {
       if (data[i] == (byte) 0xFF) {
         int after = data[i + 1] & 0xFF;
         // FF00 is a stuffed data byte, FFD0-FFD7 a restart marker, FFFF fill before a marker
@@ -90,6 +100,6 @@ final class JpegSegments {
         }
       }
     }
-    return data.length;
+    return end;
   }
 }

@@ -24,9 +24,15 @@ final class JpegStructure {
 
   /** Refuses {@code d} (a JPEG) with too many segments or scans; anything else passes. */
   static void check(byte[] d, String name) throws InvalidImageException {
+    check(d, 0, d.length, name);
+  }
+
+  /** {@link #check(byte[], String)} for the JPEG stream in {@code d[from, end)}. */
+  static void check(byte[] d, int from, int end, String name) throws InvalidImageException {
     int segments = 0;
     int scans = 0;
-    JpegSegments walk = new JpegSegments(d); // ends early where the codec will say what is wrong
+    // ends early where the codec will say what is wrong
+    JpegSegments walk = new JpegSegments(d, from, end);
     while (walk.next()) {
       if (++segments > MAX_SEGMENTS) {
         throw refused(
@@ -44,6 +50,25 @@ final class JpegStructure {
                 + " re-export the image");
       }
     }
+  }
+
+  /**
+   * The width and height of the first frame header (SOFn) of the JPEG stream in {@code d[from,
+   * end)}, before its first scan; null when there is none, or it gives its height later (DNL).
+   */
+  static int[] frameSize(byte[] d, int from, int end) {
+    JpegSegments walk = new JpegSegments(d, from, end);
+    while (walk.next() && walk.marker() != JpegSegments.SOS) {
+      int m = walk.marker();
+      // SOF0-SOF15 but DHT (C4), JPG (C8) and DAC (CC), which share the range
+      if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC && walk.length() >= 5) {
+        int at = walk.offset(); // precision, then height and width
+        int height = (d[at + 1] & 0xFF) << 8 | d[at + 2] & 0xFF;
+        int width = (d[at + 3] & 0xFF) << 8 | d[at + 4] & 0xFF;
+        return height == 0 ? null : new int[] {width, height};
+      }
+    }
+    return null;
   }
 
   private static InvalidImageException refused(String name, String detail) {
