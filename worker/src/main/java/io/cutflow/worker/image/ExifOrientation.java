@@ -83,43 +83,12 @@ final class ExifOrientation {
    * 1–8, 1 when present with another value (as PIL treats it), {@link #ABSENT} otherwise.
    */
   static int tiff(byte[] d, int offset, int length) {
-    if (length < 8) {
+    TiffIfd ifd = TiffIfd.first(d, offset, length);
+    if (ifd == null || !ifd.has(TAG_ORIENTATION)) {
       return ABSENT;
     }
-    boolean bigEndian;
-    if (d[offset] == 'M' && d[offset + 1] == 'M') {
-      bigEndian = true;
-    } else if (d[offset] == 'I' && d[offset + 1] == 'I') {
-      bigEndian = false;
-    } else {
-      return ABSENT;
-    }
-    if (u16(d, offset + 2, bigEndian) != 42) {
-      return ABSENT;
-    }
-    long ifd = u32(d, offset + 4, bigEndian) & 0xFFFFFFFFL;
-    if (ifd < 8 || ifd + 2 > length) {
-      return ABSENT;
-    }
-    int entries = u16(d, offset + (int) ifd, bigEndian);
-    int first = offset + (int) ifd + 2;
-    int end = offset + length;
-    for (int i = 0; i < entries && first + 12 * (i + 1) <= end; i++) {
-      int e = first + 12 * i;
-      if (u16(d, e, bigEndian) != TAG_ORIENTATION) {
-        continue;
-      }
-      int type = u16(d, e + 2, bigEndian);
-      long value =
-          switch (type) {
-            case 1 -> d[e + 8] & 0xFF; // BYTE
-            case 3 -> u16(d, e + 8, bigEndian); // SHORT, the type the standard gives it
-            case 4 -> u32(d, e + 8, bigEndian) & 0xFFFFFFFFL; // LONG
-            default -> 0;
-          };
-      return value >= 1 && value <= 8 ? (int) value : 1;
-    }
-    return ABSENT;
+    long value = ifd.value(TAG_ORIENTATION, 0); // 0 when of a type other than a whole number
+    return value >= 1 && value <= 8 ? (int) value : 1;
   }
 
   private static boolean startsWith(byte[] d, int offset, int length, byte[] prefix) {
@@ -132,17 +101,5 @@ final class ExifOrientation {
       }
     }
     return true;
-  }
-
-  private static int u16(byte[] d, int at, boolean bigEndian) {
-    int a = d[at] & 0xFF;
-    int b = d[at + 1] & 0xFF;
-    return bigEndian ? a << 8 | b : b << 8 | a;
-  }
-
-  private static int u32(byte[] d, int at, boolean bigEndian) {
-    return bigEndian
-        ? u16(d, at, true) << 16 | u16(d, at + 2, true)
-        : u16(d, at + 2, false) << 16 | u16(d, at, false);
   }
 }

@@ -1,55 +1,73 @@
 package io.cutflow.worker.image;
 
 /**
- * The first IFD of a TIFF file held in memory (classic or BigTIFF, either byte order), read entry
- * by entry: values are read where they lie, one at a time, so a count field never becomes an
- * allocation. Entries whose values lie outside the bytes read as absent.
+ * The first IFD (IFD0) of a TIFF structure held in memory, a file's or an EXIF block's (classic or
+ * BigTIFF, either byte order), read entry by entry: values are read where they lie, one at a time,
+ * so a count field never becomes an allocation. Entries whose values lie outside the structure read
+ * as absent.
  */
 final class TiffIfd {
+  private static final int BYTE = 1;
   private static final int SHORT = 3;
   private static final int LONG = 4;
   private static final int LONG8 = 16;
 
   private final byte[] d;
+
+  /** Where the structure starts in {@code d}: its offsets count from here. */
+  private final int base;
+
+  /** The structure's length from {@link #base}. */
+  private final long limit;
+
   private final boolean bigEndian;
   private final boolean big;
-  private final long entries;
-  private final long first;
+  private long entries;
+  private long first;
 
-  private TiffIfd(byte[] d, boolean bigEndian, boolean big, long entries, long first) {
+  private TiffIfd(byte[] d, int base, long limit, boolean bigEndian, boolean big) {
     this.d = d;
+    this.base = base;
+    this.limit = limit;
     this.bigEndian = bigEndian;
     this.big = big;
-    this.entries = entries;
-    this.first = first;
   }
 
-  /** IFD0 of {@code d}; null unless it is a TIFF whose IFD0 lies inside the bytes. */
+  /** IFD0 of the TIFF file {@code d}; null unless it is one whose IFD0 lies inside it. */
   static TiffIfd first(byte[] d) {
-    if (d.length < 16) {
+    return first(d, 0, d.length);
+  }
+
+  /**
+   * IFD0 of the TIFF structure in {@code d[offset, offset + length)} (an EXIF block's); null unless
+   * there is one whose IFD0 lies inside it.
+   */
+  static TiffIfd first(byte[] d, int offset, int length) {
+    if (length < 8 || offset < 0 || offset + (long) length > d.length) {
       return null;
     }
     boolean bigEndian;
-    if (d[0] == 'M' && d[1] == 'M') {
+    if (d[offset] == 'M' && d[offset + 1] == 'M') {
       bigEndian = true;
-    } else if (d[0] == 'I' && d[1] == 'I') {
+    } else if (d[offset] == 'I' && d[offset + 1] == 'I') {
       bigEndian = false;
     } else {
       return null;
     }
-    TiffIfd header = new TiffIfd(d, bigEndian, false, 0, 0);
-    long version = header.read(2, 2);
+    long version = new TiffIfd(d, offset, length, bigEndian, false).read(2, 2);
     boolean big = version == 43;
-    if (version != 42 && !big) {
+    if (version != 42 && !(big && length >= 16)) {
       return null;
     }
-    long ifd = big ? header.read(8, 8) : header.read(4, 4);
+    TiffIfd ifd0 = new TiffIfd(d, offset, length, bigEndian, big);
+    long at = big ? ifd0.read(8, 8) : ifd0.read(4, 4);
     int countSize = big ? 8 : 2;
-    if (ifd < 8 || ifd > d.length - countSize) {
+    if (at < 8 || at > length - countSize) {
       return null;
     }
-    long entries = header.read(ifd, countSize);
-    return new TiffIfd(d, bigEndian, big, entries, ifd + countSize);
+    ifd0.entries = ifd0.read(at, countSize);
+    ifd0.first = at + countSize;
+    return ifd0;
   }
 
   /** The values of a tag, read where they lie. */
@@ -85,7 +103,8 @@ final class TiffIfd {
   }
 
   /**
-   * The tag's values: SHORT, LONG or LONG8 ones lying inside the bytes; null when absent or else.
+   * The tag's values: BYTE, SHORT, LONG or LONG8 ones lying inside the structure; null when absent
+   * or of another type.
    */
   Values values(int tag) {
     long e = entry(tag);
@@ -96,19 +115,19 @@ final class TiffIfd {
     long count = read(e + 4, big ? 8 : 4);
     int inline = big ? 8 : 4;
     long field = e + (big ? 12 : 8);
-    if (size == 0 || count < 0 || count > d.length / size) {
+    if (size == 0 || count < 0 || count > limit / size) {
       return null;
     }
     long at = count * size <= inline ? field : read(field, inline);
-    return at >= 0 && at + count * size <= d.length ? new Values(at, count, size) : null;
+    return at >= 0 && at + count * size <= limit ? new Values(at, count, size) : null;
   }
 
-  /** Where the entry of {@code tag} starts; -1 when IFD0 has none inside the bytes. */
+  /** Where the entry of {@code tag} starts; -1 when IFD0 has none inside the structure. */
   private long entry(int tag) {
     int entrySize = big ? 20 : 12;
     for (long i = 0; i < entries; i++) {
       long e = first + i * entrySize;
-      if (e + entrySize > d.length) {
+      if (e + entrySize > limit) {
         return -1;
       }
       if (read(e, 2) == tag) {
@@ -119,14 +138,20 @@ final class TiffIfd {
   }
 
   private static int size(long type) {
-    return type == SHORT ? 2 : type == LONG ? 4 : type == LONG8 ? 8 : 0;
+    return switch ((int) type) {
+      case BYTE -> 1;
+      case SHORT -> 2;
+      case LONG -> 4;
+      case LONG8 -> 8;
+      default -> 0;
+    };
   }
 
+  /** {@code bytes} bytes at {@code at} from the structure's start, as an unsigned number. */
   private long read(long at, int bytes) {
     long v = 0;
     for (int k = 0; k < bytes; k++) {
-      long b = d[(int) at + (bigEndian ? k : bytes - 1 - k)] & 0xFFL;
-      v = v << 8 | b;
+      v = v << 8 | d[base + (int) at + (bigEndian ? k : bytes - 1 - k)] & 0xFFL;
     }
     return v;
   }
