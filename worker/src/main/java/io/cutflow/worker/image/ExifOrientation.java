@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Finds the EXIF orientation tag with bounded reads only: the container is walked by its own
  * structure ({@link JpegSegments}, {@link PngChunks}, {@link RiffChunks}) to the one block that
- * holds EXIF, and in that block's TIFF structure only IFD0's entries are scanned, 12 bytes each,
+ * holds EXIF, and in that block's TIFF structure only IFD0's entries are scanned ({@link TiffIfd})
  * for tag 0x0112.
  *
  * <p>Why not a general metadata library: it reads every block of every kind (a PNG zTXt chunk of
