@@ -161,9 +161,10 @@ public final class RunCommand implements Callable<Integer> {
     boolean standby = warmStandby && StackWorkers.standbyPays(files.size(), quota, maxRssMb);
     if (warmStandby && !standby) {
       System.err.printf(
-          "cutflow run: %s cannot reach --recycle-after %d: no warm standby "
-              + "(a crashed worker restarts cold)%n",
-          count(files.size(), "image"), quota);
+          "cutflow run: %s: no warm standby (a crashed worker restarts cold)%n",
+          quota == 0
+              ? "workers never recycle (--recycle-after 0)"
+              : count(files.size(), "image") + " cannot reach --recycle-after " + quota);
     }
     SupervisorSettings settings =
         StackWorkers.settings(
