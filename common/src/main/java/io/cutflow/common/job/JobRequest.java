@@ -28,12 +28,48 @@ public record JobRequest(
 
   public static final String SCHEMA = "cutflow.job-request/v1";
 
+  /** The longest job id the schema allows ({@code job_id}'s {@code maxLength}). */
+  public static final int MAX_JOB_ID_CHARS = 512;
+
   public JobRequest {
     schema = schema == null ? SCHEMA : schema;
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(source, "source");
+    requireWellFormed("job_id", jobId);
+    if (output != null
+        && output.bucket().equals(source.bucket())
+        && output.key().equals(source.key())) {
+      // the cutout would replace its input, and a redelivery would cut out the cutout
+      throw new IllegalArgumentException(
+          "output is the source object "
+              + source.bucket()
+              + "/"
+              + source.key()
+              + ": the cutout would overwrite its input; give another output key or bucket");
+    }
     options = options == null ? CutoutOptions.DEFAULTS : options;
     attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+  }
+
+  /**
+   * Refuses a string holding half of a UTF-16 surrogate pair (JSON's {@code "\ud800"}): no object
+   * key or HTTP header can carry it, so the job would fail only at the store, after the model ran.
+   */
+  static void requireWellFormed(String field, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "%s holds an unpaired UTF-16 surrogate (\\u%04x), which no object key can hold;"
+                    + " send valid Unicode",
+                field, (int) c));
+      }
+    }
   }
 
   /** A request with default options, no explicit output and no attributes. */
@@ -79,6 +115,7 @@ public record JobRequest(
     public Source {
       Objects.requireNonNull(bucket, "bucket");
       Objects.requireNonNull(key, "key");
+      requireWellFormed("source.key", key);
     }
 
     public static Source of(String bucket, String key) {
@@ -91,6 +128,7 @@ public record JobRequest(
     public Output {
       Objects.requireNonNull(bucket, "bucket");
       Objects.requireNonNull(key, "key");
+      requireWellFormed("output.key", key);
     }
   }
 }

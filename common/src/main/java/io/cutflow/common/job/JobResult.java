@@ -150,11 +150,15 @@ public record JobResult(
     }
   }
 
-  /** Why it failed; {@code code} serialises as its wire string, e.g. {@code "object_missing"}. */
+  /**
+   * Why it failed; {@code code} serialises as its wire string, e.g. {@code "object_missing"}. The
+   * message is cut to {@link DeadLetter#MAX_MESSAGE_CHARS}, so that a result always fits a Kafka
+   * record.
+   */
   public record Failure(FailureCode code, String message) {
     public Failure {
       Objects.requireNonNull(code, "code");
-      message = message == null ? "" : message;
+      message = message == null ? "" : LongText.start(message, DeadLetter.MAX_MESSAGE_CHARS);
     }
   }
 

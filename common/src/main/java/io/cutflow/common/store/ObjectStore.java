@@ -20,8 +20,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,8 +108,10 @@ public final class ObjectStore implements AutoCloseable {
   }
 
   /**
-   * Writes an object (overwriting). Metadata names should be lower-case ASCII, values US-ASCII
-   * (they travel as {@code x-amz-meta-*} headers).
+   * Writes an object (overwriting). Metadata names should be lower-case ASCII; a value with other
+   * than printable US-ASCII is sent RFC 2047-encoded ({@code =?UTF-8?B?…?=}, as AWS's SDKs send
+   * it), since values travel as {@code x-amz-meta-*} headers: sent raw, the store refused the
+   * request's signature, and a job whose id was {@code jé-1} failed after its model run.
    *
    * @return the ETag of the written object, without quotes
    */
@@ -125,7 +129,7 @@ public final class ObjectStore implements AutoCloseable {
             args.contentType(contentType);
           }
           if (metadata != null && !metadata.isEmpty()) {
-            args.userMetadata(metadata);
+            args.userMetadata(headerSafe(metadata));
           }
           ObjectWriteResponse response = client.putObject(args.build());
           return unquote(response.etag());
@@ -366,5 +370,22 @@ public final class ObjectStore implements AutoCloseable {
       s = s.substring(1, s.length() - 1);
     }
     return s;
+  }
+
+  /** {@code metadata} with each value that is not printable US-ASCII encoded as RFC 2047 says. */
+  static Map<String, String> headerSafe(Map<String, String> metadata) {
+    Map<String, String> safe = new LinkedHashMap<>();
+    metadata.forEach(
+        (name, value) -> {
+          boolean printable = value.chars().allMatch(c -> c >= 0x20 && c < 0x7F);
+          safe.put(
+              name,
+              printable
+                  ? value
+                  : "=?UTF-8?B?"
+                      + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))
+                      + "?=");
+        });
+    return safe;
   }
 }

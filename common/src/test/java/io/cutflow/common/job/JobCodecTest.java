@@ -268,6 +268,89 @@ class JobCodecTest {
   }
 
   @Test
+  void aDeadLetterOfARecordNearKafkasLimitStillFitsInOne() throws Exception {
+    // 600,000 quotes and a 300,000-character key: copied whole and escaped again, 1.2 MB+
+    String value = "\"".repeat(600_000);
+    String key = "k".repeat(300_000);
+    DeadLetter dl =
+        DeadLetter.of(
+            value,
+            key,
+            "cutflow.jobs",
+            0,
+            7L,
+            null,
+            FailureCode.MALFORMED_JSON,
+            "m".repeat(50_000),
+            "w-1",
+            Instant.parse("2025-01-31T12:00:00Z"));
+    String json = codec.encode(dl);
+    assertTrue(json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 1_000_000);
+    DeadLetter back = codec.decodeDeadLetter(json);
+    assertEquals(value.substring(0, DeadLetter.MAX_VALUE_CHARS), back.value());
+    assertEquals(600_000, back.valueLength());
+    assertEquals(key.substring(0, DeadLetter.MAX_KEY_CHARS), back.key());
+    assertEquals(300_000, back.keyLength());
+    assertEquals(DeadLetter.MAX_MESSAGE_CHARS, back.message().length());
+    // never half of a character outside the Basic Multilingual Plane
+    String emoji = "\ud83d\ude00".repeat(DeadLetter.MAX_VALUE_CHARS);
+    String kept =
+        DeadLetter.of(emoji, null, "t", 0, 0, null, FailureCode.MALFORMED_JSON, "", "w", null)
+            .value();
+    assertFalse(Character.isHighSurrogate(kept.charAt(kept.length() - 1)));
+    // a failed result's message is cut alike
+    assertEquals(
+        DeadLetter.MAX_MESSAGE_CHARS,
+        new JobResult.Failure(FailureCode.MALFORMED_JSON, "m".repeat(50_000)).message().length());
+  }
+
+  @Test
+  void theReadmesExampleJobIsAValidJob() throws Exception {
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+    int at = readme.indexOf("A job, as any Kafka producer may publish it");
+    int from = readme.indexOf("```json", at) + "```json".length();
+    String example = readme.substring(from, readme.indexOf("```", from));
+    JobRequest job = codec.decodeRequest(example);
+    assertEquals("isnet-general-use-fp16", job.options().model());
+  }
+
+  @Test
+  void jobIdLimitIsTheSchemas() throws Exception {
+    JsonNode schema =
+        codec.mapper().readTree(getClass().getResourceAsStream(JobCodec.REQUEST_SCHEMA_RESOURCE));
+    assertEquals(
+        JobRequest.MAX_JOB_ID_CHARS,
+        schema.get("properties").get("job_id").get("maxLength").asInt());
+  }
+
+  @Test
+  void aJobWithAnUnpairedSurrogateOrWritingOverItsSourceIsRefused() {
+    String surrogate =
+        """
+        {"schema": "cutflow.job-request/v1", "job_id": "a\\ud800b", "submitted_at": "2026-11-24T12:00:00Z",
+         "source": {"bucket": "raw", "key": "a.jpg"}}""";
+    InvalidJobException e =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(surrogate));
+    assertEquals("schema_violation", e.code());
+    assertTrue(
+        e.getMessage().contains("job_id holds an unpaired UTF-16 surrogate (\\ud800)"),
+        e.getMessage());
+    String sourceKey = surrogate.replace("a\\ud800b", "ok").replace("a.jpg", "x\\udc00.jpg");
+    assertTrue(
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(sourceKey))
+            .getMessage()
+            .contains("source.key holds an unpaired"));
+    String overwrite =
+        """
+        {"schema": "cutflow.job-request/v1", "job_id": "j1", "submitted_at": "2026-11-24T12:00:00Z",
+         "source": {"bucket": "raw", "key": "a.jpg"}, "output": {"bucket": "raw", "key": "a.jpg"}}""";
+    InvalidJobException o =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(overwrite));
+    assertEquals("schema_violation", o.code());
+    assertTrue(o.getMessage().contains("output is the source object raw/a.jpg"), o.getMessage());
+  }
+
+  @Test
   void failureCodes() throws Exception {
     // The result schema's enum and the Java enum must list the same codes.
     JsonNode schema =

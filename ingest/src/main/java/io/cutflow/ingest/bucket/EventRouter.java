@@ -2,10 +2,13 @@ package io.cutflow.ingest.bucket;
 
 import io.cutflow.common.job.DeadLetter;
 import io.cutflow.common.job.FailureCode;
+import io.cutflow.common.job.InvalidJobException;
 import io.cutflow.common.job.JobCodec;
 import io.cutflow.ingest.bucket.BridgeRules.Decision;
 import io.cutflow.ingest.bucket.BridgeRules.Outcome;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -53,26 +56,36 @@ final class EventRouter implements Processor<String, String, String, EventRouter
   @Override
   public void process(Record<String, String> record) {
     Instant received = Instant.ofEpochMilli(record.timestamp());
+    List<Record<String, Routed>> out = new ArrayList<>();
     try {
       for (BucketEvent event : BucketEventFormat.parse(record.value())) {
-        route(record, event, received);
+        route(record, event, received, out);
       }
     } catch (InvalidBucketEventException e) {
-      deadLetter(
-          record,
-          e.notJson() ? FailureCode.MALFORMED_JSON : FailureCode.SCHEMA_VIOLATION,
-          e.getMessage());
+      out.add(
+          deadLetter(
+              record,
+              e.notJson() ? FailureCode.MALFORMED_JSON : FailureCode.SCHEMA_VIOLATION,
+              null,
+              e.getMessage()));
     } catch (RuntimeException e) { // a bug must not stop the bridge either; the record is kept
-      deadLetter(record, FailureCode.INTERNAL_ERROR, "cannot be handled: " + e);
+      out.add(deadLetter(record, FailureCode.INTERNAL_ERROR, null, "cannot be handled: " + e));
     }
+    // Outside the try: what the next steps throw (a send that failed, surfacing at a later one)
+    // is theirs to handle, not this record's fault, and must not dead-letter it.
+    out.forEach(context::forward);
   }
 
-  private void route(Record<String, String> record, BucketEvent event, Instant received) {
+  private void route(
+      Record<String, String> record,
+      BucketEvent event,
+      Instant received,
+      List<Record<String, Routed>> out) {
     Decision d = rules.decide(event, received);
     if (d.outcome() != Outcome.JOB) {
       metrics.count(d.outcome());
       if (d.released() != null) {
-        context.forward(
+        out.add(
             record
                 .withKey(rules.nameScopeOf(event.key()))
                 .withValue(new Routed(Kind.RELEASE, CutoutNamer.toRelease(d.released()))));
@@ -86,6 +99,24 @@ final class EventRouter implements Processor<String, String, String, EventRouter
           .log();
       return;
     }
+    String json = codec.encode(d.job());
+    try {
+      codec.decodeRequest(json); // the job a worker will read: a key it cannot take fails here
+    } catch (InvalidJobException e) {
+      out.add(
+          deadLetter(
+              record,
+              FailureCode.SCHEMA_VIOLATION,
+              d.job().jobId(),
+              "upload "
+                  + event.bucket()
+                  + "/"
+                  + event.key()
+                  + " cannot become a job: "
+                  + e.getMessage()
+                  + "; rename the object (or fix the event)"));
+      return;
+    }
     // counted as a job or a duplicate by the next step
     log.atDebug()
         .setMessage("bucket upload")
@@ -94,19 +125,23 @@ final class EventRouter implements Processor<String, String, String, EventRouter
         .addKeyValue("etag", event.eTag())
         .addKeyValue("job", d.job().jobId())
         .log();
-    context.forward(
-        record.withKey(d.job().jobId()).withValue(new Routed(Kind.JOB, codec.encode(d.job()))));
+    out.add(record.withKey(d.job().jobId()).withValue(new Routed(Kind.JOB, json)));
   }
 
-  private void deadLetter(Record<String, String> record, FailureCode code, String reason) {
+  private Record<String, Routed> deadLetter(
+      Record<String, String> record, FailureCode code, String jobId, String reason) {
     metrics.count(Outcome.DEAD_LETTER);
     RecordMetadata md = context.recordMetadata().orElse(null);
     String topic = md == null ? null : md.topic();
     int partition = md == null ? -1 : md.partition();
     long offset = md == null ? -1 : md.offset();
     log.atWarn()
-        .setMessage("bucket event is not an S3 event notification; dead-lettered")
+        .setMessage(
+            jobId == null
+                ? "bucket event is not an S3 event notification; dead-lettered"
+                : "bucket upload cannot become a job; dead-lettered")
         .addKeyValue("record_key", record.key())
+        .addKeyValue("job", jobId)
         .addKeyValue("topic", topic)
         .addKeyValue("partition", partition)
         .addKeyValue("offset", offset)
@@ -119,11 +154,11 @@ final class EventRouter implements Processor<String, String, String, EventRouter
             topic,
             partition,
             offset,
-            null,
+            jobId,
             code,
             "bucket event: " + reason,
             WORKER_ID,
             Instant.now());
-    context.forward(record.withValue(new Routed(Kind.DEAD_LETTER, codec.encode(dl))));
+    return record.withValue(new Routed(Kind.DEAD_LETTER, codec.encode(dl)));
   }
 }

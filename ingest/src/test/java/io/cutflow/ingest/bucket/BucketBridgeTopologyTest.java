@@ -194,6 +194,31 @@ class BucketBridgeTopologyTest {
   }
 
   @Test
+  void anUploadThatCannotBecomeAJobIsDeadLetteredWithItsJobIdAtTheBridge() throws Exception {
+    start();
+    // a key no worker can take (a ".." segment), then a negative size: each used to go out as a
+    // job the worker refused, under an empty key and job id, so its status was never found
+    events.pipeInput("k1", created("cutflow-inbox", "shop/../escape.jpg", 5, "e1"), T0);
+    events.pipeInput("k2", created("cutflow-inbox", "neg.jpg", -5, "e2"), T0);
+    events.pipeInput("k3", created("cutflow-inbox", "ok.jpg", 5, "e3"), T0);
+
+    List<KeyValue<String, String>> letters = dead.readKeyValuesToList();
+    assertEquals(2, letters.size(), letters.toString());
+    DeadLetter dots = codec.decodeDeadLetter(letters.get(0).value);
+    assertEquals(FailureCode.SCHEMA_VIOLATION, dots.reason());
+    assertTrue(dots.jobId().startsWith("s3-"), dots.toString());
+    assertTrue(
+        dots.message().contains("upload cutflow-inbox/shop/../escape.jpg cannot become a job"),
+        dots.message());
+    assertEquals(
+        FailureCode.SCHEMA_VIOLATION, codec.decodeDeadLetter(letters.get(1).value).reason());
+    List<KeyValue<String, String>> made = jobs.readKeyValuesToList();
+    assertEquals(1, made.size(), made.toString());
+    assertEquals("ok.jpg", decode(made.get(0).value).source().key());
+    assertEquals(2, metrics.get(Outcome.DEAD_LETTER));
+  }
+
+  @Test
   void onlyWatchedBucketsPrefixesAndSuffixesOfRealObjectsMakeJobs() {
     start("in/", List.of(".jpg", ".PNG"), "", Duration.ofDays(7));
     events.pipeInput("k", created("elsewhere", "in/a.jpg", 5, "e1"), T0);

@@ -114,6 +114,21 @@ class EmbeddedStackTest {
               bytes,
               "image/png",
               Map.of("job-id", "job-1", "source", "unit test"));
+      // a value that is not ASCII goes RFC 2047-encoded: sent raw, the store refused the request
+      // (SignatureDoesNotMatch), so a job whose id was not ASCII failed after its model run
+      store.put(
+          "test-raw",
+          "meta/d.png",
+          new byte[] {5},
+          "image/png",
+          Map.of("job-id", "j\u00e9-\u30b8"));
+      assertEquals(
+          "=?UTF-8?B?"
+              + java.util.Base64.getEncoder()
+                  .encodeToString("j\u00e9-\u30b8".getBytes(StandardCharsets.UTF_8))
+              + "?=",
+          store.stat("test-raw", "meta/d.png").orElseThrow().metadata().get("job-id"));
+      store.delete("test-raw", "meta/d.png");
       store.put("test-raw", "photos/b.png", new byte[] {1, 2, 3}, "image/png", Map.of());
       store.put("test-raw", "other/c.png", new byte[] {4}, null, null);
 

@@ -38,10 +38,12 @@ final class JobFailures {
     job.releaseImage();
     JobRequest request = job.request;
     if (request == null) {
-      // Unparseable record: the result still carries an id so the producer can correlate it.
+      // Unparseable record: the result still carries an id so the producer can correlate it; a
+      // key longer than any job id (up to 1 MB) would make the result too large to publish
+      String key = job.record.key();
       String id =
-          job.record.key() != null
-              ? job.record.key()
+          key != null && !key.isEmpty() && key.length() <= JobRequest.MAX_JOB_ID_CHARS
+              ? key
               : job.record.topic() + "-" + job.record.partition() + "-" + job.record.offset();
       request = JobRequest.of(id, JobRequest.Source.of("unknown", "unknown"), null);
     }

@@ -75,11 +75,15 @@ class CutoutWorkerTest {
                   """
           {"schema": "cutflow.job-request/v1", "job_id": "job-c", "submitted_at": "2026-11-24T12:00:00Z",
            "source": {"bucket": "raw", "key": "c.jpg"}, "options": {"model": "u2net"}}"""));
+          // near the broker's 1 MB limit: copied whole into a dead letter and escaped again, it
+          // made one the broker refused, and the worker stopped and failed it again, forever
+          consumer.addRecord(
+              new ConsumerRecord<>(tp.topic(), 0, 3, "k".repeat(400_000), "\"".repeat(500_000)));
         });
     CompletableFuture<ExitReason> run = CompletableFuture.supplyAsync(worker::run);
 
-    // three records, each a dead letter and a result, none acknowledged yet
-    await(() -> producer.history().size() == 6, "6 sends");
+    // four records, each a dead letter and a result, none acknowledged yet
+    await(() -> producer.history().size() == 8, "8 sends");
     Thread.sleep(
         300); // several poll-loop turns: a commit ahead of the acknowledgements would show now
     assertNull(committed(consumer, tp), "nothing committed before Kafka acknowledged the results");
@@ -87,13 +91,15 @@ class CutoutWorkerTest {
       // acknowledge every send
     }
     await(
-        () -> committed(consumer, tp) != null && committed(consumer, tp).offset() == 3,
-        "commit up to offset 3");
+        () -> committed(consumer, tp) != null && committed(consumer, tp).offset() == 4,
+        "commit up to offset 4");
 
     JobCodec codec = new JobCodec();
     Map<String, FailureCode> results = new HashMap<>();
     Map<String, DeadLetter> deadLetters = new HashMap<>();
     for (ProducerRecord<String, String> r : producer.history()) {
+      int bytes = (r.key() + r.value()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      assertTrue(bytes < 1_000_000, r.topic() + " record of " + bytes + " bytes");
       if (r.topic().equals(topics.results())) {
         JobResult result = codec.decodeResult(r.value());
         assertEquals(JobResult.Status.FAILED, result.status(), r.value());
@@ -111,9 +117,17 @@ class CutoutWorkerTest {
             "job-b",
             FailureCode.SCHEMA_VIOLATION,
             "job-c",
-            FailureCode.MODEL_UNAVAILABLE),
+            FailureCode.MODEL_UNAVAILABLE,
+            tp.topic() + "-0-3", // a key longer than any job id names it by its place instead
+            FailureCode.MALFORMED_JSON),
         results);
-    assertEquals(Set.of("job-a", "job-b", "job-c"), deadLetters.keySet());
+    assertEquals(Set.of("job-a", "job-b", "job-c", tp.topic() + "-0-3"), deadLetters.keySet());
+    DeadLetter huge = deadLetters.get(tp.topic() + "-0-3");
+    assertEquals(DeadLetter.MAX_VALUE_CHARS, huge.value().length());
+    assertEquals(500_000, huge.valueLength());
+    assertEquals(400_000, huge.keyLength());
+    assertEquals(3, huge.offset());
+    assertNull(deadLetters.get("job-a").valueLength(), "a whole value says nothing of its length");
     // a dead letter keeps the original record and where it came from, so it can be replayed
     assertEquals("{not json", deadLetters.get("job-a").value());
     assertEquals(0, deadLetters.get("job-a").offset());
@@ -122,7 +136,7 @@ class CutoutWorkerTest {
 
     worker.requestStop(ExitReason.STOPPED);
     assertEquals(ExitReason.STOPPED, run.get(30, java.util.concurrent.TimeUnit.SECONDS));
-    assertEquals(3, worker.finishedCount());
+    assertEquals(4, worker.finishedCount());
   }
 
   @Test
@@ -258,6 +272,8 @@ class CutoutWorkerTest {
     JobResult result = null;
     DeadLetter dead = null;
     for (ProducerRecord<String, String> r : producer.history()) {
+      int bytes = (r.key() + r.value()).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      assertTrue(bytes < 1_000_000, r.topic() + " record of " + bytes + " bytes");
       if (r.topic().equals(topics.results())) {
         result = codec.decodeResult(r.value());
       } else {
