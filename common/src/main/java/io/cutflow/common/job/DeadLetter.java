@@ -12,8 +12,8 @@ import java.time.Instant;
  * copied whole and escaped again inside this JSON, made a dead letter of 1.2 MB that the broker
  * refused: the worker stopped so the record would be redelivered, and failed it again, forever.
  *
- * @param value the original record value, verbatim, or its first {@link #MAX_VALUE_CHARS}
- *     characters (may be null for a tombstone)
+ * @param value the original record value as text (bytes that are not UTF-8 read as U+FFFD), or its
+ *     first {@link #MAX_VALUE_CHARS} characters; null for a tombstone
  * @param key the original record key, or its first {@link #MAX_KEY_CHARS} characters; may be null
  * @param topic where it came from
  * @param partition its partition

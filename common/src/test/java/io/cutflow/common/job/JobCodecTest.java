@@ -315,6 +315,18 @@ class JobCodecTest {
   }
 
   @Test
+  void aFieldGivenTwiceIsRefusedNotTakenFromTheLastOne() {
+    String twice =
+        """
+        {"schema": "cutflow.job-request/v1", "job_id": "first", "job_id": "second",
+         "submitted_at": "2026-11-24T12:00:00Z", "source": {"bucket": "raw", "key": "a.jpg"}}""";
+    InvalidJobException e =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(twice));
+    assertEquals("malformed_json", e.code());
+    assertTrue(e.getMessage().contains("Duplicate field 'job_id'"), e.getMessage());
+  }
+
+  @Test
   void jobIdLimitIsTheSchemas() throws Exception {
     JsonNode schema =
         codec.mapper().readTree(getClass().getResourceAsStream(JobCodec.REQUEST_SCHEMA_RESOURCE));
