@@ -211,14 +211,21 @@ public final class JobCodec {
 
   private static List<String> violations(JsonSchema schema, JsonNode node) {
     Set<ValidationMessage> messages = schema.validate(node);
-    return messages.stream().map(JobCodec::readable).sorted().toList();
+    return messages.stream().map(m -> readable(m, node)).distinct().sorted().toList();
   }
 
   /** The validator's words, but a pattern's meaning instead of the pattern itself. */
-  private static String readable(ValidationMessage m) {
+  private static String readable(ValidationMessage m, JsonNode root) {
     String where = m.getInstanceLocation().toString();
     if ("pattern".equals(m.getType())) {
       if (where.endsWith(".key")) {
+        String key = root.at(where.substring(1).replace('.', '/')).asText("");
+        if (key.startsWith("/")) {
+          return where + ": starts with '/', which S3 servers refuse; name the object without it";
+        }
+        if (key.endsWith("/")) {
+          return where + ": ends with '/', a folder rather than an object; end it with a file name";
+        }
         return where
             + ": has a '.' or '..' path segment, which S3 clients refuse; name the object without"
             + " one";

@@ -190,6 +190,24 @@ class JobCodecTest {
       e = assertThrows(InvalidJobException.class, () -> codec.decodeRequest(src), key);
       assertTrue(e.getMessage().contains("source.key"), e.getMessage());
     }
+    // a key starting with '/' (either) or ending with one (the output): refused by S3 servers
+    String leading = MINIMAL.replace("photos/cat.jpg", "/photos/cat.jpg");
+    InvalidJobException lead =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(leading));
+    assertEquals(
+        List.of(
+            "$.source.key: starts with '/', which S3 servers refuse; name the object without it"),
+        lead.violations());
+    String folder =
+        MINIMAL.replace(
+            "\"submitted_at\"",
+            "\"output\":{\"bucket\":\"b-1\",\"key\":\"out/\"},\"submitted_at\"");
+    InvalidJobException dir =
+        assertThrows(InvalidJobException.class, () -> codec.decodeRequest(folder));
+    assertEquals(
+        List.of(
+            "$.output.key: ends with '/', a folder rather than an object; end it with a file name"),
+        dir.violations());
     // dots inside a segment, hidden files and empty segments are ordinary keys
     for (String key : new String[] {"a/b..png", "a/.hidden.jpg", "..a/b.jpg", "a//b.jpg"}) {
       assertEquals(key, codec.decodeRequest(MINIMAL.replace("photos/cat.jpg", key)).source().key());
