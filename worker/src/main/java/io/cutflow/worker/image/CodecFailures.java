@@ -50,6 +50,15 @@ final class CodecFailures {
     return null;
   }
 
+  /**
+   * True when a decoder's warning says the image data ends early; not one about an embedded colour
+   * profile the decoder ignores ("Ignoring broken/incompatible ICC profile: Truncated ICC…"), with
+   * which the image still decodes.
+   */
+  static boolean isTruncationWarning(String warning) {
+    return isTruncationMessage(warning) && !warning.contains("ICC profile");
+  }
+
   static boolean isTruncationMessage(String message) {
     if (message == null) {
       return false;

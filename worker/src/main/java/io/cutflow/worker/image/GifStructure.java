@@ -4,15 +4,23 @@ import io.cutflow.common.image.ContentKind;
 
 /**
  * The first frame of a GIF (the one decoded), checked with bounded reads for data that ends before
- * its pixels do. The codec fills what its LZW data does not reach without a warning, so 41 bytes
- * declaring a 7000×7000 frame came out as a 49-megapixel cutout, and a GIF cut short was called
- * corrupt rather than truncated.
+ * its pixels do, and the extensions before it for what reading them costs the codec. The codec
+ * fills what its LZW data does not reach without a warning, so 41 bytes declaring a 7000×7000 frame
+ * came out as a 49-megapixel cutout, and a GIF cut short was called corrupt rather than truncated.
  *
  * <p>The bound: an LZW code is at least {@code min code size + 1} bits and stands for at most 4,096
  * pixels (the most entries a GIF code table holds), so W×H pixels take at least {@code W × H × (min
  * code size + 1) / 32,768} bytes, however they are encoded.
  */
 final class GifStructure {
+  /**
+   * The most bytes the codec may copy to read the extensions before the first frame: the JDK's
+   * reader joins an extension's sub-blocks by copying all it has so far for each next one, which is
+   * quadratic (5 MB of 255-byte sub-blocks in one comment took 32 s of CPU to read the header of a
+   * 64x64 image). 2 GiB of copying is about a second; a 100 KB XMP packet costs 60 MB.
+   */
+  static final long MAX_EXTENSION_COPIES = 1L << 31;
+
   private GifStructure() {}
 
   /** Refuses {@code d} (a GIF) whose first frame's data ends early; anything else passes. */
@@ -21,13 +29,35 @@ final class GifStructure {
       return; // shorter than its header: the codec says so
     }
     int pos = 13 + colourTableBytes(d[10]);
+    long copies = 0; // bytes the codec copies to read the extensions (see MAX_EXTENSION_COPIES)
+    long extensionBytes = 0;
     while (pos < d.length) {
       int block = d[pos] & 0xFF;
       if (block == 0x21) { // extension: label, then sub-blocks
-        pos = afterSubBlocks(d, pos + 2);
-        if (pos < 0) {
+        long joined = 0;
+        int p = pos + 2;
+        while (p < d.length && d[p] != 0) {
+          joined += d[p] & 0xFF;
+          copies += joined;
+          p += 1 + (d[p] & 0xFF);
+        }
+        if (p >= d.length) {
           throw truncated(name, "it ends inside an extension before the first frame");
         }
+        extensionBytes += joined;
+        if (copies > MAX_EXTENSION_COPIES) {
+          throw new InvalidImageException(
+              InvalidImageException.Reason.CORRUPT,
+              name,
+              "the GIF holds "
+                  + extensionBytes
+                  + " bytes of comments or application data before its first frame, in"
+                  + " sub-blocks the decoder joins one at a time (minutes of CPU); re-export the"
+                  + " image without them",
+              ContentKind.GIF,
+              null);
+        }
+        pos = p + 1;
       } else if (block == 0x2C) { // image descriptor
         if (pos + 11 > d.length) {
           throw truncated(name, "it ends inside the first frame's descriptor");
@@ -68,19 +98,6 @@ final class GifStructure {
         return; // trailer or an unknown block: the codec says what it makes of it
       }
     }
-  }
-
-  /** The index after a chain of sub-blocks starting at {@code at}; -1 if the data ends first. */
-  private static int afterSubBlocks(byte[] d, int at) {
-    int p = at;
-    while (p < d.length) {
-      int size = d[p] & 0xFF;
-      if (size == 0) {
-        return p + 1;
-      }
-      p += 1 + size;
-    }
-    return -1;
   }
 
   /** Bytes of the colour table a packed-fields byte announces (0 without one). */

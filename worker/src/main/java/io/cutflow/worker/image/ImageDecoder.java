@@ -5,9 +5,7 @@ import io.cutflow.common.image.ContentKind;
 import io.cutflow.common.image.ContentSniffer;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -148,12 +146,19 @@ public final class ImageDecoder {
       ImageReader reader, ImageHeader header, String name, boolean direct)
       throws InvalidImageException {
     ContentKind kind = header.kind();
-    List<String> warnings = new ArrayList<>(1);
+    // the first warning that says the data ends early; the others are only logged, a few: a
+    // WebP of 8 million unknown chunks makes a warning each, and keeping them took seconds
+    String[] truncation = new String[1];
+    int[] logged = new int[1];
     reader.addIIOReadWarningListener(
         new IIOReadWarningListener() {
           @Override
           public void warningOccurred(ImageReader source, String warning) {
-            warnings.add(warning);
+            if (truncation[0] == null && CodecFailures.isTruncationWarning(warning)) {
+              truncation[0] = warning;
+            } else if (logged[0]++ < 5) {
+              log.debug("{}: {} decoder warning: {}", name, kind.id(), warning);
+            }
           }
         });
     BufferedImage img = null;
@@ -170,11 +175,8 @@ public final class ImageDecoder {
     } catch (Exception | StackOverflowError e) {
       throw CodecFailures.of(e, kind, name);
     }
-    for (String w : warnings) {
-      if (CodecFailures.isTruncationMessage(w)) {
-        throw CodecFailures.truncated(kind, name, w, null);
-      }
-      log.debug("{}: {} decoder warning: {}", name, kind.id(), w);
+    if (truncation[0] != null) {
+      throw CodecFailures.truncated(kind, name, truncation[0], null);
     }
     if (img == null && px == null) {
       throw new InvalidImageException(
@@ -248,6 +250,7 @@ public final class ImageDecoder {
     } else if (kind == ContentKind.TIFF) {
       TiffStructure.check(data, name); // a JPEG strip is decoded at its own size
     }
+    IccProfiles.check(kind, data, name); // the codec allocates what a profile claims
     if (kind.isDecodable()) {
       return kind;
     }

@@ -1,10 +1,10 @@
 package io.cutflow.worker.image;
 
 /**
- * The first IFD (IFD0) of a TIFF structure held in memory, a file's or an EXIF block's (classic or
- * BigTIFF, either byte order), read entry by entry: values are read where they lie, one at a time,
- * so a count field never becomes an allocation. Entries whose values lie outside the structure read
- * as absent.
+ * An IFD of a TIFF structure held in memory, a file's or an EXIF block's (classic or BigTIFF,
+ * either byte order), from IFD0 along the chain ({@link #next}), read entry by entry: values are
+ * read where they lie, one at a time, so a count field never becomes an allocation. Entries whose
+ * values lie outside the structure read as absent.
  */
 final class TiffIfd {
   private static final int BYTE = 1;
@@ -122,6 +122,56 @@ final class TiffIfd {
     return at >= 0 && at + count * size <= limit ? new Values(at, count, size) : null;
   }
 
+  /**
+   * Bytes of values this IFD's entries hold outside themselves, counting only values that lie
+   * inside the structure. In a sound file they do not overlap, so the sum is at most its length.
+   */
+  long valueBytes() {
+    int entrySize = big ? 20 : 12;
+    int inline = big ? 8 : 4;
+    long sum = 0;
+    for (long i = 0; i < entries; i++) {
+      long e = first + i * entrySize;
+      if (e + entrySize > limit) {
+        break;
+      }
+      long count = read(e + 4, big ? 8 : 4);
+      int size = anySize(read(e + 2, 2));
+      if (count < 0 || size == 0 || count > limit / size || count * size <= inline) {
+        continue;
+      }
+      long at = read(e + (big ? 12 : 8), inline);
+      if (at >= 0 && at + count * size <= limit) {
+        sum += count * size;
+      }
+    }
+    return sum;
+  }
+
+  /** The IFD this one links to (its next-IFD offset), or null at the end or outside. */
+  TiffIfd next() {
+    int entrySize = big ? 20 : 12;
+    int linkSize = big ? 8 : 4;
+    long link = first + entries * entrySize;
+    if (entries < 0 || entries > limit / entrySize || link + linkSize > limit) {
+      return null;
+    }
+    long at = read(link, linkSize);
+    int countSize = big ? 8 : 2;
+    if (at < 8 || at > limit - countSize) {
+      return null;
+    }
+    TiffIfd next = new TiffIfd(d, base, limit, bigEndian, big);
+    next.entries = read(at, countSize);
+    next.first = at + countSize;
+    return next;
+  }
+
+  /** How many entries the IFD declares. */
+  long entries() {
+    return entries;
+  }
+
   /** Where the entry of {@code tag} starts; -1 when IFD0 has none inside the structure. */
   private long entry(int tag) {
     int entrySize = big ? 20 : 12;
@@ -135,6 +185,17 @@ final class TiffIfd {
       }
     }
     return -1;
+  }
+
+  /** Bytes per value of any TIFF type (BYTE to IFD8); 0 for one TIFF does not define. */
+  private static int anySize(long type) {
+    return switch ((int) type) {
+      case 1, 2, 6, 7 -> 1; // BYTE, ASCII, SBYTE, UNDEFINED
+      case 3, 8 -> 2; // SHORT, SSHORT
+      case 4, 9, 11, 13 -> 4; // LONG, SLONG, FLOAT, IFD
+      case 5, 10, 12, 16, 17, 18 -> 8; // RATIONAL, SRATIONAL, DOUBLE, LONG8, SLONG8, IFD8
+      default -> 0;
+    };
   }
 
   private static int size(long type) {

@@ -26,12 +26,16 @@ final class TiffStructure {
   private static final int TILE_OFFSETS = 324;
   private static final int TILE_BYTE_COUNTS = 325;
 
+  /** What tag values may come to beyond the file's length (small arrays shared by IFDs). */
+  private static final long SLACK = 1 << 20;
+
   /** Compression 7: each strip or tile a JPEG stream ("new-style" JPEG, TIFF Technical Note 2). */
   private static final int JPEG = 7;
 
   private TiffStructure() {}
 
   static void check(byte[] d, String name) throws InvalidImageException {
+    checkTagValues(d, name);
     TiffIfd ifd = TiffIfd.first(d);
     if (ifd == null
         || ifd.value(COMPRESSION, 1) != JPEG
@@ -107,6 +111,36 @@ final class TiffStructure {
                 + "x"
                 + expectedRows
                 + "; the file is damaged or its header is wrong: re-export the image",
+            ContentKind.TIFF,
+            null);
+      }
+    }
+  }
+
+  /**
+   * Refuses tags whose values, summed over every IFD, come to more than the file: entries that
+   * share one block of data. The codec reads each entry's values into its own array (LONGs as
+   * longs, twice their size), so 4,000 tags of 200,000 LONGs over one block, 852 KB, asked for 6.4
+   * GB and killed a worker on every try.
+   */
+  private static void checkTagValues(byte[] d, String name) throws InvalidImageException {
+    long total = 0;
+    long entries = 0;
+    // every entry is 12 bytes or more: past that many, the chain loops
+    for (TiffIfd ifd = TiffIfd.first(d);
+        ifd != null && entries <= d.length / 12;
+        ifd = ifd.next()) {
+      entries += Math.max(1, ifd.entries());
+      total += ifd.valueBytes();
+      if (total > d.length + SLACK) {
+        throw new InvalidImageException(
+            InvalidImageException.Reason.CORRUPT,
+            name,
+            "its TIFF tags refer to "
+                + total
+                + " bytes of values in a file of "
+                + d.length
+                + " bytes: tags that share their data, each read again; re-export the image",
             ContentKind.TIFF,
             null);
       }

@@ -62,6 +62,11 @@ public final class Bombs {
     return webp(simpleWebp, fourCc, null);
   }
 
+  /** The same extended WebP with an ICCP chunk holding {@code profile}. */
+  public static byte[] webpWithIcc(byte[] simpleWebp, byte[] profile) {
+    return webp(simpleWebp, "ICCP", profile);
+  }
+
   /** The same extended WebP with an EXIF chunk holding {@code exifTiff}. */
   public static byte[] webpWithExif(byte[] simpleWebp, byte[] exifTiff) {
     return webp(simpleWebp, "EXIF", exifTiff);

@@ -2,6 +2,7 @@ package io.cutflow.worker.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
@@ -61,5 +62,34 @@ class GifStructureTest {
     // the same 2 bytes are a whole 4x4 frame's worth (16 pixels): decoded, not refused
     DecodedImage d = decoder.decode(gif(4, 4, new byte[] {0x44, 0x01}), "small.gif");
     assertEquals(4, d.width());
+  }
+
+  /** A 16x16 GIF whose first frame follows a comment of {@code blocks} full sub-blocks. */
+  private static byte[] commented(int blocks) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes("GIF89a".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.writeBytes(new byte[] {16, 0, 16, 0, 0, 0, 0});
+    out.writeBytes(new byte[] {0x21, (byte) 0xFE});
+    byte[] block = new byte[256];
+    block[0] = (byte) 255;
+    for (int i = 0; i < blocks; i++) {
+      out.writeBytes(block);
+    }
+    out.write(0);
+    out.writeBytes(new byte[] {0x2C, 0, 0, 0, 0, 16, 0, 16, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B});
+    return out.toByteArray();
+  }
+
+  @Test
+  void aCommentTheCodecWouldTakeMinutesToJoinIsRefused() throws Exception {
+    // 12,000 sub-blocks (3 MB): the JDK's reader copies what it has joined for each next one
+    InvalidImageException e =
+        assertThrows(
+            InvalidImageException.class, () -> decoder.decode(commented(12_000), "comment.gif"));
+    assertEquals(InvalidImageException.Reason.CORRUPT, e.reason());
+    assertTrue(
+        e.getMessage().contains("3060000 bytes of comments or application data"), e.getMessage());
+    // 1,000 of them (255 KB) cost it a moment: left to the codec, which decodes the frame
+    assertEquals(16, decoder.decode(commented(1_000), "small-comment.gif").width());
   }
 }

@@ -162,4 +162,75 @@ class TiffStructureTest {
     InvalidImageException e = refused(tiff(false, 48, 40, 40, 0, List.of(flood.toByteArray())));
     assertTrue(e.getMessage().contains("more than 10000 marker segments"), e.getMessage());
   }
+
+  /**
+   * A w x h 8-bit grey uncompressed little-endian TIFF with {@code extra} entries (tag, type,
+   * count, offset in {@code blob}) whose values lie in {@code blob}, after the pixels.
+   */
+  private static byte[] greyTiff(int w, int h, List<long[]> extra, byte[] blob) {
+    int blobAt = 8 + w * h;
+    List<long[]> entries = new ArrayList<>();
+    entries.add(new long[] {256, 4, 1, w});
+    entries.add(new long[] {257, 4, 1, h});
+    entries.add(new long[] {258, 3, 1, 8});
+    entries.add(new long[] {259, 3, 1, 1});
+    entries.add(new long[] {262, 3, 1, 1});
+    entries.add(new long[] {273, 4, 1, 8});
+    entries.add(new long[] {277, 3, 1, 1});
+    entries.add(new long[] {278, 4, 1, h});
+    entries.add(new long[] {279, 4, 1, (long) w * h});
+    for (long[] e : extra) {
+      entries.add(new long[] {e[0], e[1], e[2], blobAt + e[3]});
+    }
+    entries.sort((a, b) -> Long.compare(a[0], b[0]));
+    int ifdAt = blobAt + blob.length;
+    ByteBuffer out =
+        ByteBuffer.allocate(ifdAt + 2 + 12 * entries.size() + 4).order(ByteOrder.LITTLE_ENDIAN);
+    out.put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt(ifdAt);
+    for (int i = 0; i < w * h; i++) {
+      out.put((byte) (i * 7));
+    }
+    out.put(blob);
+    out.putShort((short) entries.size());
+    for (long[] e : entries) {
+      out.putShort((short) e[0]).putShort((short) e[1]).putInt((int) e[2]);
+      if (e[1] == 3 && e[2] == 1) {
+        out.putShort((short) e[3]).putShort((short) 0);
+      } else {
+        out.putInt((int) e[3]);
+      }
+    }
+    out.putInt(0);
+    return out.array();
+  }
+
+  @Test
+  void tagsThatShareTheirValuesPastTheFilesSizeAreRefused() throws Exception {
+    // 1,000 private tags of 10,000 LONGs each over one 40 KB block: 40 MB read from 50 KB
+    List<long[]> shared = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      shared.add(new long[] {40_000 + i, 4, 10_000, 0});
+    }
+    byte[] tiff = greyTiff(8, 8, shared, new byte[40_000]);
+    InvalidImageException e = refused(tiff);
+    assertTrue(e.getMessage().contains("tags that share their data"), e.getMessage());
+    // the same block under one tag is a plain, if odd, file
+    byte[] once =
+        greyTiff(8, 8, List.<long[]>of(new long[] {40_000, 4, 10_000, 0}), new byte[40_000]);
+    assertEquals(8, new ImageDecoder().decode(once, "once.tiff").width());
+  }
+
+  @Test
+  void aBrokenColourProfileTheCodecIgnoresIsNotCalledTruncated() throws Exception {
+    // tag 34675 (ICC profile) whose header claims 2 GiB of the 2 KB it has: the codec warns
+    // "Ignoring broken/incompatible ICC profile: Truncated ICC..." and decodes the image
+    ByteBuffer header = ByteBuffer.allocate(2132).putInt(0x7FFFFF00); // a plausible ICC header
+    header.put("lcms".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(0x02100000);
+    header.put("mntrRGB XYZ ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    header.position(36);
+    header.put("acsp".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    byte[] icc = header.array();
+    byte[] tiff = greyTiff(8, 8, List.<long[]>of(new long[] {34675, 7, icc.length, 0}), icc);
+    assertEquals(8, new ImageDecoder().decode(tiff, "icc.tiff").height());
+  }
 }
