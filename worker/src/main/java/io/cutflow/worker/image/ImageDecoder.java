@@ -91,6 +91,10 @@ public final class ImageDecoder {
       ImageHeader header =
           new ImageHeader(kind, wh[0], wh[1], orientation, rasterBytes, data.length);
       return new Pending(reader, header, name, direct);
+    } catch (OutOfMemoryError e) {
+      // anywhere in the header (its size, its pixel types, its metadata): this input's failure
+      close(reader);
+      throw headerOutOfMemory(kind, name, e);
     } catch (InvalidImageException | RuntimeException | Error e) {
       close(reader);
       throw e;
@@ -301,6 +305,20 @@ public final class ImageDecoder {
         null);
   }
 
+  /**
+   * A header built to fill the heap (no lease covers it yet): this input's failure in {@code
+   * remove}, which goes on with the next; a worker exits on it instead.
+   */
+  private static InvalidImageException headerOutOfMemory(
+      ContentKind kind, String name, OutOfMemoryError e) {
+    return new InvalidImageException(
+        InvalidImageException.Reason.CORRUPT,
+        name,
+        "reading the " + kind.id() + " header ran out of memory; re-export the image",
+        kind,
+        e);
+  }
+
   /** Width and height from the header, refused over the pixel limit before any decoding. */
   private int[] headerSize(ImageReader reader, ContentKind kind, String name)
       throws InvalidImageException {
@@ -310,13 +328,7 @@ public final class ImageDecoder {
       w = reader.getWidth(0);
       h = reader.getHeight(0);
     } catch (OutOfMemoryError e) {
-      // a header built to fill the heap (no lease covers it yet); a worker exits on it instead
-      throw new InvalidImageException(
-          InvalidImageException.Reason.CORRUPT,
-          name,
-          "reading the " + kind.id() + " header ran out of memory; re-export the image",
-          kind,
-          e);
+      throw headerOutOfMemory(kind, name, e);
     } catch (Exception | StackOverflowError e) {
       throw CodecFailures.of(e, kind, name);
     }
