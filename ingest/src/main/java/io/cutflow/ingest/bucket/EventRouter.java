@@ -81,7 +81,23 @@ final class EventRouter implements Processor<String, String, String, EventRouter
       BucketEvent event,
       Instant received,
       List<Record<String, Routed>> out) {
-    Decision d = rules.decide(event, received);
+    Decision d;
+    try {
+      d = rules.decide(event, received);
+    } catch (IllegalArgumentException e) { // a key no job can hold, e.g. half a surrogate pair
+      out.add(
+          deadLetter(
+              record,
+              FailureCode.SCHEMA_VIOLATION,
+              null,
+              "upload "
+                  + event.bucket()
+                  + "/"
+                  + event.key()
+                  + " cannot become a job: "
+                  + e.getMessage()));
+      return;
+    }
     if (d.outcome() != Outcome.JOB) {
       metrics.count(d.outcome());
       if (d.released() != null) {

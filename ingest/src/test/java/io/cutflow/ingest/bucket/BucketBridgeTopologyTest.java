@@ -200,10 +200,16 @@ class BucketBridgeTopologyTest {
     // job the worker refused, under an empty key and job id, so its status was never found
     events.pipeInput("k1", created("cutflow-inbox", "shop/../escape.jpg", 5, "e1"), T0);
     events.pipeInput("k2", created("cutflow-inbox", "neg.jpg", -5, "e2"), T0);
+    // half a surrogate pair, as a hand-made event's JSON can write it: was internal_error
+    events.pipeInput(
+        "k4", created("cutflow-inbox", "HALF.jpg", 5, "e4").replace("HALF", "\\ud800"), T0);
     events.pipeInput("k3", created("cutflow-inbox", "ok.jpg", 5, "e3"), T0);
 
     List<KeyValue<String, String>> letters = dead.readKeyValuesToList();
-    assertEquals(2, letters.size(), letters.toString());
+    assertEquals(3, letters.size(), letters.toString());
+    DeadLetter half = codec.decodeDeadLetter(letters.get(2).value);
+    assertEquals(FailureCode.SCHEMA_VIOLATION, half.reason(), half.message());
+    assertTrue(half.message().contains("unpaired UTF-16 surrogate"), half.message());
     DeadLetter dots = codec.decodeDeadLetter(letters.get(0).value);
     assertEquals(FailureCode.SCHEMA_VIOLATION, dots.reason());
     assertTrue(dots.jobId().startsWith("s3-"), dots.toString());
@@ -215,7 +221,7 @@ class BucketBridgeTopologyTest {
     List<KeyValue<String, String>> made = jobs.readKeyValuesToList();
     assertEquals(1, made.size(), made.toString());
     assertEquals("ok.jpg", decode(made.get(0).value).source().key());
-    assertEquals(2, metrics.get(Outcome.DEAD_LETTER));
+    assertEquals(3, metrics.get(Outcome.DEAD_LETTER));
   }
 
   @Test
