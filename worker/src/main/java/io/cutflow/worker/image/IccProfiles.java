@@ -22,8 +22,8 @@ final class IccProfiles {
     } else if (kind == ContentKind.WEBP) {
       RiffChunks chunks = RiffChunks.webp(d);
       while (chunks.next()) {
-        if (chunks.is(ICCP) && chunks.length() >= 4) {
-          long held = Math.min(chunks.length(), d.length - chunks.offset());
+        long held = Math.min(chunks.length(), d.length - chunks.offset());
+        if (chunks.is(ICCP) && held >= 4) {
           requireHeld(declared(d, chunks.offset()), held, kind, name);
         }
       }
@@ -43,7 +43,8 @@ final class IccProfiles {
       }
       held += segments.length() - header;
       if ((d[at + JPEG_MARK.length] & 0xFF) == 1 && segments.length() >= header + 4) {
-        declared = declared(d, at + header);
+        // the largest claim of any first chunk: whichever the codec takes, none may exceed it
+        declared = Math.max(declared, declared(d, at + header));
       }
     }
     if (declared >= 0) {

@@ -8,10 +8,12 @@ import io.cutflow.common.image.ContentKind;
  * into the area the header lays out and leaves the rest blank: a 60 KB TIFF declaring 7000x7000
  * around a 480x360 JPEG came out as a 49-megapixel cutout, mostly empty. libtiff (rembg's decoder,
  * through PIL) refuses a strip larger than its area, and warns of a smaller one. Each strip's JPEG
- * is also held to {@link JpegStructure}'s segment and scan counts, as a JPEG file is.
+ * is also held to {@link JpegStructure}'s segment and scan counts, as a JPEG file is. And a TIFF
+ * whose tags share their values past the file's size is refused ({@link #checkTagValues}).
  *
- * <p>Only IFD0, the image decoded, is read, and only its entries' headers and the strips' JPEG
- * headers, with bounded reads; a file whose structure is broken is left for the codec to name.
+ * <p>The strip check reads IFD0, the image decoded; the tag-value check every IFD's entries along
+ * the chain. Both read headers only, with bounded reads; a file whose structure is broken is left
+ * for the codec to name.
  */
 final class TiffStructure {
   private static final int IMAGE_WIDTH = 256;

@@ -55,6 +55,19 @@ class IccProfilesTest {
             .contains("ICC colour profile claims 2147483392 bytes but the file holds 2000"),
         e.getMessage());
     refused(Bombs.webpWithIcc(WEBP_LOSSLESS, profile(0x7FFFFF00, 2000)), "claim.webp");
+    // a second first chunk that claims little does not hide the first one's claim
+    refused(withIcc(withIcc(jpeg, profile(100, 100)), profile(0x7FFFFF00, 2000)), "two.jpg");
+  }
+
+  @Test
+  void aWebpCutShortInsideItsProfileIsLeftToTheCodec() {
+    byte[] webp = Bombs.webpWithIcc(WEBP_LOSSLESS, profile(0x7FFFFF00, 2000));
+    // ends two bytes into the ICCP chunk's data: no size to read, no index out of bounds
+    int iccp = new String(webp, StandardCharsets.ISO_8859_1).indexOf("ICCP");
+    byte[] cut = java.util.Arrays.copyOf(webp, iccp + 8 + 2);
+    InvalidImageException e =
+        assertThrows(InvalidImageException.class, () -> new ImageDecoder().decode(cut, "cut.webp"));
+    assertTrue(e.getMessage().startsWith("cut.webp: "), e.getMessage());
   }
 
   @Test
