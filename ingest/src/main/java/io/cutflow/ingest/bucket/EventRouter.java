@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The bridge's first step: parses one bucket-events record and forwards, per upload that passes
  * {@link BridgeRules}, the job request keyed by job id; per watched object deleted, a release of
- * its cutout name ({@link CutoutNamer#toRelease}) keyed by its name scope; or one dead letter keyed
- * by the original key when the record is not an event notification. Never throws on input: bad
- * records must not stop the bridge.
+ * its cutout name ({@link CutoutNamer#toRelease}) keyed by its name scope; or a dead letter keyed
+ * by the original key when the record is not an event notification, or per upload that cannot
+ * become a job. Never throws on input: bad records must not stop the bridge.
  */
 final class EventRouter implements Processor<String, String, String, EventRouter.Routed> {
   private static final Logger log = LoggerFactory.getLogger(EventRouter.class);

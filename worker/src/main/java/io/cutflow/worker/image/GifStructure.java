@@ -23,7 +23,10 @@ final class GifStructure {
 
   private GifStructure() {}
 
-  /** Refuses {@code d} (a GIF) whose first frame's data ends early; anything else passes. */
+  /**
+   * Refuses {@code d} (a GIF) whose first frame's data ends early, or whose extensions before it
+   * cost the codec more than {@link #MAX_EXTENSION_COPIES} to read; anything else passes.
+   */
   static void check(byte[] d, String name) throws InvalidImageException {
     if (d.length < 13) {
       return; // shorter than its header: the codec says so
