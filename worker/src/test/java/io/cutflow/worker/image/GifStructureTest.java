@@ -92,4 +92,27 @@ class GifStructureTest {
     // 1,000 of them (255 KB) cost it a moment: left to the codec, which decodes the frame
     assertEquals(16, decoder.decode(commented(1_000), "small-comment.gif").width());
   }
+
+  /** A 16x16 GIF whose first frame follows {@code n} comments of one byte each. */
+  private static byte[] manyComments(int n) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes("GIF89a".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.writeBytes(new byte[] {16, 0, 16, 0, 0, 0, 0});
+    for (int i = 0; i < n; i++) {
+      out.writeBytes(new byte[] {0x21, (byte) 0xFE, 1, 'c', 0});
+    }
+    out.writeBytes(new byte[] {0x2C, 0, 0, 0, 0, 16, 0, 16, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B});
+    return out.toByteArray();
+  }
+
+  @Test
+  void moreExtensionBlocksThanAnyEncoderWritesAreRefused() throws Exception {
+    InvalidImageException e =
+        assertThrows(
+            InvalidImageException.class,
+            () -> decoder.decode(manyComments(GifStructure.MAX_EXTENSIONS + 1), "comments.gif"));
+    assertEquals(InvalidImageException.Reason.CORRUPT, e.reason());
+    assertTrue(e.getMessage().contains("more than 10000 extension blocks"), e.getMessage());
+    assertEquals(16, decoder.decode(manyComments(100), "few-comments.gif").width());
+  }
 }
