@@ -64,20 +64,36 @@ class GifStructureTest {
     assertEquals(4, d.width());
   }
 
-  /** A 16x16 GIF whose first frame follows a comment of {@code blocks} full sub-blocks. */
-  private static byte[] commented(int blocks) {
+  /** A 16x16 GIF whose first frame follows {@code extensions} (whole extension blocks). */
+  private static byte[] afterExtensions(byte[] extensions) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes("GIF89a".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     out.writeBytes(new byte[] {16, 0, 16, 0, 0, 0, 0});
-    out.writeBytes(new byte[] {0x21, (byte) 0xFE});
+    out.writeBytes(extensions);
+    out.writeBytes(new byte[] {0x2C, 0, 0, 0, 0, 16, 0, 16, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B});
+    return out.toByteArray();
+  }
+
+  /** One comment of {@code blocks} full sub-blocks. */
+  private static byte[] commented(int blocks) {
+    ByteArrayOutputStream comment = new ByteArrayOutputStream();
+    comment.writeBytes(new byte[] {0x21, (byte) 0xFE});
     byte[] block = new byte[256];
     block[0] = (byte) 255;
     for (int i = 0; i < blocks; i++) {
-      out.writeBytes(block);
+      comment.writeBytes(block);
     }
-    out.write(0);
-    out.writeBytes(new byte[] {0x2C, 0, 0, 0, 0, 16, 0, 16, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B});
-    return out.toByteArray();
+    comment.write(0);
+    return afterExtensions(comment.toByteArray());
+  }
+
+  /** {@code n} comments of one byte each. */
+  private static byte[] manyComments(int n) {
+    ByteArrayOutputStream comments = new ByteArrayOutputStream();
+    for (int i = 0; i < n; i++) {
+      comments.writeBytes(new byte[] {0x21, (byte) 0xFE, 1, 'c', 0});
+    }
+    return afterExtensions(comments.toByteArray());
   }
 
   @Test
@@ -91,18 +107,6 @@ class GifStructureTest {
         e.getMessage().contains("3060000 bytes of comments or application data"), e.getMessage());
     // 1,000 of them (255 KB) cost it a moment: left to the codec, which decodes the frame
     assertEquals(16, decoder.decode(commented(1_000), "small-comment.gif").width());
-  }
-
-  /** A 16x16 GIF whose first frame follows {@code n} comments of one byte each. */
-  private static byte[] manyComments(int n) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes("GIF89a".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    out.writeBytes(new byte[] {16, 0, 16, 0, 0, 0, 0});
-    for (int i = 0; i < n; i++) {
-      out.writeBytes(new byte[] {0x21, (byte) 0xFE, 1, 'c', 0});
-    }
-    out.writeBytes(new byte[] {0x2C, 0, 0, 0, 0, 16, 0, 16, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3B});
-    return out.toByteArray();
   }
 
   @Test
