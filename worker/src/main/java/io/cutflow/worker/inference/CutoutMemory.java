@@ -14,9 +14,10 @@ import io.cutflow.worker.matting.AlphaMatting;
  *  decode      D + max(R·N raster + 4N RGBA copy, 4N RGBA + 4N re-oriented copy)  (ImageHeader;
  *              R = 0 for 8-bit RGB/RGBA PNG, decoded straight into the RGBA array)
  *  pre-process D + 4N image + 3·M_w·H resampled rows + 3M model-size RGB + filter tables
+ *              + the vertical pass's ring of widened rows (4 bytes a sample, one row per tap)
  *  finish      4N image + 4M model output (a heap copy)
  *              + the largest of: 5M model-size mask (floats, then bytes)
- *                                N full-size mask + M_h·W resampled rows
+ *                                N full-size mask + M_h·W resampled rows + ring
  *                                N mask + 6N post-process-mask (opened mask, float pass, result)
  *                                N mask + 2·PNG (blocks, then the result; PNG ≤ 4N·1.0003
  *                                  for RGBA, N for only-mask, incompressible pixels)
@@ -60,11 +61,17 @@ public final class CutoutMemory {
     }
 
     long decode = header.decodeBytes();
-    long preprocess = header.encodedBytes() + 4 * n + 3 * modelW * h + 3 * model + tables;
+    long preprocess =
+        header.encodedBytes()
+            + 4 * n
+            + 3 * modelW * h
+            + 3 * model
+            + tables
+            + ringBytes(h, modelH, 3 * modelW);
 
     long output = 4 * model * (classes ? profile.masks() + 1 : 1);
     long labels = classes ? n : 0;
-    long resizeMask = n + modelH * w + tables;
+    long resizeMask = n + modelH * w + tables + ringBytes(modelH, h, w);
     long postProcess = options.postProcessMask() ? n + MaskRefiner.peakBytes(n) : 0;
     long finish;
     if (k == 1) {
@@ -91,5 +98,14 @@ public final class CutoutMemory {
     }
 
     return Math.max(Math.max(decode, preprocess), finish);
+  }
+
+  /**
+   * {@link LanczosResampler}'s vertical pass from {@code inRows} to {@code outRows} rows of {@code
+   * samples} bytes: one int row per tap of its widest filter.
+   */
+  private static long ringBytes(long inRows, long outRows, long samples) {
+    long taps = 2 * (long) Math.ceil(3.0 * Math.max((double) inRows / outRows, 1.0)) + 1;
+    return 4 * taps * samples;
   }
 }

@@ -7,8 +7,9 @@ package io.cutflow.worker.inference;
  * same clipping of the 8-bit intermediate. rembg resizes with Pillow on the way into the model and
  * on the way back out, so matching it here is what makes Cutflow's masks match rembg's.
  *
- * <p>Thread-safe and allocation-light: coefficient tables are per call (they are small) and the
- * only large allocations are the intermediate and output planes.
+ * <p>Thread-safe and allocation-light: coefficient tables and the vertical pass's ring of widened
+ * rows are per call (they are small) and the only large allocations are the intermediate and output
+ * planes.
  */
 public final class LanczosResampler {
   private static final int PRECISION_BITS = 32 - 8 - 2;
@@ -111,6 +112,13 @@ public final class LanczosResampler {
   /**
    * Vertical pass. {@code rowOffset} is the source row the input array starts at (the horizontal
    * pass may have produced only a band of rows), so bounds are shifted by it.
+   *
+   * <p>Each output row is a weighted sum of whole source rows, accumulated row by row over int
+   * copies of those rows ({@link SourceRows}), each widened from bytes once instead of once per
+   * output row that uses it: the resize of a 1000×667 photo into the model took 15 ms instead of 22
+   * (a microbenchmark, docs/benchmarks.md, "The arena on by default"); the two resizes were two
+   * thirds of a worker's Java samples per photo. Integer sums do not depend on their order, so this
+   * equals Pillow's column-by-column loop exactly.
    */
   private static byte[] vertical(
       byte[] in,
@@ -125,37 +133,74 @@ public final class LanczosResampler {
     int[] kk = c.kk;
     int[] bounds = c.bounds;
     int half = 1 << (PRECISION_BITS - 1);
-    int rowLen = width * inStride;
-    int[] acc = new int[width * channels];
+    int n = width * channels;
+    int[] acc = new int[n];
+    SourceRows rows = new SourceRows(in, inStride, channels, width, ksize);
     for (int yy = 0; yy < outHeight; yy++) {
       int ymin = bounds[yy * 2] - rowOffset;
       int ymax = bounds[yy * 2 + 1];
       int kBase = yy * ksize;
       java.util.Arrays.fill(acc, half);
-      // Row-major accumulation keeps memory access sequential; integer sums are order-independent,
-      // so this equals Pillow's column-by-column loop exactly.
       for (int y = 0; y < ymax; y++) {
         int k = kk[kBase + y];
-        int src = (ymin + y) * rowLen;
+        int[] row = rows.get(ymin + y);
+        for (int i = 0; i < n; i++) {
+          acc[i] += row[i] * k;
+        }
+      }
+      int o = yy * n;
+      for (int i = 0; i < n; i++) {
+        out[o + i] = clip8(acc[i]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The source rows of the vertical pass as ints, each widened once however many output rows use
+   * it. An output row needs at most {@code ksize} consecutive rows and the windows only move down,
+   * so a ring of {@code ksize} rows (slot = row mod ksize) keeps every row its window needs (a row
+   * evicted anyway would only be widened again).
+   */
+  private static final class SourceRows {
+    private final byte[] in;
+    private final int inStride;
+    private final int channels;
+    private final int width;
+    private final int[][] slots;
+    private final int[] held;
+
+    SourceRows(byte[] in, int inStride, int channels, int width, int ksize) {
+      this.in = in;
+      this.inStride = inStride;
+      this.channels = channels;
+      this.width = width;
+      this.slots = new int[ksize][width * channels];
+      this.held = new int[ksize];
+      java.util.Arrays.fill(held, -1);
+    }
+
+    int[] get(int y) {
+      int slot = y % slots.length;
+      int[] row = slots[slot];
+      if (held[slot] != y) {
+        held[slot] = y;
+        int src = y * width * inStride;
         if (inStride == channels) {
-          for (int i = 0, n = width * channels; i < n; i++) {
-            acc[i] += (in[src + i] & 0xFF) * k;
+          for (int i = 0; i < row.length; i++) {
+            row[i] = in[src + i] & 0xFF;
           }
         } else {
           for (int x = 0, a = 0; x < width; x++) {
             int p = src + x * inStride;
             for (int ch = 0; ch < channels; ch++) {
-              acc[a++] += (in[p + ch] & 0xFF) * k;
+              row[a++] = in[p + ch] & 0xFF;
             }
           }
         }
       }
-      int o = yy * width * channels;
-      for (int i = 0, n = width * channels; i < n; i++) {
-        out[o + i] = clip8(acc[i]);
-      }
+      return row;
     }
-    return out;
   }
 
   private static byte clip8(int v) {
