@@ -61,8 +61,8 @@ public final class RemoveCommand implements Callable<Integer> {
       names = "--no-arena",
       description =
           "Keep ONNX Runtime's memory arena off for several images too (it is always off for"
-              + " one): about 6%% more time on ordinary photos. The arena gives its memory back"
-              + " after each large image, so six 24-megapixel images in one call peaked at 916 MB"
+              + " one): about 6%% more time on ordinary photos. A large image empties the arena"
+              + " and runs without it, so six 24-megapixel images in one call peaked at 878 MB"
               + " resident with it, 892 MB without (docs/benchmarks.md).")
   boolean noArena;
 
@@ -92,8 +92,8 @@ public final class RemoveCommand implements Callable<Integer> {
   /**
    * The session for {@code images} images: ONNX Runtime's memory arena keeps one run's activations
    * for the next, which a single image never uses; without it a 24-megapixel image peaks about 240
-   * MB lower. Several such images stay about 25 MB lower with --no-arena, as the arena gives its
-   * memory back after each large image's run (docs/benchmarks.md).
+   * MB lower. Several such images peak no higher with the arena than without it, as a large image
+   * empties the arena and runs on a session without it (docs/benchmarks.md).
    */
   private InferenceSession.Settings sessionFor(int images) {
     return InferenceSession.Settings.of(threads).withArena(images > 1 && !noArena);

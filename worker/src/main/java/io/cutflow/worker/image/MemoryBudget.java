@@ -43,10 +43,13 @@ public final class MemoryBudget implements ImageAdmission {
   public static final long BASELINE_BYTES = 96L << 20;
 
   /**
-   * What images lease together by default ({@link #withSharedLimit}), MiB: two 12 MP photos (about
-   * 160 MiB each) overlap; two 24 MP images (about 312 MiB) do not.
+   * What images lease together by default ({@link #withSharedLimit}), MiB: photos up to about 5.7
+   * MP (75 MiB) overlap; larger ones run alone (and without ONNX Runtime's arena, about 440 MiB
+   * more held than without it), which keeps a worker under 1 GB: two 7.5 MP photos in flight beside
+   * a full arena peaked at 970 MiB under a limit of 200 (docs/benchmarks.md, "The arena on by
+   * default").
    */
-  public static final int DEFAULT_SHARED_LIMIT_MIB = 400;
+  public static final int DEFAULT_SHARED_LIMIT_MIB = 150;
 
   private static final long MIB = 1L << 20;
 

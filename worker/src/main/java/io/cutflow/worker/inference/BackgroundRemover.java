@@ -125,6 +125,10 @@ public final class BackgroundRemover {
     try (ImageDecoder.Pending pending = decoder.open(data, inputName)) {
       ImageHeader header = pending.header();
       lease = admit(pending.name(), header, options);
+      if (lease.large()) {
+        // it runs alone: the session is idle, and its arena need not sit under this image's heap
+        session.emptyArena();
+      }
       try {
         image = pending.decode();
       } catch (InvalidImageException | RuntimeException | Error e) {
@@ -263,7 +267,7 @@ public final class BackgroundRemover {
       p.timings().record(StageTimings.INFERENCE, t0);
       return new Inferred(p, null, mask);
     }
-    // a large image's heap work (mask, composition, PNG) then does not stack on a full arena
+    // a large image runs without the arena, so its heap work does not stack on a full one
     FloatBuffer out = session.run(p.input(), p.memory().large());
     p.timings().record(StageTimings.INFERENCE, t0);
     return new Inferred(p, out);

@@ -4,7 +4,6 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.cutflow.worker.model.Fp32Model;
@@ -13,8 +12,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,11 +32,18 @@ public final class InferenceSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InferenceSession.class);
 
   private final OrtEnvironment env;
-  private final OrtSession session;
 
-  /** The mapped saved model a session reads its weights from; held as long as the session. */
-  @SuppressWarnings("unused")
-  private final MappedByteBuffer modelBytes;
+  /** Opens {@link #session}, and the session without the arena that a large image runs on. */
+  private final SessionOpener opener;
+
+  /** The session images run on; null while emptied ({@link #emptyArena}; guarded by this). */
+  private OrtSession session;
+
+  /**
+   * The session without the arena that large images run on, with the arena on; open from the first
+   * large image to the next ordinary one (guarded by this).
+   */
+  private OrtSession plain;
 
   private final Path loadedFrom;
 
@@ -57,15 +61,16 @@ public final class InferenceSession implements AutoCloseable {
   /** See {@link #slowRuns}. */
   private final int slowRuns;
 
-  /**
-   * Run options that give the arena's free regions back when the run ends; null without an arena.
-   */
-  private final OrtSession.RunOptions releasingArena;
+  /** Whether {@link #session} has ONNX Runtime's arena (see {@link #run(FloatBuffer, boolean)}). */
+  private final boolean arena;
+
+  /** Whether {@link #session}'s arena holds a run's memory (guarded by this). */
+  private boolean arenaFilled;
 
   /** Model runs so far (guarded by this). */
   private long runs;
 
-  /** Runs after which the arena gave its free memory back (guarded by this). */
+  /** Times the arena gave its memory back ({@link #emptyArena}; guarded by this). */
   private long arenaReleases;
 
   private volatile boolean warm;
@@ -73,7 +78,7 @@ public final class InferenceSession implements AutoCloseable {
   private InferenceSession(SamSegmenter sam, Path encoder, ModelProfile profile) {
     this.env = OrtEnvironment.getEnvironment();
     this.session = null;
-    this.modelBytes = null;
+    this.opener = null;
     this.loadedFrom = encoder;
     this.profile = profile;
     this.inputName = null;
@@ -81,7 +86,7 @@ public final class InferenceSession implements AutoCloseable {
     this.inputShape = null;
     this.sam = sam;
     this.slowRuns = 1; // its two sessions keep ONNX Runtime's defaults, the arena on
-    this.releasingArena = null;
+    this.arena = false;
   }
 
   /**
@@ -173,40 +178,16 @@ public final class InferenceSession implements AutoCloseable {
     Path saved =
         settings.savedModel()
             ? OptimizedModel.of(
-                load, env.getVersion(), (src, out) -> saveOptimised(src, out, settings))
+                load,
+                env.getVersion(),
+                (src, out) -> SessionOpener.saveOptimised(src, out, settings))
             : null;
-    OrtSession opened = null;
-    MappedByteBuffer bytes = null;
-    if (saved != null) {
-      try (FileChannel ch = FileChannel.open(saved);
-          OrtSession.SessionOptions options = options(settings)) {
-        bytes = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-        // the saved graph is already optimised; its weights stay in the mapped file
-        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-        options.addConfigEntry("session.use_ort_model_bytes_directly", "1");
-        options.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
-        opened = env.createSession(bytes, options);
-        load = saved;
-      } catch (OrtException | IOException e) {
-        log.atWarn()
-            .setMessage("cannot load the saved optimised model; optimising the model instead")
-            .addKeyValue("file", saved)
-            .addKeyValue("error", e.toString())
-            .log();
-        bytes = null;
-      }
-    }
-    if (opened == null) {
-      try (OrtSession.SessionOptions options = options(settings)) {
-        opened = env.createSession(load.toString(), options);
-      }
-    }
-    this.session = opened;
-    this.modelBytes = bytes;
-    this.loadedFrom = load;
+    this.opener = new SessionOpener(env, settings);
+    this.session = opener.first(load, saved);
+    this.loadedFrom = opener.file();
     this.sam = null;
     this.slowRuns = settings.memoryPattern() ? 2 : settings.arena() ? 1 : 0;
-    this.releasingArena = settings.arena() ? releasingArena() : null;
+    this.arena = settings.arena();
     Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
     this.inputName = in.getKey();
     this.outputIndex = session.getNumOutputs() == 1 ? 0 : profile.outputIndex();
@@ -226,39 +207,12 @@ public final class InferenceSession implements AutoCloseable {
     log.atInfo()
         .setMessage("model session created")
         .addKeyValue("model", profile.name())
-        .addKeyValue("file", load)
+        .addKeyValue("file", loadedFrom)
         .addKeyValue("intra_op_threads", settings.intraOpThreads())
         .addKeyValue("memory_pattern", settings.memoryPattern())
         .addKeyValue("arena", settings.arena())
         .addKeyValue("load_ms", (System.nanoTime() - start) / 1_000_000)
         .log();
-  }
-
-  /** The options every session of these settings shares, the graph fully optimised. */
-  private static OrtSession.SessionOptions options(Settings settings) throws OrtException {
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    options.setIntraOpNumThreads(settings.intraOpThreads());
-    options.setInterOpNumThreads(1);
-    options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    // Spinning intra-op threads burn CPU between runs; off when decode/encode share the cores.
-    options.addConfigEntry("session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
-    options.setMemoryPatternOptimization(settings.memoryPattern());
-    options.setCPUArenaAllocator(settings.arena());
-    return options;
-  }
-
-  /**
-   * Optimises {@code model} as a session would and saves the result in ORT format to {@code out}.
-   */
-  static void saveOptimised(Path model, Path out, Settings settings) throws OrtException {
-    try (OrtSession.SessionOptions options = options(settings)) {
-      // ONNX Runtime warns on the console that the file is CPU-specific: OptimizedModel keys it so
-      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      options.setOptimizedModelFilePath(out.toString());
-      options.addConfigEntry("session.save_model_format", "ORT");
-      OrtEnvironment.getEnvironment().createSession(model.toString(), options).close();
-    }
   }
 
   /**
@@ -293,25 +247,68 @@ public final class InferenceSession implements AutoCloseable {
   }
 
   /**
-   * {@link #run(FloatBuffer)}; with {@code releaseArena}, the session's memory arena (if it has
-   * one) gives its free regions back to the system when the run ends, so that the caller's next
-   * heap work does not sit on top of a full arena. The next run fills it again (one slow run).
+   * {@link #run(FloatBuffer)}; with {@code large} (an image that runs alone, whose mask,
+   * composition and PNG come next) and the arena on, the run goes to a session without the arena,
+   * after this one's arena is emptied ({@link #emptyArena}): a full arena holds about 240 MB more
+   * than an arena-free run needs at its peak, and a 24 MP image's heap comes on top. That session
+   * serves the large images that follow; the next ordinary run closes it and fills the arena again
+   * (one slow run).
    */
-  public synchronized FloatBuffer run(FloatBuffer input, boolean releaseArena) throws OrtException {
+  public synchronized FloatBuffer run(FloatBuffer input, boolean large) throws OrtException {
     if (sam != null) {
       throw new IllegalStateException(profile.name() + " runs with a prompt: use sam()");
     }
     input.rewind();
     runs++;
-    boolean release = releaseArena && releasingArena != null;
-    if (release) {
-      arenaReleases++;
+    if (large && arena) {
+      emptyArena();
+      if (plain == null) {
+        plain = opener.open(false);
+      }
+      return run(plain, input);
     }
+    if (plain != null) {
+      OrtSession done = plain;
+      plain = null;
+      done.close();
+    }
+    if (session == null) {
+      session = opener.open(arena); // closed by emptyArena
+    }
+    FloatBuffer out = run(session, input);
+    arenaFilled = arena;
+    return out;
+  }
+
+  /**
+   * Gives the arena's memory back where it holds a run's: closes the session, its arena with it;
+   * the next ordinary run opens it again (tens of milliseconds from the mapped saved model). For a
+   * large image as soon as it is admitted, before it is decoded, so that its heap does not come on
+   * top of a full arena either, and the session without the arena that it runs on is the only one
+   * in memory during its run.
+   */
+  public synchronized void emptyArena() {
+    if (!arenaFilled) {
+      return;
+    }
+    arenaReleases++;
+    arenaFilled = false;
+    OrtSession full = session;
+    session = null;
+    try {
+      full.close();
+    } catch (OrtException e) {
+      log.atWarn()
+          .setMessage("closing the model's session to empty its arena failed")
+          .addKeyValue("model", profile.name())
+          .addKeyValue("error", e.toString())
+          .log();
+    }
+  }
+
+  private FloatBuffer run(OrtSession on, FloatBuffer input) throws OrtException {
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, inputShape);
-        OrtSession.Result result =
-            release
-                ? session.run(Map.of(inputName, tensor), releasingArena)
-                : session.run(Map.of(inputName, tensor))) {
+        OrtSession.Result result = on.run(Map.of(inputName, tensor))) {
       OnnxTensor out = (OnnxTensor) result.get(outputIndex);
       return out.getFloatBuffer();
     }
@@ -370,20 +367,16 @@ public final class InferenceSession implements AutoCloseable {
     return warm;
   }
 
-  private static OrtSession.RunOptions releasingArena() throws OrtException {
-    OrtSession.RunOptions options = new OrtSession.RunOptions();
-    options.addRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
-    return options;
-  }
-
   @Override
-  public void close() throws OrtException {
+  public synchronized void close() throws OrtException {
     if (sam != null) {
       sam.close();
     } else {
-      session.close();
-      if (releasingArena != null) {
-        releasingArena.close();
+      if (plain != null) {
+        plain.close();
+      }
+      if (session != null) {
+        session.close();
       }
     }
   }

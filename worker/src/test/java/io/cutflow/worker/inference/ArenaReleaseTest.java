@@ -9,6 +9,7 @@ import io.cutflow.worker.image.ImageDecoder;
 import io.cutflow.worker.image.ImageLimits;
 import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.image.PngWriter;
+import io.cutflow.worker.service.MallocTunables;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run asked to release the arena gives the arena's memory back to the system, and a worker asks
- * for it after a large image's run only.
+ * A large image's run (on a session without the arena, this one's closed first) gives the arena's
+ * memory back to the system, and a worker asks for it after a large image's run only.
  */
 class ArenaReleaseTest {
   private static final long MIB = 1 << 20;
@@ -34,8 +35,9 @@ class ArenaReleaseTest {
   void aReleasingRunGivesTheArenaBackAndTheNextRunFillsItAgain() throws Exception {
     assumeTrue(
         Files.isReadable(Path.of("/proc/self/status")), "reads resident memory from /proc (Linux)");
-    // measured in a child JVM: in this one, other tests' heap grows and shrinks between readings
-    Process child =
+    // measured in a child JVM: in this one, other tests' heap grows and shrinks between readings;
+    // with a worker's malloc settings, under which an arena-free run's blocks go back when freed
+    ProcessBuilder pb =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m",
@@ -44,8 +46,11 @@ class ArenaReleaseTest {
                 System.getProperty("java.class.path"),
                 ArenaReleaseChild.class.getName(),
                 dir.resolve("branches.onnx").toString())
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+    pb.environment()
+        .put(
+            MallocTunables.ENV, MallocTunables.forWorker(false, System.getenv(MallocTunables.ENV)));
+    Process child = pb.start();
     List<String> lines;
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
@@ -74,7 +79,7 @@ class ArenaReleaseTest {
   }
 
   @Test
-  void aRemoverReleasesTheArenaAfterALargeImageOnly() throws Exception {
+  void aRemoverEmptiesTheArenaForALargeImageOnly() throws Exception {
     Path model =
         new TinyOnnx()
             .input("input", 1, 3, 16, 16)
@@ -97,7 +102,14 @@ class ArenaReleaseTest {
                 s, new ImageDecoder(ImageLimits.defaults()), new PngWriter(), budget);
         remover.remove(small, "small.png", CutoutOptions.DEFAULTS);
         assertEquals(0, s.arenaReleases(), "a small image keeps the arena");
-        remover.remove(large, "large.png", CutoutOptions.DEFAULTS);
+        BackgroundRemover.Prepared p = remover.prepare(large, "large.png", CutoutOptions.DEFAULTS);
+        assertEquals(
+            arena ? 1 : 0,
+            s.arenaReleases(),
+            "arena " + arena + ": emptied once the large image is admitted, before its decoding");
+        try (MemoryBudget.Lease ignored = p.memory()) {
+          remover.finish(remover.infer(p));
+        }
         assertEquals(arena ? 1 : 0, s.arenaReleases(), "arena " + arena + ", a large image");
         remover.remove(small, "small.png", CutoutOptions.DEFAULTS);
         assertEquals(arena ? 1 : 0, s.arenaReleases());

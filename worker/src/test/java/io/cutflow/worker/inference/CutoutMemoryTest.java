@@ -1,7 +1,9 @@
 package io.cutflow.worker.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cutflow.common.config.CutflowConfig;
@@ -15,6 +17,7 @@ import io.cutflow.worker.image.MemoryBudget;
 import io.cutflow.worker.model.ModelManifest;
 import io.cutflow.worker.model.ModelSpec;
 import io.cutflow.worker.supervisor.SupervisorSettings;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -167,6 +170,38 @@ class CutoutMemoryTest {
             xmx(SupervisorSettings.DEFAULT_JVM_ARGS),
             2 * config.getLong(StorageConfig.IMAGE_MAX_BYTES));
     assertTrue(need <= budget.capacity(), (need >> 20) + " MiB > " + (budget.capacity() >> 20));
+  }
+
+  /**
+   * What cutflow.worker.image-overlap-mb's default says: photos up to about 5.7 MP overlap (two of
+   * 5.6 MP are admitted together, neither large), a 6 MP photo is large (it runs alone, and the
+   * arena is emptied for it), and so is a 24 MP one.
+   */
+  @Test
+  void theDefaultOverlapLetsPhotosUpToAboutFivePointSevenMegapixelsOverlap() throws Exception {
+    ModelProfile isnet = ModelProfile.isnet("isnet");
+    CutflowConfig config = CutflowConfig.isolated(Map.of());
+    MemoryBudget budget =
+        MemoryBudget.forHeap(xmx(SupervisorSettings.DEFAULT_JVM_ARGS), 0)
+            .withSharedLimit((long) config.getInt(WorkerConfig.IMAGE_OVERLAP_MB) << 20, () -> {});
+    ImageHeader under = new ImageHeader(ContentKind.JPEG, 2900, 1933, 1, 3, 1 << 20);
+    long underBytes = CutoutMemory.bytes(under, CutoutOptions.DEFAULTS, isnet);
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          try (MemoryBudget.Lease a = budget.admit("a.jpg", under, underBytes);
+              MemoryBudget.Lease b = budget.admit("b.jpg", under, underBytes)) {
+            assertFalse(a.large() || b.large(), "5.6 MP: " + (underBytes >> 20) + " MiB");
+          }
+        },
+        "a second 5.6 MP photo waited for the first");
+    for (int[] size : new int[][] {{3000, 2000}, {6000, 4000}}) {
+      ImageHeader over = new ImageHeader(ContentKind.JPEG, size[0], size[1], 1, 3, 1 << 20);
+      try (MemoryBudget.Lease lease =
+          budget.admit("c.jpg", over, CutoutMemory.bytes(over, CutoutOptions.DEFAULTS, isnet))) {
+        assertTrue(lease.large(), size[0] + "x" + size[1] + " is not large");
+      }
+    }
   }
 
   /** {@code -Xmx1g} and the like, in bytes. */

@@ -95,7 +95,7 @@ class OptimizedModelTest {
   private static OptimizedModel.Optimizer counting(AtomicInteger made) {
     return (src, out) -> {
       made.incrementAndGet();
-      InferenceSession.saveOptimised(src, out, SAVED);
+      SessionOpener.saveOptimised(src, out, SAVED);
     };
   }
 
