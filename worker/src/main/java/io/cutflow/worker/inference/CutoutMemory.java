@@ -67,11 +67,11 @@ public final class CutoutMemory {
             + 3 * modelW * h
             + 3 * model
             + tables
-            + ringBytes(h, modelH, 3 * modelW);
+            + LanczosResampler.verticalRingBytes(h, modelH, 3 * modelW);
 
     long output = 4 * model * (classes ? profile.masks() + 1 : 1);
     long labels = classes ? n : 0;
-    long resizeMask = n + modelH * w + tables + ringBytes(modelH, h, w);
+    long resizeMask = n + modelH * w + tables + LanczosResampler.verticalRingBytes(modelH, h, w);
     long postProcess = options.postProcessMask() ? n + MaskRefiner.peakBytes(n) : 0;
     long finish;
     if (k == 1) {
@@ -98,14 +98,5 @@ public final class CutoutMemory {
     }
 
     return Math.max(Math.max(decode, preprocess), finish);
-  }
-
-  /**
-   * {@link LanczosResampler}'s vertical pass from {@code inRows} to {@code outRows} rows of {@code
-   * samples} bytes: one int row per tap of its widest filter.
-   */
-  private static long ringBytes(long inRows, long outRows, long samples) {
-    long taps = 2 * (long) Math.ceil(3.0 * Math.max((double) inRows / outRows, 1.0)) + 1;
-    return 4 * taps * samples;
   }
 }

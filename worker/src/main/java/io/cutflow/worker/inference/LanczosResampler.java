@@ -203,6 +203,15 @@ public final class LanczosResampler {
     }
   }
 
+  /**
+   * Heap the vertical pass from {@code inRows} to {@code outRows} rows of {@code samples} bytes
+   * holds besides its input and output: its ring of widened rows ({@link SourceRows}), one int row
+   * per tap of the filter.
+   */
+  static long verticalRingBytes(long inRows, long outRows, long samples) {
+    return 4L * Coefficients.taps((double) inRows / outRows) * samples;
+  }
+
   private static byte clip8(int v) {
     if (v >= (1 << PRECISION_BITS << 8)) {
       return (byte) 255;
@@ -259,11 +268,16 @@ public final class LanczosResampler {
       this.weights = weights;
     }
 
+    /** Taps per output sample at {@code scale} = in / out: the support widens when shrinking. */
+    static int taps(double scale) {
+      return (int) Math.ceil(SUPPORT * Math.max(scale, 1.0)) * 2 + 1;
+    }
+
     static Coefficients lanczos(int inSize, int outSize) {
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(scale, 1.0);
       double support = SUPPORT * filterScale;
-      int ksize = (int) Math.ceil(support) * 2 + 1;
+      int ksize = taps(scale);
       double[] weights = new double[outSize * ksize];
       int[] bounds = new int[outSize * 2];
       double ss = 1.0 / filterScale;
