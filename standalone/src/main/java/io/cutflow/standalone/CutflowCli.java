@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       ConfigCommand.class,
       io.cutflow.ingest.http.IngestServerCommand.class,
       io.cutflow.worker.cli.WorkerCommand.class,
+      io.cutflow.worker.cli.ClassArchiveCommand.class,
     })
 public final class CutflowCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarEntry;
@@ -41,6 +43,10 @@ class WorkerClassArchiveTest {
     archive.collect(dumpTo[0]);
     assertTrue(Files.size(archive.archive()) > 0);
     assertTrue(Files.notExists(dumpTo[0]));
+    // and its class list, which the next prepare in this folder trains on
+    assertTrue(
+        Files.readAllLines(dir.resolve("cds").resolve(WorkerClassArchive.CLASS_LIST))
+            .contains(MAIN.replace('.', '/')));
 
     List<String> second = archive.jvmArgs(dumpTo);
     assertNull(dumpTo[0]);
@@ -52,6 +58,83 @@ class WorkerClassArchiveTest {
 
     Files.writeString(archive.archive(), "not an archive");
     assertEquals(0, run(second, jar));
+  }
+
+  /**
+   * The launcher's step after a build: a training JVM loads the listed classes, the archive it
+   * dumps is moved into place, and a worker JVM then loads them from it (its class-loading log says
+   * so). A listed class that is gone is skipped.
+   */
+  @Test
+  void prepareWritesAnArchiveOfTheListedClassesBeforeAnyWorker(@TempDir Path dir) throws Exception {
+    Path jar = dir.resolve("main.jar");
+    try (OutputStream file = Files.newOutputStream(jar);
+        JarOutputStream out = new JarOutputStream(file)) {
+      copyClass(out, MAIN);
+      copyClass(out, WorkerClassTraining.class.getName());
+      out.putNextEntry(
+          new JarEntry("io/cutflow/worker/supervisor/" + WorkerClassArchive.CLASS_LIST));
+      out.write(
+          ("# a comment\n@lambda-proxy skipped\n"
+                  + MAIN.replace('.', '/')
+                  + " id: 7\nio/cutflow/GoneSinceTheListWasMade\n")
+              .getBytes(StandardCharsets.UTF_8));
+      out.closeEntry();
+    }
+    WorkerClassArchive archive =
+        WorkerClassArchive.in(dir.resolve("cds"), jar.toString()).orElseThrow();
+    assertTrue(archive.prepare(Duration.ofMinutes(1)));
+    assertTrue(Files.size(archive.archive()) > 0);
+    try (var left = Files.list(dir.resolve("cds"))) {
+      assertEquals(List.of(archive.archive()), left.toList(), "no temporary file left behind");
+    }
+    assertTrue(archive.prepare(Duration.ofMinutes(1)), "there already: nothing to do");
+
+    Path[] dumpTo = {null};
+    List<String> jvm = new ArrayList<>(archive.jvmArgs(dumpTo));
+    assertNull(dumpTo[0], "the worker maps the prepared archive instead of dumping one");
+    jvm.add("-Xshare:on");
+    jvm.add("-Xlog:class+load=info");
+    Process p = new ProcessBuilder(command(jvm, jar)).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), log);
+    assertTrue(
+        log.lines().anyMatch(l -> l.contains(MAIN + " source: shared objects file (top)")),
+        "the worker's main class did not come from the archive:\n"
+            + log.lines().filter(l -> l.contains("ExitAtOnce")).toList());
+  }
+
+  /** The bundled list still names this build's classes (else: refresh it, see its header). */
+  @Test
+  void theBundledListNamesThisBuildsClasses() throws Exception {
+    List<String> ours;
+    try (InputStream in =
+        WorkerClassTraining.class.getResourceAsStream(WorkerClassArchive.CLASS_LIST)) {
+      ours =
+          new String(in.readAllBytes(), StandardCharsets.UTF_8)
+              .lines()
+              .filter(l -> l.startsWith("io/cutflow/"))
+              .map(l -> l.replace('/', '.'))
+              .toList();
+    }
+    List<String> gone = new ArrayList<>();
+    for (String name : ours) {
+      try {
+        Class.forName(name, false, getClass().getClassLoader());
+      } catch (ClassNotFoundException e) {
+        gone.add(name);
+      }
+    }
+    assertTrue(ours.size() > 100, "the list has " + ours.size() + " of Cutflow's classes");
+    assertTrue(
+        gone.size() * 10 <= ours.size(),
+        gone.size()
+            + " of the "
+            + ours.size()
+            + " Cutflow classes in "
+            + WorkerClassArchive.CLASS_LIST
+            + " are gone (refresh it as its header says): "
+            + gone);
   }
 
   @Test
@@ -81,13 +164,18 @@ class WorkerClassArchiveTest {
         key, WorkerClassArchive.key(jar.toString()), "a rebuilt jar needs a new archive");
   }
 
-  private static int run(List<String> jvmArgs, Path jar) throws Exception {
+  private static List<String> command(List<String> jvmArgs, Path jar) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(jar.toString());
     cmd.add(MAIN);
+    return cmd;
+  }
+
+  private static int run(List<String> jvmArgs, Path jar) throws Exception {
+    List<String> cmd = command(jvmArgs, jar);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     int rc = p.waitFor();
@@ -96,14 +184,20 @@ class WorkerClassArchiveTest {
   }
 
   private static Path jarOfMain(Path jar) throws Exception {
-    String entry = MAIN.replace('.', '/') + ".class";
-    try (InputStream in = WorkerClassArchiveTest.class.getClassLoader().getResourceAsStream(entry);
-        OutputStream file = Files.newOutputStream(jar);
+    try (OutputStream file = Files.newOutputStream(jar);
         JarOutputStream out = new JarOutputStream(file)) {
+      copyClass(out, MAIN);
+    }
+    return jar;
+  }
+
+  private static void copyClass(JarOutputStream out, String className) throws Exception {
+    String entry = className.replace('.', '/') + ".class";
+    try (InputStream in =
+        WorkerClassArchiveTest.class.getClassLoader().getResourceAsStream(entry)) {
       out.putNextEntry(new JarEntry(entry));
       in.transferTo(out);
       out.closeEntry();
     }
-    return jar;
   }
 }
