@@ -69,7 +69,10 @@ public final class ResultWatcher implements AutoCloseable {
                   // closing
                 }
               }
-              consumer.close();
+              // Not the default close, which closes the fetch session with one more fetch that the
+              // broker holds for fetch.max.wait.ms (0.5 s) when no record comes: this consumer
+              // commits nothing, and the broker drops an unused session by itself.
+              consumer.close(Duration.ZERO);
             },
             "result-watcher");
     thread.setDaemon(true);
