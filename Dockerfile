@@ -60,6 +60,10 @@ ENV CUTFLOW_MODELS_DIR=/opt/cutflow/models \
     CUTFLOW_INGEST_STATE_DIR=/var/lib/cutflow/state
 USER 10001:10001
 WORKDIR /var/lib/cutflow
+# The workers' class-data archive (AppCDS) for this image's JVM and jars, in the cutflow user's
+# ~/.cache/cutflow/cds, so that a pod's first worker starts from it too (README, `class-archive`).
+# Not fatal: without it the first worker to exit writes one.
+RUN cutflow class-archive || echo "no class-data archive: workers start without one"
 # ingest HTTP API (/readyz, /metrics) and the supervisor's ops endpoint
 EXPOSE 8080 9400
 # the JVM's shutdown hooks drain: workers finish and commit, ingest closes its Streams cleanly
