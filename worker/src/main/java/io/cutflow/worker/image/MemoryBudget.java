@@ -44,10 +44,9 @@ public final class MemoryBudget implements ImageAdmission {
 
   /**
    * What images lease together by default ({@link #withSharedLimit}), MiB: photos up to about 5.7
-   * MP (75 MiB) overlap; larger ones run alone (and without ONNX Runtime's arena, about 440 MiB
-   * more held than without it), which keeps a worker under 1 GB: two 7.5 MP photos in flight beside
-   * a full arena peaked at 970 MiB under a limit of 200 (docs/benchmarks.md, "The arena on by
-   * default").
+   * MP (75 MiB) overlap; larger ones run alone (and without ONNX Runtime's arena, which holds about
+   * 440 MiB more), which keeps a worker under 1 GB: two 7.5 MP photos in flight beside a full arena
+   * peaked at 970 MiB under a limit of 200 (docs/benchmarks.md, "The arena on by default").
    */
   public static final int DEFAULT_SHARED_LIMIT_MIB = 150;
 

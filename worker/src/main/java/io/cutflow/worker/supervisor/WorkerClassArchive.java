@@ -122,11 +122,8 @@ public final class WorkerClassArchive {
     }
     Path tmp = tmpFile();
     dumpTo[0] = tmp;
-    return List.of(
-        QUIET.get(0),
-        QUIET.get(1),
-        "-XX:ArchiveClassesAtExit=" + tmp,
-        "-XX:DumpLoadedClassList=" + classList(tmp));
+    return concat(
+        QUIET, "-XX:ArchiveClassesAtExit=" + tmp, "-XX:DumpLoadedClassList=" + classList(tmp));
   }
 
   private Path tmpFile() {
@@ -158,8 +155,7 @@ public final class WorkerClassArchive {
     Path tmp = tmpFile();
     List<String> cmd = new ArrayList<>();
     cmd.add(JavaProcess.javaExecutable().toString());
-    cmd.addAll(QUIET);
-    cmd.add("-XX:ArchiveClassesAtExit=" + tmp);
+    cmd.addAll(concat(QUIET, "-XX:ArchiveClassesAtExit=" + tmp));
     cmd.add("-cp");
     cmd.add(classpath);
     cmd.add(WorkerClassTraining.class.getName());
@@ -170,11 +166,8 @@ public final class WorkerClassArchive {
     Path output = Files.createTempFile(dir, "training", ".log");
     try {
       Process p =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-              .start();
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      p.getOutputStream().close(); // it reads nothing
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly().waitFor();
         throw new IOException("the class-data archive's training JVM took over " + timeout);
@@ -270,7 +263,7 @@ public final class WorkerClassArchive {
     md.update((byte) 0);
   }
 
-  private static List<String> concat(List<String> a, String b) {
-    return java.util.stream.Stream.concat(a.stream(), java.util.stream.Stream.of(b)).toList();
+  private static List<String> concat(List<String> a, String... more) {
+    return java.util.stream.Stream.concat(a.stream(), java.util.Arrays.stream(more)).toList();
   }
 }
