@@ -20,7 +20,16 @@ import java.util.zip.Deflater;
  */
 public final class PngWriter {
   private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-  private static final int IDAT_CHUNK = 256 * 1024;
+
+  /**
+   * Bytes of deflated data per IDAT chunk (the last one may be shorter). Small enough that every
+   * image the warm-up encodes fills several, so that the JIT compiles the branch that writes a full
+   * one: at 256 KiB the warm-up's never did, and the first real photo made it throw the encoder's
+   * compiled code away and compile it again (docs/benchmarks.md, "The resampler's horizontal pass
+   * by columns"). 12 bytes of chunk header and CRC per 32 KiB.
+   */
+  public static final int IDAT_CHUNK = 32 * 1024;
+
   private static final int FILTER_UP = 2;
   private static final int COLOR_GRAY = 0;
   private static final int COLOR_RGBA = 6;

@@ -4,10 +4,12 @@ import ai.onnxruntime.OrtException;
 import io.cutflow.common.job.CutoutOptions;
 import io.cutflow.worker.image.InvalidImageException;
 import io.cutflow.worker.image.MemoryBudget;
+import io.cutflow.worker.image.PngWriter;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import javax.imageio.ImageIO;
 
 /**
@@ -74,7 +77,12 @@ public final class WarmUpImage {
 
   private WarmUpImage() {}
 
-  /** A drawn scene (gradient backdrop, a subject), as JPEG: the most common upload. */
+  /**
+   * A drawn scene (gradient backdrop, a subject) with a photo's grain, as JPEG: the most common
+   * upload. The grain makes its cutout's PNG as large as a photo's (many {@link
+   * PngWriter#IDAT_CHUNK}s), so that the encoder's paths for full IDAT chunks are compiled here as
+   * a photo takes them.
+   */
   static byte[] jpeg() {
     BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_3BYTE_BGR);
     Graphics2D g = img.createGraphics();
@@ -84,6 +92,12 @@ public final class WarmUpImage {
     g.setColor(new Color(200, 40, 50));
     g.fillOval(WIDTH / 3, HEIGHT / 4, WIDTH / 3, HEIGHT / 2);
     g.dispose();
+    byte[] bgr = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+    Random grain = new Random(7);
+    for (int i = 0; i < bgr.length; i++) {
+      int v = (bgr[i] & 0xFF) + grain.nextInt(49) - 24;
+      bgr[i] = (byte) Math.max(0, Math.min(255, v));
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ImageIO.write(img, "jpeg", out);
