@@ -44,6 +44,29 @@ class LauncherScriptTest {
     assertEquals(set(MallocTunables.forWorker(true, null)), set(launcher));
   }
 
+  /**
+   * C1 alone compiles the launcher's JVM for the commands that only move files and messages; a
+   * command that works on images in this JVM (the ones given the workers' heap) needs C2's
+   * vectorised loops.
+   */
+  @Test
+  void onlyCommandsWithoutImageWorkInProcessRunOnC1Alone() throws IOException {
+    Set<String> c1 =
+        Set.copyOf(
+            words(
+                match(
+                    "(?m)^if \\[\\[ \" ([a-z ]+) \" == .*\\n\\s*JIT=\"-XX:TieredStopAtLevel=1\"")));
+    Set<String> imagesInProcess =
+        Set.copyOf(words(match("(?m)^if \\[\\[ \" ([a-z ]+) \" == .*\\n\\s*HEAP=\"-")));
+
+    assertEquals(Set.of("run", "bench", "ingest"), c1);
+    assertTrue(imagesInProcess.contains("remove"), imagesInProcess::toString);
+    assertTrue(c1.stream().noneMatch(imagesInProcess::contains), c1 + " vs " + imagesInProcess);
+    assertTrue(
+        Files.readString(SCRIPT).contains("exec java $HEAP $JIT ${CUTFLOW_JAVA_OPTS:-}"),
+        "the last exec passes $JIT");
+  }
+
   private static String match(String regex) throws IOException {
     Matcher m = Pattern.compile(regex).matcher(Files.readString(SCRIPT));
     assertTrue(m.find(), () -> regex + " not found in " + SCRIPT.toAbsolutePath());
