@@ -129,7 +129,11 @@ class LanczosResamplerTest {
       {1024, 1024, 610, 700},
       {1024, 1024, 2000, 1500},
       {300, 50, 300, 200},
-      {64, 64, 16, 64}
+      {64, 64, 16, 64},
+      // extreme shapes: a single column or a few rows, so column windows clip at both ends
+      {1, 9, 1024, 1024},
+      {2000, 3, 1024, 1024},
+      {7, 1500, 320, 320}
     };
     for (int[] sz : sizes) {
       for (int stride : new int[] {4, 1}) {
