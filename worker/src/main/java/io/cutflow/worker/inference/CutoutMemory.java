@@ -67,8 +67,8 @@ public final class CutoutMemory {
             + 3 * modelW * h
             + 3 * model
             + tables
-            + LanczosResampler.horizontalRingBytes(w, modelW, h, 3)
-            + LanczosResampler.verticalRingBytes(h, modelH, 3 * modelW);
+            + LanczosResampler.ringBytes(w, modelW, 3 * h)
+            + LanczosResampler.ringBytes(h, modelH, 3 * modelW);
 
     long output = 4 * model * (classes ? profile.masks() + 1 : 1);
     long labels = classes ? n : 0;
@@ -76,8 +76,8 @@ public final class CutoutMemory {
         n
             + modelH * w
             + tables
-            + LanczosResampler.horizontalRingBytes(modelW, w, modelH, 1)
-            + LanczosResampler.verticalRingBytes(modelH, h, w);
+            + LanczosResampler.ringBytes(modelW, w, modelH)
+            + LanczosResampler.ringBytes(modelH, h, w);
     long postProcess = options.postProcessMask() ? n + MaskRefiner.peakBytes(n) : 0;
     long finish;
     if (k == 1) {

@@ -208,20 +208,13 @@ public final class LanczosResampler {
   }
 
   /**
-   * Heap the vertical pass from {@code inRows} to {@code outRows} rows of {@code samples} bytes
-   * holds besides its input and output: its ring of widened rows ({@link SourceLines}), one int row
-   * per tap of the filter, and its int accumulator row.
+   * Heap one pass holds besides its input and output, resampling {@code inLines} source lines (rows
+   * for the vertical pass, columns for the horizontal one) to {@code outLines}, each of {@code
+   * lineSamples} bytes: its ring of widened lines ({@link SourceLines}), one int line per tap of
+   * the filter, and its int accumulator line.
    */
-  static long verticalRingBytes(long inRows, long outRows, long samples) {
-    return 4L * (Coefficients.taps((double) inRows / outRows) + 1) * samples;
-  }
-
-  /**
-   * The same for the horizontal pass from {@code inColumns} to {@code outColumns} columns over
-   * {@code rows} rows of {@code channels} channels: int columns instead of rows.
-   */
-  static long horizontalRingBytes(long inColumns, long outColumns, long rows, long channels) {
-    return 4L * (Coefficients.taps((double) inColumns / outColumns) + 1) * rows * channels;
+  static long ringBytes(long inLines, long outLines, long lineSamples) {
+    return 4L * (Coefficients.taps((double) inLines / outLines) + 1) * lineSamples;
   }
 
   /**
