@@ -156,7 +156,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
     // Closed here once the pipeline is measured (the second raw round runs without them), or by
     // the stop, in its order (workers, ingest, servers), when bench fails or is interrupted.
-    EmbeddedStack embedded = EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true);
+    EmbeddedStack embedded =
+        EmbeddedStack.start(CutflowConfig.load(), work.resolve("stack"), true, workers);
     AutoCloseable stack =
         closeOnce(stop, OrderlyStop.Phase.SERVERS, "broker and S3 server", 40, embedded);
     Map<String, String> overrides = new LinkedHashMap<>(embedded.overrides());

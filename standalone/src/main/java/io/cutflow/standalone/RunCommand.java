@@ -148,7 +148,7 @@ public final class RunCommand implements Callable<Integer> {
             OrderlyStop.Phase.SERVERS,
             "broker and S3 server",
             Duration.ofSeconds(40),
-            EmbeddedStack.start(CutflowConfig.load(), stackDir, false));
+            EmbeddedStack.start(CutflowConfig.load(), stackDir, false, workers));
     Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
     overrides.put(WorkerConfig.MODELS_DIR.name(), modelCache.toString());
     CutflowConfig config = stack.config().withOverrides(overrides);

@@ -135,7 +135,7 @@ public final class UpCommand implements Callable<Integer> {
             OrderlyStop.Phase.SERVERS,
             "broker and S3 server",
             Duration.ofSeconds(40),
-            EmbeddedStack.start(base, dir, false));
+            EmbeddedStack.start(base, dir, false, workers));
     stack.keepServersUp(System.err);
     Map<String, String> overrides = new LinkedHashMap<>(stack.overrides());
     overrides.put(WorkerConfig.MODELS_DIR.name(), models.toString());

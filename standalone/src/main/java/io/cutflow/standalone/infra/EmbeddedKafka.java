@@ -48,7 +48,7 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
 
   /** Starts in a fresh temp directory, deleted on close. */
   public static EmbeddedKafka start() throws IOException {
-    return start(Files.createTempDirectory("cutflow-kafka-"), true, Duration.ofSeconds(60));
+    return start(Files.createTempDirectory("cutflow-kafka-"), true, Duration.ofSeconds(60), 0);
   }
 
   /**
@@ -56,9 +56,11 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
    * dir/kafka.log}; returns once an admin client can describe the cluster.
    *
    * @param deleteOnClose delete {@code dir} on {@link #close()}
+   * @param groupMembers the consumers that will join a group together (the workers), 0 if not
+   *     known: see {@link #initialRebalanceDelayMs}
    */
-  public static EmbeddedKafka start(Path dir, boolean deleteOnClose, Duration timeout)
-      throws IOException {
+  public static EmbeddedKafka start(
+      Path dir, boolean deleteOnClose, Duration timeout, int groupMembers) throws IOException {
     Files.createDirectories(dir);
     long t0 = System.nanoTime();
     return ChildServer.startTwice(
@@ -75,7 +77,7 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
           Path data = dir.resolve("data");
           InfraSupport.deleteRecursively(data);
           Path props = dir.resolve("server.properties");
-          writeProperties(props, serverProperties(brokerPort, controllerPort, data));
+          writeProperties(props, serverProperties(brokerPort, controllerPort, data, groupMembers));
           JavaProcess p = launch(dir, clusterId);
           String bootstrap = "127.0.0.1:" + brokerPort;
           awaitReady(p, brokerPort, bootstrap, timeout);
@@ -95,7 +97,20 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
         clusterId);
   }
 
-  static Map<String, String> serverProperties(int brokerPort, int controllerPort, Path data) {
+  /**
+   * How long the broker lets a new consumer group gather its members before the first assignment.
+   * Kafka's own default, 3 s, unless exactly one member will join: with 0 and several workers, the
+   * first to join an empty group takes every partition and the second one's join waits for a
+   * rebalance, which waits for the first to drain its in-flight images (30 s of an idle worker in
+   * {@code cutflow run} on 13 photos, and images done twice). A lone worker has no one to wait for,
+   * and its first image waited those 3 s.
+   */
+  static long initialRebalanceDelayMs(int groupMembers) {
+    return groupMembers == 1 ? 0 : 3000;
+  }
+
+  static Map<String, String> serverProperties(
+      int brokerPort, int controllerPort, Path data, int groupMembers) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
@@ -117,11 +132,7 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
     p.put("transaction.state.log.num.partitions", "3");
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
-    // Kafka's own default. With 0, the first worker to join an empty group takes every partition
-    // and
-    // the second one's join waits for a rebalance, which waits for the first to drain its in-flight
-    // images: 30 s of an idle worker in `cutflow run` on 13 photos, and images done twice.
-    p.put("group.initial.rebalance.delay.ms", "3000");
+    p.put("group.initial.rebalance.delay.ms", Long.toString(initialRebalanceDelayMs(groupMembers)));
     p.put("num.network.threads", "2");
     p.put("num.io.threads", "4");
     p.put("background.threads", "4");

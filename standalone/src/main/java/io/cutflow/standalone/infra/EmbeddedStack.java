@@ -73,14 +73,23 @@ public final class EmbeddedStack implements AutoCloseable {
     return start(base, Files.createTempDirectory("cutflow-stack-"), true);
   }
 
+  /** As below, for workers whose number is not known. */
+  public static EmbeddedStack start(CutflowConfig base, Path dir, boolean deleteOnClose)
+      throws IOException {
+    return start(base, dir, deleteOnClose, 0);
+  }
+
   /**
    * Starts Kafka ({@code dir/kafka}) and S3 ({@code dir/s3}) in parallel, then creates the topics
    * and buckets named by {@code base}.
    *
    * @param deleteOnClose delete {@code dir} on close (false keeps logs and data for inspection)
+   * @param workers the worker processes that will consume jobs, 0 if not known: a lone worker gets
+   *     its partitions as soon as it joins, several have 3 s to join together (Kafka's {@code
+   *     group.initial.rebalance.delay.ms})
    */
-  public static EmbeddedStack start(CutflowConfig base, Path dir, boolean deleteOnClose)
-      throws IOException {
+  public static EmbeddedStack start(
+      CutflowConfig base, Path dir, boolean deleteOnClose, int workers) throws IOException {
     Files.createDirectories(dir);
     long t0 = System.nanoTime();
     Duration timeout = Duration.ofSeconds(90);
@@ -88,7 +97,7 @@ public final class EmbeddedStack implements AutoCloseable {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return EmbeddedKafka.start(dir.resolve("kafka"), false, timeout);
+                return EmbeddedKafka.start(dir.resolve("kafka"), false, timeout, workers);
               } catch (IOException e) {
                 throw new CompletionException(e);
               }
