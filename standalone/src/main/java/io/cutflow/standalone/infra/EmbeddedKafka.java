@@ -162,17 +162,28 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
     cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
     cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
     cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
-    try (Admin admin = Admin.create(cfg)) {
+    // Created by the first probe, which runs once the broker's port accepts connections: created
+    // before, its refused connections logged a warning every 200 ms while the broker started.
+    Admin[] admin = new Admin[1];
+    try {
       ChildServer.awaitReady(
           "Kafka",
           p,
           port,
           timeout,
-          () ->
-              admin
-                  .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
-                  .nodes()
-                  .get(1500, TimeUnit.MILLISECONDS));
+          () -> {
+            if (admin[0] == null) {
+              admin[0] = Admin.create(cfg);
+            }
+            admin[0]
+                .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
+                .nodes()
+                .get(1500, TimeUnit.MILLISECONDS);
+          });
+    } finally {
+      if (admin[0] != null) {
+        admin[0].close();
+      }
     }
   }
 
