@@ -84,9 +84,8 @@ public final class EmbeddedStack implements AutoCloseable {
    * and buckets named by {@code base}.
    *
    * @param deleteOnClose delete {@code dir} on close (false keeps logs and data for inspection)
-   * @param workers the worker processes that will consume jobs, 0 if not known: a lone worker gets
-   *     its partitions as soon as it joins, several have 3 s to join together (Kafka's {@code
-   *     group.initial.rebalance.delay.ms})
+   * @param workers the worker processes that will consume jobs, 0 if not known: the broker's wait
+   *     for a new group's members ({@link EmbeddedKafka#initialRebalanceDelayMs})
    */
   public static EmbeddedStack start(
       CutflowConfig base, Path dir, boolean deleteOnClose, int workers) throws IOException {
