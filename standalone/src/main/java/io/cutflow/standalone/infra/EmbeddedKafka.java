@@ -156,33 +156,43 @@ public final class EmbeddedKafka implements ServerRestarts.Server {
 
   private static void awaitReady(JavaProcess p, int port, String bootstrap, Duration timeout)
       throws IOException {
-    Properties cfg = new Properties();
-    cfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    cfg.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
-    cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
-    cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
-    cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
-    // Created by the first probe, which runs once the broker's port accepts connections: created
-    // before, its refused connections logged a warning every 200 ms while the broker started.
-    Admin[] admin = new Admin[1];
-    try {
-      ChildServer.awaitReady(
-          "Kafka",
-          p,
-          port,
-          timeout,
-          () -> {
-            if (admin[0] == null) {
-              admin[0] = Admin.create(cfg);
-            }
-            admin[0]
-                .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
-                .nodes()
-                .get(1500, TimeUnit.MILLISECONDS);
-          });
-    } finally {
-      if (admin[0] != null) {
-        admin[0].close();
+    try (ClusterProbe probe = new ClusterProbe(bootstrap)) {
+      ChildServer.awaitReady("Kafka", p, port, timeout, probe);
+    }
+  }
+
+  /**
+   * Asks the broker to describe its cluster. Its admin client is created by the first check, which
+   * {@link ChildServer} runs once the broker's port accepts connections: created before, its
+   * refused connections logged a warning every 200 ms while the broker started.
+   */
+  private static final class ClusterProbe implements ChildServer.Probe, AutoCloseable {
+    private final Properties cfg = new Properties();
+    private Admin admin;
+
+    ClusterProbe(String bootstrap) {
+      cfg.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      cfg.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+      cfg.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+      cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "50");
+      cfg.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
+    }
+
+    @Override
+    public void check() throws Exception {
+      if (admin == null) {
+        admin = Admin.create(cfg);
+      }
+      admin
+          .describeCluster(new DescribeClusterOptions().timeoutMs(1000))
+          .nodes()
+          .get(1500, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+      if (admin != null) {
+        admin.close();
       }
     }
   }
