@@ -57,10 +57,11 @@ class LauncherScriptTest {
                 match(
                     "(?m)^if \\[\\[ \" ([a-z ]+) \" == .*\\n\\s*JIT=\"-XX:TieredStopAtLevel=1\"")));
     Set<String> imagesInProcess =
-        Set.copyOf(words(match("(?m)^if \\[\\[ \" ([a-z ]+) \" == .*\\n\\s*HEAP=\"-")));
+        Set.copyOf(words(match("(?m)^if \\[\\[ \" ([a-z -]+) \" == .*\\n\\s*HEAP=\"-")));
 
     assertEquals(Set.of("run", "bench", "ingest"), c1);
     assertTrue(imagesInProcess.contains("remove"), imagesInProcess::toString);
+    assertTrue(imagesInProcess.contains("cold-start"), imagesInProcess::toString);
     assertTrue(c1.stream().noneMatch(imagesInProcess::contains), c1 + " vs " + imagesInProcess);
     assertTrue(
         Files.readString(SCRIPT).contains("exec java $HEAP $JIT ${CUTFLOW_JAVA_OPTS:-}"),
