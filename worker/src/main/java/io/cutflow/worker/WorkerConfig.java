@@ -46,6 +46,12 @@ public final class WorkerConfig implements ConfigKeys {
           BOOLEAN,
           false,
           "Let ONNX Runtime's intra-op threads spin between operators. Off by default in workers: the spinning threads compete with decode/encode/upload threads for the same cores.");
+  public static final ConfigKey MODEL_REALTIME =
+      DEF.define(
+          "cutflow.worker.model-realtime",
+          BOOLEAN,
+          true,
+          "Once a worker is active, run its model's threads (the inference thread and ONNX Runtime's intra-op pool) under Linux's SCHED_FIFO real-time policy, so that the worker's other threads, the JIT, the collector and other processes on the machine run in the gaps the model leaves instead of holding up its operators: ONNX Runtime splits each convolution into one fixed piece per thread, and a piece held off its core holds up the operator. ./cutflow bench on 2 cores: pipeline/raw 0.98-1.00 (3 runs) against 0.88-0.93 without (7 runs; docs/benchmarks.md, \"The model's threads at real-time priority\"). Linux keeps 5 % of each core for other threads (kernel.sched_rt_runtime_us). Needs the right to set real-time priority (root, or CAP_SYS_NICE) and util-linux's chrt; without them the worker logs why, once, and the threads keep normal priority (the Docker image runs as an unprivileged user). A warm standby stays at normal priority until it takes over.");
   public static final ConfigKey ORT_MEMORY_PATTERN =
       DEF.define(
           "cutflow.worker.ort-memory-pattern",

@@ -36,6 +36,9 @@ public final class InferenceSession implements AutoCloseable {
   /** Opens {@link #session}, and the session without the arena that a large image runs on. */
   private final SessionOpener opener;
 
+  /** The threads that run the model, and their priority. */
+  private final ModelThreads threads = new ModelThreads();
+
   /** The session images run on; null while emptied ({@link #emptyArena}; guarded by this). */
   private OrtSession session;
 
@@ -182,7 +185,7 @@ public final class InferenceSession implements AutoCloseable {
                 env.getVersion(),
                 (src, out) -> SessionOpener.saveOptimised(src, out, settings))
             : null;
-    this.opener = new SessionOpener(env, settings);
+    this.opener = new SessionOpener(env, settings, threads);
     this.session = opener.first(load, saved);
     this.loadedFrom = opener.file();
     this.sam = null;
@@ -226,6 +229,11 @@ public final class InferenceSession implements AutoCloseable {
     return profile;
   }
 
+  /** The threads that run the model: a worker puts them at real-time priority once active. */
+  public ModelThreads threads() {
+    return threads;
+  }
+
   /**
    * A direct, native-order buffer of the model's input size. Direct buffers are handed to ONNX
    * Runtime without a copy; the pipeline keeps a few and reuses them so pre-processing of the next
@@ -258,6 +266,7 @@ public final class InferenceSession implements AutoCloseable {
     if (sam != null) {
       throw new IllegalStateException(profile.name() + " runs with a prompt: use sam()");
     }
+    threads.beforeRun();
     input.rewind();
     runs++;
     if (large && arena) {

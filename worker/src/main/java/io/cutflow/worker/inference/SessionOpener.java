@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +24,16 @@ final class SessionOpener {
 
   private final OrtEnvironment env;
   private final InferenceSession.Settings settings;
+  private final ModelThreads threads;
   private Path file;
 
   /** The mapped saved model; null where sessions load {@link #file} by its path. */
   private MappedByteBuffer bytes;
 
-  SessionOpener(OrtEnvironment env, InferenceSession.Settings settings) {
+  SessionOpener(OrtEnvironment env, InferenceSession.Settings settings, ModelThreads threads) {
     this.env = env;
     this.settings = settings;
+    this.threads = threads;
   }
 
   /**
@@ -61,18 +64,26 @@ final class SessionOpener {
     return file;
   }
 
-  /** A new session, with ONNX Runtime's CPU memory arena on or off. */
+  /**
+   * A new session, with ONNX Runtime's CPU memory arena on or off; its intra-op threads go to
+   * {@link ModelThreads}.
+   */
   OrtSession open(boolean arena) throws OrtException {
+    Set<Integer> before = ModelThreads.snapshot();
+    OrtSession session;
     try (OrtSession.SessionOptions options = options(settings.withArena(arena))) {
       if (bytes == null) {
-        return env.createSession(file.toString(), options);
+        session = env.createSession(file.toString(), options);
+      } else {
+        // the saved graph is already optimised; its weights stay in the mapped file
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        options.addConfigEntry("session.use_ort_model_bytes_directly", "1");
+        options.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
+        session = env.createSession(bytes, options);
       }
-      // the saved graph is already optimised; its weights stay in the mapped file
-      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-      options.addConfigEntry("session.use_ort_model_bytes_directly", "1");
-      options.addConfigEntry("session.use_ort_model_bytes_for_initializers", "1");
-      return env.createSession(bytes, options);
     }
+    threads.opened(before);
+    return session;
   }
 
   /** The options every session of these settings shares, the graph fully optimised. */

@@ -172,6 +172,10 @@ public final class WorkerProcess {
           if (control.earlyExit() != null) {
             return control.exitingWith(control.earlyExit().exitCode());
           }
+          if (config.getBoolean(WorkerConfig.MODEL_REALTIME)) {
+            // after GO: a warm standby's model must not take its active sibling's cores
+            loaded.session().threads().realtime();
+          }
           control.running(w);
           reason = w.run();
           connections.producer().flush();
