@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * at these priorities (another worker's model on the same cores). Linux keeps 5 % of each core for
  * other threads ({@code kernel.sched_rt_runtime_us}), and the model leaves gaps between operators.
  *
- * <p>Needs {@code CAP_SYS_NICE} (root, or the capability granted to the container) and util-linux's
- * {@code chrt}; without them the threads keep their normal priority and the first refusal is
- * logged, once. Linux only: elsewhere nothing is tracked and nothing changes.
+ * <p>Needs the right to set real-time priority (root, or {@code CAP_SYS_NICE}; the Docker image's
+ * unprivileged user has neither) and util-linux's {@code chrt}; without them the threads keep their
+ * normal priority and the first refusal is logged, once. Linux only: elsewhere nothing is tracked
+ * and nothing changes.
  */
 public final class ModelThreads {
   private static final Logger log = LoggerFactory.getLogger(ModelThreads.class);
@@ -84,8 +85,14 @@ public final class ModelThreads {
 
   /** The live sessions' intra-op threads, as Linux thread ids. */
   synchronized List<Integer> pool() {
-    pool.removeIf(tid -> !Files.exists(TASKS.resolve(Integer.toString(tid))));
+    // a closed session's threads are gone, and Linux may give their ids to new threads
+    pool.removeIf(ModelThreads::gone);
+    raised.removeIf(ModelThreads::gone);
     return List.copyOf(pool);
+  }
+
+  private static boolean gone(int tid) {
+    return !Files.exists(TASKS.resolve(Integer.toString(tid)));
   }
 
   /** The threads of this process before a session opens; empty where there is no /proc. */
@@ -176,9 +183,9 @@ public final class ModelThreads {
         .addKeyValue("reason", refusal)
         .addKeyValue(
             "fix",
-            "real-time priority needs CAP_SYS_NICE (root; docker run --cap-add SYS_NICE;"
-                + " Kubernetes securityContext.capabilities.add: [SYS_NICE]) and util-linux's"
-                + " chrt; cutflow.worker.model-realtime=false stops trying")
+            "real-time priority needs root or CAP_SYS_NICE (the Docker image's unprivileged user"
+                + " has neither) and util-linux's chrt; cutflow.worker.model-realtime=false stops"
+                + " trying")
         .log();
     return false;
   }

@@ -25,13 +25,7 @@ class ModelThreadsTest {
   @TempDir Path dir;
 
   private InferenceSession session(int threads) throws Exception {
-    Path model =
-        new TinyOnnx()
-            .input("input", 1, 3, 16, 16)
-            .output("mask", 1, 3, 16, 16)
-            .constant("w", new float[] {0.5f, -2f, 3f}, 1, 3, 1, 1)
-            .node("Mul", List.of("input", "w"), List.of("mask"))
-            .write(dir.resolve("mul.onnx"));
+    Path model = TinyOnnx.mulModel(dir.resolve("mul.onnx"));
     return new InferenceSession(
         model,
         TinyOnnx.plainProfile("mul", 16, ModelProfile.Activation.NONE),

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,13 +32,7 @@ class SessionSettingsTest {
 
   @Test
   void withoutTheArenaTheOutputsAreTheSame() throws Exception {
-    Path model =
-        new TinyOnnx()
-            .input("input", 1, 3, 16, 16)
-            .output("mask", 1, 3, 16, 16)
-            .constant("w", new float[] {0.5f, -2f, 3f}, 1, 3, 1, 1)
-            .node("Mul", List.of("input", "w"), List.of("mask"))
-            .write(dir.resolve("mul.onnx"));
+    Path model = TinyOnnx.mulModel(dir.resolve("mul.onnx"));
     ModelProfile profile = TinyOnnx.plainProfile("mul", 16, ModelProfile.Activation.NONE);
     InferenceSession.Settings on = new InferenceSession.Settings(1, false);
     float[] withArena = run(model, profile, on);

@@ -29,6 +29,19 @@ final class TinyOnnx {
   private final List<byte[]> outputs = new ArrayList<>();
 
   /**
+   * A 16×16 model whose output is its input times (0.5, −2, 3) per channel, written to {@code file}
+   * (profile: {@code plainProfile("mul", 16, NONE)}).
+   */
+  static Path mulModel(Path file) {
+    return new TinyOnnx()
+        .input("input", 1, 3, 16, 16)
+        .output("mask", 1, 3, 16, 16)
+        .constant("w", new float[] {0.5f, -2f, 3f}, 1, 3, 1, 1)
+        .node("Mul", List.of("input", "w"), List.of("mask"))
+        .write(file);
+  }
+
+  /**
    * The profile of a square test model that takes pixels as they are (mean 0, std 1) and reads
    * output 0.
    */
