@@ -36,7 +36,7 @@ public final class InferenceSession implements AutoCloseable {
   /** Opens {@link #session}, and the session without the arena that a large image runs on. */
   private final SessionOpener opener;
 
-  /** The model's intra-op threads, and their priority. */
+  /** The threads that run the model, and their priority. */
   private final ModelThreads threads = new ModelThreads();
 
   /** The session images run on; null while emptied ({@link #emptyArena}; guarded by this). */
@@ -229,7 +229,7 @@ public final class InferenceSession implements AutoCloseable {
     return profile;
   }
 
-  /** The model's intra-op threads: a worker puts them at real-time priority once active. */
+  /** The threads that run the model: a worker puts them at real-time priority once active. */
   public ModelThreads threads() {
     return threads;
   }
@@ -266,6 +266,7 @@ public final class InferenceSession implements AutoCloseable {
     if (sam != null) {
       throw new IllegalStateException(profile.name() + " runs with a prompt: use sam()");
     }
+    threads.beforeRun();
     input.rewind();
     runs++;
     if (large && arena) {

@@ -14,19 +14,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ONNX Runtime's intra-op threads of a session's model, and their scheduling. A worker puts them
- * under Linux's {@code SCHED_FIFO} real-time policy once it is active ({@code
- * cutflow.worker.model-realtime}): ONNX Runtime's CPU kernels split each convolution into one fixed
- * piece per intra-op thread, and a piece whose thread is held off its core by the worker's other
- * threads, the JIT, the collector or another process holds up the whole operator
- * (docs/benchmarks.md, "The model's threads at real-time priority").
+ * The threads that run a session's model — the thread that calls {@link InferenceSession#run} and
+ * ONNX Runtime's intra-op pool — and their scheduling. A worker puts them under Linux's {@code
+ * SCHED_FIFO} real-time policy once it is active ({@code cutflow.worker.model-realtime}), so that
+ * its other threads, the JIT, the collector and the other processes on the machine run in the gaps
+ * the model leaves instead of holding up its operators: ONNX Runtime's CPU kernels split each
+ * convolution into one fixed piece per intra-op thread, and a piece whose thread is held off its
+ * core holds up the whole operator (docs/benchmarks.md, "The model's threads at real-time
+ * priority"). It is off by default: while the model runs, every other thread on the machine gets
+ * only the gaps it leaves (on 2 cores, a test's own thread waited seconds for a core); ONNX
+ * Runtime's pool alone at real-time priority did not help (the caller's piece was held up instead).
  *
- * <p>Only the pool: the thread that calls the model (the caller's piece is the rest) stays at
- * normal priority. It spins at the end of every parallel section until the pool's pieces are done,
- * so at real-time priority it would hold its core through the whole run, and the rest of the
- * machine would wait seconds for a core (a fault test's own thread did, in a first version that
- * raised it too). The pool's threads block as soon as their piece is done (workers do not let them
- * spin), which leaves the cores to everything else between pieces.
+ * <p>The pool's threads get priority 2 and the calling thread 1: the caller spins while it waits
+ * for the pool's pieces, and a pool thread that does not spin (a worker's default) blocks once its
+ * piece is done, so a waiting caller always yields to the threads it waits for, whatever else runs
+ * at these priorities (another worker's model on the same cores). Linux keeps 5 % of each core for
+ * other threads ({@code kernel.sched_rt_runtime_us}), and the model leaves gaps between operators.
  *
  * <p>Needs the right to set real-time priority (root, or {@code CAP_SYS_NICE}; the Docker image's
  * unprivileged user has neither) and util-linux's {@code chrt}; without them the threads keep their
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class ModelThreads {
   private static final Logger log = LoggerFactory.getLogger(ModelThreads.class);
 
-  static final int POOL_PRIORITY = 1;
+  static final int POOL_PRIORITY = 2;
+  static final int CALLER_PRIORITY = 1;
 
   private static final Path TASKS = Path.of("/proc/self/task");
 
@@ -51,13 +55,13 @@ public final class ModelThreads {
 
   private boolean wanted;
 
-  private boolean announced;
-
   /** Why the first change was refused; null until one is (guarded by this). */
   private String refusal;
 
   /**
-   * With {@code --reset-on-fork}: no thread that a raised one might start inherits its priority.
+   * With {@code --reset-on-fork}: a thread that the inference thread starts (the finish stage's
+   * pool grows from its submissions, the HTTP client's from theirs) starts at normal priority
+   * instead of inheriting the model's.
    */
   ModelThreads() {
     this(List.of("chrt", "--fifo", "--reset-on-fork", "--pid"));
@@ -68,8 +72,8 @@ public final class ModelThreads {
   }
 
   /**
-   * From now on, the intra-op threads run at real-time priority: those now, and each session's as
-   * it opens.
+   * From now on, the thread of each {@link InferenceSession#run} and the intra-op pools go to their
+   * real-time priorities: the pools now and as sessions open, the calling thread at its next run.
    */
   public synchronized void realtime() {
     wanted = true;
@@ -126,6 +130,22 @@ public final class ModelThreads {
     }
   }
 
+  /** Before a run: the calling thread to its priority, where wanted and not done yet. */
+  synchronized void beforeRun() {
+    if (!wanted || refusal != null) {
+      return;
+    }
+    int self = currentTid();
+    if (self > 0 && !raised.contains(self) && raise(self, CALLER_PRIORITY)) {
+      log.atInfo()
+          .setMessage("model threads at real-time priority")
+          .addKeyValue("policy", "SCHED_FIFO")
+          .addKeyValue("caller_thread", self + " (priority " + CALLER_PRIORITY + ")")
+          .addKeyValue("intra_op_threads", pool() + " (priority " + POOL_PRIORITY + ")")
+          .log();
+    }
+  }
+
   private void raisePool() {
     if (!wanted) {
       return;
@@ -137,15 +157,6 @@ public final class ModelThreads {
       if (!raised.contains(tid)) {
         raise(tid, POOL_PRIORITY);
       }
-    }
-    if (!announced && refusal == null && !raised.isEmpty()) {
-      announced = true;
-      log.atInfo()
-          .setMessage("model's intra-op threads at real-time priority")
-          .addKeyValue("policy", "SCHED_FIFO")
-          .addKeyValue("priority", POOL_PRIORITY)
-          .addKeyValue("threads", List.copyOf(raised))
-          .log();
     }
   }
 
