@@ -55,6 +55,9 @@ public final class ModelThreads {
 
   private boolean wanted;
 
+  /** The thread raised to {@link #CALLER_PRIORITY}; null until one is (guarded by this). */
+  private Thread caller;
+
   /** Why the first change was refused; null until one is (guarded by this). */
   private String refusal;
 
@@ -132,11 +135,12 @@ public final class ModelThreads {
 
   /** Before a run: the calling thread to its priority, where wanted and not done yet. */
   synchronized void beforeRun() {
-    if (!wanted || refusal != null) {
-      return;
+    if (!wanted || refusal != null || Thread.currentThread() == caller) {
+      return; // every run after the first: no look at /proc
     }
     int self = currentTid();
-    if (self > 0 && !raised.contains(self) && raise(self, CALLER_PRIORITY)) {
+    if (self > 0 && raise(self, CALLER_PRIORITY)) {
+      caller = Thread.currentThread();
       log.atInfo()
           .setMessage("model threads at real-time priority")
           .addKeyValue("policy", "SCHED_FIFO")
