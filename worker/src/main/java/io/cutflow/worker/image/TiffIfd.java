@@ -198,14 +198,9 @@ final class TiffIfd {
     };
   }
 
+  /** Bytes per value of the unsigned integer types (BYTE, SHORT, LONG, LONG8); 0 for the others. */
   private static int size(long type) {
-    return switch ((int) type) {
-      case BYTE -> 1;
-      case SHORT -> 2;
-      case LONG -> 4;
-      case LONG8 -> 8;
-      default -> 0;
-    };
+    return type == BYTE || type == SHORT || type == LONG || type == LONG8 ? anySize(type) : 0;
   }
 
   /** {@code bytes} bytes at {@code at} from the structure's start, as an unsigned number. */
