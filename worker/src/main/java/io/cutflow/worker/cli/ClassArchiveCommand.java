@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code cutflow class-archive}: writes the worker JVMs' class-data archive for this JVM and jar
  * set ({@link WorkerClassArchive#prepare}) unless it is there. The launcher runs it after each
- * build, and again when the archive it recorded has gone (a new archive replaces all others, so
- * another checkout's build or tests on the machine remove this one's), so that the first worker
- * after either starts from the archive as later ones do; a container image can run it at build
- * time.
+ * build, and again when the archive it recorded has gone (a new archive keeps only the newest four,
+ * so other checkouts' builds or tests on the machine may remove this one's), so that the first
+ * worker after either starts from the archive as later ones do; a container image can run it at
+ * build time.
  */
 @Command(
     name = "class-archive",

@@ -9,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +54,9 @@ public final class WorkerClassArchive {
 
   /** The classes a worker loads, one per line ({@code -XX:DumpLoadedClassList}'s format). */
   static final String CLASS_LIST = "worker-classes.txt";
+
+  /** Worker archives kept in the folder, this one included (about 52 MB each). */
+  static final int KEPT = 4;
 
   private final Path dir;
   private final Path archive;
@@ -227,14 +232,33 @@ public final class WorkerClassArchive {
     }
   }
 
-  /** Archives of earlier jar sets (a rebuild, another JVM) are of no further use. */
+  /**
+   * Keeps this archive and the {@value #KEPT} - 1 newest others, as the launcher does with {@code
+   * remove}'s. An older jar set's archive is of no use after a rebuild, but another checkout or JDK
+   * on the same machine shares this folder: deleting every other archive made each checkout's build
+   * or tests take the others' away, and their next worker started without one (start → READY 6.2 s
+   * against 4.1-5.1 s in a bench).
+   */
   private void deleteOthers() throws IOException {
+    List<Path> others = new ArrayList<>();
     try (DirectoryStream<Path> all = Files.newDirectoryStream(dir, "worker-*.jsa")) {
       for (Path p : all) {
         if (!p.equals(archive)) {
-          Files.deleteIfExists(p);
+          others.add(p);
         }
       }
+    }
+    others.sort(Comparator.comparing(WorkerClassArchive::modified).reversed());
+    for (Path old : others.subList(Math.min(others.size(), KEPT - 1), others.size())) {
+      Files.deleteIfExists(old);
+    }
+  }
+
+  private static FileTime modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0); // gone meanwhile: first in line to delete
     }
   }
 

@@ -153,6 +153,38 @@ class WorkerClassArchiveTest {
     assertTrue(WorkerClassArchive.in(dir.resolve("cds"), manifestOnly.toString()).isEmpty());
   }
 
+  /**
+   * Other checkouts and JDKs share the folder: a new archive keeps the newest others, up to {@link
+   * WorkerClassArchive#KEPT} in all, and deletes only the older ones.
+   */
+  @Test
+  void aNewArchiveKeepsTheNewestOthers(@TempDir Path dir) throws Exception {
+    Path cds = Files.createDirectories(dir.resolve("cds"));
+    List<Path> others = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Path other = Files.writeString(cds.resolve("worker-other" + i + ".jsa"), "archive " + i);
+      Files.setLastModifiedTime(other, FileTime.fromMillis(1_000_000L * (i + 1))); // 0 oldest
+      others.add(other);
+    }
+    Path remove = Files.writeString(cds.resolve("cli-remove-x.jsa"), "the launcher's own");
+    WorkerClassArchive archive =
+        WorkerClassArchive.in(cds, jarOfMain(dir.resolve("main.jar")).toString()).orElseThrow();
+    Path[] dumpTo = {null};
+    archive.jvmArgs(dumpTo);
+    Files.writeString(dumpTo[0], "a dumped archive"); // as a worker leaves it when it exits
+    archive.collect(dumpTo[0]);
+
+    assertTrue(Files.isRegularFile(archive.archive()));
+    int kept = WorkerClassArchive.KEPT - 1;
+    for (int i = 0; i < others.size(); i++) {
+      assertEquals(
+          i >= others.size() - kept,
+          Files.exists(others.get(i)),
+          others.get(i).getFileName() + ": only the " + kept + " newest others stay");
+    }
+    assertTrue(Files.exists(remove), "not a worker archive: not ours to delete");
+  }
+
   @Test
   void keyFollowsTheJarsAndTheJvm(@TempDir Path dir) throws Exception {
     Path jar = jarOfMain(dir.resolve("a.jar"));
